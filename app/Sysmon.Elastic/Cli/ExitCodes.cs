@@ -1,0 +1,10 @@
+namespace Sysmon.Elastic.Cli;
+
+/// <summary>Exit codes (architecture.md, "The executable").</summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+    public const int Partial = 1;
+    public const int Usage = 2;
+    public const int StoreUnreachable = 3;
+}

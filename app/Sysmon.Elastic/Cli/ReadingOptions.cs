@@ -1,0 +1,95 @@
+using System.CommandLine;
+using Sysmon.Ingest.Ecs;
+using Sysmon.Ingest.Reading;
+
+namespace Sysmon.Elastic.Cli;
+
+/// <summary>The options every command that reads Sysmon files shares (convert, ingest, run).</summary>
+public sealed class ReadingOptions
+{
+    public Argument<string[]> Paths { get; } = new("paths")
+    {
+        Description = "Files or directories to read ('-' for standard input). Directories are walked.",
+        Arity = ArgumentArity.OneOrMore,
+    };
+
+    public Option<string> Format { get; } = new("--format")
+    {
+        Description = "Input format: auto (sniffed from content), evtx, xml, json or text.",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public Option<string?> Host { get; } = new("--host")
+    {
+        Description = "host.name for inputs that carry no computer name (rendered message text).",
+    };
+
+    public Option<string[]> Channel { get; } = new("--channel")
+    {
+        Description = "Channels to keep (repeatable); '*' keeps every channel. Default: Sysmon's (Windows and Linux).",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public Option<bool> KeepOriginal { get; } = new("--keep-original")
+    {
+        Description = "Keep each record's original text in event.original.",
+    };
+
+    public Option<string?> DeadLetter { get; } = new("--dead-letter")
+    {
+        Description = "File for rejected records (file, position, reason). Default: beside the output.",
+    };
+
+    public Option<string?> PublicSuffixList { get; } = new("--public-suffix-list")
+    {
+        Description = $"Public Suffix List file for dns.question.registered_domain (default {Ingest.Ecs.PublicSuffixList.DefaultPath}).",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Arguments.Add(Paths);
+        command.Options.Add(Format);
+        command.Options.Add(Host);
+        command.Options.Add(Channel);
+        command.Options.Add(KeepOriginal);
+        command.Options.Add(DeadLetter);
+        command.Options.Add(PublicSuffixList);
+    }
+
+    public InputFormat ParseFormat(ParseResult result)
+    {
+        var text = result.GetValue(Format) ?? "auto";
+        return text.ToLowerInvariant() switch
+        {
+            "auto" => InputFormat.Auto,
+            "evtx" => InputFormat.Evtx,
+            "xml" => InputFormat.Xml,
+            "json" or "ndjson" => InputFormat.Json,
+            "text" or "txt" => InputFormat.Text,
+            _ => throw new UsageException($"--format '{text}' is not one of auto, evtx, xml, json, text"),
+        };
+    }
+
+    public EventSource CreateSource(ParseResult result) =>
+        new(ParseFormat(result), ChannelFilter.From(result.GetValue(Channel)),
+            new ReaderOptions { KeepOriginal = result.GetValue(KeepOriginal) });
+
+    public EcsMapper CreateMapper(ParseResult result, TextWriter diagnostics)
+    {
+        var pslPath = result.GetValue(PublicSuffixList);
+        var psl = Ingest.Ecs.PublicSuffixList.TryLoad(pslPath);
+        if (psl is null)
+        {
+            if (pslPath is not null) throw new UsageException($"--public-suffix-list: file '{pslPath}' not found");
+            diagnostics.WriteLine(
+                $"note: no Public Suffix List at {Ingest.Ecs.PublicSuffixList.DefaultPath} (Debian package 'publicsuffix'); " +
+                "dns.question.registered_domain/subdomain/top_level_domain are left out");
+        }
+        return new EcsMapper(new EcsMapperOptions
+        {
+            HostName = result.GetValue(Host),
+            KeepOriginal = result.GetValue(KeepOriginal),
+            PublicSuffixes = psl,
+        });
+    }
+}

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using Sysmon.Elastic.Cli;
+using Sysmon.Ingest.DeadLetter;
+using Sysmon.Ingest.Output;
+using Sysmon.Ingest.Pipeline;
+
+namespace Sysmon.Elastic.Commands;
+
+/// <summary><c>convert PATH... [-o FILE|-]</c>: Sysmon events in, ECS NDJSON out, no store.</summary>
+public static class ConvertCommand
+{
+    public const string DefaultDeadLetterName = "sysmon-elastic.deadletter.ndjson";
+
+    public static Command Create()
+    {
+        var reading = new ReadingOptions();
+        var output = new Option<string>("--output", "-o")
+        {
+            Description = "Where to write the NDJSON ('-' = standard output).",
+            DefaultValueFactory = _ => "-",
+        };
+        var command = new Command("convert", "Convert Sysmon events (EVTX, XML, JSON, message text) to ECS NDJSON.");
+        reading.AddTo(command);
+        command.Options.Add(output);
+        command.SetAction((result, ct) => RunAsync(result, reading, output, ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult result, ReadingOptions reading, Option<string> outputOption,
+        CancellationToken ct)
+    {
+        var stderr = Console.Error;
+        try
+        {
+            var files = InputFiles.Expand(result.GetValue(reading.Paths) ?? [], out var missing, out var skippedUnknown);
+            if (missing.Count > 0)
+            {
+                foreach (var m in missing) await stderr.WriteLineAsync($"error: input '{m}' does not exist").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+            var source = reading.CreateSource(result);
+            var mapper = reading.CreateMapper(result, stderr);
+            var output = result.GetValue(outputOption) ?? "-";
+            var deadLetterPath = result.GetValue(reading.DeadLetter) ??
+                                 (output == "-" ? DefaultDeadLetterName : output + ".deadletter.ndjson");
+            var outStream = output == "-"
+                ? Console.OpenStandardOutput()
+                : new FileStream(output, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
+            RunSummary summary;
+            using (var deadLetters = new DeadLetterWriter(deadLetterPath))
+            {
+                await using var sink = new NdjsonSink(outStream, ownsStream: output != "-");
+                var pipeline = new EventPipeline(source, mapper, sink, deadLetters);
+                summary = await pipeline.RunAsync(files, ct).ConfigureAwait(false);
+            }
+            if (skippedUnknown > 0) summary.Warnings.Add($"{skippedUnknown} file(s) with unknown extensions skipped in directories");
+            await stderr.WriteAsync(summary.Format("converted")).ConfigureAwait(false);
+            return summary.ExitCode;
+        }
+        catch (UsageException ex)
+        {
+            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+        catch (IOException ex)
+        {
+            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using System.CommandLine;
+using Sysmon.Elastic.Commands;
+
+namespace Sysmon.Elastic;
+
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var root = CreateRootCommand();
+        return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
+    }
+
+    public static RootCommand CreateRootCommand()
+    {
+        var root = new RootCommand("sysmon-elastic: Sysmon events to ECS, stored in DuckDB or Elasticsearch, with threat-intel enrichment and hunts.");
+        root.Subcommands.Add(ConvertCommand.Create());
+        return root;
+    }
+}

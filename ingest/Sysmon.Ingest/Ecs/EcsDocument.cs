@@ -1,0 +1,83 @@
+namespace Sysmon.Ingest.Ecs;
+
+/// <summary>
+/// An ECS document as a flat list of dotted field paths and values. Flat is what the stores need (one column
+/// per field); the NDJSON writer nests it. Paths must not be both a leaf and a parent of another path.
+/// </summary>
+public sealed class EcsDocument
+{
+    private readonly List<KeyValuePair<string, EcsValue>> _fields = new(64);
+
+    public IReadOnlyList<KeyValuePair<string, EcsValue>> Fields => _fields;
+
+    public int Count => _fields.Count;
+
+    /// <summary>The deterministic document id (also written as <c>event.id</c>).</summary>
+    public string? Id { get; set; }
+
+    public void Set(string path, EcsValue value)
+    {
+        var i = IndexOf(path);
+        if (i >= 0) _fields[i] = new(path, value);
+        else _fields.Add(new(path, value));
+    }
+
+    public void Set(string path, string value) => Set(path, EcsValue.Of(value));
+    public void Set(string path, long value) => Set(path, EcsValue.Of(value));
+    public void Set(string path, bool value) => Set(path, EcsValue.Of(value));
+
+    /// <summary>Appends to a string-array field, creating it; <paramref name="distinct"/> skips values already there.</summary>
+    public void Append(string path, string value, bool distinct = false)
+    {
+        var i = IndexOf(path);
+        if (i < 0)
+        {
+            _fields.Add(new(path, EcsValue.Of(new List<string>(2) { value })));
+            return;
+        }
+        var list = _fields[i].Value.AsStrings;
+        if (distinct && list.Contains(value)) return;
+        list.Add(value);
+    }
+
+    public bool TryGet(string path, out EcsValue value)
+    {
+        var i = IndexOf(path);
+        if (i < 0)
+        {
+            value = default;
+            return false;
+        }
+        value = _fields[i].Value;
+        return true;
+    }
+
+    public string? GetString(string path) =>
+        TryGet(path, out var v) && v.Kind == EcsValueKind.String ? v.AsString : null;
+
+    public long? GetLong(string path) =>
+        TryGet(path, out var v) && v.Kind == EcsValueKind.Long ? v.AsLong : null;
+
+    public bool Remove(string path)
+    {
+        var i = IndexOf(path);
+        if (i < 0) return false;
+        _fields.RemoveAt(i);
+        return true;
+    }
+
+    public bool Contains(string path) => IndexOf(path) >= 0;
+
+    private int IndexOf(string path)
+    {
+        var fields = _fields;
+        for (var i = 0; i < fields.Count; i++)
+        {
+            if (string.Equals(fields[i].Key, path, StringComparison.Ordinal)) return i;
+        }
+        return -1;
+    }
+
+    /// <summary>Fields sorted by path (ordinal), the order in which the writer nests them.</summary>
+    internal void SortFields() => _fields.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+}

@@ -1,0 +1,79 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Sysmon.Ingest.Catalogue;
+using Sysmon.Ingest.Events;
+using Sysmon.Ingest.Reading;
+
+namespace Sysmon.Ingest.Json;
+
+/// <summary>
+/// JSON input: one object per line, a JSON array of objects, or concatenated (pretty-printed) objects. Each
+/// object is cut out by <see cref="JsonObjectSplitter"/> and parsed alone, so a bad line costs only itself.
+/// </summary>
+public sealed class JsonEventReader(EventCatalogue? catalogue = null) : IEventReader
+{
+    private readonly JsonEventLayouts _layouts = new(catalogue ?? EventCatalogue.Default);
+
+    public InputFormat Format => InputFormat.Json;
+
+    public async IAsyncEnumerable<ReadResult> ReadAsync(Stream stream, string path, ReaderOptions options,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var scanner = new ByteScanner(stream, options.MaxRecordBytes);
+        await scanner.FillAsync(cancellationToken).ConfigureAwait(false);
+        while (!scanner.EndOfStream)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var outcome = JsonObjectSplitter.Next(scanner.Window, scanner.Exhausted || scanner.Full, out _, out var length);
+            switch (outcome)
+            {
+                case JsonObjectSplitter.Outcome.NeedMore:
+                    await scanner.FillAsync(cancellationToken).ConfigureAwait(false);
+                    continue;
+                case JsonObjectSplitter.Outcome.Skip:
+                    scanner.Consume(length);
+                    if (length == 0) await scanner.FillAsync(cancellationToken).ConfigureAwait(false);
+                    continue;
+                case JsonObjectSplitter.Outcome.Junk:
+                {
+                    var position = new SourcePosition(path, scanner.Line, scanner.Offset);
+                    var excerpt = Encoding.UTF8.GetString(scanner.Window[..Math.Min(length, ReadResult.MaxExcerptChars)]);
+                    var reason = scanner.Full && length == scanner.Window.Length
+                        ? $"JSON record larger than {options.MaxRecordBytes} bytes"
+                        : excerpt.TrimStart().StartsWith('{') ? "malformed JSON: object cut off (truncated line?)" : "not JSON: expected an object";
+                    scanner.Consume(length);
+                    yield return ReadResult.Reject(position, reason, excerpt.TrimEnd('\r', '\n'));
+                    continue;
+                }
+            }
+            var objectPosition = new SourcePosition(path, scanner.Line, scanner.Offset);
+            var bytes = scanner.Window[..length];
+            ReadResult result;
+            try
+            {
+                var fields = JsonFields.Parse(bytes);
+                var e = _layouts.ToEvent(fields, out var error);
+                if (e is null)
+                {
+                    result = ReadResult.Reject(objectPosition, error ?? "not a Sysmon event", Excerpt(bytes));
+                }
+                else
+                {
+                    e.Position = objectPosition;
+                    if (options.KeepOriginal) e.Original = Encoding.UTF8.GetString(bytes);
+                    result = ReadResult.Of(e);
+                }
+            }
+            catch (JsonException ex)
+            {
+                result = ReadResult.Reject(objectPosition, "malformed JSON: " + ex.Message, Excerpt(bytes));
+            }
+            scanner.Consume(length);
+            yield return result;
+        }
+    }
+
+    private static string Excerpt(ReadOnlySpan<byte> bytes) =>
+        Encoding.UTF8.GetString(bytes[..Math.Min(bytes.Length, ReadResult.MaxExcerptChars)]);
+}

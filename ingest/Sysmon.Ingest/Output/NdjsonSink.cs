@@ -1,0 +1,42 @@
+using System.Text.Json;
+using Sysmon.Ingest.Ecs;
+using Sysmon.Ingest.Pipeline;
+
+namespace Sysmon.Ingest.Output;
+
+/// <summary>ECS documents as NDJSON (one nested object per line) to a stream: the <c>convert</c> output.</summary>
+public sealed class NdjsonSink : IEventSink
+{
+    private readonly Stream _stream;
+    private readonly bool _ownsStream;
+    private readonly Utf8JsonWriter _writer;
+
+    public NdjsonSink(Stream stream, bool ownsStream)
+    {
+        _stream = new BufferedStream(stream, 1 << 16);
+        _ownsStream = ownsStream;
+        _writer = new Utf8JsonWriter(_stream, EcsJsonWriter.WriterOptions);
+    }
+
+    public ValueTask<SinkResult> WriteAsync(IReadOnlyList<EcsDocument> batch, CancellationToken cancellationToken)
+    {
+        foreach (var doc in batch)
+        {
+            EcsJsonWriter.Write(_writer, doc);
+            _writer.Flush();
+            _writer.Reset();
+            _stream.WriteByte((byte)'\n');
+        }
+        return ValueTask.FromResult(SinkResult.AllStored(batch.Count));
+    }
+
+    public async ValueTask FlushAsync(CancellationToken cancellationToken) =>
+        await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writer.DisposeAsync().ConfigureAwait(false);
+        await _stream.FlushAsync().ConfigureAwait(false);
+        if (_ownsStream) await _stream.DisposeAsync().ConfigureAwait(false);
+    }
+}

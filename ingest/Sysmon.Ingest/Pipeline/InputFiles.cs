@@ -1,0 +1,48 @@
+namespace Sysmon.Ingest.Pipeline;
+
+/// <summary>One input to read: a file path as given (or found under a given directory), or "-" for stdin.</summary>
+public sealed record InputFile(string Path, long Length)
+{
+    public bool IsStdin => Path == "-";
+}
+
+/// <summary>Expands the paths given on the command line: directories are walked (files with known extensions).</summary>
+public static class InputFiles
+{
+    private static readonly HashSet<string> KnownExtensions = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ".evtx", ".xml", ".json", ".ndjson", ".jsonl", ".log", ".txt",
+    };
+
+    /// <summary>Expands <paramref name="paths"/>; paths that do not exist are returned in <paramref name="missing"/>.</summary>
+    public static List<InputFile> Expand(IEnumerable<string> paths, out List<string> missing, out int skippedUnknown)
+    {
+        var files = new List<InputFile>();
+        missing = [];
+        skippedUnknown = 0;
+        foreach (var path in paths)
+        {
+            if (path == "-")
+            {
+                files.Add(new InputFile("-", 0));
+            }
+            else if (Directory.Exists(path))
+            {
+                foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+                {
+                    if (KnownExtensions.Contains(System.IO.Path.GetExtension(file))) files.Add(new InputFile(file, new FileInfo(file).Length));
+                    else skippedUnknown++;
+                }
+            }
+            else if (File.Exists(path))
+            {
+                files.Add(new InputFile(path, new FileInfo(path).Length));
+            }
+            else
+            {
+                missing.Add(path);
+            }
+        }
+        return files;
+    }
+}

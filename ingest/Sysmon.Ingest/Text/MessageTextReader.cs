@@ -1,0 +1,137 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using Sysmon.Ingest.Catalogue;
+using Sysmon.Ingest.Events;
+using Sysmon.Ingest.Reading;
+
+namespace Sysmon.Ingest.Text;
+
+/// <summary>
+/// Rendered message text: many events in one file, each starting at a header line (<c>Process Create:</c>) and
+/// ending at the next header or a blank line (unless the line after the blank starts another field of the same
+/// event: then the blank is part of a value). Lines outside any event (prose around pasted events) are counted
+/// as ignored; a block under an unknown header is rejected.
+/// </summary>
+public sealed class MessageTextReader(EventCatalogue? catalogue = null) : IEventReader
+{
+    private readonly EventCatalogue _catalogue = catalogue ?? EventCatalogue.Default;
+
+    public InputFormat Format => InputFormat.Text;
+
+    private readonly record struct Line(string Text, string Break, long Number, long Offset);
+
+    public async IAsyncEnumerable<ReadResult> ReadAsync(Stream stream, string path, ReaderOptions options,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var lines = ReadLines(stream, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var block = new List<(string Text, string Break)>();
+        Line? next = await lines.MoveNextAsync().ConfigureAwait(false) ? lines.Current : null;
+        EventDefinition? def = null;
+        Line blockStart = default;
+        string? unknownHeader = null;
+        var ignored = 0L;
+        Line? firstIgnored = null;
+
+        while (next is { } line)
+        {
+            Line? after = await lines.MoveNextAsync().ConfigureAwait(false) ? lines.Current : null;
+            var header = _catalogue.FindByHeader(line.Text);
+            if (header is not null)
+            {
+                if (block.Count > 0) yield return Finish(block, def, unknownHeader, blockStart, path, options);
+                block.Clear();
+                def = header;
+                unknownHeader = null;
+                blockStart = line;
+                block.Add((line.Text, line.Break));
+            }
+            else if (block.Count > 0)
+            {
+                var blank = line.Text.Trim().Length == 0;
+                var continues = !blank || (after is { } a && def is not null && RenderedMessageParser.FieldNameAt(a.Text, def) is not null);
+                if (continues)
+                {
+                    block.Add((line.Text, line.Break));
+                }
+                else
+                {
+                    yield return Finish(block, def, unknownHeader, blockStart, path, options);
+                    block.Clear();
+                    def = null;
+                }
+            }
+            else if (after is { } a2 && LooksLikeUnknownHeader(line.Text, a2.Text))
+            {
+                def = null;
+                unknownHeader = line.Text;
+                blockStart = line;
+                block.Add((line.Text, line.Break));
+            }
+            else if (line.Text.Trim().Length > 0)
+            {
+                ignored++;
+                firstIgnored ??= line;
+            }
+            next = after;
+        }
+        if (block.Count > 0) yield return Finish(block, def, unknownHeader, blockStart, path, options);
+        if (ignored > 0 && firstIgnored is { } fi)
+        {
+            yield return ReadResult.Ignore(new SourcePosition(path, fi.Number, fi.Offset),
+                $"{ignored} line(s) outside any Sysmon event (not a header, not a field) ignored");
+        }
+    }
+
+    // "Something:" followed by a "RuleName: " or "UtcTime: " line is an event under a header we do not know.
+    private static bool LooksLikeUnknownHeader(string line, string nextLine) =>
+        line.TrimEnd().EndsWith(':') && !line.Contains(": ", StringComparison.Ordinal) &&
+        (nextLine.StartsWith("RuleName:", StringComparison.Ordinal) || nextLine.StartsWith("UtcTime:", StringComparison.Ordinal));
+
+    private ReadResult Finish(List<(string Text, string Break)> block, EventDefinition? def, string? unknownHeader,
+        Line start, string path, ReaderOptions options)
+    {
+        var position = new SourcePosition(path, start.Number, start.Offset);
+        var original = string.Concat(block.Select(l => l.Text + l.Break)).TrimEnd('\r', '\n');
+        if (def is null)
+        {
+            return ReadResult.Reject(position, $"unknown event header '{unknownHeader?.Trim()}'", original);
+        }
+        var e = RenderedMessageParser.TryParse(block, _catalogue, out var error);
+        if (e is null) return ReadResult.Reject(position, error ?? "unreadable message", original);
+        e.Position = position;
+        e.Message = original;
+        if (options.KeepOriginal) e.Original = original;
+        return ReadResult.Of(e);
+    }
+
+    private static async IAsyncEnumerable<Line> ReadLines(Stream stream, ReaderOptions options,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        using var scanner = new ByteScanner(stream, options.MaxRecordBytes);
+        await scanner.FillAsync(ct).ConfigureAwait(false);
+        while (!scanner.EndOfStream)
+        {
+            var window = scanner.Window;
+            var nl = window.IndexOf((byte)'\n');
+            if (nl < 0 && !scanner.Exhausted && !scanner.Full)
+            {
+                await scanner.FillAsync(ct).ConfigureAwait(false);
+                continue;
+            }
+            var len = nl < 0 ? window.Length : nl + 1;
+            var content = window[..(nl < 0 ? window.Length : nl)];
+            var brk = nl < 0 ? "" : "\n";
+            if (content.Length > 0 && content[^1] == (byte)'\r')
+            {
+                content = content[..^1];
+                brk = nl < 0 ? "\r" : "\r\n";
+            }
+            if (scanner.Offset == 0 && content.StartsWith(Utf8Bom)) content = content[3..];
+            var line = new Line(Encoding.UTF8.GetString(content), brk, scanner.Line, scanner.Offset);
+            scanner.Consume(len);
+            yield return line;
+        }
+    }
+
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
+}
