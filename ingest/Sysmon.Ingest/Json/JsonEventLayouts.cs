@@ -159,6 +159,7 @@ internal sealed class JsonEventLayouts(EventCatalogue catalogue)
             RecordId = Long(f.Get("RecordNumber") ?? f.Get("EventRecordID")),
             Version = Int(f.Get("Version")),
             Level = Int(f.Get("Level")),
+            LevelName = NxlogSeverity(f.Get("Severity")),
             TaskName = f.Get("Category"),
             OpcodeName = f.Get("Opcode") is { } op && !TryInt(op, out _) ? op : null,
             ExecutionProcessId = Long(f.Get("ExecutionProcessID") ?? f.Get("ProcessID")),
@@ -247,6 +248,17 @@ internal sealed class JsonEventLayouts(EventCatalogue catalogue)
         e.Data.AddRange(parsed.Data);
         e.DataFromMessage = true;
     }
+
+    // NXLog's Severity names the Windows level in its own words.
+    private static string? NxlogSeverity(string? severity) => severity?.ToUpperInvariant() switch
+    {
+        "INFO" => "information",
+        "WARNING" => "warning",
+        "ERROR" => "error",
+        "CRITICAL" => "critical",
+        "DEBUG" or "VERBOSE" => "verbose",
+        _ => null,
+    };
 
     private static string? Braced(string? guid) =>
         guid is { Length: 36 } && Guid.TryParseExact(guid, "D", out _) ? "{" + guid + "}" : guid;

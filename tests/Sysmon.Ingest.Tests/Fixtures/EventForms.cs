@@ -1,0 +1,158 @@
+using System.Text;
+using System.Text.Json;
+using System.Xml;
+using Sysmon.Ingest.Catalogue;
+
+namespace Sysmon.Ingest.Tests.Fixtures;
+
+/// <summary>Renders a <see cref="SampleEvent"/> the way each producer writes it.</summary>
+public static class EventForms
+{
+    public const string ProviderGuid = "{5770385f-c22a-43e0-bf4c-06f5698ffbd9}";
+
+    /// <summary>Windows event XML as the Windows API renders it (compact, single-quoted attributes).</summary>
+    public static string Xml(SampleEvent s)
+    {
+        var sb = new StringBuilder();
+        using (var w = XmlWriter.Create(sb, new XmlWriterSettings { OmitXmlDeclaration = true }))
+        {
+            const string ns = "http://schemas.microsoft.com/win/2004/08/events/event";
+            w.WriteStartElement("Event", ns);
+            w.WriteStartElement("System", ns);
+            w.WriteStartElement("Provider", ns);
+            w.WriteAttributeString("Name", "Microsoft-Windows-Sysmon");
+            w.WriteAttributeString("Guid", ProviderGuid);
+            w.WriteEndElement();
+            w.WriteElementString("EventID", ns, s.Id.ToString());
+            w.WriteElementString("Version", ns, s.Version.ToString());
+            w.WriteElementString("Level", ns, s.Level.ToString());
+            w.WriteElementString("Task", ns, s.Id.ToString());
+            w.WriteElementString("Opcode", ns, "0");
+            w.WriteElementString("Keywords", ns, "0x8000000000000000");
+            w.WriteStartElement("TimeCreated", ns);
+            w.WriteAttributeString("SystemTime", s.TimeCreated);
+            w.WriteEndElement();
+            w.WriteElementString("EventRecordID", ns, s.RecordId.ToString());
+            w.WriteStartElement("Correlation", ns);
+            w.WriteEndElement();
+            w.WriteStartElement("Execution", ns);
+            w.WriteAttributeString("ProcessID", "3228");
+            w.WriteAttributeString("ThreadID", "4288");
+            w.WriteEndElement();
+            w.WriteElementString("Channel", ns, "Microsoft-Windows-Sysmon/Operational");
+            w.WriteElementString("Computer", ns, SampleEvent.Computer);
+            w.WriteStartElement("Security", ns);
+            w.WriteAttributeString("UserID", "S-1-5-18");
+            w.WriteEndElement();
+            w.WriteEndElement();
+            w.WriteStartElement("EventData", ns);
+            foreach (var (name, value) in s.Data)
+            {
+                w.WriteStartElement("Data", ns);
+                w.WriteAttributeString("Name", name);
+                w.WriteString(value);
+                w.WriteEndElement();
+            }
+            w.WriteEndElement();
+            w.WriteEndElement();
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>The rendered message (header, then "Name: value" lines joined by CR LF).</summary>
+    public static string Text(SampleEvent s, string lineBreak = "\r\n")
+    {
+        var def = EventCatalogue.Default.Find(s.Id)!;
+        var sb = new StringBuilder(def.Headers[0]);
+        foreach (var (name, value) in s.Data) sb.Append(lineBreak).Append(name).Append(": ").Append(value);
+        return sb.ToString();
+    }
+
+    /// <summary>A Winlogbeat / Elastic Agent document (winlog.*), as one line.</summary>
+    public static string Beats(SampleEvent s) => Json(w =>
+    {
+        var def = EventCatalogue.Default.Find(s.Id)!;
+        w.WriteString("@timestamp", s.TimeCreated);
+        w.WriteStartObject("event");
+        w.WriteString("code", s.Id.ToString());
+        w.WriteString("kind", "event");
+        w.WriteString("provider", "Microsoft-Windows-Sysmon");
+        w.WriteString("action", def.TaskName);
+        w.WriteEndObject();
+        w.WriteStartObject("log");
+        w.WriteString("level", s.Level == 2 ? "error" : "information");
+        w.WriteEndObject();
+        w.WriteString("message", Text(s, "\n"));
+        w.WriteStartObject("winlog");
+        w.WriteString("channel", "Microsoft-Windows-Sysmon/Operational");
+        w.WriteString("computer_name", SampleEvent.Computer);
+        w.WriteStartObject("event_data");
+        foreach (var (name, value) in s.Data) w.WriteString(name, value);
+        w.WriteEndObject();
+        w.WriteString("event_id", s.Id.ToString());
+        w.WriteString("opcode", "Info");
+        w.WriteStartObject("process");
+        w.WriteNumber("pid", 3228);
+        w.WriteStartObject("thread");
+        w.WriteNumber("id", 4288);
+        w.WriteEndObject();
+        w.WriteEndObject();
+        w.WriteString("provider_guid", ProviderGuid);
+        w.WriteString("provider_name", "Microsoft-Windows-Sysmon");
+        w.WriteNumber("record_id", s.RecordId);
+        w.WriteString("task", def.TaskName);
+        w.WriteStartObject("user");
+        w.WriteString("identifier", "S-1-5-18");
+        w.WriteEndObject();
+        w.WriteString("keywords", "0x8000000000000000");
+        w.WriteNumber("version", s.Version);
+        w.WriteEndObject();
+    });
+
+    /// <summary>An NXLog im_msvistalog document (flat; EventData at the top level; CE variant loses ProcessId).</summary>
+    public static string Nxlog(SampleEvent s, bool dropProcessId = false) => Json(w =>
+    {
+        var def = EventCatalogue.Default.Find(s.Id)!;
+        w.WriteString("EventTime", "2026-01-05 11:00:00");
+        w.WriteString("Hostname", SampleEvent.Computer);
+        w.WriteNumber("Keywords", long.MinValue);
+        w.WriteString("EventType", "INFO");
+        w.WriteNumber("SeverityValue", 2);
+        w.WriteString("Severity", "INFO");
+        w.WriteNumber("EventID", s.Id);
+        w.WriteString("SourceName", "Microsoft-Windows-Sysmon");
+        w.WriteString("ProviderGuid", ProviderGuid);
+        w.WriteNumber("Version", s.Version);
+        w.WriteNumber("Task", s.Id);
+        w.WriteNumber("OpcodeValue", 0);
+        w.WriteNumber("RecordNumber", s.RecordId);
+        w.WriteNumber("ProcessID", 3228);
+        w.WriteNumber("ThreadID", 4288);
+        w.WriteString("Channel", "Microsoft-Windows-Sysmon/Operational");
+        w.WriteString("Domain", "NT AUTHORITY");
+        w.WriteString("AccountName", "SYSTEM");
+        w.WriteString("UserID", "S-1-5-18");
+        w.WriteString("Category", def.TaskName);
+        w.WriteString("Opcode", "Info");
+        w.WriteString("Message", Text(s));
+        foreach (var (name, value) in s.Data)
+        {
+            if (dropProcessId && name == "ProcessId") continue;
+            // NXLog's own EventType and Version win the key collision.
+            if (name is "EventType" or "Version") continue;
+            w.WriteString(name, value);
+        }
+    });
+
+    private static string Json(Action<Utf8JsonWriter> body)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            body(w);
+            w.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+}
