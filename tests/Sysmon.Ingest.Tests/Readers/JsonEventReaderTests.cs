@@ -1,0 +1,140 @@
+using FluentAssertions;
+using Sysmon.Ingest.Json;
+using Sysmon.Ingest.Tests.Fixtures;
+using Xunit;
+using Convert = Sysmon.Ingest.Tests.Fixtures.Convert;
+
+namespace Sysmon.Ingest.Tests.Readers;
+
+public sealed class JsonEventReaderTests
+{
+    private static readonly SampleEvent Create = SampleEvents.All.Single(s => s.Id == 1);
+    private static readonly SampleEvent Connect = SampleEvents.All.Single(s => s.Id == 3);
+
+    [Fact]
+    public async Task Json_lines_array_and_concatenated_pretty_objects_are_all_read()
+    {
+        var lines = EventForms.Beats(Create) + "\n" + EventForms.Beats(Connect) + "\n";
+        var array = "[\n  " + EventForms.Beats(Create) + ",\n  " + EventForms.Beats(Connect) + "\n]";
+        var pretty = Pretty(EventForms.Beats(Create)) + "\n" + Pretty(EventForms.Beats(Connect));
+        foreach (var text in new[] { lines, array, pretty })
+        {
+            (await Convert.EventsAsync(new JsonEventReader(), text)).Select(e => e.EventId).Should().Equal(1, 3);
+        }
+    }
+
+    [Fact]
+    public async Task A_cut_line_and_a_junk_line_are_rejected_with_their_line_and_the_rest_is_read()
+    {
+        var text = EventForms.Beats(Create) + "\n" +
+                   EventForms.Beats(Connect)[..150] + "\n" +
+                   "this is not json\n" +
+                   "{\"a\": 1,}\n" +
+                   EventForms.Beats(Connect) + "\n";
+        var results = await Convert.ReadAsync(new JsonEventReader(), text, "mixed.ndjson");
+        results.Where(r => r.Event is not null).Select(r => r.Event!.EventId).Should().Equal(1, 3);
+        var rejected = results.Where(r => r.Rejected is not null).Select(r => r.Rejected!).ToList();
+        rejected.Select(r => r.Position.Line).Should().Equal(2, 3, 4);
+        rejected[0].Reason.Should().Contain("cut off");
+        rejected[1].Reason.Should().Contain("not JSON");
+        rejected[2].Reason.Should().StartWith("malformed JSON");
+        results.Last(r => r.Event is not null).Event!.Position.Line.Should().Be(5);
+    }
+
+    [Fact]
+    public async Task Structured_event_data_wins_over_a_stale_rendered_message()
+    {
+        var doc = EventForms.Beats(Create).Replace("ProcessId: 6256", "ProcessId: 0", StringComparison.Ordinal)
+            .Replace("User: CORP\\\\alice", "User: %10", StringComparison.Ordinal);
+        var e = (await Convert.EventsAsync(new JsonEventReader(), doc)).Single();
+        e.Message.Should().Contain("ProcessId: 0");
+        e.GetData("ProcessId").Should().Be("6256");
+        e.GetData("User").Should().Be("CORP\\alice");
+        e.DataFromMessage.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Nxlog_ce_loses_ProcessId_to_its_own_ProcessID_and_the_message_gives_it_back()
+    {
+        var e = (await Convert.EventsAsync(new JsonEventReader(), EventForms.Nxlog(Create, dropProcessId: true))).Single();
+        e.GetData("ProcessId").Should().Be("6256");
+        e.ExecutionProcessId.Should().Be(3228);
+        e.TimeCreated.Should().BeNull("NXLog's EventTime is the agent's local time, never taken for UTC");
+    }
+
+    [Fact]
+    public async Task Nxlog_eventtype_collision_takes_sysmons_value_from_the_message()
+    {
+        var registry = SampleEvents.All.Single(s => s.Id == 13);
+        var e = (await Convert.EventsAsync(new JsonEventReader(), EventForms.Nxlog(registry))).Single();
+        e.GetData("EventType").Should().Be("SetValue");
+    }
+
+    [Fact]
+    public async Task Unknown_top_level_fields_of_a_newer_sysmon_are_kept_as_event_data()
+    {
+        var doc = EventForms.Nxlog(Create).Replace("\"ParentUser\":", "\"ParentSessionId\":\"7\",\"ParentUser\":", StringComparison.Ordinal);
+        var e = (await Convert.EventsAsync(new JsonEventReader(), doc)).Single();
+        e.GetData("ParentSessionId").Should().Be("7");
+        var ecs = Convert.Ecs(e);
+        ecs["winlog"]!["event_data"]!["ParentSessionId"]!.GetValue<string>().Should().Be("7");
+    }
+
+    [Fact]
+    public async Task Evtx_dump_layout_with_numbers_and_bare_guids()
+    {
+        const string doc = """
+            {
+              "Event": {
+                "#attributes": { "xmlns": "http://schemas.microsoft.com/win/2004/08/events/event" },
+                "System": {
+                  "Provider": { "#attributes": { "Name": "Microsoft-Windows-Sysmon", "Guid": "5770385F-C22A-43E0-BF4C-06F5698FFBD9" } },
+                  "EventID": 13, "Version": 2, "Level": 4, "Task": 13, "Opcode": 0, "Keywords": "0x8000000000000000",
+                  "TimeCreated": { "#attributes": { "SystemTime": "2025-12-25T10:58:31.890479Z" } },
+                  "EventRecordID": 16031, "Correlation": null,
+                  "Execution": { "#attributes": { "ProcessID": 3208, "ThreadID": 1724 } },
+                  "Channel": "Microsoft-Windows-Sysmon/Operational", "Computer": "swachchhanda",
+                  "Security": { "#attributes": { "UserID": "S-1-5-18" } }
+                },
+                "EventData": {
+                  "RuleName": "-", "EventType": "SetValue", "UtcTime": "2025-12-25 10:58:31.888",
+                  "ProcessGuid": "0197231E-EC48-694C-AA0C-000000000800", "ProcessId": 12456,
+                  "Image": "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+                  "TargetObject": "HKU\\S-1-5-21-1\\Software\\Microsoft\\Windows Script\\Settings\\AmsiEnable",
+                  "Details": "DWORD (0x00000000)", "User": "swachchhanda\\xodih"
+                }
+              }
+            }
+            """;
+        var e = (await Convert.EventsAsync(new JsonEventReader(), doc)).Single();
+        e.RecordId.Should().Be(16031);
+        e.GetData("ProcessId").Should().Be("12456");
+        e.GetData("ProcessGuid").Should().Be("{0197231E-EC48-694C-AA0C-000000000800}");
+        var ecs = Convert.Ecs(e);
+        ecs["process"]!["pid"]!.GetValue<long>().Should().Be(12456);
+        ecs["registry"]!["data"]!["strings"]![0]!.GetValue<string>().Should().Be("0");
+    }
+
+    [Fact]
+    public async Task Any_object_with_a_rendered_message_is_read_and_flagged()
+    {
+        const string doc = """{"host":{"name":"WKS-9"},"message":"Process terminated:\nRuleName: -\nUtcTime: 2026-01-05 10:00:05.500\nProcessGuid: {8f2a3c1e-5b6d-6a3f-2a01-000000001e00}\nProcessId: 6256\nImage: C:\\Windows\\System32\\cmd.exe\nUser: CORP\\bob"}""";
+        var e = (await Convert.EventsAsync(new JsonEventReader(), doc)).Single();
+        e.EventId.Should().Be(5);
+        e.Computer.Should().Be("WKS-9");
+        e.DataFromMessage.Should().BeTrue();
+        var ecs = Convert.Ecs(e);
+        ecs["tags"]![0]!.GetValue<string>().Should().Be(Names.MessageParsedTag);
+        ecs["user"]!["name"]!.GetValue<string>().Should().Be("bob");
+    }
+
+    [Fact]
+    public async Task An_object_that_is_not_a_sysmon_event_is_rejected_with_the_reason()
+    {
+        var results = await Convert.ReadAsync(new JsonEventReader(), "{\"foo\":\"bar\"}\n");
+        results.Single().Rejected!.Reason.Should().Contain("not a Sysmon event");
+    }
+
+    private static string Pretty(string json) =>
+        System.Text.Json.Nodes.JsonNode.Parse(json)!.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
+}
