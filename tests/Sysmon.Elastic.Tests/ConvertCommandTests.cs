@@ -1,0 +1,92 @@
+using System.Text.Json.Nodes;
+using FluentAssertions;
+using Xunit;
+
+namespace Sysmon.Elastic.Tests;
+
+/// <summary>The convert command end to end, through the real executable: outputs, summary, exit codes.</summary>
+public sealed class ConvertCommandTests
+{
+    private const string Event5 = "Process terminated:\r\nRuleName: -\r\nUtcTime: 2026-01-05 10:00:05.500\r\nProcessGuid: {8f2a3c1e-5b6d-6a3f-2a01-000000001e00}\r\nProcessId: 6256\r\nImage: C:\\Windows\\System32\\cmd.exe\r\nUser: CORP\\alice\r\n";
+
+    [Fact]
+    public async Task Message_text_from_stdin_becomes_ecs_ndjson_on_stdout()
+    {
+        var dir = CliRunner.TempDir();
+        var r = await CliRunner.RunAsync(dir, Event5, "convert", "-", "--host", "WKS-1");
+        r.ExitCode.Should().Be(0, r.Stderr);
+        var doc = JsonNode.Parse(r.Stdout.Trim())!;
+        doc["host"]!["name"]!.GetValue<string>().Should().Be("WKS-1");
+        doc["process"]!["name"]!.GetValue<string>().Should().Be("cmd.exe");
+        doc["log"]!["file"]!["path"]!.GetValue<string>().Should().Be("-");
+        r.Stderr.Should().Contain("converted 1 events").And.Contain("5: 1");
+    }
+
+    [Fact]
+    public async Task Bad_records_go_to_the_dead_letter_file_and_the_exit_code_says_partial()
+    {
+        var dir = CliRunner.TempDir();
+        var input = Path.Combine(dir, "mixed.log");
+        await File.WriteAllTextAsync(input, Event5 + "\r\nFile Exfiltrated:\r\nRuleName: -\r\nUtcTime: 2026-01-05 10:00:05.500\r\n\r\n" +
+                                            Event5.Replace("2026-01-05 10:00:05.500", "yesterday", StringComparison.Ordinal));
+        var r = await CliRunner.RunAsync(dir, null, "convert", input, "-o", "out.ndjson");
+        r.ExitCode.Should().Be(1, r.Stderr);
+        File.ReadAllLines(Path.Combine(dir, "out.ndjson")).Should().HaveCount(1);
+        var dead = File.ReadAllLines(Path.Combine(dir, "out.ndjson.deadletter.ndjson")).Select(l => JsonNode.Parse(l)!).ToList();
+        dead.Should().HaveCount(2);
+        dead[0]["file"]!.GetValue<string>().Should().Be(input);
+        dead[0]["line"]!.GetValue<long>().Should().Be(9);
+        dead[0]["reason"]!.GetValue<string>().Should().Be("unknown event header 'File Exfiltrated:'");
+        dead[1]["reason"]!.GetValue<string>().Should().StartWith("unparsable time");
+        r.Stderr.Should().Contain("REJECTED 2 record(s)").And.Contain("out.ndjson.deadletter.ndjson");
+    }
+
+    [Fact]
+    public async Task A_missing_input_is_a_usage_error_naming_it()
+    {
+        var r = await CliRunner.RunAsync(CliRunner.TempDir(), null, "convert", "no-such-file.evtx");
+        r.ExitCode.Should().Be(2);
+        r.Stderr.Should().Contain("no-such-file.evtx").And.Contain("does not exist");
+    }
+
+    [Fact]
+    public async Task An_unknown_format_is_a_usage_error()
+    {
+        var dir = CliRunner.TempDir();
+        await File.WriteAllTextAsync(Path.Combine(dir, "a.log"), Event5);
+        var r = await CliRunner.RunAsync(dir, null, "convert", "a.log", "--format", "csv");
+        r.ExitCode.Should().Be(2);
+        r.Stderr.Should().Contain("--format 'csv'");
+    }
+
+    [Fact]
+    public async Task Binary_junk_never_crashes_a_run()
+    {
+        var dir = CliRunner.TempDir();
+        var rng = new Random(42);
+        foreach (var (name, prefix) in new[] { ("junk.json", "{\"a\":"), ("junk.xml", "<Event><System>"), ("junk.log", "Process Create:\n"), ("junk.bin", "") })
+        {
+            var bytes = new byte[64 * 1024];
+            rng.NextBytes(bytes);
+            await File.WriteAllBytesAsync(Path.Combine(dir, name), [.. System.Text.Encoding.UTF8.GetBytes(prefix), .. bytes]);
+        }
+        await File.WriteAllTextAsync(Path.Combine(dir, "good.log"), Event5);
+        var r = await CliRunner.RunAsync(dir, null, "convert", ".", "-o", "out.ndjson");
+        r.ExitCode.Should().BeOneOf([0, 1], r.Stderr);
+        r.Stderr.Should().NotContain("Unhandled exception");
+        File.ReadAllLines(Path.Combine(dir, "out.ndjson")).Should().ContainSingle(l => l.Contains("\"code\":\"5\""));
+    }
+
+    [Fact]
+    public async Task The_corpus_folder_converts_with_security_records_skipped_and_counted()
+    {
+        var shared = CliRunner.SharedDir();
+        if (shared is null) Assert.Skip("../shared (the real-data corpus) is not present beside this checkout");
+        var dir = CliRunner.TempDir();
+        var r = await CliRunner.RunAsync(dir, null, "convert", Path.Combine(shared, "corpus", "json"), "-o", "out.ndjson");
+        r.ExitCode.Should().Be(0, r.Stderr);
+        // 177 + 822 + 148 Sysmon records in security-datasets, 21 evtx_dump Sysmon records, 1 + 1 Winlogbeat files.
+        File.ReadAllLines(Path.Combine(dir, "out.ndjson")).Length.Should().Be(177 + 822 + 148 + 21 + 1 + 1);
+        r.Stderr.Should().Contain("skipped, other channels: Security: 522, System: 1");
+    }
+}
