@@ -36,6 +36,10 @@ public static class DocumentId
         return Hash(sb.ToString());
     }
 
+    // One reusable SHA-256 context per thread: the one-shot API sets up a new native context on every call,
+    // which cost more than everything else the mapper does.
+    [ThreadStatic] private static IncrementalHash? _sha256;
+
     private static string Hash(string text)
     {
         var max = Encoding.UTF8.GetMaxByteCount(text.Length);
@@ -43,8 +47,10 @@ public static class DocumentId
         try
         {
             var len = Encoding.UTF8.GetBytes(text, rented);
+            var sha = _sha256 ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            sha.AppendData(rented, 0, len);
             Span<byte> hash = stackalloc byte[32];
-            SHA256.HashData(rented.AsSpan(0, len), hash);
+            sha.GetHashAndReset(hash);
             return Base64Url.EncodeToString(hash[..16]);
         }
         finally

@@ -7,6 +7,11 @@ namespace Sysmon.Ingest.Ecs;
 public sealed class EcsDocument
 {
     private readonly List<KeyValuePair<string, EcsValue>> _fields = new(64);
+    // One bit per (length, last char) bucket of the paths present: most lookups of an absent path end here
+    // instead of scanning the list (the mapper asks "is it there?" far more often than the answer is yes).
+    private ulong _present;
+
+    private static ulong Bit(string path) => 1UL << ((path.Length * 7 + path[^1]) & 63);
 
     public IReadOnlyList<KeyValuePair<string, EcsValue>> Fields => _fields;
 
@@ -18,8 +23,13 @@ public sealed class EcsDocument
     public void Set(string path, EcsValue value)
     {
         var i = IndexOf(path);
-        if (i >= 0) _fields[i] = new(path, value);
-        else _fields.Add(new(path, value));
+        if (i >= 0)
+        {
+            _fields[i] = new(path, value);
+            return;
+        }
+        _fields.Add(new(path, value));
+        _present |= Bit(path);
     }
 
     public void Set(string path, string value) => Set(path, EcsValue.Of(value));
@@ -33,6 +43,7 @@ public sealed class EcsDocument
         if (i < 0)
         {
             _fields.Add(new(path, EcsValue.Of(new List<string>(2) { value })));
+            _present |= Bit(path);
             return;
         }
         var list = _fields[i].Value.AsStrings;
@@ -70,6 +81,7 @@ public sealed class EcsDocument
 
     private int IndexOf(string path)
     {
+        if ((_present & Bit(path)) == 0) return -1;
         var fields = _fields;
         for (var i = 0; i < fields.Count; i++)
         {

@@ -246,14 +246,35 @@ public sealed class EcsMapper(EcsMapperOptions options, EventCatalogue? catalogu
     {
         var hashes = Find(data, "Hashes") ?? Find(data, "Hash");
         if (hashes is null) return;
-        var prefix = HashesToProcess(id) ? "process" : HashesToFile(id) ? "file" : null;
-        HashesField.Parse(hashes, (algo, hex) =>
+        var target = HashesToProcess(id) ? HashTargets.Process : HashesToFile(id) ? HashTargets.File : null;
+        foreach (var range in hashes.AsSpan().Split(','))
         {
+            if (!HashesField.TryParseItem(hashes.AsSpan(range), out var algo, out var hex)) continue;
             doc.Append("related.hash", hex, distinct: true);
-            if (prefix is null) return;
-            doc.Set(algo == "imphash" ? $"{prefix}.pe.imphash" : $"{prefix}.hash.{algo}", hex);
-            if (id == 7) doc.Set(algo == "imphash" ? "dll.pe.imphash" : $"dll.hash.{algo}", hex);
-        });
+            if (target is null) continue;
+            doc.Set(target.PathFor(algo), hex);
+            if (id == 7) doc.Set(HashTargets.Dll.PathFor(algo), hex);
+        }
+    }
+
+    // ECS paths of each hash algorithm per field set, built once (no string formatting per event).
+    private sealed class HashTargets(string prefix)
+    {
+        public static readonly HashTargets Process = new("process");
+        public static readonly HashTargets File = new("file");
+        public static readonly HashTargets Dll = new("dll");
+
+        private readonly string _md5 = prefix + ".hash.md5", _sha1 = prefix + ".hash.sha1", _sha256 = prefix + ".hash.sha256",
+            _imphash = prefix + ".pe.imphash";
+
+        public string PathFor(string algo) => algo switch
+        {
+            "md5" => _md5,
+            "sha1" => _sha1,
+            "sha256" => _sha256,
+            "imphash" => _imphash,
+            _ => $"{prefix}.hash.{algo}",
+        };
     }
 
     private static void MapUser(EcsDocument doc, List<Entry> data)

@@ -9,12 +9,28 @@ public static class HashesField
     {
         foreach (var range in value.AsSpan().Split(','))
         {
-            var item = value.AsSpan(range).Trim();
-            var eq = item.IndexOf('=');
-            if (eq <= 0) continue;
-            var hex = item[(eq + 1)..].Trim();
-            if (hex.IsEmpty || hex.TrimStart('0').IsEmpty) continue;
-            onHash(item[..eq].Trim().ToString().ToLowerInvariant(), hex.ToString().ToLowerInvariant());
+            if (TryParseItem(value.AsSpan(range), out var algo, out var hex)) onHash(algo, hex);
         }
     }
+
+    /// <summary>One <c>ALGO=HEX</c> item: the algorithm's name and the digest, both lower-case.</summary>
+    public static bool TryParseItem(ReadOnlySpan<char> item, out string algo, out string hex)
+    {
+        algo = hex = "";
+        item = item.Trim();
+        var eq = item.IndexOf('=');
+        if (eq <= 0) return false;
+        var digest = item[(eq + 1)..].Trim();
+        if (digest.IsEmpty || digest.TrimStart('0').IsEmpty) return false;
+        algo = KnownAlgorithm(item[..eq].Trim()) ?? item[..eq].Trim().ToString().ToLowerInvariant();
+        hex = string.Create(digest.Length, digest, static (dst, src) => src.ToLowerInvariant(dst));
+        return true;
+    }
+
+    private static string? KnownAlgorithm(ReadOnlySpan<char> name) =>
+        name.Equals("SHA1", StringComparison.OrdinalIgnoreCase) ? "sha1"
+        : name.Equals("MD5", StringComparison.OrdinalIgnoreCase) ? "md5"
+        : name.Equals("SHA256", StringComparison.OrdinalIgnoreCase) ? "sha256"
+        : name.Equals("IMPHASH", StringComparison.OrdinalIgnoreCase) ? "imphash"
+        : null;
 }

@@ -21,6 +21,7 @@ public sealed class JsonEventReader(EventCatalogue? catalogue = null) : IEventRe
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var scanner = new ByteScanner(stream, options.MaxRecordBytes);
+        var names = new Utf8NameCache();
         await scanner.FillAsync(cancellationToken).ConfigureAwait(false);
         while (!scanner.EndOfStream)
         {
@@ -52,7 +53,7 @@ public sealed class JsonEventReader(EventCatalogue? catalogue = null) : IEventRe
             ReadResult result;
             try
             {
-                var fields = JsonFields.Parse(bytes);
+                var fields = JsonFields.Parse(bytes, names);
                 var e = _layouts.ToEvent(fields, out var error);
                 if (e is null)
                 {

@@ -11,9 +11,11 @@ internal sealed class JsonFields
 {
     public List<KeyValuePair<string, string>> Pairs { get; } = new(48);
 
-    public static JsonFields Parse(ReadOnlySpan<byte> json)
+    private Utf8NameCache _names = null!;
+
+    public static JsonFields Parse(ReadOnlySpan<byte> json, Utf8NameCache names)
     {
-        var fields = new JsonFields();
+        var fields = new JsonFields { _names = names };
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw new JsonException("not a JSON object");
         fields.ReadObject(ref reader, "");
@@ -26,8 +28,8 @@ internal sealed class JsonFields
         while (reader.Read())
         {
             if (reader.TokenType == JsonTokenType.EndObject) return;
-            var name = reader.GetString()!;
-            var path = prefix.Length == 0 ? name : string.Concat(prefix, ".", name);
+            var name = reader.ValueIsEscaped || reader.HasValueSequence ? reader.GetString()! : _names.Get(reader.ValueSpan);
+            var path = _names.Path(prefix, name);
             reader.Read();
             switch (reader.TokenType)
             {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Sysmon.Ingest.Ecs;
@@ -18,55 +19,42 @@ public static class EcsJsonWriter
         SkipValidation = true,
     };
 
+    // Each dotted path split into its pre-encoded segments once per process: documents share a few hundred paths.
+    private static readonly ConcurrentDictionary<string, JsonEncodedText[]> Segments = new(StringComparer.Ordinal);
+
+    private static JsonEncodedText[] SegmentsOf(string path) =>
+        Segments.TryGetValue(path, out var s) ? s
+        : Segments.Count < 100_000 ? Segments.GetOrAdd(path, static p => Encode(p))
+        : Encode(path);
+
+    private static JsonEncodedText[] Encode(string path) =>
+        path.Split('.').Select(x => JsonEncodedText.Encode(x, JavaScriptEncoder.UnsafeRelaxedJsonEscaping)).ToArray();
+
     public static void Write(Utf8JsonWriter writer, EcsDocument document)
     {
         document.SortFields();
         var fields = document.Fields;
         writer.WriteStartObject();
-        // open[i] = the path segment range of the i-th open nested object.
-        Span<Range> open = stackalloc Range[16];
+        JsonEncodedText[]? open = null; // segments of the previous path; the first `depth` of them are open objects
         var depth = 0;
-        string? openPath = null;
         for (var f = 0; f < fields.Count; f++)
         {
-            var path = fields[f].Key;
-            // Close objects that are not a prefix of this path.
-            var common = CommonDepth(openPath, open[..depth], path);
+            var segments = SegmentsOf(fields[f].Key);
+            // Close the open objects that are not parents of this path.
+            var common = 0;
+            while (common < depth && common < segments.Length - 1 && segments[common].Equals(open![common])) common++;
             for (; depth > common; depth--) writer.WriteEndObject();
-            // Open the missing parents.
-            var start = depth == 0 ? 0 : open[depth - 1].End.Value + 1;
-            while (true)
+            for (; depth < segments.Length - 1; depth++)
             {
-                var dot = path.IndexOf('.', start);
-                if (dot < 0 || depth == open.Length) break;
-                writer.WritePropertyName(path.AsSpan(start, dot - start));
+                writer.WritePropertyName(segments[depth]);
                 writer.WriteStartObject();
-                open[depth++] = new Range(start, dot);
-                start = dot + 1;
             }
-            openPath = path;
-            writer.WritePropertyName(path.AsSpan(start));
+            open = segments;
+            writer.WritePropertyName(segments[^1]);
             WriteValue(writer, fields[f].Value);
         }
         for (; depth > 0; depth--) writer.WriteEndObject();
         writer.WriteEndObject();
-    }
-
-    // How many of the currently open objects (segments of openPath) are also parents of path.
-    private static int CommonDepth(string? openPath, ReadOnlySpan<Range> open, string path)
-    {
-        if (openPath is null) return 0;
-        var i = 0;
-        for (; i < open.Length; i++)
-        {
-            var end = open[i].End.Value;
-            if (path.Length <= end || path[end] != '.' ||
-                !openPath.AsSpan(0, end).SequenceEqual(path.AsSpan(0, end)))
-            {
-                break;
-            }
-        }
-        return i;
     }
 
     private static void WriteValue(Utf8JsonWriter writer, EcsValue value)
@@ -74,7 +62,7 @@ public static class EcsJsonWriter
         switch (value.Kind)
         {
             case EcsValueKind.String:
-                writer.WriteStringValue(value.AsString);
+                JsonStringWriter.WriteValue(writer, value.AsString);
                 break;
             case EcsValueKind.Long:
                 writer.WriteNumberValue(value.AsLong);
@@ -84,7 +72,7 @@ public static class EcsJsonWriter
                 break;
             case EcsValueKind.Strings:
                 writer.WriteStartArray();
-                foreach (var s in value.AsStrings) writer.WriteStringValue(s);
+                foreach (var s in value.AsStrings) JsonStringWriter.WriteValue(writer, s);
                 writer.WriteEndArray();
                 break;
             case EcsValueKind.Objects:
@@ -94,7 +82,11 @@ public static class EcsJsonWriter
                 break;
             case EcsValueKind.Map:
                 writer.WriteStartObject();
-                foreach (var kv in value.AsMap) writer.WriteString(kv.Key, kv.Value);
+                foreach (var kv in value.AsMap)
+                {
+                    writer.WritePropertyName(kv.Key);
+                    JsonStringWriter.WriteValue(writer, kv.Value);
+                }
                 writer.WriteEndObject();
                 break;
         }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Sysmon.Ingest.Ecs;
 using Sysmon.Ingest.Pipeline;
@@ -9,25 +10,30 @@ public sealed class NdjsonSink : IEventSink
 {
     private readonly Stream _stream;
     private readonly bool _ownsStream;
+    // Documents are serialised into one reused buffer and written to the stream once per batch.
+    private readonly ArrayBufferWriter<byte> _buffer = new(1 << 20);
     private readonly Utf8JsonWriter _writer;
 
     public NdjsonSink(Stream stream, bool ownsStream)
     {
-        _stream = new BufferedStream(stream, 1 << 16);
+        _stream = stream;
         _ownsStream = ownsStream;
-        _writer = new Utf8JsonWriter(_stream, EcsJsonWriter.WriterOptions);
+        _writer = new Utf8JsonWriter(_buffer, EcsJsonWriter.WriterOptions);
     }
 
-    public ValueTask<SinkResult> WriteAsync(IReadOnlyList<EcsDocument> batch, CancellationToken cancellationToken)
+    public async ValueTask<SinkResult> WriteAsync(IReadOnlyList<EcsDocument> batch, CancellationToken cancellationToken)
     {
         foreach (var doc in batch)
         {
             EcsJsonWriter.Write(_writer, doc);
             _writer.Flush();
             _writer.Reset();
-            _stream.WriteByte((byte)'\n');
+            _buffer.GetSpan(1)[0] = (byte)'\n';
+            _buffer.Advance(1);
         }
-        return ValueTask.FromResult(SinkResult.AllStored(batch.Count));
+        await _stream.WriteAsync(_buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        _buffer.ResetWrittenCount();
+        return SinkResult.AllStored(batch.Count);
     }
 
     public async ValueTask FlushAsync(CancellationToken cancellationToken) =>

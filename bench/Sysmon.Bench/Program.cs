@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+using Sysmon.Ingest.Ecs;
+using Sysmon.Ingest.Json;
+using Sysmon.Ingest.Reading;
+using Sysmon.Ingest.Text;
+using Sysmon.Ingest.Xml;
+
+namespace Sysmon.Bench;
+
+public static class Program
+{
+    /// <summary>
+    /// <c>dotnet run -c Release --project bench/Sysmon.Bench -- quick</c>: a stopwatch pass per format (seconds);
+    /// any other arguments go to BenchmarkDotNet (e.g. <c>--filter *Convert*</c>).
+    /// </summary>
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "quick") return await QuickAsync();
+        if (args.Length > 0 && args[0] == "stages") return await StagesAsync();
+        if (args.Length > 0 && args[0] == "write") return await WriteOnlyAsync();
+        var config = DefaultConfig.Instance.AddJob(Job.Default.WithWarmupCount(2).WithIterationCount(8).WithLaunchCount(1));
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+        return 0;
+    }
+
+    // Where the time goes: read only, read + map, read + map + write.
+    private static async Task<int> StagesAsync()
+    {
+        var mapper = new EcsMapper(new EcsMapperOptions { HostName = "BENCH", PublicSuffixes = PublicSuffixList.TryLoad() });
+        foreach (var format in new[] { "json", "text", "xml" })
+        {
+            var (input, _) = BenchData.Build(format, 100_000);
+            IEventReader reader = format switch { "xml" => new XmlEventReader(), "json" => new JsonEventReader(), _ => new MessageTextReader() };
+            for (var stage = 0; stage < 3; stage++)
+            {
+                for (var rep = 0; rep < 2; rep++)
+                {
+                    var sw = Stopwatch.StartNew();
+                    var before = GC.GetAllocatedBytesForCurrentThread();
+                    var n = 0;
+                    if (stage == 2)
+                    {
+                        n = await ConvertBenchmarks.ConvertOnce(input, reader, mapper);
+                    }
+                    else
+                    {
+                        await foreach (var r in reader.ReadAsync(new MemoryStream(input), "b", new ReaderOptions()))
+                        {
+                            if (r.Event is null) continue;
+                            if (stage == 1) mapper.Map(r.Event);
+                            n++;
+                        }
+                    }
+                    if (rep == 1)
+                    {
+                        Console.WriteLine($"{format,-5} {(stage == 0 ? "read" : stage == 1 ? "read+map" : "read+map+write"),-15} {n / sw.Elapsed.TotalSeconds,10:N0} ev/s {(GC.GetAllocatedBytesForCurrentThread() - before) / (double)n,8:N0} B/ev");
+                    }
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static async Task<int> WriteOnlyAsync()
+    {
+        var mapper = new EcsMapper(new EcsMapperOptions { HostName = "BENCH", PublicSuffixes = PublicSuffixList.TryLoad() });
+        var (input, _) = BenchData.Build("json", 30_000);
+        var docs = new List<EcsDocument>();
+        await foreach (var r in new JsonEventReader().ReadAsync(new MemoryStream(input), "b", new ReaderOptions())) docs.Add(mapper.Map(r.Event!));
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1 << 20);
+        using var w = new System.Text.Json.Utf8JsonWriter(buffer, Sysmon.Ingest.Output.EcsJsonWriter.WriterOptions);
+        for (var rep = 0; rep < 3; rep++)
+        {
+            var sw = Stopwatch.StartNew();
+            foreach (var d in docs) d.SortFields();
+            var sortTime = sw.Elapsed;
+            sw.Restart();
+            foreach (var d in docs)
+            {
+                Sysmon.Ingest.Output.EcsJsonWriter.Write(w, d);
+                w.Flush();
+                w.Reset();
+                buffer.ResetWrittenCount();
+            }
+            Console.WriteLine($"sort {sortTime.TotalMicroseconds / docs.Count:F2} us/doc, write {sw.Elapsed.TotalMicroseconds / docs.Count:F2} us/doc");
+        }
+        return 0;
+    }
+
+    private static async Task<int> QuickAsync()
+    {
+        var mapper = new EcsMapper(new EcsMapperOptions { HostName = "BENCH", PublicSuffixes = PublicSuffixList.TryLoad() });
+        Console.WriteLine("format  events    MB     events/s     MB/s   alloc B/event");
+        foreach (var format in new[] { "json", "text", "xml" })
+        {
+            var (input, events) = BenchData.Build(format, 200_000);
+            IEventReader reader = format switch { "xml" => new XmlEventReader(), "json" => new JsonEventReader(), _ => new MessageTextReader() };
+            await ConvertBenchmarks.ConvertOnce(input, reader, mapper); // warm-up (JIT, tiering)
+            await ConvertBenchmarks.ConvertOnce(input, reader, mapper);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var sw = Stopwatch.StartNew();
+            var n = await ConvertBenchmarks.ConvertOnce(input, reader, mapper);
+            sw.Stop();
+            var alloc = GC.GetAllocatedBytesForCurrentThread() - before;
+            Console.WriteLine($"{format,-6} {n,8:N0} {input.Length / 1e6,6:F1} {n / sw.Elapsed.TotalSeconds,12:N0} {input.Length / 1e6 / sw.Elapsed.TotalSeconds,8:F1} {alloc / (double)n,10:N0}");
+        }
+        return 0;
+    }
+}
