@@ -76,7 +76,7 @@ public sealed class RunSummary
         {
             sb.AppendLine("  skipped, other channels: " + string.Join(", ", SkippedChannels.Select(kv => $"{kv.Key}: {kv.Value:N0}")));
         }
-        foreach (var note in Ignored) sb.AppendLine("  ignored: " + note);
+        foreach (var note in Ignored) sb.AppendLine("  note: " + note);
         foreach (var warning in Warnings) sb.AppendLine("  warning: " + warning);
         foreach (var file in UnreadableFiles) sb.AppendLine("  unreadable: " + file);
         if (Rejected > 0) sb.AppendLine($"  REJECTED {Rejected:N0} record(s); see {DeadLetterPath ?? "the dead-letter file"}");

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using Sysmon.Ingest.Events;
+using Sysmon.Ingest.Evtx;
 using Sysmon.Ingest.Json;
 using Sysmon.Ingest.Pipeline;
 using Sysmon.Ingest.Text;
@@ -19,6 +20,7 @@ public sealed class EventSource(InputFormat forcedFormat, ChannelFilter channels
         [InputFormat.Xml] = new XmlEventReader(),
         [InputFormat.Json] = new JsonEventReader(),
         [InputFormat.Text] = new MessageTextReader(),
+        [InputFormat.Evtx] = new EvtxEventReader(),
     };
 
     public ChannelFilter Channels => channels;
