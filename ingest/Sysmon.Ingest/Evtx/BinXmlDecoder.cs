@@ -13,6 +13,10 @@ internal sealed class BinXmlDecoder(byte[] chunk, int chunkLength)
 {
     private const int MaxDepth = 48;
     private const int MaxValues = 4096;
+    // Work allowed per record (elements, substitutions, template instances): templates can refer to templates,
+    // so a crafted chunk could otherwise make a small record expand exponentially.
+    private const int WorkBudget = 200_000;
+    private int _work;
 
     private readonly Dictionary<int, string> _names = [];
     private readonly Dictionary<int, (int Start, int End)> _templates = [];
@@ -25,6 +29,7 @@ internal sealed class BinXmlDecoder(byte[] chunk, int chunkLength)
     public void Decode(int start, int end, IBinXmlHandler handler)
     {
         _handler = handler;
+        _work = WorkBudget;
         var pos = start;
         ReadDocument(ref pos, end, [], inSubstitution: false, depth: 0);
     }
@@ -92,9 +97,15 @@ internal sealed class BinXmlDecoder(byte[] chunk, int chunkLength)
         }
     }
 
+    private void Spend(int pos)
+    {
+        if (--_work < 0) throw Bad("record expands beyond the work limit (template loop?)", pos);
+    }
+
     private void ReadElement(ref int pos, int end, Value[] values, bool inSubstitution, int depth)
     {
         if (depth > MaxDepth) throw Bad("binary XML nested too deeply", pos);
+        Spend(pos);
         var token = U8(pos, end);
         pos++;
         // The dependency identifier is absent in elements of a Binary XML substitution value (libevtx), but
@@ -225,6 +236,7 @@ internal sealed class BinXmlDecoder(byte[] chunk, int chunkLength)
     private void Substitute(ref int pos, int end, Value[] values, int depth, StringBuilder? into)
     {
         var id = U16(pos + 1, end);
+        Spend(pos);
         pos += 4; // token, identifier, value type
         if (id >= values.Length) return; // a substitution without a value renders as nothing
         var v = values[id];
@@ -243,6 +255,7 @@ internal sealed class BinXmlDecoder(byte[] chunk, int chunkLength)
     private void ReadTemplateInstance(ref int pos, int end, int depth)
     {
         if (depth > MaxDepth) throw Bad("template instances nested too deeply", pos);
+        Spend(pos);
         Need(pos, 10, end);
         var definition = I32(pos + 6, end);
         pos += 10;
