@@ -3,6 +3,7 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using Sysmon.Ingest.Ecs;
+using Sysmon.Ingest.Evtx;
 using Sysmon.Ingest.Json;
 using Sysmon.Ingest.Reading;
 using Sysmon.Ingest.Text;
@@ -21,6 +22,8 @@ public static class Program
         if (args.Length > 0 && args[0] == "quick") return await QuickAsync();
         if (args.Length > 0 && args[0] == "stages") return await StagesAsync();
         if (args.Length > 0 && args[0] == "write") return await WriteOnlyAsync();
+        if (args.Length > 0 && args[0] == "map") return await MapOnlyAsync();
+        if (args.Length > 0 && args[0] == "evtx") return await EvtxAsync(args.Length > 1 ? args[1] : null);
         var config = DefaultConfig.Instance.AddJob(Job.Default.WithWarmupCount(2).WithIterationCount(8).WithLaunchCount(1));
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
         return 0;
@@ -86,6 +89,86 @@ public static class Program
                 buffer.ResetWrittenCount();
             }
             Console.WriteLine($"sort {sortTime.TotalMicroseconds / docs.Count:F2} us/doc, write {sw.Elapsed.TotalMicroseconds / docs.Count:F2} us/doc");
+        }
+        return 0;
+    }
+
+    // EVTX decoding and convert on a ~128 MB file, one core and all cores, beside libevtx's evtxexport.
+    private static async Task<int> EvtxAsync(string? corpus)
+    {
+        corpus ??= Path.Combine(BenchData.RepositoryRoot(), "..", "shared", "corpus", "evtx");
+        var file = EvtxBenchFile.Build(corpus, Path.Combine(Path.GetTempPath(), "sysmon-bench.evtx"), 128L << 20);
+        var megabytes = new FileInfo(file).Length / 1e6;
+        var mapper = new EcsMapper(new EcsMapperOptions { PublicSuffixes = PublicSuffixList.TryLoad() });
+        Console.WriteLine("what                         cores     records   seconds    records/s     MB/s");
+        foreach (var convert in new[] { false, true })
+        {
+            foreach (var cores in new[] { 1, Environment.ProcessorCount })
+            {
+                for (var rep = 0; rep < 2; rep++)
+                {
+                    var clock = Stopwatch.StartNew();
+                    var records = 0;
+                    await using var sink = new Sysmon.Ingest.Output.NdjsonSink(Stream.Null, ownsStream: false);
+                    var batch = new List<EcsDocument>(1000);
+                    await using (var stream = File.OpenRead(file))
+                    {
+                        await foreach (var r in new EvtxEventReader(cores).ReadAsync(stream, file, new ReaderOptions()))
+                        {
+                            if (r.Event is null) continue;
+                            records++;
+                            if (!convert) continue;
+                            batch.Add(mapper.Map(r.Event));
+                            if (batch.Count == 1000)
+                            {
+                                await sink.WriteAsync(batch, default);
+                                batch.Clear();
+                            }
+                        }
+                    }
+                    await sink.WriteAsync(batch, default);
+                    clock.Stop();
+                    if (rep == 1)
+                    {
+                        Console.WriteLine($"{(convert ? "convert to ECS NDJSON" : "decode only"),-28} {cores,5} {records,11:N0} {clock.Elapsed.TotalSeconds,9:F2} {records / clock.Elapsed.TotalSeconds,12:N0} {megabytes / clock.Elapsed.TotalSeconds,8:F1}");
+                    }
+                }
+            }
+        }
+        Console.WriteLine($"peak working set of this process: {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:F0} MB");
+        if (File.Exists("/usr/bin/evtxexport"))
+        {
+            var psi = new ProcessStartInfo("/usr/bin/evtxexport", ["-f", "xml", file]) { RedirectStandardOutput = true, UseShellExecute = false };
+            var clock = Stopwatch.StartNew();
+            using var p = Process.Start(psi)!;
+            var records = 0L;
+            while (await p.StandardOutput.ReadLineAsync() is { } line)
+            {
+                if (line.StartsWith("Event number", StringComparison.Ordinal)) records++;
+            }
+            await p.WaitForExitAsync();
+            clock.Stop();
+            Console.WriteLine($"{"evtxexport -f xml (libevtx)",-28} {1,5} {records,11:N0} {clock.Elapsed.TotalSeconds,9:F2} {records / clock.Elapsed.TotalSeconds,12:N0} {megabytes / clock.Elapsed.TotalSeconds,8:F1}");
+        }
+        else
+        {
+            Console.WriteLine("evtxexport not installed (Debian package libevtx-utils): no side-by-side figure");
+        }
+        return 0;
+    }
+
+    private static async Task<int> MapOnlyAsync()
+    {
+        var mapper = new EcsMapper(new EcsMapperOptions { HostName = "BENCH", PublicSuffixes = PublicSuffixList.TryLoad() });
+        var (input, _) = BenchData.Build("json", 30);
+        var events = new List<Sysmon.Ingest.Events.SysmonEvent>();
+        await foreach (var r in new JsonEventReader().ReadAsync(new MemoryStream(input), "b", new ReaderOptions())) events.Add(r.Event!);
+        for (var rep = 0; rep < 5; rep++)
+        {
+            var gc0 = GC.CollectionCount(0);
+            var sw = Stopwatch.StartNew();
+            for (var i = 0; i < 100_000; i++) mapper.Map(events[i % events.Count]);
+            Console.WriteLine($"map {sw.Elapsed.TotalMicroseconds / 100_000:F2} us/event, gen0 GCs {GC.CollectionCount(0) - gc0}");
         }
         return 0;
     }
