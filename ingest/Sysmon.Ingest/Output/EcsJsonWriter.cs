@@ -92,6 +92,14 @@ public static class EcsJsonWriter
         }
     }
 
+    /// <summary>One field value as JSON text (objects, arrays and maps for the stores' JSON columns).</summary>
+    public static string ValueToJson(EcsValue value)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions)) WriteValue(writer, value);
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     /// <summary>The document as a JSON string (tests, dead letters, small outputs).</summary>
     public static string ToJson(EcsDocument document)
     {

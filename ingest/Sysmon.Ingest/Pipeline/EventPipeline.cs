@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Sysmon.Ingest.DeadLetter;
 using Sysmon.Ingest.Ecs;
 using Sysmon.Ingest.Events;
@@ -7,21 +8,52 @@ namespace Sysmon.Ingest.Pipeline;
 
 /// <summary>
 /// Reads inputs, maps every event to ECS and hands batches to a sink; bad records go to the dead-letter file
-/// with their position and reason. No exception crosses a record boundary: one bad record never stops a run.
+/// with their position and reason. Reading and mapping run on one task, writing on another, joined by a bounded
+/// channel: a slow sink slows reading and memory stays flat. No exception crosses a record boundary.
 /// </summary>
 public sealed class EventPipeline(EventSource source, EcsMapper mapper, IEventSink sink, DeadLetterWriter deadLetters)
 {
     public int BatchSize { get; init; } = 1000;
 
-    /// <summary>Called after each file with the running summary (progress display).</summary>
+    /// <summary>Batches waiting for the sink at most (back-pressure).</summary>
+    public int BatchesInFlight { get; init; } = 4;
+
+    /// <summary>Called after each stored batch and each file with the running summary (progress display).</summary>
     public Action<RunSummary>? OnProgress { get; init; }
+
+    /// <summary>Called after each batch is stored, with the documents (for checkpoints of what is durable).</summary>
+    public Action<IReadOnlyList<EcsDocument>>? OnStored { get; init; }
 
     public async Task<RunSummary> RunAsync(IReadOnlyList<InputFile> files, CancellationToken ct)
     {
         var summary = new RunSummary { FilesTotal = files.Count, DeadLetterPath = deadLetters.Path };
+        var channel = Channel.CreateBounded<List<EcsDocument>>(new BoundedChannelOptions(BatchesInFlight)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+        });
+        var writer = Task.Run(() => WriteAsync(channel.Reader, summary, ct), ct);
+        try
+        {
+            await ReadAsync(files, channel.Writer, summary, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            channel.Writer.TryComplete();
+        }
+        await writer.ConfigureAwait(false);
+        await sink.FlushAsync(ct).ConfigureAwait(false);
+        deadLetters.Flush();
+        summary.Stop();
+        return summary;
+    }
+
+    private async Task ReadAsync(IReadOnlyList<InputFile> files, ChannelWriter<List<EcsDocument>> output, RunSummary summary, CancellationToken ct)
+    {
         var batch = new List<EcsDocument>(BatchSize);
         foreach (var file in files)
         {
+            summary.CurrentFile = file.Path;
             await foreach (var result in source.ReadAsync(file, summary, ct).ConfigureAwait(false))
             {
                 if (result.Event is { } e)
@@ -29,7 +61,11 @@ public sealed class EventPipeline(EventSource source, EcsMapper mapper, IEventSi
                     var doc = MapOrReject(e, summary);
                     if (doc is null) continue;
                     batch.Add(doc);
-                    if (batch.Count >= BatchSize) await FlushBatchAsync(batch, summary, ct).ConfigureAwait(false);
+                    if (batch.Count >= BatchSize)
+                    {
+                        await output.WriteAsync(batch, ct).ConfigureAwait(false);
+                        batch = new List<EcsDocument>(BatchSize);
+                    }
                 }
                 else if (result.Rejected is { } rejected)
                 {
@@ -40,15 +76,38 @@ public sealed class EventPipeline(EventSource source, EcsMapper mapper, IEventSi
                     summary.Ignored.Add($"{ignored.Position}: {ignored.Reason}");
                 }
             }
-            summary.FilesDone++;
-            summary.BytesRead += file.Length;
+            summary.FileDone(file.Length);
             OnProgress?.Invoke(summary);
         }
-        await FlushBatchAsync(batch, summary, ct).ConfigureAwait(false);
-        await sink.FlushAsync(ct).ConfigureAwait(false);
-        deadLetters.Flush();
-        summary.Stop();
-        return summary;
+        if (batch.Count > 0) await output.WriteAsync(batch, ct).ConfigureAwait(false);
+    }
+
+    private async Task WriteAsync(ChannelReader<List<EcsDocument>> input, RunSummary summary, CancellationToken ct)
+    {
+        await foreach (var batch in input.ReadAllAsync(ct).ConfigureAwait(false))
+        {
+            var result = await sink.WriteAsync(batch, ct).ConfigureAwait(false);
+            summary.AddDuplicates(result.Duplicates);
+            HashSet<EcsDocument>? refused = null;
+            if (result.Rejected is { Count: > 0 } rejected)
+            {
+                refused = new HashSet<EcsDocument>(ReferenceEqualityComparer.Instance);
+                foreach (var r in rejected)
+                {
+                    refused.Add(r.Document);
+                    var path = r.Document.GetString("log.file.path") ?? "?";
+                    Reject(new RejectedRecord(new SourcePosition(path, null, r.Document.GetLong("log.offset")), r.Reason,
+                        Output.EcsJsonWriter.ToJson(r.Document)), summary);
+                }
+            }
+            foreach (var doc in batch)
+            {
+                if (refused?.Contains(doc) == true) continue;
+                summary.CountEvent(doc.GetString("event.code") ?? "?", doc.GetString("host.name"));
+            }
+            OnStored?.Invoke(batch);
+            OnProgress?.Invoke(summary);
+        }
     }
 
     private EcsDocument? MapOrReject(SysmonEvent e, RunSummary summary)
@@ -63,32 +122,6 @@ public sealed class EventPipeline(EventSource source, EcsMapper mapper, IEventSi
                 e.Original ?? Describe(e)), summary);
             return null;
         }
-    }
-
-    private async ValueTask FlushBatchAsync(List<EcsDocument> batch, RunSummary summary, CancellationToken ct)
-    {
-        if (batch.Count == 0) return;
-        var result = await sink.WriteAsync(batch, ct).ConfigureAwait(false);
-        summary.Duplicates += result.Duplicates;
-        HashSet<EcsDocument>? refused = null;
-        if (result.Rejected is { Count: > 0 } rejected)
-        {
-            refused = new HashSet<EcsDocument>(ReferenceEqualityComparer.Instance);
-            foreach (var r in rejected)
-            {
-                refused.Add(r.Document);
-                var path = r.Document.GetString("log.file.path") ?? "?";
-                Reject(new RejectedRecord(new SourcePosition(path, null, r.Document.GetLong("log.offset")), r.Reason,
-                    Output.EcsJsonWriter.ToJson(r.Document)), summary);
-            }
-        }
-        foreach (var doc in batch)
-        {
-            if (refused?.Contains(doc) == true) continue;
-            summary.CountEvent(doc.GetString("event.code") ?? "?", doc.GetString("host.name"));
-        }
-        summary.Events.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        batch.Clear();
     }
 
     private void Reject(RejectedRecord record, RunSummary summary)

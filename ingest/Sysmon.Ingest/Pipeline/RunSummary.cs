@@ -8,38 +8,67 @@ public sealed class RunSummary
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
-    public long Events { get; private set; }
-    public long Rejected { get; private set; }
-    public long Duplicates { get; set; }
-    public long BytesRead { get; set; }
-    public int FilesDone { get; set; }
+    private long _events;
+    private long _rejected;
+    private long _duplicates;
+    private long _bytesRead;
+    private int _filesDone;
+    private readonly Lock _lock = new();
+
+    // Counters are updated by the reading and the writing side of the pipeline at once.
+    public long Events => Interlocked.Read(ref _events);
+    public long Rejected => Interlocked.Read(ref _rejected);
+    public long Duplicates => Interlocked.Read(ref _duplicates);
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
+    public int FilesDone => Volatile.Read(ref _filesDone);
     public int FilesTotal { get; set; }
+    public string? CurrentFile { get; set; }
+
+    public void AddDuplicates(long n) => Interlocked.Add(ref _duplicates, n);
+    public void FileDone(long bytes)
+    {
+        Interlocked.Add(ref _bytesRead, bytes);
+        Interlocked.Increment(ref _filesDone);
+    }
     public SortedDictionary<string, long> ByEventCode { get; } = new(Comparer<string>.Create(CompareCodes));
     public SortedDictionary<string, long> ByHost { get; } = new(StringComparer.OrdinalIgnoreCase);
     public SortedDictionary<string, long> SkippedChannels { get; } = new(StringComparer.OrdinalIgnoreCase);
     public SortedDictionary<InputFormat, int> Formats { get; } = [];
     public List<string> Ignored { get; } = [];
     public List<string> Warnings { get; } = [];
+    public List<string> Info { get; } = [];
     public List<string> UnreadableFiles { get; } = [];
     public string? DeadLetterPath { get; set; }
 
     public TimeSpan Elapsed => _clock.Elapsed;
 
-    public long SkippedByChannel => SkippedChannels.Values.Sum();
+    public long SkippedByChannel
+    {
+        get
+        {
+            lock (_lock) return SkippedChannels.Values.Sum();
+        }
+    }
 
     /// <summary>0 success, 1 partial (records rejected or files unreadable), as architecture.md says.</summary>
     public int ExitCode => Rejected > 0 || UnreadableFiles.Count > 0 ? 1 : 0;
 
     public void CountEvent(string code, string? host)
     {
-        Events++;
-        ByEventCode[code] = ByEventCode.GetValueOrDefault(code) + 1;
-        if (host is not null) ByHost[host] = ByHost.GetValueOrDefault(host) + 1;
+        Interlocked.Increment(ref _events);
+        lock (_lock)
+        {
+            ByEventCode[code] = ByEventCode.GetValueOrDefault(code) + 1;
+            if (host is not null) ByHost[host] = ByHost.GetValueOrDefault(host) + 1;
+        }
     }
 
-    public void CountRejected() => Rejected++;
+    public void CountRejected() => Interlocked.Increment(ref _rejected);
 
-    public void CountSkippedChannel(string channel) => SkippedChannels[channel] = SkippedChannels.GetValueOrDefault(channel) + 1;
+    public void CountSkippedChannel(string channel)
+    {
+        lock (_lock) SkippedChannels[channel] = SkippedChannels.GetValueOrDefault(channel) + 1;
+    }
 
     public void CountFormat(InputFormat format) => Formats[format] = Formats.GetValueOrDefault(format) + 1;
 
@@ -71,12 +100,13 @@ public sealed class RunSummary
         {
             sb.AppendLine($"  hosts:         {ByHost.Count:N0}");
         }
-        if (Duplicates > 0) sb.AppendLine($"  duplicates skipped (already stored): {Duplicates:N0}");
+        if (Duplicates > 0) sb.AppendLine($"  newly stored: {Events - Duplicates:N0}; duplicates skipped (already stored): {Duplicates:N0}");
         if (SkippedChannels.Count > 0)
         {
             sb.AppendLine("  skipped, other channels: " + string.Join(", ", SkippedChannels.Select(kv => $"{kv.Key}: {kv.Value:N0}")));
         }
         foreach (var note in Ignored) sb.AppendLine("  note: " + note);
+        foreach (var info in Info) sb.AppendLine("  " + info);
         foreach (var warning in Warnings) sb.AppendLine("  warning: " + warning);
         foreach (var file in UnreadableFiles) sb.AppendLine("  unreadable: " + file);
         if (Rejected > 0) sb.AppendLine($"  REJECTED {Rejected:N0} record(s); see {DeadLetterPath ?? "the dead-letter file"}");

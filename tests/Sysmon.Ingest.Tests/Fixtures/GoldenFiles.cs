@@ -16,7 +16,10 @@ public static class GoldenFiles
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static string Directory([CallerFilePath] string here = "") =>
+    public static string Directory() => Here();
+
+    // The caller-file path is this file's own (resolved at compile time), wherever Directory() is called from.
+    private static string Here([CallerFilePath] string here = "") =>
         Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(here))!, "Golden");
 
     public static JsonObject Load(string name, JsonObject? actual = null)

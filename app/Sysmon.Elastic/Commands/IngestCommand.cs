@@ -1,0 +1,75 @@
+using System.CommandLine;
+using Sysmon.Elastic.Cli;
+using Sysmon.Ingest.DeadLetter;
+using Sysmon.Ingest.Pipeline;
+using Sysmon.Stores.DuckDb;
+
+namespace Sysmon.Elastic.Commands;
+
+/// <summary><c>ingest PATH... [--store URI]</c>: read, map and store; progress while it runs, a summary at the end.</summary>
+public static class IngestCommand
+{
+    public const string DefaultDeadLetterName = "sysmon-elastic.deadletter.ndjson";
+
+    public static Command Create()
+    {
+        var reading = new ReadingOptions();
+        var store = StoreLocation.CreateOption();
+        var command = new Command("ingest", "Read Sysmon events (EVTX, XML, JSON, message text), map them to ECS and store them.");
+        reading.AddTo(command);
+        command.Options.Add(store);
+        command.SetAction((result, ct) => RunAsync(result, reading, store, ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ParseResult result, ReadingOptions reading, Option<string?> storeOption, CancellationToken ct)
+    {
+        var stderr = Console.Error;
+        try
+        {
+            var location = StoreLocation.Parse(result.GetValue(storeOption));
+            var files = InputFiles.Expand(result.GetValue(reading.Paths) ?? [], out var missing, out var skippedUnknown);
+            if (missing.Count > 0)
+            {
+                foreach (var m in missing) await stderr.WriteLineAsync($"error: input '{m}' does not exist").ConfigureAwait(false);
+                return ExitCodes.Usage;
+            }
+            if (!location.IsDuckDb)
+            {
+                throw new UsageException($"the Elasticsearch store ({location}) is not part of this build yet; use --store duckdb:PATH");
+            }
+            var source = reading.CreateSource(result);
+            var mapper = reading.CreateMapper(result, stderr);
+            var deadLetterPath = result.GetValue(reading.DeadLetter) ?? DefaultDeadLetterName;
+            var progress = ProgressReporter.ForStandardError();
+            RunSummary summary;
+            using (var duck = DuckDbStore.Open(location.Target))
+            using (var deadLetters = new DeadLetterWriter(deadLetterPath))
+            {
+                await using var sink = new DuckDbEventSink(duck);
+                var pipeline = new EventPipeline(source, mapper, sink, deadLetters) { OnProgress = progress.Report };
+                summary = await pipeline.RunAsync(files, ct).ConfigureAwait(false);
+                progress.Finish();
+                summary.Info.Add($"store {location} now holds {duck.Count():N0} events");
+            }
+            if (skippedUnknown > 0) summary.Warnings.Add($"{skippedUnknown} file(s) with unknown extensions skipped in directories");
+            await stderr.WriteAsync(summary.Format("ingested")).ConfigureAwait(false);
+            return summary.ExitCode;
+        }
+        catch (UsageException ex)
+        {
+            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+        catch (StoreException ex)
+        {
+            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            return ExitCodes.StoreUnreachable;
+        }
+        catch (DuckDB.NET.Data.DuckDBException ex)
+        {
+            await stderr.WriteLineAsync("error: the DuckDB store failed: " + ex.Message).ConfigureAwait(false);
+            return ExitCodes.StoreUnreachable;
+        }
+    }
+}

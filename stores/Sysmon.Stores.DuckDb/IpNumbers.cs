@@ -1,0 +1,36 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Numerics;
+
+namespace Sysmon.Stores.DuckDb;
+
+/// <summary>
+/// IP addresses as comparable 128-bit numbers (DuckDB has no inet extension here): IPv6 as is, IPv4 mapped into
+/// ::ffff:0:0/96, so one column orders both and a CIDR is a BETWEEN range.
+/// </summary>
+public static class IpNumbers
+{
+    public static BigInteger? From(string? text)
+    {
+        if (text is null || !IPAddress.TryParse(text, out var ip)) return null;
+        return From(ip);
+    }
+
+    public static BigInteger From(IPAddress ip)
+    {
+        if (ip.AddressFamily == AddressFamily.InterNetwork) ip = ip.MapToIPv6();
+        Span<byte> bytes = stackalloc byte[16];
+        ip.TryWriteBytes(bytes, out _);
+        return new BigInteger(bytes, isUnsigned: true, isBigEndian: true);
+    }
+
+    /// <summary>The first and last number of a CIDR block (a bare address is its own /32 or /128).</summary>
+    public static (BigInteger First, BigInteger Last) Range(string cidr)
+    {
+        var network = cidr.Contains('/') ? IPNetwork.Parse(cidr) : new IPNetwork(IPAddress.Parse(cidr), IPAddress.Parse(cidr).AddressFamily == AddressFamily.InterNetwork ? 32 : 128);
+        var first = From(network.BaseAddress);
+        var bits = network.BaseAddress.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
+        var size = BigInteger.One << (bits - network.PrefixLength);
+        return (first, first + size - 1);
+    }
+}

@@ -1,0 +1,84 @@
+using System.Globalization;
+using DuckDB.NET.Data;
+using Sysmon.Ingest;
+
+namespace Sysmon.Stores.DuckDb.Schema;
+
+/// <summary>
+/// Creates the embedded store's tables (names in architecture.md) and records the schema version. A file written
+/// by an older version is migrated; one written by a newer version is refused with what to do.
+/// </summary>
+public static class DuckDbSchema
+{
+    public const int CurrentVersion = 1;
+
+    public static string CreateEventsTable(string name, bool staging = false) =>
+        $"CREATE {(staging ? "TEMP " : "")}TABLE IF NOT EXISTS {name} (\n  " +
+        string.Join(",\n  ", EventColumns.All.Select(c => $"{c.Quoted} {(staging ? c.SqlType.Replace(" PRIMARY KEY", "", StringComparison.Ordinal) : c.SqlType)}")) + "\n)";
+
+    private static IEnumerable<string> Statements()
+    {
+        yield return "CREATE TABLE IF NOT EXISTS sysmon_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)";
+        yield return CreateEventsTable(Names.EventsTable);
+        yield return $"""
+            CREATE TABLE IF NOT EXISTS {Names.IndicatorsTable} (
+              id VARCHAR PRIMARY KEY, "threat.indicator.type" VARCHAR NOT NULL, value VARCHAR NOT NULL,
+              "threat.indicator.ip" VARCHAR, ip_first UHUGEINT, ip_last UHUGEINT,
+              "threat.indicator.file.hash" VARCHAR, "threat.indicator.url.domain" VARCHAR, "threat.indicator.url.full" VARCHAR,
+              "threat.feed.name" VARCHAR NOT NULL, "threat.indicator.provider" VARCHAR, "threat.indicator.confidence" VARCHAR,
+              "threat.indicator.marking.tlp" VARCHAR, "threat.indicator.reference" VARCHAR, "threat.indicator.description" VARCHAR,
+              "threat.indicator.first_seen" TIMESTAMP, "threat.indicator.last_seen" TIMESTAMP, expired BOOLEAN DEFAULT false,
+              doc JSON)
+            """;
+        yield return $"""
+            CREATE TABLE IF NOT EXISTS {Names.AlertsTable} (
+              id VARCHAR PRIMARY KEY, "@timestamp" TIMESTAMP NOT NULL, "event.id" VARCHAR NOT NULL, "event.code" VARCHAR,
+              "host.name" VARCHAR, "matched.field" VARCHAR, "matched.atomic" VARCHAR, "matched.type" VARCHAR,
+              "indicator.id" VARCHAR, "threat.feed.name" VARCHAR, "rule.name" VARCHAR, source VARCHAR, doc JSON)
+            """;
+        yield return $"""
+            CREATE TABLE IF NOT EXISTS {Names.HuntResultsTable} (
+              id VARCHAR PRIMARY KEY, hunt VARCHAR NOT NULL, run_at TIMESTAMP NOT NULL, parameters JSON, row JSON NOT NULL)
+            """;
+        yield return "CREATE INDEX IF NOT EXISTS events_time ON events (\"@timestamp\")";
+        // IPv4 text to the number stored in *.ip_num (IPv4 mapped into ::ffff:0:0/96), for ad-hoc CIDR queries.
+        yield return """
+            CREATE OR REPLACE MACRO ip4_num(ip) AS
+              281470681743360::UHUGEINT + (split_part(ip, '.', 1)::UBIGINT << 24) + (split_part(ip, '.', 2)::UBIGINT << 16)
+              + (split_part(ip, '.', 3)::UBIGINT << 8) + split_part(ip, '.', 4)::UBIGINT
+            """;
+    }
+
+    public static void Ensure(DuckDBConnection connection, string path)
+    {
+        var version = ReadVersion(connection);
+        if (version > CurrentVersion)
+        {
+            throw new StoreException(
+                $"{path} was written by a newer sysmon-elastic (schema {version}; this build knows {CurrentVersion}). " +
+                "Upgrade sysmon-elastic, or ingest into a new file with --store duckdb:NEW.duckdb.");
+        }
+        using var tx = connection.BeginTransaction();
+        foreach (var sql in Statements()) Execute(connection, sql);
+        // Migrations from older versions go here, one step per version.
+        Execute(connection, "INSERT OR REPLACE INTO sysmon_meta VALUES ('schema_version', '" +
+                            CurrentVersion.ToString(CultureInfo.InvariantCulture) + "')");
+        tx.Commit();
+    }
+
+    public static int ReadVersion(DuckDBConnection connection)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM information_schema.tables WHERE table_name = 'sysmon_meta'";
+        if (Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture) == 0) return 0;
+        cmd.CommandText = "SELECT value FROM sysmon_meta WHERE key = 'schema_version'";
+        return cmd.ExecuteScalar() is string s && int.TryParse(s, CultureInfo.InvariantCulture, out var v) ? v : 0;
+    }
+
+    public static void Execute(DuckDBConnection connection, string sql)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+}
