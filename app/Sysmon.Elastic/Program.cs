@@ -16,6 +16,7 @@ public static class Program
         var root = new RootCommand("sysmon-elastic: Sysmon events to ECS, stored in DuckDB or Elasticsearch, with threat-intel enrichment and hunts.");
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(IngestCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
         return root;
     }
 }

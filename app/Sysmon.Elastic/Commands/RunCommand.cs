@@ -1,0 +1,48 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Sysmon.Elastic.Worker;
+
+namespace Sysmon.Elastic.Commands;
+
+/// <summary>
+/// <c>run</c>: the worker on the .NET Generic Host, configured by appsettings.json (shipped defaults, then one in
+/// the current directory), environment variables (SYSMON_Worker__Store=...) and the command line
+/// (--Worker:Store=duckdb:/data/sysmon.duckdb). Runs until Ctrl+C or SIGTERM, then flushes and exits.
+/// </summary>
+public static class RunCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("run", "Run the ingest worker: watch spool directories and store what arrives, until stopped.")
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        command.SetAction(async (result, ct) =>
+        {
+            var args = result.UnmatchedTokens.ToArray();
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+            {
+                Args = args,
+                ContentRootPath = Directory.GetCurrentDirectory(),
+                DisableDefaults = true,
+            });
+            builder.Configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+                .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
+                .AddEnvironmentVariables("SYSMON_")
+                .AddCommandLine(args);
+            builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+            builder.Logging.AddConsole();
+            builder.Services.Configure<WorkerOptions>(builder.Configuration.GetSection("Worker"));
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+            builder.Services.AddHostedService<SpoolWorker>();
+            using var host = builder.Build();
+            Environment.ExitCode = 0;
+            await host.RunAsync(ct).ConfigureAwait(false);
+            return Environment.ExitCode;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,28 @@
+namespace Sysmon.Elastic.Worker;
+
+/// <summary>The <c>Worker</c> section of appsettings.json (environment: SYSMON_Worker__Store, ...; command line: --Worker:Store=...).</summary>
+public sealed class WorkerOptions
+{
+    /// <summary>Directories watched for Sysmon files (empty: ./spool). Lists from configuration replace, never add to, the default.</summary>
+    public List<string> SpoolDirectories { get; set; } = [];
+
+    public string Store { get; set; } = "duckdb:./sysmon.duckdb";
+
+    /// <summary>Where offsets of tailed files and finished files are checkpointed (written atomically).</summary>
+    public string StateFile { get; set; } = "./sysmon-elastic.state.json";
+
+    public string DeadLetter { get; set; } = "./sysmon-elastic.deadletter.ndjson";
+
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a whole-file input (.evtx, .xml) must stay unchanged before it is taken as complete.</summary>
+    public TimeSpan SettleTime { get; set; } = TimeSpan.FromSeconds(2);
+
+    public int BatchSize { get; set; } = 1000;
+
+    /// <summary>Channels to keep; empty = Sysmon's; "*" = all.</summary>
+    public List<string> Channels { get; set; } = [];
+
+    /// <summary>host.name for inputs that carry none (rendered text).</summary>
+    public string? HostName { get; set; }
+}

@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using FluentAssertions;
+using Sysmon.Stores.DuckDb;
+using Xunit;
+
+namespace Sysmon.Elastic.Tests;
+
+/// <summary>
+/// The worker as a real process: a watched file grows while it runs, the worker is killed hard (kill -9) in the
+/// middle, restarted, and in the end every line is stored exactly once. Junk beside it never stops it.
+/// </summary>
+public sealed class RunWorkerTests
+{
+    private static string Line(int n) =>
+        "{\"winlog\":{\"event_id\":\"5\",\"channel\":\"Microsoft-Windows-Sysmon/Operational\",\"computer_name\":\"WKS-7\",\"record_id\":" +
+        n.ToString(CultureInfo.InvariantCulture) + ",\"event_data\":{\"UtcTime\":\"2026-01-05 10:00:00.000\",\"ProcessGuid\":\"{8f2a3c1e-5b6d-6a3f-2a01-000000001e00}\",\"ProcessId\":\"" +
+        n.ToString(CultureInfo.InvariantCulture) + "\",\"Image\":\"C:\\\\Windows\\\\System32\\\\cmd.exe\",\"User\":\"CORP\\\\alice\"}}}\n";
+
+    private sealed class WorkerProcess(string dir) : IDisposable
+    {
+        public Process Process { get; } = Start(dir);
+        public StringBuilder Log { get; } = new();
+
+        private static Process Start(string dir)
+        {
+            var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in new[]
+                     {
+                         CliRunner.Dll, "run", "--Worker:SpoolDirectories:0=" + Path.Combine(dir, "spool"),
+                         "--Worker:Store=duckdb:" + Path.Combine(dir, "store.duckdb"), "--Worker:StateFile=" + Path.Combine(dir, "state.json"),
+                         "--Worker:DeadLetter=" + Path.Combine(dir, "dead.ndjson"), "--Worker:PollInterval=00:00:00.200",
+                         "--Worker:SettleTime=00:00:00.600", "--Worker:BatchSize=50",
+                     })
+            {
+                psi.ArgumentList.Add(a);
+            }
+            var p = Process.Start(psi)!;
+            p.OutputDataReceived += (_, _) => { };
+            p.ErrorDataReceived += (_, _) => { };
+            p.BeginOutputReadLine();
+            p.BeginErrorReadLine();
+            return p;
+        }
+
+        public void KillHard() => Process.Kill(entireProcessTree: true);
+
+        public TimeSpan Terminate()
+        {
+            var clock = Stopwatch.StartNew();
+            using (var kill = Process.Start("kill", ["-TERM", Process.Id.ToString(CultureInfo.InvariantCulture)])) kill!.WaitForExit();
+            Process.WaitForExit(30_000).Should().BeTrue("the worker stops on SIGTERM");
+            return clock.Elapsed;
+        }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited) Process.Kill(entireProcessTree: true);
+            Process.Dispose();
+        }
+    }
+
+    private static async Task WaitForCheckpointAsync(string dir, string file, long length)
+    {
+        var state = Path.Combine(dir, "state.json");
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (File.Exists(state))
+            {
+                try
+                {
+                    var node = JsonNode.Parse(await File.ReadAllTextAsync(state))!;
+                    var entry = node.AsObject().FirstOrDefault(kv => kv.Key.EndsWith(file, StringComparison.Ordinal)).Value;
+                    if (entry?["Offset"]?.GetValue<long>() == length) return;
+                }
+                catch (System.Text.Json.JsonException)
+                {
+                    // the worker replaces the file atomically; a torn read cannot happen, but be lenient
+                }
+            }
+            await Task.Delay(200);
+        }
+        throw new TimeoutException($"the worker did not reach offset {length} of {file}");
+    }
+
+    [Fact]
+    public async Task A_watched_file_survives_kill_minus_9_with_every_line_stored_once()
+    {
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        var live = Path.Combine(spool, "live.ndjson");
+        await File.WriteAllTextAsync(live, "");
+        const int total = 3000;
+
+        var worker = new WorkerProcess(dir);
+        var n = 0;
+        async Task AppendAsync(int until)
+        {
+            while (n < until)
+            {
+                var sb = new StringBuilder();
+                for (var i = 0; i < 37 && n < until; i++) sb.Append(Line(++n));
+                await File.AppendAllTextAsync(live, sb.ToString());
+                await Task.Delay(15);
+            }
+        }
+        await AppendAsync(1200);
+        worker.KillHard(); // mid-stream: some batches stored, the rest not yet
+        worker.Dispose();
+        await AppendAsync(1800);
+        using (var restarted = new WorkerProcess(dir))
+        {
+            await AppendAsync(total);
+            await WaitForCheckpointAsync(dir, "live.ndjson", new FileInfo(live).Length);
+            restarted.Terminate().Should().BeLessThan(TimeSpan.FromSeconds(10));
+        }
+
+        using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
+        using var cmd = store.Connection.CreateCommand();
+        cmd.CommandText = "SELECT count(*), count(DISTINCT \"winlog.record_id\"), min(\"winlog.record_id\"::BIGINT), max(\"winlog.record_id\"::BIGINT) FROM events";
+        using var reader = cmd.ExecuteReader();
+        reader.Read();
+        reader.GetInt64(0).Should().Be(total);
+        reader.GetInt64(1).Should().Be(total);
+        reader.GetInt64(2).Should().Be(1);
+        reader.GetInt64(3).Should().Be(total);
+    }
+
+    [Fact]
+    public async Task Junk_beside_good_files_is_dead_lettered_and_never_stops_the_worker()
+    {
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        var junk = new byte[4096];
+        new Random(7).NextBytes(junk);
+        await File.WriteAllBytesAsync(Path.Combine(spool, "junk.json"), junk);
+        await File.WriteAllTextAsync(Path.Combine(spool, "empty.ndjson"), "");
+        await File.WriteAllTextAsync(Path.Combine(spool, "half.xml"), "<Events><Event><System><EventID>1</EventID>");
+        await File.WriteAllTextAsync(Path.Combine(spool, "good.ndjson"), Line(1) + Line(2));
+
+        using (var worker = new WorkerProcess(dir))
+        {
+            await WaitForCheckpointAsync(dir, "good.ndjson", new FileInfo(Path.Combine(spool, "good.ndjson")).Length);
+            await File.AppendAllTextAsync(Path.Combine(spool, "good.ndjson"), Line(3));
+            await WaitForCheckpointAsync(dir, "good.ndjson", new FileInfo(Path.Combine(spool, "good.ndjson")).Length);
+            await Task.Delay(1500); // half.xml settles and is read
+            worker.Process.HasExited.Should().BeFalse();
+            worker.Terminate();
+        }
+        using (var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb")))
+        {
+            store.Count().Should().Be(3);
+        }
+        var dead = (await File.ReadAllLinesAsync(Path.Combine(dir, "dead.ndjson"))).Select(l => JsonNode.Parse(l)!).ToList();
+        dead.Should().Contain(d => d["file"]!.GetValue<string>().EndsWith("junk.json") && d["reason"]!.GetValue<string>().Length > 0);
+        dead.Should().Contain(d => d["file"]!.GetValue<string>().EndsWith("half.xml") && d["reason"]!.GetValue<string>().Contains("unterminated"));
+    }
+}
