@@ -23,6 +23,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "stages") return await StagesAsync();
         if (args.Length > 0 && args[0] == "write") return await WriteOnlyAsync();
         if (args.Length > 0 && args[0] == "map") return await MapOnlyAsync();
+        if (args.Length > 0 && args[0] == "duck") return await DuckAsync();
         if (args.Length > 0 && args[0] == "evtx") return await EvtxAsync(args.Length > 1 ? args[1] : null);
         var config = DefaultConfig.Instance.AddJob(Job.Default.WithWarmupCount(2).WithIterationCount(8).WithLaunchCount(1));
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
@@ -169,6 +170,33 @@ public static class Program
             var sw = Stopwatch.StartNew();
             for (var i = 0; i < 100_000; i++) mapper.Map(events[i % events.Count]);
             Console.WriteLine($"map {sw.Elapsed.TotalMicroseconds / 100_000:F2} us/event, gen0 GCs {GC.CollectionCount(0) - gc0}");
+        }
+        return 0;
+    }
+
+    private static async Task<int> DuckAsync()
+    {
+        var mapper = new EcsMapper(new EcsMapperOptions { HostName = "BENCH" });
+        var (input, _) = BenchData.Build("json", 30);
+        var events = new List<Sysmon.Ingest.Events.SysmonEvent>();
+        await foreach (var r in new JsonEventReader().ReadAsync(new MemoryStream(input), "b", new ReaderOptions())) events.Add(r.Event!);
+        var path = Path.Combine(Path.GetTempPath(), "duck-bench.duckdb");
+        File.Delete(path);
+        using var store = Sysmon.Stores.DuckDb.DuckDbStore.Open(path);
+        var sink = new Sysmon.Stores.DuckDb.DuckDbEventSink(store);
+        var id = 0L;
+        for (var rep = 0; rep < 10; rep++)
+        {
+            var batch = new List<EcsDocument>();
+            for (var i = 0; i < 5000; i++)
+            {
+                var e = events[i % events.Count];
+                e.RecordId = ++id;
+                batch.Add(mapper.Map(e));
+            }
+            var sw = Stopwatch.StartNew();
+            await sink.WriteAsync(batch, default);
+            Console.WriteLine($"batch of 5000: {sw.Elapsed.TotalMilliseconds:F0} ms ({5000 / sw.Elapsed.TotalSeconds:N0}/s)");
         }
         return 0;
     }

@@ -36,13 +36,14 @@ public sealed class DuckDbEventSink : IEventSink
         using (var tx = connection.BeginTransaction())
         {
             using var cmd = connection.CreateCommand();
-            // Within one batch the same id can also come twice (the same record in two exports): keep one.
-            cmd.CommandText = $"INSERT OR IGNORE INTO events SELECT * FROM temp.{Staging} QUALIFY row_number() OVER (PARTITION BY id) = 1";
+            // INSERT OR IGNORE also drops a second copy of an id within the batch (the same record in two exports).
+            cmd.CommandText = $"INSERT OR IGNORE INTO events SELECT * FROM temp.{Staging}";
             inserted = cmd.ExecuteNonQuery();
             cmd.CommandText = $"DELETE FROM temp.{Staging}";
             cmd.ExecuteNonQuery();
             tx.Commit();
         }
+
         return ValueTask.FromResult(new SinkResult(inserted, batch.Count - inserted, null));
     }
 

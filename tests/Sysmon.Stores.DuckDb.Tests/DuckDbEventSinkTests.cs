@@ -91,7 +91,7 @@ public sealed class DuckDbEventSinkTests : IDisposable
         var row = Query("""
             SELECT "process.pid", "process.name", "process.args", "@timestamp", "process.hash.sha256", "user.name",
                    "winlog.event_data"->>'$.LogonId', doc->>'$.process.pe.original_file_name'
-            FROM events WHERE "event.code" = '1'
+            FROM events_ecs WHERE "event.code" = '1'
             """).Single();
         row[0].Should().Be(6256L);
         row[1].Should().Be("powershell.exe");
@@ -103,7 +103,7 @@ public sealed class DuckDbEventSinkTests : IDisposable
         row[7].Should().Be("PowerShell.EXE");
         Query("SELECT count(*) FROM events WHERE list_contains(\"related.hash\", '7adb1cf1a75973079c055f929573ae92557a8c0e5b0e38a6a5427e412fb73d59')")
             .Single()[0].Should().Be(1L);
-        Query("SELECT \"sysmon.file.archived\", \"dns.answers\"->>'$[0].type' FROM events WHERE \"event.code\" IN ('23', '22') ORDER BY \"event.code\"")
+        Query("SELECT \"sysmon.file.archived\", \"dns.answers\"->>'$[0].type' FROM events_ecs WHERE \"event.code\" IN ('23', '22') ORDER BY \"event.code\"")
             .Select(r => (r[0], r[1])).Should().Equal((null, "CNAME"), (true, null));
     }
 
@@ -118,6 +118,16 @@ public sealed class DuckDbEventSinkTests : IDisposable
         var (a, b) = IpNumbers.Range("203.0.114.0/24");
         Query($"SELECT count(*) FROM events WHERE \"destination.ip_num\" BETWEEN {a} AND {b}").Single()[0].Should().Be(0L);
         IpNumbers.Range("2001:db8::/32").Last.Should().BeGreaterThan(IpNumbers.Range("2001:db8::/32").First);
+    }
+
+    [Fact]
+    public async Task The_same_record_twice_in_one_batch_is_stored_once()
+    {
+        var line = EventForms.Beats(SampleEvents.All[0]) + "\n";
+        await File.WriteAllTextAsync(Path.Combine(_dir, "twice.ndjson"), line + line + line);
+        var summary = await IngestAsync(Path.Combine(_dir, "twice.ndjson"));
+        summary.Duplicates.Should().Be(2);
+        Query("SELECT count(*) FROM events").Single()[0].Should().Be(1L);
     }
 
     [Fact]

@@ -40,7 +40,7 @@ public static class DuckDbSchema
             CREATE TABLE IF NOT EXISTS {Names.HuntResultsTable} (
               id VARCHAR PRIMARY KEY, hunt VARCHAR NOT NULL, run_at TIMESTAMP NOT NULL, parameters JSON, row JSON NOT NULL)
             """;
-        yield return "CREATE INDEX IF NOT EXISTS events_time ON events (\"@timestamp\")";
+        yield return EventColumns.CreateView("events_ecs", Names.EventsTable);
         // IPv4 text to the number stored in *.ip_num (IPv4 mapped into ::ffff:0:0/96), for ad-hoc CIDR queries.
         yield return """
             CREATE OR REPLACE MACRO ip4_num(ip) AS

@@ -9,54 +9,56 @@ public sealed record EventColumn(string Name, string SqlType, ColumnKind Kind, s
 }
 
 /// <summary>
-/// The events table: every field the mapper emits is a column named by its dotted ECS name, typed for
-/// filtering and grouping (TIMESTAMP, BIGINT, BOOLEAN, VARCHAR[]); objects and maps are JSON columns
-/// (query them with ->>), and the whole document is kept in "doc".
+/// The events table and its view. The fields used for filtering and grouping are typed columns named by their
+/// dotted ECS name (TIMESTAMP, BIGINT, BOOLEAN, VARCHAR[], UHUGEINT numbers beside IPs); the whole document is
+/// kept in "doc"; the view <c>events_ecs</c> adds every other field the mapper emits as a column of the same
+/// dotted name, read from "doc". Few stored columns keep appends and checkpoints cheap.
 /// </summary>
 public static class EventColumns
 {
-    private static readonly string[] TextFields =
+    private static readonly string[] StoredText =
     [
-        "event.code", "event.kind", "event.action", "event.provider", "event.dataset", "event.module", "ecs.version",
-        "log.level", "log.file.path", "host.name", "rule.name", "error.code", "error.message", "message",
-        "process.entity_id", "process.executable", "process.name", "process.command_line", "process.working_directory",
-        "process.hash.md5", "process.hash.sha1", "process.hash.sha256", "process.pe.imphash", "process.pe.original_file_name",
-        "process.pe.company", "process.pe.description", "process.pe.file_version", "process.pe.product",
+        "event.code", "event.action", "host.name", "user.name", "user.domain",
+        "process.entity_id", "process.executable", "process.name", "process.command_line",
+        "process.hash.md5", "process.hash.sha1", "process.hash.sha256",
         "process.parent.entity_id", "process.parent.executable", "process.parent.name", "process.parent.command_line",
-        "user.id", "user.name", "user.domain",
-        "source.ip", "source.domain", "destination.ip", "destination.domain",
-        "network.transport", "network.protocol", "network.direction", "network.type", "network.community_id",
-        "dns.question.name", "dns.question.registered_domain", "dns.question.subdomain", "dns.question.top_level_domain",
-        "sysmon.dns.status",
-        "file.path", "file.name", "file.directory", "file.extension", "file.hash.md5", "file.hash.sha1", "file.hash.sha256",
-        "file.pe.imphash", "file.pe.original_file_name", "file.pe.company", "file.pe.description", "file.pe.file_version",
-        "file.pe.product", "file.code_signature.subject_name", "file.code_signature.status",
-        "dll.path", "dll.name", "dll.hash.md5", "dll.hash.sha1", "dll.hash.sha256", "dll.pe.imphash",
-        "dll.pe.original_file_name", "dll.code_signature.status",
-        "registry.path", "registry.hive", "registry.key", "registry.value", "registry.data.type",
-        "url.domain", "url.full",
-        "winlog.channel", "winlog.computer_name", "winlog.event_id", "winlog.provider_name", "winlog.provider_guid",
-        "winlog.record_id", "winlog.opcode", "winlog.task", "winlog.keywords", "winlog.api", "winlog.user.identifier",
-        "event.original",
+        "source.ip", "destination.ip", "destination.domain", "network.transport", "network.direction",
+        "dns.question.name", "dns.question.registered_domain", "file.path", "file.name", "file.hash.sha256",
+        "dll.hash.sha256", "registry.path", "url.domain", "winlog.channel", "winlog.record_id", "log.file.path",
     ];
 
-    private static readonly string[] LongFields =
+    private static readonly string[] StoredLong = ["process.pid", "process.parent.pid", "source.port", "destination.port", "log.offset"];
+
+    private static readonly string[] StoredList = ["event.category", "related.ip", "related.hash", "related.user"];
+
+    // Everything else the mapper emits: columns of the events_ecs view, read from doc.
+    private static readonly (string Field, string Type)[] ViewFields =
     [
-        "log.offset", "process.pid", "process.args_count", "process.thread.id", "process.parent.pid",
-        "process.parent.args_count", "source.port", "destination.port", "winlog.version", "winlog.process.pid",
-        "winlog.process.thread.id",
+        .. Of("VARCHAR",
+            "event.kind", "event.provider", "event.dataset", "event.module", "event.id", "ecs.version", "log.level",
+            "rule.name", "error.code", "error.message", "message", "process.working_directory",
+            "process.pe.imphash", "process.pe.original_file_name", "process.pe.company", "process.pe.description",
+            "process.pe.file_version", "process.pe.product", "user.id", "source.domain", "network.protocol", "network.type",
+            "network.community_id", "dns.question.subdomain", "dns.question.top_level_domain", "sysmon.dns.status",
+            "file.directory", "file.extension", "file.hash.md5", "file.hash.sha1", "file.pe.imphash",
+            "file.pe.original_file_name", "file.pe.company", "file.pe.description", "file.pe.file_version", "file.pe.product",
+            "file.code_signature.subject_name", "file.code_signature.status", "dll.path", "dll.name", "dll.hash.md5",
+            "dll.hash.sha1", "dll.pe.imphash", "dll.pe.original_file_name", "dll.code_signature.status", "registry.hive",
+            "registry.key", "registry.value", "registry.data.type", "url.full", "winlog.computer_name", "winlog.event_id",
+            "winlog.provider_name", "winlog.provider_guid", "winlog.opcode", "winlog.task", "winlog.keywords", "winlog.api",
+            "winlog.user.identifier", "event.original"),
+        .. Of("BIGINT", "process.args_count", "process.thread.id", "process.parent.args_count", "winlog.version",
+            "winlog.process.pid", "winlog.process.thread.id"),
+        .. Of("BOOLEAN", "file.code_signature.valid", "sysmon.file.archived", "sysmon.file.is_executable"),
+        .. Of("TIMESTAMP", "event.created"),
+        .. Of("VARCHAR[]", "event.type", "process.args", "process.parent.args", "dns.resolved_ip", "registry.data.strings",
+            "related.hosts", "tags"),
+        .. Of("JSON", "winlog.event_data", "dns.answers"),
     ];
 
-    private static readonly string[] BoolFields = ["file.code_signature.valid", "sysmon.file.archived", "sysmon.file.is_executable"];
+    private static IEnumerable<(string, string)> Of(string type, params string[] fields) => fields.Select(f => (f, type));
 
-    private static readonly string[] ListFields =
-    [
-        "event.category", "event.type", "process.args", "process.parent.args", "dns.resolved_ip", "registry.data.strings",
-        "related.ip", "related.user", "related.hash", "related.hosts", "tags",
-    ];
-
-    private static readonly string[] JsonFields = ["winlog.event_data", "dns.answers", "threat.enrichments"];
-
+    /// <summary>The stored columns of the events table, in table order.</summary>
     public static IReadOnlyList<EventColumn> All { get; } = Build();
 
     private static List<EventColumn> Build()
@@ -65,21 +67,37 @@ public static class EventColumns
         {
             new("id", "VARCHAR PRIMARY KEY", ColumnKind.Id, "event.id"),
             new("@timestamp", "TIMESTAMP NOT NULL", ColumnKind.Time),
-            new("event.created", "TIMESTAMP", ColumnKind.Time),
         };
-        columns.AddRange(TextFields.Select(f => new EventColumn(f, "VARCHAR", ColumnKind.Text)));
-        columns.AddRange(LongFields.Select(f => new EventColumn(f, "BIGINT", ColumnKind.Long)));
-        columns.AddRange(BoolFields.Select(f => new EventColumn(f, "BOOLEAN", ColumnKind.Bool)));
-        columns.AddRange(ListFields.Select(f => new EventColumn(f, "VARCHAR[]", ColumnKind.List)));
-        columns.AddRange(JsonFields.Select(f => new EventColumn(f, "JSON", ColumnKind.Json)));
+        columns.AddRange(StoredText.Select(f => new EventColumn(f, "VARCHAR", ColumnKind.Text)));
+        columns.AddRange(StoredLong.Select(f => new EventColumn(f, "BIGINT", ColumnKind.Long)));
+        columns.AddRange(StoredList.Select(f => new EventColumn(f, "VARCHAR[]", ColumnKind.List)));
+        columns.Add(new EventColumn("threat.enrichments", "JSON", ColumnKind.Json));
         columns.Add(new EventColumn("source.ip_num", "UHUGEINT", ColumnKind.IpNumber, "source.ip"));
         columns.Add(new EventColumn("destination.ip_num", "UHUGEINT", ColumnKind.IpNumber, "destination.ip"));
         columns.Add(new EventColumn("doc", "JSON NOT NULL", ColumnKind.Document));
         return columns;
     }
 
-    /// <summary>True when the document field <paramref name="path"/> has a column of its own or lives in a JSON column.</summary>
+    /// <summary>The view that shows every field by its dotted name: the stored columns plus the rest, from doc.</summary>
+    public static string CreateView(string view, string table) =>
+        $"CREATE OR REPLACE VIEW {view} AS SELECT *,\n  " + string.Join(",\n  ", ViewFields.Select(f => ViewColumn(f.Field, f.Type))) +
+        $"\nFROM {table}";
+
+    private static string ViewColumn(string field, string type)
+    {
+        var path = "'$." + field + "'";
+        var expression = type switch
+        {
+            "VARCHAR" => $"doc->>{path}",
+            "JSON" => $"doc->{path}",
+            "VARCHAR[]" => $"CAST(doc->{path} AS VARCHAR[])",
+            _ => $"TRY_CAST(doc->>{path} AS {type})",
+        };
+        return $"{expression} AS \"{field}\"";
+    }
+
+    /// <summary>True when the document field <paramref name="path"/> is a column of the table or of the view.</summary>
     public static bool Covers(string path) =>
-        All.Any(c => c.Field == path && c.Kind != ColumnKind.IpNumber) ||
-        JsonFields.Any(j => path.StartsWith(j + ".", StringComparison.Ordinal)) || path == "event.id";
+        All.Any(c => c.Field == path && c.Kind != ColumnKind.IpNumber) || ViewFields.Any(f => f.Field == path) ||
+        ViewFields.Any(f => f.Type == "JSON" && path.StartsWith(f.Field + ".", StringComparison.Ordinal));
 }
