@@ -56,6 +56,14 @@ public sealed class ReadingOptions
         command.Options.Add(PublicSuffixList);
     }
 
+    /// <summary>The inputs named on the command line; a missing one is a usage error naming it.</summary>
+    public List<Ingest.Pipeline.InputFile> ExpandInputs(ParseResult result, out int skippedUnknown)
+    {
+        var files = Ingest.Pipeline.InputFiles.Expand(result.GetValue(Paths) ?? [], out var missing, out skippedUnknown);
+        if (missing.Count > 0) throw new UsageException(string.Join("; ", missing.Select(m => $"input '{m}' does not exist")));
+        return files;
+    }
+
     public InputFormat ParseFormat(ParseResult result)
     {
         var text = result.GetValue(Format) ?? "auto";

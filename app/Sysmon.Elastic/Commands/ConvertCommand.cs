@@ -26,18 +26,10 @@ public static class ConvertCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(ParseResult result, ReadingOptions reading, Option<string> outputOption,
-        CancellationToken ct)
-    {
-        var stderr = Console.Error;
-        try
+    private static Task<int> RunAsync(ParseResult result, ReadingOptions reading, Option<string> outputOption, CancellationToken ct) =>
+        CommandErrors.RunAsync(async stderr =>
         {
-            var files = InputFiles.Expand(result.GetValue(reading.Paths) ?? [], out var missing, out var skippedUnknown);
-            if (missing.Count > 0)
-            {
-                foreach (var m in missing) await stderr.WriteLineAsync($"error: input '{m}' does not exist").ConfigureAwait(false);
-                return ExitCodes.Usage;
-            }
+            var files = reading.ExpandInputs(result, out var skippedUnknown);
             var source = reading.CreateSource(result);
             var mapper = reading.CreateMapper(result, stderr);
             var output = result.GetValue(outputOption) ?? "-";
@@ -56,21 +48,5 @@ public static class ConvertCommand
             if (skippedUnknown > 0) summary.Warnings.Add($"{skippedUnknown} file(s) with unknown extensions skipped in directories");
             await stderr.WriteAsync(summary.Format("converted")).ConfigureAwait(false);
             return summary.ExitCode;
-        }
-        catch (UsageException ex)
-        {
-            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
-            return ExitCodes.Usage;
-        }
-        catch (IOException ex)
-        {
-            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
-            return ExitCodes.Usage;
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
-            return ExitCodes.Usage;
-        }
-    }
+        });
 }

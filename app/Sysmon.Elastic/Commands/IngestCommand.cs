@@ -22,18 +22,11 @@ public static class IngestCommand
         return command;
     }
 
-    private static async Task<int> RunAsync(ParseResult result, ReadingOptions reading, Option<string?> storeOption, CancellationToken ct)
-    {
-        var stderr = Console.Error;
-        try
+    private static Task<int> RunAsync(ParseResult result, ReadingOptions reading, Option<string?> storeOption, CancellationToken ct) =>
+        CommandErrors.RunAsync(async stderr =>
         {
             var location = StoreLocation.Parse(result.GetValue(storeOption));
-            var files = InputFiles.Expand(result.GetValue(reading.Paths) ?? [], out var missing, out var skippedUnknown);
-            if (missing.Count > 0)
-            {
-                foreach (var m in missing) await stderr.WriteLineAsync($"error: input '{m}' does not exist").ConfigureAwait(false);
-                return ExitCodes.Usage;
-            }
+            var files = reading.ExpandInputs(result, out var skippedUnknown);
             if (!location.IsDuckDb)
             {
                 throw new UsageException($"the Elasticsearch store ({location}) is not part of this build yet; use --store duckdb:PATH");
@@ -55,21 +48,5 @@ public static class IngestCommand
             if (skippedUnknown > 0) summary.Warnings.Add($"{skippedUnknown} file(s) with unknown extensions skipped in directories");
             await stderr.WriteAsync(summary.Format("ingested")).ConfigureAwait(false);
             return summary.ExitCode;
-        }
-        catch (UsageException ex)
-        {
-            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
-            return ExitCodes.Usage;
-        }
-        catch (StoreException ex)
-        {
-            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
-            return ExitCodes.StoreUnreachable;
-        }
-        catch (DuckDB.NET.Data.DuckDBException ex)
-        {
-            await stderr.WriteLineAsync("error: the DuckDB store failed: " + ex.Message).ConfigureAwait(false);
-            return ExitCodes.StoreUnreachable;
-        }
-    }
+        });
 }
