@@ -37,6 +37,7 @@ public sealed class DuckDbStore : IDisposable
             if (memoryLimit is not null) DuckDbSchema.Execute(connection, $"SET memory_limit = '{memoryLimit}'");
             DuckDbSchema.Execute(connection, $"SET threads = {threads ?? Environment.ProcessorCount}");
             DuckDbSchema.Execute(connection, "SET preserve_insertion_order = false");
+            DuckDbSchema.Execute(connection, "SET checkpoint_threshold = '128MB'");
             DuckDbSchema.Ensure(connection, path);
         }
         catch

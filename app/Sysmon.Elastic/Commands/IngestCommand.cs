@@ -40,7 +40,7 @@ public static class IngestCommand
             using (var deadLetters = new DeadLetterWriter(deadLetterPath))
             {
                 await using var sink = new DuckDbEventSink(duck);
-                var pipeline = new EventPipeline(source, mapper, sink, deadLetters) { OnProgress = progress.Report };
+                var pipeline = new EventPipeline(source, mapper, sink, deadLetters) { OnProgress = progress.Report, BatchSize = 5000, BatchesInFlight = 2 };
                 summary = await pipeline.RunAsync(files, ct).ConfigureAwait(false);
                 progress.Finish();
                 summary.Info.Add($"store {location} now holds {duck.Count():N0} events");
