@@ -1,0 +1,47 @@
+using FluentAssertions;
+using Sysmon.Ingest.DeadLetter;
+using Sysmon.Ingest.Output;
+using Sysmon.Ingest.Pipeline;
+using Sysmon.Ingest.Reading;
+using Sysmon.Ingest.Tests.Fixtures;
+using Xunit;
+
+namespace Sysmon.Ingest.Tests.Pipeline;
+
+public sealed class EventPipelineTests
+{
+    private static readonly string Dir = Path.Combine(Path.GetTempPath(), "sysmon-pipeline-tests", Guid.NewGuid().ToString("N"));
+
+    private static async Task<(string Output, RunSummary Summary)> RunAsync(int parallelism, int batchSize)
+    {
+        var dir = Dir;
+        Directory.CreateDirectory(dir);
+        var input = Path.Combine(dir, "in.txt");
+        // 300 events (the 30 samples ten times) and one unmappable event in the middle.
+        var text = string.Join("\r\n\r\n", Enumerable.Range(0, 10).SelectMany(_ => SampleEvents.All.Select(s => EventForms.Text(s))));
+        text = text.Insert(text.Length / 2, "Process terminated:\r\nUtcTime: never\r\nProcessId: 1\r\n\r\n");
+        await File.WriteAllTextAsync(input, text);
+        using var output = new MemoryStream();
+        using var dead = new DeadLetterWriter(Path.Combine(dir, $"dead-{parallelism}.ndjson"));
+        RunSummary summary;
+        await using (var sink = new NdjsonSink(output, ownsStream: false))
+        {
+            var pipeline = new EventPipeline(new EventSource(InputFormat.Auto, ChannelFilter.SysmonOnly, new ReaderOptions()),
+                Fixtures.Convert.Mapper("H"), sink, dead) { BatchSize = batchSize, MappingParallelism = parallelism, BatchesInFlight = 1 };
+            summary = await pipeline.RunAsync([new InputFile(input, new FileInfo(input).Length)], TestContext.Current.CancellationToken);
+        }
+        return (System.Text.Encoding.UTF8.GetString(output.ToArray()), summary);
+    }
+
+    [Fact]
+    public async Task Parallel_mapping_gives_the_same_documents_in_the_same_order()
+    {
+        var (serial, serialSummary) = await RunAsync(parallelism: 1, batchSize: 1000);
+        var (parallel, parallelSummary) = await RunAsync(parallelism: 4, batchSize: 128);
+        parallel.Should().Be(serial);
+        serialSummary.Events.Should().Be(300);
+        parallelSummary.Events.Should().Be(300);
+        parallelSummary.Rejected.Should().Be(1);
+        serialSummary.ByEventCode.Should().BeEquivalentTo(parallelSummary.ByEventCode);
+    }
+}
