@@ -196,8 +196,15 @@ public static class Program
             }
             var sw = Stopwatch.StartNew();
             await sink.WriteAsync(batch, default);
-            Console.WriteLine($"batch of 5000: {sw.Elapsed.TotalMilliseconds:F0} ms ({5000 / sw.Elapsed.TotalSeconds:N0}/s)");
+            Console.WriteLine($"batch of 5000: {sw.Elapsed.TotalMilliseconds:F0} ms ({5000 / sw.Elapsed.TotalSeconds:N0}/s), RSS {Environment.WorkingSet / 1e6:F0} MB");
         }
+        using (var cmd = store.Connection.CreateCommand())
+        {
+            cmd.CommandText = "SELECT tag, memory_usage_bytes FROM duckdb_memory() WHERE memory_usage_bytes > 0 ORDER BY 2 DESC";
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) Console.WriteLine($"  duckdb {r.GetString(0)}: {r.GetInt64(1) / 1e6:F0} MB");
+        }
+        Console.WriteLine($"managed heap {GC.GetTotalMemory(false) / 1e6:F0} MB");
         return 0;
     }
 

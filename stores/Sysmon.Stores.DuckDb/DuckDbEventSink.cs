@@ -39,9 +39,13 @@ public sealed class DuckDbEventSink : IEventSink
             // INSERT OR IGNORE also drops a second copy of an id within the batch (the same record in two exports).
             cmd.CommandText = $"INSERT OR IGNORE INTO events SELECT * FROM temp.{Staging}";
             inserted = cmd.ExecuteNonQuery();
-            cmd.CommandText = $"DELETE FROM temp.{Staging}";
-            cmd.ExecuteNonQuery();
             tx.Commit();
+        }
+        // Deleted rows of a temporary table keep their memory: start each batch with a fresh staging table.
+        using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = $"DROP TABLE temp.{Staging}; " + DuckDbSchema.CreateEventsTable(Staging, staging: true);
+            cmd.ExecuteNonQuery();
         }
 
         return ValueTask.FromResult(new SinkResult(inserted, batch.Count - inserted, null));
