@@ -1,0 +1,85 @@
+using System.Collections.Frozen;
+using System.Net;
+
+namespace Sysmon.Enrich.Indicators;
+
+/// <summary>
+/// An immutable in-memory index of indicators, built once per refresh and swapped atomically by its owner:
+/// exact IPv4/IPv6 addresses, CIDR containment through a prefix trie, hashes, and domains (exact and, when asked,
+/// parent domains). Addresses in the allow-list (private and special ranges by default) never match, so broad
+/// feeds that list 10.0.0.0/8 do not flag every internal connection.
+/// </summary>
+public sealed class IndicatorSet
+{
+    public static readonly IReadOnlyList<string> DefaultAllowList =
+    [
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16",
+        "224.0.0.0/4", "240.0.0.0/4", "255.255.255.255/32", "::1/128", "::/128", "fc00::/7", "fe80::/10", "ff00::/8",
+    ];
+
+    public static IndicatorSet Empty { get; } = new([], null, matchParentDomains: false);
+
+    private readonly FrozenDictionary<string, Indicator[]> _exact;
+    private readonly PrefixTrie<Indicator> _cidrs = new();
+    private readonly PrefixTrie<bool> _allow = new();
+    private readonly bool _matchParentDomains;
+
+    public int Count { get; }
+    public bool IsEmpty => Count == 0;
+
+    public IndicatorSet(IEnumerable<Indicator> indicators, IEnumerable<string>? allowList, bool matchParentDomains)
+    {
+        _matchParentDomains = matchParentDomains;
+        var exact = new Dictionary<string, List<Indicator>>(StringComparer.Ordinal);
+        var count = 0;
+        foreach (var indicator in indicators)
+        {
+            count++;
+            if (indicator.Type == IndicatorType.Cidr)
+            {
+                _cidrs.Add(IPNetwork.Parse(indicator.Value), indicator);
+                continue;
+            }
+            var key = indicator.Type is IndicatorType.Url ? "url|" + indicator.Value : indicator.Value;
+            if (!exact.TryGetValue(key, out var list)) exact[key] = list = [];
+            list.Add(indicator);
+        }
+        _exact = exact.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
+        foreach (var cidr in allowList ?? DefaultAllowList) _allow.Add(IPNetwork.Parse(cidr), true);
+        Count = count;
+    }
+
+    /// <summary>Indicators matching an IP (exact or containing block); none for allow-listed addresses.</summary>
+    public void MatchIp(string text, List<Indicator> into)
+    {
+        if (IsEmpty || !IPAddress.TryParse(text, out var ip)) return;
+        if (ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
+        var allowed = new List<bool>(1);
+        _allow.FindContaining(ip, allowed);
+        if (allowed.Count > 0) return;
+        if (_exact.TryGetValue(ip.ToString(), out var exact)) into.AddRange(exact);
+        _cidrs.FindContaining(ip, into);
+    }
+
+    /// <summary>Indicators matching a hash (any case).</summary>
+    public void MatchHash(string hash, List<Indicator> into)
+    {
+        if (IsEmpty) return;
+        if (_exact.TryGetValue(hash.ToLowerInvariant(), out var found)) into.AddRange(found);
+    }
+
+    /// <summary>Indicators matching a domain, and its parent domains when configured.</summary>
+    public void MatchDomain(string domain, List<Indicator> into)
+    {
+        if (IsEmpty) return;
+        var name = domain.TrimEnd('.').ToLowerInvariant();
+        while (name.Length > 0)
+        {
+            if (_exact.TryGetValue(name, out var found)) into.AddRange(found);
+            if (!_matchParentDomains) return;
+            var dot = name.IndexOf('.');
+            if (dot < 0 || name.IndexOf('.', dot + 1) < 0) return; // stop before the bare top-level domain
+            name = name[(dot + 1)..];
+        }
+    }
+}

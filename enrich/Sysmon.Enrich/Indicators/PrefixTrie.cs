@@ -1,0 +1,63 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Sysmon.Enrich.Indicators;
+
+/// <summary>
+/// A binary trie over address bits (IPv4 mapped into IPv6 space): insert CIDR blocks, then find every block
+/// containing an address in O(prefix length) steps, whatever the number of blocks.
+/// </summary>
+public sealed class PrefixTrie<T>
+{
+    private sealed class Node
+    {
+        public Node? Zero;
+        public Node? One;
+        public List<T>? Values;
+    }
+
+    private readonly Node _root = new();
+
+    public int Count { get; private set; }
+
+    public void Add(IPNetwork network, T value)
+    {
+        var bytes = Bytes(network.BaseAddress);
+        var prefix = network.PrefixLength + (network.BaseAddress.AddressFamily == AddressFamily.InterNetwork ? 96 : 0);
+        var node = _root;
+        for (var bit = 0; bit < prefix; bit++)
+        {
+            var one = (bytes[bit >> 3] & (0x80 >> (bit & 7))) != 0;
+            node = one ? node.One ??= new Node() : node.Zero ??= new Node();
+        }
+        (node.Values ??= []).Add(value);
+        Count++;
+    }
+
+    /// <summary>Every value whose block contains <paramref name="address"/>, shortest prefix first.</summary>
+    public void FindContaining(IPAddress address, List<T> into)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        Write(address, bytes);
+        var node = _root;
+        for (var bit = 0; node is not null; bit++)
+        {
+            if (node.Values is { } values) into.AddRange(values);
+            if (bit == 128) break;
+            node = (bytes[bit >> 3] & (0x80 >> (bit & 7))) != 0 ? node.One : node.Zero;
+        }
+    }
+
+    private static byte[] Bytes(IPAddress address)
+    {
+        var b = new byte[16];
+        Write(address, b);
+        return b;
+    }
+
+    private static void Write(IPAddress address, Span<byte> destination)
+    {
+        if (address.AddressFamily == AddressFamily.InterNetwork) address = address.MapToIPv6();
+        address.TryWriteBytes(destination, out _);
+    }
+}

@@ -1,0 +1,73 @@
+using FluentAssertions;
+using Sysmon.Enrich.Formats;
+using Sysmon.Enrich.Indicators;
+using Xunit;
+
+namespace Sysmon.Enrich.Tests;
+
+public sealed class IndicatorSetTests
+{
+    private static IndicatorSet Set(string list, bool parents = false, IEnumerable<string>? allow = null) =>
+        new(PlainListParser.Parse(list, "feed").Indicators, allow, parents);
+
+    private static List<string> Ip(IndicatorSet set, string ip)
+    {
+        var found = new List<Indicator>();
+        set.MatchIp(ip, found);
+        return found.Select(i => i.Value).ToList();
+    }
+
+    [Fact]
+    public void Exact_ips_and_every_containing_block_match()
+    {
+        var set = Set("203.0.113.66\n203.0.113.0/24\n203.0.0.0/16\n198.51.100.0/24\n2001:db8:bad::/48\n");
+        Ip(set, "203.0.113.66").Should().BeEquivalentTo("203.0.113.66", "203.0.113.0/24", "203.0.0.0/16");
+        Ip(set, "203.0.113.67").Should().BeEquivalentTo("203.0.113.0/24", "203.0.0.0/16");
+        Ip(set, "203.0.114.1").Should().Equal("203.0.0.0/16");
+        Ip(set, "198.51.101.1").Should().BeEmpty();
+        Ip(set, "2001:db8:bad:1::5").Should().Equal("2001:db8:bad::/48");
+        Ip(set, "::ffff:198.51.100.9").Should().Equal("198.51.100.0/24");
+        Ip(set, "not an ip").Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Private_and_special_ranges_never_match_unless_the_allow_list_is_changed()
+    {
+        var firehol = Set("10.0.0.0/8\n192.168.0.0/16\n0.0.0.0/8\n203.0.113.0/24\n");
+        Ip(firehol, "10.20.30.40").Should().BeEmpty();
+        Ip(firehol, "192.168.1.1").Should().BeEmpty();
+        Ip(firehol, "203.0.113.9").Should().Equal("203.0.113.0/24");
+        Ip(Set("10.0.0.0/8\n", allow: []), "10.20.30.40").Should().Equal("10.0.0.0/8");
+    }
+
+    [Fact]
+    public void Hashes_match_in_any_case_and_domains_optionally_by_parent()
+    {
+        var set = Set("91f249717ecb311474e6857dbe078860281cd5ac8969e8c132687ab32621f05e\nbad.example\n", parents: true);
+        var found = new List<Indicator>();
+        set.MatchHash("91F249717ECB311474E6857DBE078860281CD5AC8969E8C132687AB32621F05E", found);
+        found.Should().ContainSingle();
+        found.Clear();
+        set.MatchDomain("cdn.eu.BAD.example.", found);
+        found.Should().ContainSingle().Which.Value.Should().Be("bad.example");
+        found.Clear();
+        Set("bad.example\n").MatchDomain("cdn.bad.example", found);
+        found.Should().BeEmpty("parent matching is off by default");
+    }
+
+    [Fact]
+    public void A_million_indicators_half_of_them_cidrs_load_and_answer()
+    {
+        var indicators = new List<Indicator>(1_000_000);
+        for (var i = 0; i < 500_000; i++)
+        {
+            indicators.Add(new Indicator(IndicatorType.Ipv4, $"{11 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}.1", "big"));
+            indicators.Add(new Indicator(IndicatorType.Cidr, $"{100 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}.0/24", "big"));
+        }
+        var set = new IndicatorSet(indicators, null, false);
+        set.Count.Should().Be(1_000_000);
+        Ip(set, "11.0.5.1").Should().Equal("11.0.5.1");
+        Ip(set, "100.1.2.77").Should().Equal("100.1.2.0/24");
+        Ip(set, "150.1.2.3").Should().BeEmpty();
+    }
+}
