@@ -17,6 +17,7 @@ public static class Program
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(FeedsCommand.Create());
         return root;
     }
 }

@@ -2,6 +2,8 @@ using System.CommandLine;
 using Sysmon.Elastic.Cli;
 using Sysmon.Ingest.DeadLetter;
 using Sysmon.Ingest.Pipeline;
+using Sysmon.Enrich.Indicators;
+using Sysmon.Enrich.Matching;
 using Sysmon.Stores.DuckDb;
 
 namespace Sysmon.Elastic.Commands;
@@ -39,11 +41,15 @@ public static class IngestCommand
             using (var duck = DuckDbStore.Open(location.Target))
             using (var deadLetters = new DeadLetterWriter(deadLetterPath))
             {
-                await using var sink = new DuckDbEventSink(duck);
+                var indicators = new DuckDbIndicatorStore(duck);
+                var set = new IndicatorSet(await indicators.LoadActiveAsync(ct).ConfigureAwait(false), null, matchParentDomains: false);
+                await using var sink = new TaggingSink(new DuckDbEventSink(duck), new EventTagger(() => set), indicators,
+                    a => stderr.WriteLine($"ALERT {a.Host} event {a.EventCode}: {a.MatchedField} {a.MatchedAtomic} matches {a.Feed} ({a.IndicatorId})"));
                 var pipeline = new EventPipeline(source, mapper, sink, deadLetters) { OnProgress = progress.Report, BatchSize = 5000, BatchesInFlight = 2 };
                 summary = await pipeline.RunAsync(files, ct).ConfigureAwait(false);
                 progress.Finish();
                 summary.Info.Add($"store {location} now holds {duck.Count():N0} events");
+                if (!set.IsEmpty) summary.Info.Add($"{set.Count:N0} indicators checked; {sink.Alerts:N0} new alert(s)");
             }
             if (skippedUnknown > 0) summary.Warnings.Add($"{skippedUnknown} file(s) with unknown extensions skipped in directories");
             await stderr.WriteAsync(summary.Format("ingested")).ConfigureAwait(false);

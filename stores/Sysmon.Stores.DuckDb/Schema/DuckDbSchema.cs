@@ -22,13 +22,14 @@ public static class DuckDbSchema
         yield return CreateEventsTable(Names.EventsTable);
         yield return $"""
             CREATE TABLE IF NOT EXISTS {Names.IndicatorsTable} (
-              id VARCHAR PRIMARY KEY, "threat.indicator.type" VARCHAR NOT NULL, value VARCHAR NOT NULL,
-              "threat.indicator.ip" VARCHAR, ip_first UHUGEINT, ip_last UHUGEINT,
-              "threat.indicator.file.hash" VARCHAR, "threat.indicator.url.domain" VARCHAR, "threat.indicator.url.full" VARCHAR,
-              "threat.feed.name" VARCHAR NOT NULL, "threat.indicator.provider" VARCHAR, "threat.indicator.confidence" VARCHAR,
+              id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, "threat.indicator.type" VARCHAR NOT NULL, value VARCHAR NOT NULL,
+              ip_first UHUGEINT, ip_last UHUGEINT, "threat.feed.name" VARCHAR NOT NULL, "threat.indicator.confidence" VARCHAR,
               "threat.indicator.marking.tlp" VARCHAR, "threat.indicator.reference" VARCHAR, "threat.indicator.description" VARCHAR,
-              "threat.indicator.first_seen" TIMESTAMP, "threat.indicator.last_seen" TIMESTAMP, expired BOOLEAN DEFAULT false,
-              doc JSON)
+              "threat.indicator.first_seen" TIMESTAMP NOT NULL, "threat.indicator.last_seen" TIMESTAMP NOT NULL,
+              expired BOOLEAN NOT NULL DEFAULT false)
+            """;
+        yield return """
+            CREATE TABLE IF NOT EXISTS feed_state (name VARCHAR PRIMARY KEY, state JSON NOT NULL)
             """;
         yield return $"""
             CREATE TABLE IF NOT EXISTS {Names.AlertsTable} (

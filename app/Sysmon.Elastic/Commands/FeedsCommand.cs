@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.Text.Json;
+using Sysmon.Elastic.Cli;
+using Sysmon.Enrich.Feeds;
+using Sysmon.Stores.DuckDb;
+
+namespace Sysmon.Elastic.Commands;
+
+/// <summary><c>feeds update [NAME]</c> pulls feeds now; <c>feeds list</c> shows their state.</summary>
+public static class FeedsCommand
+{
+    public static Command Create()
+    {
+        var feedsFile = new Option<string?>("--feeds") { Description = "Feed definitions (JSON {\"feeds\":[...]}); default: the shipped feeds.default.json." };
+        var store = StoreLocation.CreateOption();
+        var name = new Argument<string?>("name") { Description = "Only this feed.", Arity = ArgumentArity.ZeroOrOne };
+        var format = new Option<string>("--format") { Description = "table or json.", DefaultValueFactory = _ => "table" };
+
+        var update = new Command("update", "Pull feeds now: download, parse, replace each feed's indicators, retro-hunt the new ones.");
+        update.Arguments.Add(name);
+        update.Options.Add(feedsFile);
+        update.Options.Add(store);
+        update.SetAction((result, ct) => CommandErrors.RunAsync(async stderr =>
+        {
+            var feeds = Definitions(result.GetValue(feedsFile)).Where(f => f.Enabled || result.GetValue(name) == f.Name).ToList();
+            if (result.GetValue(name) is { } only)
+            {
+                feeds = feeds.Where(f => f.Name == only).ToList();
+                if (feeds.Count == 0) throw new UsageException($"no feed named '{only}'");
+            }
+            using var duck = OpenStore(result.GetValue(store));
+            using var http = FeedHttp.CreateClient();
+            var refresher = new FeedRefresher(new FeedDownloader(http), new DuckDbIndicatorStore(duck));
+            var failed = 0;
+            foreach (var feed in feeds)
+            {
+                var r = await refresher.RefreshAsync(feed, ct).ConfigureAwait(false);
+                if (r.Succeeded)
+                {
+                    await stderr.WriteLineAsync(r.NotModified
+                        ? $"{r.Feed}: not modified ({r.Indicators} indicators kept)"
+                        : $"{r.Feed}: {r.Indicators} indicators ({r.NewIndicators} new, {r.Rejected} invalid entries); retro-hunt raised {r.RetroAlerts} alert(s)").ConfigureAwait(false);
+                }
+                else
+                {
+                    failed++;
+                    await stderr.WriteLineAsync($"{r.Feed}: FAILED, last good set kept: {r.Error}").ConfigureAwait(false);
+                }
+            }
+            if (feeds.Count == 0) await stderr.WriteLineAsync("no enabled feed (enable one in the feeds file, or name it)").ConfigureAwait(false);
+            return failed == 0 ? ExitCodes.Success : ExitCodes.Partial;
+        }));
+
+        var list = new Command("list", "Show each feed's state: indicators, invalid entries, last success, last error.");
+        list.Options.Add(feedsFile);
+        list.Options.Add(store);
+        list.Options.Add(format);
+        list.SetAction((result, ct) => CommandErrors.RunAsync(async stderr =>
+        {
+            using var duck = OpenStore(result.GetValue(store));
+            var states = (await new DuckDbIndicatorStore(duck).ListFeedStatesAsync(ct).ConfigureAwait(false)).ToDictionary(s => s.Name);
+            var rows = Definitions(result.GetValue(feedsFile)).Select(f => states.GetValueOrDefault(f.Name) ?? new FeedState { Name = f.Name })
+                .Concat(states.Values.Where(s => !Definitions(result.GetValue(feedsFile)).Any(f => f.Name == s.Name))).ToList();
+            if (result.GetValue(format) == "json")
+            {
+                Console.WriteLine(JsonSerializer.Serialize(rows.Select(r => new { r.Name, r.Indicators, r.Rejected, r.LastSuccess, r.LastError }),
+                    new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true }));
+            }
+            else
+            {
+                Console.WriteLine($"{"feed",-26} {"indicators",10} {"invalid",8}  {"last success",-20}  last error");
+                foreach (var r in rows)
+                {
+                    Console.WriteLine($"{r.Name,-26} {r.Indicators,10} {r.Rejected,8}  {r.LastSuccess?.ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) ?? "never",-20}  {r.LastError}");
+                }
+            }
+            return ExitCodes.Success;
+        }));
+
+        var command = new Command("feeds", "Threat-intelligence feeds.");
+        command.Subcommands.Add(update);
+        command.Subcommands.Add(list);
+        return command;
+    }
+
+    public static List<FeedDefinition> Definitions(string? file) =>
+        FeedCatalog.Load(file ?? Path.Combine(AppContext.BaseDirectory, "feeds.default.json"));
+
+    private static DuckDbStore OpenStore(string? uri)
+    {
+        var location = StoreLocation.Parse(uri);
+        if (!location.IsDuckDb) throw new UsageException($"the Elasticsearch store ({location}) is not part of this build yet");
+        return DuckDbStore.Open(location.Target);
+    }
+}

@@ -1,0 +1,94 @@
+using System.IO.Compression;
+using System.Net;
+using System.Text;
+
+namespace Sysmon.Enrich.Feeds;
+
+/// <summary>The outcome of one download.</summary>
+public sealed record FeedPayload(string? Content, bool NotModified, string? ETag, string? LastModified);
+
+/// <summary>
+/// Fetches a feed: conditional GET (ETag / Last-Modified: a 304 costs nothing), a size cap, gzip and zip payloads,
+/// file:// for local feeds. The HttpClient comes from IHttpClientFactory with timeouts and retries configured by
+/// the host. Errors are <see cref="FeedException"/>s whose messages never contain a credential.
+/// </summary>
+public sealed class FeedDownloader(HttpClient http, long maxBytes = 64L * 1024 * 1024)
+{
+    public async Task<FeedPayload> FetchAsync(FeedDefinition feed, FeedState state, CancellationToken ct)
+    {
+        var key = feed.AuthKeyEnvironmentVariable is { } env ? Environment.GetEnvironmentVariable(env) : null;
+        var url = feed.Url.Replace("{authKey}", key ?? "", StringComparison.Ordinal);
+        string Safe(string message) => SecretRedactor.Redact(message, [key]);
+        try
+        {
+            if (!url.Contains("://", StringComparison.Ordinal) || url.StartsWith("file://", StringComparison.OrdinalIgnoreCase))
+            {
+                var path = url.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? new Uri(url).LocalPath : url;
+                var info = new FileInfo(path);
+                if (!info.Exists) throw new FeedException($"{feed.Name}: file {path} does not exist");
+                if (info.Length > maxBytes) throw new FeedException($"{feed.Name}: {info.Length} bytes is over the {maxBytes}-byte cap");
+                return new FeedPayload(Decode(await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false), path), false, null, null);
+            }
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            if (key is not null) request.Headers.TryAddWithoutValidation("Auth-Key", key);
+            if (state.ETag is { } etag) request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+            if (state.LastModified is { } lastModified) request.Headers.TryAddWithoutValidation("If-Modified-Since", lastModified);
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.NotModified) return new FeedPayload(null, true, state.ETag, state.LastModified);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new FeedException($"{feed.Name}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+            }
+            if (response.Content.Headers.ContentLength is { } length && length > maxBytes)
+            {
+                throw new FeedException($"{feed.Name}: {length} bytes announced, over the {maxBytes}-byte cap");
+            }
+            await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            using var buffer = new MemoryStream();
+            var chunk = new byte[81920];
+            int n;
+            while ((n = await body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
+            {
+                if (buffer.Length + n > maxBytes) throw new FeedException($"{feed.Name}: body over the {maxBytes}-byte cap");
+                buffer.Write(chunk, 0, n);
+            }
+            var text = Decode(buffer.ToArray(), url);
+            return new FeedPayload(text, false, response.Headers.ETag?.ToString(),
+                response.Content.Headers.LastModified?.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (FeedException ex)
+        {
+            throw new FeedException(Safe(ex.Message));
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or InvalidDataException or UriFormatException
+                                       or Polly.ExecutionRejectedException)
+        {
+            var reason = ex is Polly.Timeout.TimeoutRejectedException || (ex is TaskCanceledException && !ct.IsCancellationRequested)
+                ? "timed out"
+                : ex.Message;
+            throw new FeedException(Safe($"{feed.Name}: download failed: {reason}"));
+        }
+    }
+
+    // gzip (magic 1f 8b) and zip (PK\3\4, first entry) payloads are unpacked; text is UTF-8 (BOM tolerated).
+    private static string Decode(byte[] bytes, string name)
+    {
+        if (bytes.Length > 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
+        {
+            using var gz = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
+            using var reader = new StreamReader(gz, Encoding.UTF8);
+            return reader.ReadToEnd();
+        }
+        if (bytes.Length > 4 && bytes[0] == (byte)'P' && bytes[1] == (byte)'K' && bytes[2] == 3 && bytes[3] == 4)
+        {
+            using var zip = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);
+            var entry = zip.Entries.FirstOrDefault(e => e.Length > 0) ?? throw new FeedException($"{name}: empty zip archive");
+            using var reader = new StreamReader(entry.Open(), Encoding.UTF8);
+            return reader.ReadToEnd();
+        }
+        return Encoding.UTF8.GetString(bytes).TrimStart('\uFEFF');
+    }
+}
+
+/// <summary>A feed that could not be fetched or is not acceptable; the message names the feed and never a secret.</summary>
+public sealed class FeedException(string message) : Exception(message);

@@ -1,0 +1,85 @@
+using Sysmon.Enrich.Formats;
+using Sysmon.Enrich.Indicators;
+using Sysmon.Enrich.Matching;
+
+namespace Sysmon.Enrich.Feeds;
+
+/// <summary>The result of refreshing one feed.</summary>
+public sealed record FeedRefreshResult(string Feed, bool Succeeded, bool NotModified, int Indicators, int Rejected,
+    int NewIndicators, int RetroAlerts, string? Error);
+
+/// <summary>
+/// Refreshes feeds: download, parse, sanity checks, then replace the feed's indicators in the store and run the
+/// retro-hunt for the new ones. A failed, empty, truncated or obviously wrong payload (an HTML page, a parse-error
+/// ratio above the threshold) never replaces the last good set; the feed's state records what happened.
+/// </summary>
+public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore store, TimeProvider? clock = null)
+{
+    private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    /// <summary>Above this share of invalid entries the payload is taken for garbage.</summary>
+    public double MaxRejectedRatio { get; init; } = 0.5;
+
+    /// <summary>How far back the retro-hunt searches stored events.</summary>
+    public TimeSpan RetroHuntWindow { get; init; } = TimeSpan.FromDays(30);
+
+    public async Task<FeedRefreshResult> RefreshAsync(FeedDefinition feed, CancellationToken ct)
+    {
+        var now = _clock.GetUtcNow();
+        var state = await store.GetFeedStateAsync(feed.Name, ct).ConfigureAwait(false) ?? new FeedState { Name = feed.Name };
+        state.LastAttempt = now;
+        try
+        {
+            var payload = await downloader.FetchAsync(feed, state, ct).ConfigureAwait(false);
+            if (payload.NotModified)
+            {
+                state.LastSuccess = now;
+                state.LastError = null;
+                await store.SaveFeedStateAsync(state, ct).ConfigureAwait(false);
+                return new FeedRefreshResult(feed.Name, true, true, state.Indicators, state.Rejected, 0, 0, null);
+            }
+            var parsed = Check(feed, payload.Content);
+            var fresh = parsed.Indicators.Select(i => i with { Confidence = feed.Confidence, Tlp = feed.Tlp }).ToList();
+            var added = await store.ReplaceFeedAsync(feed.Name, fresh, now, ct).ConfigureAwait(false);
+            var alerts = added.Count == 0
+                ? []
+                : await store.RetroHuntAsync(added, now - RetroHuntWindow, ct).ConfigureAwait(false);
+            var newAlerts = alerts.Count == 0 ? 0 : await store.WriteAlertsAsync(alerts, ct).ConfigureAwait(false);
+            state.Indicators = fresh.Count;
+            state.Rejected = parsed.Rejected;
+            state.LastSuccess = now;
+            state.LastError = null;
+            state.ETag = payload.ETag;
+            state.LastModified = payload.LastModified;
+            await store.SaveFeedStateAsync(state, ct).ConfigureAwait(false);
+            return new FeedRefreshResult(feed.Name, true, false, fresh.Count, parsed.Rejected, added.Count, newAlerts, null);
+        }
+        catch (Exception ex) when (ex is FeedException or FormatException or System.Text.Json.JsonException or ArgumentException)
+        {
+            state.LastError = ex is FeedException ? ex.Message : $"{feed.Name}: {ex.Message}";
+            await store.SaveFeedStateAsync(state, ct).ConfigureAwait(false);
+            return new FeedRefreshResult(feed.Name, false, false, state.Indicators, state.Rejected, 0, 0, state.LastError);
+        }
+    }
+
+    private FeedParseResult Check(FeedDefinition feed, string? content)
+    {
+        if (string.IsNullOrWhiteSpace(content)) throw new FeedException($"{feed.Name}: empty payload; the last good set is kept");
+        var head = content.TrimStart()[..Math.Min(512, content.TrimStart().Length)];
+        if (head.StartsWith("<!DOCTYPE html", StringComparison.OrdinalIgnoreCase) || head.StartsWith("<html", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new FeedException($"{feed.Name}: got an HTML page instead of a feed; the last good set is kept");
+        }
+        var parsed = FeedParser.Parse(content, feed.Name, feed.ParsedFormat, feed.Column, _clock.GetUtcNow());
+        if (parsed.Indicators.Count == 0)
+        {
+            throw new FeedException($"{feed.Name}: no valid indicator in the payload ({parsed.Rejected} invalid); the last good set is kept");
+        }
+        if (parsed.RejectedRatio > MaxRejectedRatio)
+        {
+            throw new FeedException($"{feed.Name}: {parsed.Rejected} of {parsed.Rejected + parsed.Indicators.Count} entries invalid " +
+                                    $"(e.g. {parsed.RejectionExamples.FirstOrDefault()}); the last good set is kept");
+        }
+        return parsed;
+    }
+}

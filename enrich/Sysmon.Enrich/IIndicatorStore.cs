@@ -1,0 +1,30 @@
+using Sysmon.Enrich.Feeds;
+using Sysmon.Enrich.Indicators;
+using Sysmon.Enrich.Matching;
+
+namespace Sysmon.Enrich;
+
+/// <summary>
+/// The port the feed job and the ingest-time matcher use; each store (DuckDB, Elasticsearch) implements it.
+/// </summary>
+public interface IIndicatorStore
+{
+    Task<IReadOnlyList<FeedState>> ListFeedStatesAsync(CancellationToken ct);
+
+    Task<FeedState?> GetFeedStateAsync(string feed, CancellationToken ct);
+
+    Task SaveFeedStateAsync(FeedState state, CancellationToken ct);
+
+    /// <summary>Makes <paramref name="indicators"/> the feed's current set: upserts them (first/last seen kept),
+    /// expires those that left the feed. Returns the indicators that are new since the previous refresh.</summary>
+    Task<IReadOnlyList<Indicator>> ReplaceFeedAsync(string feed, IReadOnlyList<Indicator> indicators, DateTimeOffset now, CancellationToken ct);
+
+    /// <summary>Every indicator not expired, of every feed (to build the in-memory <see cref="IndicatorSet"/>).</summary>
+    Task<IReadOnlyList<Indicator>> LoadActiveAsync(CancellationToken ct);
+
+    /// <summary>Stores alerts; returns how many were new (an alert id already stored is skipped).</summary>
+    Task<int> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct);
+
+    /// <summary>Matches <paramref name="indicators"/> against stored events since <paramref name="since"/>.</summary>
+    Task<IReadOnlyList<Alert>> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct);
+}

@@ -1,0 +1,201 @@
+using System.Globalization;
+using System.Text.Json;
+using DuckDB.NET.Data;
+using Sysmon.Enrich;
+using Sysmon.Enrich.Feeds;
+using Sysmon.Enrich.Indicators;
+using Sysmon.Enrich.Matching;
+using Sysmon.Ingest;
+using Sysmon.Stores.DuckDb.Schema;
+
+namespace Sysmon.Stores.DuckDb;
+
+/// <summary>Indicators, feed state and alerts in the embedded store; the retro-hunt is SQL over events_ecs.</summary>
+public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
+{
+    private DuckDBConnection Connection => store.Connection;
+
+    public Task<IReadOnlyList<FeedState>> ListFeedStatesAsync(CancellationToken ct)
+    {
+        var states = new List<FeedState>();
+        using var cmd = Connection.CreateCommand();
+        cmd.CommandText = "SELECT state FROM feed_state ORDER BY name";
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read()) states.Add(JsonSerializer.Deserialize<FeedState>(reader.GetString(0))!);
+        return Task.FromResult<IReadOnlyList<FeedState>>(states);
+    }
+
+    public Task<FeedState?> GetFeedStateAsync(string feed, CancellationToken ct)
+    {
+        using var cmd = Connection.CreateCommand();
+        cmd.CommandText = "SELECT state FROM feed_state WHERE name = $name";
+        cmd.Parameters.Add(new DuckDBParameter("name", feed));
+        return Task.FromResult(cmd.ExecuteScalar() is string json ? JsonSerializer.Deserialize<FeedState>(json) : null);
+    }
+
+    public Task SaveFeedStateAsync(FeedState state, CancellationToken ct)
+    {
+        using var cmd = Connection.CreateCommand();
+        cmd.CommandText = "INSERT OR REPLACE INTO feed_state VALUES ($name, $state)";
+        cmd.Parameters.Add(new DuckDBParameter("name", state.Name));
+        cmd.Parameters.Add(new DuckDBParameter("state", JsonSerializer.Serialize(state)));
+        cmd.ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<Indicator>> ReplaceFeedAsync(string feed, IReadOnlyList<Indicator> indicators, DateTimeOffset now, CancellationToken ct)
+    {
+        var active = new HashSet<string>(StringComparer.Ordinal);
+        using (var cmd = Connection.CreateCommand())
+        {
+            cmd.CommandText = $"SELECT id FROM {Names.IndicatorsTable} WHERE \"threat.feed.name\" = $feed AND NOT expired";
+            cmd.Parameters.Add(new DuckDBParameter("feed", feed));
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read()) active.Add(reader.GetString(0));
+        }
+        var added = indicators.Where(i => !active.Contains(i.Id)).ToList();
+        using var tx = Connection.BeginTransaction();
+        DuckDbSchema.Execute(Connection, "DROP TABLE IF EXISTS temp.feed_staging");
+        DuckDbSchema.Execute(Connection, $"CREATE TEMP TABLE feed_staging AS SELECT * FROM {Names.IndicatorsTable} LIMIT 0");
+        var seen = now.UtcDateTime;
+        using (var appender = Connection.CreateAppender("temp", "main", "feed_staging"))
+        {
+            foreach (var i in indicators)
+            {
+                var range = IpRange(i);
+                var row = appender.CreateRow().AppendValue(i.Id).AppendValue(i.Type.ToString()).AppendValue(i.Type.EcsName()).AppendValue(i.Value);
+                if (range is { } r) row = row.AppendValue(r.First).AppendValue(r.Last);
+                else row = row.AppendNullValue().AppendNullValue();
+                row.AppendValue(feed).AppendValue(i.Confidence).AppendValue(i.Tlp).AppendValue(i.Reference).AppendValue(i.Description)
+                    .AppendValue(seen).AppendValue(seen).AppendValue(false).EndRow();
+            }
+        }
+        using (var cmd = Connection.CreateCommand())
+        {
+            cmd.CommandText = $"""
+                INSERT INTO {Names.IndicatorsTable} SELECT * FROM temp.feed_staging
+                ON CONFLICT (id) DO UPDATE SET "threat.indicator.last_seen" = EXCLUDED."threat.indicator.last_seen", expired = false,
+                  "threat.indicator.confidence" = EXCLUDED."threat.indicator.confidence", "threat.indicator.marking.tlp" = EXCLUDED."threat.indicator.marking.tlp";
+                UPDATE {Names.IndicatorsTable} SET expired = true
+                WHERE "threat.feed.name" = $feed AND id NOT IN (SELECT id FROM temp.feed_staging);
+                DROP TABLE temp.feed_staging;
+                """;
+            cmd.Parameters.Add(new DuckDBParameter("feed", feed));
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return Task.FromResult<IReadOnlyList<Indicator>>(added);
+    }
+
+    private static (System.Numerics.BigInteger First, System.Numerics.BigInteger Last)? IpRange(Indicator i) =>
+        i.Type is IndicatorType.Ipv4 or IndicatorType.Ipv6 or IndicatorType.Cidr ? IpNumbers.Range(i.Value) : null;
+
+    public Task<IReadOnlyList<Indicator>> LoadActiveAsync(CancellationToken ct)
+    {
+        var list = new List<Indicator>();
+        using var cmd = Connection.CreateCommand();
+        cmd.CommandText = $"""
+            SELECT kind, value, "threat.feed.name", "threat.indicator.confidence", "threat.indicator.marking.tlp",
+                   "threat.indicator.reference", "threat.indicator.description"
+            FROM {Names.IndicatorsTable} WHERE NOT expired
+            """;
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+        {
+            list.Add(new Indicator(Enum.Parse<IndicatorType>(reader.GetString(0)), reader.GetString(1), reader.GetString(2))
+            {
+                Confidence = reader.IsDBNull(3) ? null : reader.GetString(3),
+                Tlp = reader.IsDBNull(4) ? null : reader.GetString(4),
+                Reference = reader.IsDBNull(5) ? null : reader.GetString(5),
+                Description = reader.IsDBNull(6) ? null : reader.GetString(6),
+            });
+        }
+        return Task.FromResult<IReadOnlyList<Indicator>>(list);
+    }
+
+    public Task<int> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct)
+    {
+        if (alerts.Count == 0) return Task.FromResult(0);
+        using var tx = Connection.BeginTransaction();
+        DuckDbSchema.Execute(Connection, "DROP TABLE IF EXISTS temp.alert_staging");
+        DuckDbSchema.Execute(Connection, $"CREATE TEMP TABLE alert_staging AS SELECT * FROM {Names.AlertsTable} LIMIT 0");
+        using (var appender = Connection.CreateAppender("temp", "main", "alert_staging"))
+        {
+            foreach (var a in alerts)
+            {
+                appender.CreateRow().AppendValue(a.Id).AppendValue(a.Timestamp.UtcDateTime).AppendValue(a.EventId).AppendValue(a.EventCode)
+                    .AppendValue(a.Host).AppendValue(a.MatchedField).AppendValue(a.MatchedAtomic).AppendValue("indicator_match")
+                    .AppendValue(a.IndicatorId).AppendValue(a.Feed).AppendNullValue().AppendValue(a.Source)
+                    .AppendValue(JsonSerializer.Serialize(a)).EndRow();
+            }
+        }
+        int inserted;
+        using (var cmd = Connection.CreateCommand())
+        {
+            cmd.CommandText = $"INSERT OR IGNORE INTO {Names.AlertsTable} SELECT * FROM temp.alert_staging";
+            inserted = cmd.ExecuteNonQuery();
+            cmd.CommandText = "DROP TABLE temp.alert_staging";
+            cmd.ExecuteNonQuery();
+        }
+        tx.Commit();
+        return Task.FromResult(inserted);
+    }
+
+    public Task<IReadOnlyList<Alert>> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct)
+    {
+        if (indicators.Count == 0) return Task.FromResult<IReadOnlyList<Alert>>([]);
+        DuckDbSchema.Execute(Connection, "DROP TABLE IF EXISTS temp.retro");
+        DuckDbSchema.Execute(Connection, "CREATE TEMP TABLE retro (id VARCHAR, kind VARCHAR, value VARCHAR, feed VARCHAR, ip_first UHUGEINT, ip_last UHUGEINT)");
+        using (var appender = Connection.CreateAppender("temp", "main", "retro"))
+        {
+            foreach (var i in indicators)
+            {
+                var row = appender.CreateRow().AppendValue(i.Id).AppendValue(i.Type.ToString()).AppendValue(i.Value).AppendValue(i.Feed);
+                if (IpRange(i) is { } r) row.AppendValue(r.First).AppendValue(r.Last).EndRow();
+                else row.AppendNullValue().AppendNullValue().EndRow();
+            }
+        }
+        var set = new IndicatorSet(indicators, null, matchParentDomains: false); // re-checks IP matches against the allow-list
+        var alerts = new List<Alert>();
+        using (var cmd = Connection.CreateCommand())
+        {
+            cmd.CommandText = """
+                SELECT e.id, e."@timestamp", e."event.code", e."host.name", m.field, m.atomic, r.id, r.feed
+                FROM events_ecs e, retro r,
+                LATERAL (SELECT * FROM (VALUES
+                    ('destination.ip', e."destination.ip", r.ip_first IS NOT NULL AND e."destination.ip_num" BETWEEN r.ip_first AND r.ip_last),
+                    ('source.ip', e."source.ip", r.ip_first IS NOT NULL AND e."source.ip_num" BETWEEN r.ip_first AND r.ip_last),
+                    ('process.hash.sha256', e."process.hash.sha256", e."process.hash.sha256" = r.value),
+                    ('process.hash.sha1', e."process.hash.sha1", e."process.hash.sha1" = r.value),
+                    ('process.hash.md5', e."process.hash.md5", e."process.hash.md5" = r.value),
+                    ('file.hash.sha256', e."file.hash.sha256", e."file.hash.sha256" = r.value),
+                    ('file.hash.sha1', e."file.hash.sha1", e."file.hash.sha1" = r.value),
+                    ('file.hash.md5', e."file.hash.md5", e."file.hash.md5" = r.value),
+                    ('dll.hash.sha256', e."dll.hash.sha256", e."dll.hash.sha256" = r.value),
+                    ('dns.question.name', e."dns.question.name", lower(e."dns.question.name") = r.value),
+                    ('url.domain', e."url.domain", lower(e."url.domain") = r.value)
+                  ) AS t(field, atomic, hit) WHERE hit) m
+                WHERE e."@timestamp" >= $since
+                """;
+            cmd.Parameters.Add(new DuckDBParameter("since", since.UtcDateTime));
+            using var reader = cmd.ExecuteReader();
+            var found = new List<Indicator>();
+            while (reader.Read())
+            {
+                var field = reader.GetString(4);
+                var atomic = reader.GetString(5);
+                if (field.EndsWith(".ip", StringComparison.Ordinal))
+                {
+                    found.Clear();
+                    set.MatchIp(atomic, found);
+                    if (found.Count == 0) continue; // allow-listed address
+                }
+                alerts.Add(new Alert(reader.GetString(0), new DateTimeOffset(reader.GetDateTime(1), TimeSpan.Zero),
+                    reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                    field, atomic, reader.GetString(6), reader.GetString(7), "retro-hunt"));
+            }
+        }
+        DuckDbSchema.Execute(Connection, "DROP TABLE temp.retro");
+        return Task.FromResult<IReadOnlyList<Alert>>(alerts);
+    }
+}

@@ -1,0 +1,137 @@
+using FluentAssertions;
+using Sysmon.Enrich.Feeds;
+using Sysmon.Stores.DuckDb;
+using Xunit;
+
+namespace Sysmon.Enrich.Tests;
+
+/// <summary>
+/// Downloads against a real HTTP server on 127.0.0.1: ETag/304, a 500 then success, a server slower than the
+/// timeout, an oversized body, an HTML page: the last good indicator set survives every failure.
+/// </summary>
+public sealed class FeedRefreshTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "sysmon-feed-tests", Guid.NewGuid().ToString("N"));
+    private readonly LocalHttpServer _server = new();
+    private readonly DuckDbStore _store;
+    private readonly IIndicatorStore _indicators;
+
+    public FeedRefreshTests()
+    {
+        Directory.CreateDirectory(_dir);
+        _store = DuckDbStore.Open(Path.Combine(_dir, "s.duckdb"));
+        _indicators = new DuckDbIndicatorStore(_store);
+    }
+
+    public void Dispose()
+    {
+        _server.Dispose();
+        _store.Dispose();
+    }
+
+    private FeedDefinition Feed => new() { Name = "local", Url = _server.Url + "list.txt", Format = "plain" };
+
+    private FeedRefresher Refresher(TimeSpan? timeout = null, long maxBytes = 1 << 20) =>
+        new(new FeedDownloader(FeedHttp.CreateClient(timeout ?? TimeSpan.FromSeconds(5), retries: 2), maxBytes), _indicators);
+
+    private async Task<List<string>> ActiveAsync() =>
+        (await _indicators.LoadActiveAsync(TestContext.Current.CancellationToken)).Select(i => i.Value).Order().ToList();
+
+    [Fact]
+    public async Task Etag_makes_an_unchanged_feed_cost_nothing()
+    {
+        _server.Handler = async (req, res) =>
+        {
+            if (req.Headers["If-None-Match"] == "\"v1\"")
+            {
+                res.StatusCode = 304;
+                return;
+            }
+            res.Headers["ETag"] = "\"v1\"";
+            await LocalHttpServer.Write(res, "198.51.100.1\n198.51.100.2\n");
+        };
+        var first = await Refresher().RefreshAsync(Feed, TestContext.Current.CancellationToken);
+        first.Succeeded.Should().BeTrue();
+        first.NewIndicators.Should().Be(2);
+        var second = await Refresher().RefreshAsync(Feed, TestContext.Current.CancellationToken);
+        second.NotModified.Should().BeTrue();
+        (await ActiveAsync()).Should().Equal("198.51.100.1", "198.51.100.2");
+    }
+
+    [Fact]
+    public async Task A_server_error_is_retried_and_then_succeeds()
+    {
+        var calls = 0;
+        _server.Handler = async (_, res) =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                res.StatusCode = 500;
+                return;
+            }
+            await LocalHttpServer.Write(res, "203.0.113.9\n");
+        };
+        var r = await Refresher().RefreshAsync(Feed, TestContext.Current.CancellationToken);
+        r.Succeeded.Should().BeTrue(r.Error);
+        calls.Should().Be(2);
+        (await ActiveAsync()).Should().Equal("203.0.113.9");
+    }
+
+    [Fact]
+    public async Task Every_kind_of_bad_answer_keeps_the_last_good_set()
+    {
+        _server.Handler = (_, res) => LocalHttpServer.Write(res, "198.51.100.1\n198.51.100.2\n");
+        (await Refresher().RefreshAsync(Feed, TestContext.Current.CancellationToken)).Succeeded.Should().BeTrue();
+
+        var failures = new (string Case, Func<System.Net.HttpListenerRequest, System.Net.HttpListenerResponse, Task> Handler, string Error)[]
+        {
+            ("always 500", (_, res) => { res.StatusCode = 500; return Task.CompletedTask; }, "HTTP 500"),
+            ("slow", async (_, res) => { await Task.Delay(3000); await LocalHttpServer.Write(res, "198.51.100.9\n"); }, "timed out"),
+            ("too big", (_, res) => LocalHttpServer.Write(res, new string('#', 2 << 20)), "cap"),
+            ("html", (_, res) => LocalHttpServer.Write(res, "<!DOCTYPE html><html><body>Service Unavailable</body></html>", "text/html"), "HTML page"),
+            ("empty", (_, res) => LocalHttpServer.Write(res, ""), "empty payload"),
+            ("garbage", (_, res) => LocalHttpServer.Write(res, "198.51.100.7\nnot an ip\nneither\nnor this\n"), "entries invalid"),
+        };
+        foreach (var (name, handler, error) in failures)
+        {
+            _server.Handler = handler;
+            var r = await Refresher(timeout: TimeSpan.FromMilliseconds(800)).RefreshAsync(Feed, TestContext.Current.CancellationToken);
+            r.Succeeded.Should().BeFalse(name);
+            r.Error.Should().Contain(error, name);
+            (await ActiveAsync()).Should().Equal(["198.51.100.1", "198.51.100.2"], name);
+            var state = await _indicators.GetFeedStateAsync("local", TestContext.Current.CancellationToken);
+            state!.LastError.Should().Contain(error);
+            state.LastSuccess.Should().NotBeNull();
+        }
+    }
+
+    [Fact]
+    public async Task Indicators_that_leave_the_feed_expire()
+    {
+        _server.Handler = (_, res) => LocalHttpServer.Write(res, "198.51.100.1\n198.51.100.2\n");
+        await Refresher().RefreshAsync(Feed, TestContext.Current.CancellationToken);
+        _server.Handler = (_, res) => LocalHttpServer.Write(res, "198.51.100.2\n198.51.100.3\n");
+        var r = await Refresher().RefreshAsync(Feed, TestContext.Current.CancellationToken);
+        r.NewIndicators.Should().Be(1);
+        (await ActiveAsync()).Should().Equal("198.51.100.2", "198.51.100.3");
+    }
+
+    [Fact]
+    public async Task Credentials_never_appear_in_errors()
+    {
+        Environment.SetEnvironmentVariable("SYSMON_TEST_AUTH_KEY", "s3cr3t-key-123");
+        try
+        {
+            _server.Handler = (_, res) => { res.StatusCode = 403; return Task.CompletedTask; };
+            var feed = new FeedDefinition { Name = "keyed", Url = _server.Url + "v2/files/exports/{authKey}/recent.csv?auth-key=s3cr3t-key-123", AuthKeyEnvironmentVariable = "SYSMON_TEST_AUTH_KEY" };
+            var r = await Refresher().RefreshAsync(feed, TestContext.Current.CancellationToken);
+            r.Succeeded.Should().BeFalse();
+            r.Error.Should().NotContain("s3cr3t-key-123");
+            SecretRedactor.Redact("https://user:pw@host/x?auth-key=abcdef", []).Should().Be("https://***@host/x?auth-key=***");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SYSMON_TEST_AUTH_KEY", null);
+        }
+    }
+}
