@@ -1,0 +1,61 @@
+using FluentAssertions;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Quartz;
+using Sysmon.Enrich.Feeds;
+using Sysmon.Enrich.Matching;
+using Sysmon.Stores.DuckDb;
+using Xunit;
+
+namespace Sysmon.Enrich.Tests;
+
+/// <summary>The feed job on a real Quartz scheduler in a real host, firing every second.</summary>
+public sealed class FeedRefreshJobTests
+{
+    [Fact]
+    public async Task The_scheduler_refreshes_the_feed_and_swaps_the_indicator_set()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "sysmon-quartz-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var list = Path.Combine(dir, "list.txt");
+        await File.WriteAllTextAsync(list, "198.51.100.1\n");
+        var feed = new FeedDefinition { Name = "every-second", Url = list, Format = "plain", Schedule = "0/1 * * * * ?" };
+
+        using var store = DuckDbStore.Open(Path.Combine(dir, "s.duckdb"));
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<IIndicatorStore>(new DuckDbIndicatorStore(store));
+        builder.Services.AddSingleton(sp => new FeedRefresher(new FeedDownloader(new HttpClient()), sp.GetRequiredService<IIndicatorStore>()));
+        builder.Services.AddSingleton<IndicatorSetHolder>();
+        builder.Services.AddSingleton(new FeedRegistry([feed]));
+        builder.Services.AddQuartz(q => FeedRefreshJob.Schedule(q, [feed], runAtStart: false));
+        builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        using var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            var holder = host.Services.GetRequiredService<IndicatorSetHolder>();
+            await WaitUntil(() => holder.Current.Count == 1);
+            await File.WriteAllTextAsync(list, "198.51.100.1\n198.51.100.2\n203.0.113.0/24\n");
+            await WaitUntil(() => holder.Current.Count == 3);
+            var found = new List<Indicators.Indicator>();
+            holder.Current.MatchIp("203.0.113.77", found);
+            found.Should().ContainSingle();
+        }
+        finally
+        {
+            await host.StopAsync(TestContext.Current.CancellationToken);
+        }
+    }
+
+    private static async Task WaitUntil(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the scheduled job did not run in time");
+            await Task.Delay(100);
+        }
+    }
+}
