@@ -1,0 +1,84 @@
+using System.Globalization;
+using FluentAssertions;
+using Sysmon.Enrich.Feeds;
+using Sysmon.Enrich.Indicators;
+using Sysmon.Enrich.Matching;
+using Sysmon.Ingest.DeadLetter;
+using Sysmon.Ingest.Pipeline;
+using Sysmon.Ingest.Reading;
+using Sysmon.Stores.DuckDb;
+using Xunit;
+
+namespace Sysmon.Enrich.Tests;
+
+/// <summary>
+/// On a real DuckDB file: a sample feed is loaded, events are ingested of which some connect to listed IPs, some
+/// into a listed CIDR, some run a listed hash; exactly those are tagged and alerted. Then a new indicator that
+/// matches an already stored event arrives, the feed is refreshed, and exactly one retro-hunt alert appears.
+/// </summary>
+public sealed class TaggingEndToEndTests
+{
+    private static string NetworkEvent(int record, string destination) =>
+        "{\"winlog\":{\"event_id\":\"3\",\"channel\":\"Microsoft-Windows-Sysmon/Operational\",\"computer_name\":\"WKS-1\",\"record_id\":" +
+        record.ToString(CultureInfo.InvariantCulture) + ",\"event_data\":{\"UtcTime\":\"" + DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture) +
+        "\",\"Image\":\"C:\\\\a.exe\",\"Protocol\":\"tcp\",\"SourceIp\":\"10.1.1.5\",\"SourcePort\":\"50000\",\"DestinationIp\":\"" + destination + "\",\"DestinationPort\":\"443\"}}}\n";
+
+    private static string ProcessEvent(int record, string sha256) =>
+        "{\"winlog\":{\"event_id\":\"1\",\"channel\":\"Microsoft-Windows-Sysmon/Operational\",\"computer_name\":\"WKS-1\",\"record_id\":" +
+        record.ToString(CultureInfo.InvariantCulture) + ",\"event_data\":{\"UtcTime\":\"" + DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture) +
+        "\",\"Image\":\"C:\\\\b.exe\",\"Hashes\":\"SHA256=" + sha256 + "\"}}}\n";
+
+    [Fact]
+    public async Task Exactly_the_matching_events_are_tagged_and_alerted_and_a_new_indicator_raises_one_retro_alert()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var dir = Path.Combine(Path.GetTempPath(), "sysmon-e2e-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var list = Path.Combine(dir, "feed.txt");
+        await File.WriteAllTextAsync(list, "203.0.113.66\n198.51.100.0/24\n" + new string('a', 64) + "\n10.0.0.0/8\n");
+        var feed = new FeedDefinition { Name = "sample", Url = list, Format = "plain" };
+        var events = Path.Combine(dir, "events.ndjson");
+        await File.WriteAllTextAsync(events,
+            NetworkEvent(1, "203.0.113.66") + NetworkEvent(2, "198.51.100.77") + NetworkEvent(3, "192.0.2.10") +
+            NetworkEvent(4, "10.20.30.40") + ProcessEvent(5, new string('A', 64)) + ProcessEvent(6, new string('b', 64)) +
+            NetworkEvent(7, "192.0.2.99"));
+
+        using var store = DuckDbStore.Open(Path.Combine(dir, "s.duckdb"));
+        var indicators = new DuckDbIndicatorStore(store);
+        var refresher = new FeedRefresher(new FeedDownloader(new HttpClient()), indicators);
+        (await refresher.RefreshAsync(feed, ct)).Succeeded.Should().BeTrue();
+        var set = new IndicatorSet(await indicators.LoadActiveAsync(ct), null, false);
+
+        var alerts = new List<Alert>();
+        await using (var sink = new TaggingSink(new DuckDbEventSink(store), new EventTagger(() => set), indicators, alerts.Add))
+        {
+            using var dead = new DeadLetterWriter(Path.Combine(dir, "dead.ndjson"));
+            var pipeline = new EventPipeline(new EventSource(InputFormat.Auto, ChannelFilter.SysmonOnly, new ReaderOptions()),
+                Sysmon.Ingest.Tests.Fixtures.Convert.Mapper(), sink, dead);
+            await pipeline.RunAsync([new InputFile(events, 0)], ct);
+        }
+        alerts.Select(a => (a.MatchedField, a.MatchedAtomic)).Should().BeEquivalentTo(new[]
+        {
+            ("destination.ip", "203.0.113.66"), ("destination.ip", "198.51.100.77"), ("process.hash.sha256", new string('a', 64)),
+        });
+        Query(store, "SELECT count(*) FROM alerts").Should().Be(3L);
+        Query(store, "SELECT count(*) FROM events WHERE \"threat.enrichments\" IS NOT NULL").Should().Be(3L);
+        Query(store, "SELECT \"threat.enrichments\"->>'$[0].matched.field' FROM events WHERE \"winlog.record_id\" = '2'").Should().Be("destination.ip");
+
+        // A new indicator matching record 3, already stored: one retro-hunt alert, and only one even if refreshed again.
+        await File.AppendAllTextAsync(list, "192.0.2.10\n", ct);
+        var refresh = await refresher.RefreshAsync(feed, ct);
+        refresh.NewIndicators.Should().Be(1);
+        refresh.RetroAlerts.Should().Be(1);
+        (await refresher.RefreshAsync(feed, ct)).RetroAlerts.Should().Be(0);
+        Query(store, "SELECT count(*) FROM alerts").Should().Be(4L);
+        Query(store, "SELECT \"matched.atomic\" FROM alerts WHERE source = 'retro-hunt'").Should().Be("192.0.2.10");
+    }
+
+    private static object? Query(DuckDbStore store, string sql)
+    {
+        using var cmd = store.Connection.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd.ExecuteScalar();
+    }
+}
