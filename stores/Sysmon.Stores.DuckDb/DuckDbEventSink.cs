@@ -27,6 +27,11 @@ public sealed class DuckDbEventSink : IEventSink
     public ValueTask<SinkResult> WriteAsync(IReadOnlyList<EcsDocument> batch, CancellationToken cancellationToken)
     {
         if (batch.Count == 0) return ValueTask.FromResult(new SinkResult(0, 0, null));
+        lock (_store.Gate) return ValueTask.FromResult(Write(batch));
+    }
+
+    private SinkResult Write(IReadOnlyList<EcsDocument> batch)
+    {
         var connection = _store.Connection;
         using (var appender = connection.CreateAppender("temp", "main", Staging))
         {
@@ -48,7 +53,7 @@ public sealed class DuckDbEventSink : IEventSink
             cmd.ExecuteNonQuery();
         }
 
-        return ValueTask.FromResult(new SinkResult(inserted, batch.Count - inserted, null));
+        return new SinkResult(inserted, batch.Count - inserted, null);
     }
 
     private static void AppendRow(DuckDBAppender appender, EcsDocument doc)

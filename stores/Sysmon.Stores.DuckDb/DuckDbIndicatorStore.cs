@@ -15,7 +15,16 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
 {
     private DuckDBConnection Connection => store.Connection;
 
-    public Task<IReadOnlyList<FeedState>> ListFeedStatesAsync(CancellationToken ct)
+    // The store's one connection is shared with the ingest side: every operation holds its gate.
+    public Task<IReadOnlyList<FeedState>> ListFeedStatesAsync(CancellationToken ct) { lock (store.Gate) return ListFeedStatesAsyncCore(ct); }
+    public Task<FeedState?> GetFeedStateAsync(string feed, CancellationToken ct) { lock (store.Gate) return GetFeedStateAsyncCore(feed, ct); }
+    public Task SaveFeedStateAsync(FeedState state, CancellationToken ct) { lock (store.Gate) return SaveFeedStateAsyncCore(state, ct); }
+    public Task<IReadOnlyList<Indicator>> ReplaceFeedAsync(string feed, IReadOnlyList<Indicator> indicators, DateTimeOffset now, CancellationToken ct) { lock (store.Gate) return ReplaceFeedAsyncCore(feed, indicators, now, ct); }
+    public Task<IReadOnlyList<Indicator>> LoadActiveAsync(CancellationToken ct) { lock (store.Gate) return LoadActiveAsyncCore(ct); }
+    public Task<int> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct) { lock (store.Gate) return WriteAlertsAsyncCore(alerts, ct); }
+    public Task<IReadOnlyList<Alert>> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct) { lock (store.Gate) return RetroHuntAsyncCore(indicators, since, ct); }
+
+    private Task<IReadOnlyList<FeedState>> ListFeedStatesAsyncCore(CancellationToken ct)
     {
         var states = new List<FeedState>();
         using var cmd = Connection.CreateCommand();
@@ -25,7 +34,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         return Task.FromResult<IReadOnlyList<FeedState>>(states);
     }
 
-    public Task<FeedState?> GetFeedStateAsync(string feed, CancellationToken ct)
+    private Task<FeedState?> GetFeedStateAsyncCore(string feed, CancellationToken ct)
     {
         using var cmd = Connection.CreateCommand();
         cmd.CommandText = "SELECT state FROM feed_state WHERE name = $name";
@@ -33,7 +42,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         return Task.FromResult(cmd.ExecuteScalar() is string json ? JsonSerializer.Deserialize<FeedState>(json) : null);
     }
 
-    public Task SaveFeedStateAsync(FeedState state, CancellationToken ct)
+    private Task SaveFeedStateAsyncCore(FeedState state, CancellationToken ct)
     {
         using var cmd = Connection.CreateCommand();
         cmd.CommandText = "INSERT OR REPLACE INTO feed_state VALUES ($name, $state)";
@@ -43,7 +52,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<Indicator>> ReplaceFeedAsync(string feed, IReadOnlyList<Indicator> indicators, DateTimeOffset now, CancellationToken ct)
+    private Task<IReadOnlyList<Indicator>> ReplaceFeedAsyncCore(string feed, IReadOnlyList<Indicator> indicators, DateTimeOffset now, CancellationToken ct)
     {
         var active = new HashSet<string>(StringComparer.Ordinal);
         using (var cmd = Connection.CreateCommand())
@@ -90,7 +99,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     private static (System.Numerics.BigInteger First, System.Numerics.BigInteger Last)? IpRange(Indicator i) =>
         i.Type is IndicatorType.Ipv4 or IndicatorType.Ipv6 or IndicatorType.Cidr ? IpNumbers.Range(i.Value) : null;
 
-    public Task<IReadOnlyList<Indicator>> LoadActiveAsync(CancellationToken ct)
+    private Task<IReadOnlyList<Indicator>> LoadActiveAsyncCore(CancellationToken ct)
     {
         var list = new List<Indicator>();
         using var cmd = Connection.CreateCommand();
@@ -113,7 +122,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         return Task.FromResult<IReadOnlyList<Indicator>>(list);
     }
 
-    public Task<int> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct)
+    private Task<int> WriteAlertsAsyncCore(IReadOnlyList<Alert> alerts, CancellationToken ct)
     {
         if (alerts.Count == 0) return Task.FromResult(0);
         using var tx = Connection.BeginTransaction();
@@ -141,7 +150,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         return Task.FromResult(inserted);
     }
 
-    public Task<IReadOnlyList<Alert>> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct)
+    private Task<IReadOnlyList<Alert>> RetroHuntAsyncCore(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct)
     {
         if (indicators.Count == 0) return Task.FromResult<IReadOnlyList<Alert>>([]);
         DuckDbSchema.Execute(Connection, "DROP TABLE IF EXISTS temp.retro");

@@ -9,6 +9,9 @@ public sealed class DuckDbStore : IDisposable
     public string Path { get; }
     public DuckDBConnection Connection { get; }
 
+    /// <summary>One connection serves the worker and the feed job: whoever uses it holds this gate.</summary>
+    public Lock Gate { get; } = new();
+
     private DuckDbStore(string path, DuckDBConnection connection)
     {
         Path = path;

@@ -3,7 +3,13 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Quartz;
+using Sysmon.Elastic.Cli;
 using Sysmon.Elastic.Worker;
+using Sysmon.Enrich;
+using Sysmon.Enrich.Feeds;
+using Sysmon.Enrich.Matching;
+using Sysmon.Stores.DuckDb;
 
 namespace Sysmon.Elastic.Commands;
 
@@ -14,6 +20,26 @@ namespace Sysmon.Elastic.Commands;
 /// </summary>
 public static class RunCommand
 {
+    // Feeds on Quartz schedules, sharing the worker's store; the indicator set is swapped after each refresh.
+    private static void AddEnrichment(IServiceCollection services, WorkerOptions options)
+    {
+        var feeds = FeedsCommand.Definitions(options.FeedsFile);
+        services.AddSingleton(_ => DuckDbStore.Open(StoreLocation.Parse(options.Store) is { IsDuckDb: true } location
+            ? location.Target
+            : throw new UsageException($"the Elasticsearch store is not part of this build yet")));
+        services.AddSingleton<IIndicatorStore>(sp => new DuckDbIndicatorStore(sp.GetRequiredService<DuckDbStore>()));
+        services.AddFeedHttpClient();
+        services.AddSingleton(sp => new FeedRefresher(
+            new FeedDownloader(sp.GetRequiredService<IHttpClientFactory>().CreateClient(FeedHttp.ClientName)), sp.GetRequiredService<IIndicatorStore>())
+        {
+            RetroHuntWindow = TimeSpan.FromDays(options.RetroHuntDays),
+        });
+        services.AddSingleton<IndicatorSetHolder>();
+        services.AddSingleton(new FeedRegistry(feeds, options.AllowList.Count > 0 ? options.AllowList : null, options.MatchParentDomains));
+        services.AddQuartz(q => FeedRefreshJob.Schedule(q, feeds));
+        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+    }
+
     public static Command Create()
     {
         var command = new Command("run", "Run the ingest worker: watch spool directories and store what arrives, until stopped.")
@@ -36,6 +62,8 @@ public static class RunCommand
             builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
             builder.Logging.AddConsole();
             builder.Services.Configure<WorkerOptions>(builder.Configuration.GetSection("Worker"));
+            var options = builder.Configuration.GetSection("Worker").Get<WorkerOptions>() ?? new WorkerOptions();
+            AddEnrichment(builder.Services, options);
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
             builder.Services.AddHostedService<SpoolWorker>();
             using var host = builder.Build();

@@ -1,7 +1,12 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection;
 using Sysmon.Elastic.Cli;
+using Sysmon.Enrich;
+using Sysmon.Enrich.Feeds;
+using Sysmon.Enrich.Indicators;
+using Sysmon.Enrich.Matching;
 using Sysmon.Ingest.DeadLetter;
 using Sysmon.Ingest.Ecs;
 using Sysmon.Ingest.Events;
@@ -19,8 +24,8 @@ namespace Sysmon.Elastic.Worker;
 /// moves only after the batch holding its records is stored, so a restart, a crash or kill -9 loses nothing, and
 /// replayed records are recognised by their deterministic ids.
 /// </summary>
-public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostApplicationLifetime lifetime, ILogger<SpoolWorker> log)
-    : BackgroundService
+public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostApplicationLifetime lifetime, IServiceProvider services,
+    ILogger<SpoolWorker> log) : BackgroundService
 {
     private const int MaxTailBytes = 16 * 1024 * 1024;
     private static readonly HashSet<string> WholeFiles = new(StringComparer.OrdinalIgnoreCase) { ".evtx", ".xml" };
@@ -30,7 +35,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     private readonly Dictionary<string, (long Length, long Ticks, DateTime Since)> _settling = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reportedUnsupported = new(StringComparer.Ordinal);
     private DuckDbStore? _store;
-    private DuckDbEventSink? _sink;
+    private IEventSink? _sink;
     private DeadLetterWriter? _deadLetters;
     private CheckpointStore? _checkpoints;
     private EcsMapper? _mapper;
@@ -40,7 +45,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     {
         try
         {
-            Start();
+            await StartAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is StoreException or UsageException or InvalidOperationException or IOException)
         {
@@ -67,18 +72,22 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             _checkpoints?.Save();
             _deadLetters?.Dispose();
             if (_sink is not null) await _sink.DisposeAsync().ConfigureAwait(false);
-            _store?.Dispose();
             LogStopped();
         }
     }
 
-    private void Start()
+    private async Task StartAsync()
     {
         if (_options.SpoolDirectories.Count == 0) _options.SpoolDirectories.Add("./spool");
-        var location = StoreLocation.Parse(_options.Store);
-        if (!location.IsDuckDb) throw new UsageException($"the Elasticsearch store ({location}) is not part of this build yet");
-        _store = DuckDbStore.Open(location.Target);
-        _sink = new DuckDbEventSink(_store);
+        _store = services.GetRequiredService<DuckDbStore>();
+        var indicators = services.GetRequiredService<IIndicatorStore>();
+        var holder = services.GetRequiredService<IndicatorSetHolder>();
+        var registry = services.GetRequiredService<FeedRegistry>();
+        // Indicators already stored match from the first event on; the feed job refreshes and swaps the set.
+        holder.Swap(new IndicatorSet(await indicators.LoadActiveAsync(CancellationToken.None).ConfigureAwait(false), registry.AllowList,
+            registry.MatchParentDomains));
+        _sink = new TaggingSink(new DuckDbEventSink(_store), new EventTagger(() => holder.Current), indicators,
+            a => LogAlert(a.Host ?? "", a.EventCode ?? "", a.MatchedField, a.MatchedAtomic, a.Feed));
         _deadLetters = new DeadLetterWriter(_options.DeadLetter);
         _checkpoints = new CheckpointStore(_options.StateFile);
         _checkpoints.Load();
@@ -237,6 +246,9 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
 
     [LoggerMessage(Level = LogLevel.Information, Message = "watching {Directories}; storing into {Store}")]
     private partial void LogStarted(string directories, string store);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "ALERT {Host} event {Code}: {Field} {Atomic} matches feed {Feed}")]
+    private partial void LogAlert(string host, string code, string field, string atomic, string feed);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "stopped; state saved")]
     private partial void LogStopped();

@@ -23,6 +23,18 @@ public sealed class WorkerOptions
     /// <summary>Channels to keep; empty = Sysmon's; "*" = all.</summary>
     public List<string> Channels { get; set; } = [];
 
+    /// <summary>Feed definitions (the --feeds JSON contract); empty = the shipped feeds.default.json.</summary>
+    public string? FeedsFile { get; set; }
+
+    /// <summary>Addresses that never match an indicator (CIDRs); empty = private and special ranges.</summary>
+    public List<string> AllowList { get; set; } = [];
+
+    /// <summary>Also match parent domains of a queried name (a.b.bad.example against bad.example).</summary>
+    public bool MatchParentDomains { get; set; }
+
+    /// <summary>How far back new indicators are matched against stored events.</summary>
+    public int RetroHuntDays { get; set; } = 30;
+
     /// <summary>host.name for inputs that carry none (rendered text).</summary>
     public string? HostName { get; set; }
 }
