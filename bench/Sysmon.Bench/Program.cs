@@ -24,6 +24,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "write") return await WriteOnlyAsync();
         if (args.Length > 0 && args[0] == "map") return await MapOnlyAsync();
         if (args.Length > 0 && args[0] == "duck") return await DuckAsync();
+        if (args.Length > 0 && args[0] == "tagging") return await TaggingBench.RunAsync();
         if (args.Length > 0 && args[0] == "evtx") return await EvtxAsync(args.Length > 1 ? args[1] : null);
         var config = DefaultConfig.Instance.AddJob(Job.Default.WithWarmupCount(2).WithIterationCount(8).WithLaunchCount(1));
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);

@@ -21,9 +21,11 @@ namespace Sysmon.Elastic.Commands;
 public static class RunCommand
 {
     // Feeds on Quartz schedules, sharing the worker's store; the indicator set is swapped after each refresh.
-    private static void AddEnrichment(IServiceCollection services, WorkerOptions options)
+    private static void AddEnrichment(IServiceCollection services, WorkerOptions options, List<FeedDefinition>? configured)
     {
-        var feeds = FeedsCommand.Definitions(options.FeedsFile);
+        // A "feeds" section in appsettings.json wins; otherwise Worker:FeedsFile, otherwise the shipped defaults.
+        var feeds = configured is { Count: > 0 } ? configured : FeedsCommand.Definitions(options.FeedsFile);
+        foreach (var feed in feeds) FeedCatalog.Validate(feed, "configuration");
         services.AddSingleton(_ => DuckDbStore.Open(StoreLocation.Parse(options.Store) is { IsDuckDb: true } location
             ? location.Target
             : throw new UsageException($"the Elasticsearch store is not part of this build yet")));
@@ -63,7 +65,7 @@ public static class RunCommand
             builder.Logging.AddConsole();
             builder.Services.Configure<WorkerOptions>(builder.Configuration.GetSection("Worker"));
             var options = builder.Configuration.GetSection("Worker").Get<WorkerOptions>() ?? new WorkerOptions();
-            AddEnrichment(builder.Services, options);
+            AddEnrichment(builder.Services, options, builder.Configuration.GetSection("feeds").Get<List<FeedDefinition>>());
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
             builder.Services.AddHostedService<SpoolWorker>();
             using var host = builder.Build();
