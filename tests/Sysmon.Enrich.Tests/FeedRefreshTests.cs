@@ -106,6 +106,41 @@ public sealed class FeedRefreshTests : IDisposable
     }
 
     [Fact]
+    public async Task Gzip_and_zip_payloads_are_unpacked()
+    {
+        static byte[] Gzip(string text)
+        {
+            using var ms = new MemoryStream();
+            using (var gz = new System.IO.Compression.GZipStream(ms, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+            {
+                gz.Write(System.Text.Encoding.UTF8.GetBytes(text));
+            }
+            return ms.ToArray();
+        }
+        static byte[] Zip(string text)
+        {
+            using var ms = new MemoryStream();
+            using (var zip = new System.IO.Compression.ZipArchive(ms, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+            {
+                using var w = new StreamWriter(zip.CreateEntry("full.txt").Open());
+                w.Write(text);
+            }
+            return ms.ToArray();
+        }
+        foreach (var (payload, expected) in new[] { (Gzip("198.51.100.31\n"), "198.51.100.31"), (Zip("198.51.100.32\n"), "198.51.100.32") })
+        {
+            _server.Handler = async (_, res) =>
+            {
+                res.ContentLength64 = payload.Length;
+                await res.OutputStream.WriteAsync(payload);
+            };
+            var r = await Refresher().RefreshAsync(Feed, TestContext.Current.CancellationToken);
+            r.Succeeded.Should().BeTrue(r.Error);
+            (await ActiveAsync()).Should().Equal(expected);
+        }
+    }
+
+    [Fact]
     public async Task Indicators_that_leave_the_feed_expire()
     {
         _server.Handler = (_, res) => LocalHttpServer.Write(res, "198.51.100.1\n198.51.100.2\n");
