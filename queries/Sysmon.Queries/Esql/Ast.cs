@@ -1,0 +1,27 @@
+namespace Sysmon.Queries.Esql;
+
+/// <summary>An ES|QL expression.</summary>
+public abstract record Expr(int Position);
+public sealed record FieldRef(string Name, int Position) : Expr(Position);
+public sealed record Literal(object? Value, int Position) : Expr(Position);
+public sealed record ParamRef(string Name, int Position) : Expr(Position);
+public sealed record Binary(string Op, Expr Left, Expr Right, int Position) : Expr(Position);
+public sealed record Unary(string Op, Expr Operand, int Position) : Expr(Position);
+public sealed record Call(string Function, IReadOnlyList<Expr> Args, int Position, bool Star = false) : Expr(Position);
+public sealed record InList(Expr Value, IReadOnlyList<Expr> Items, bool Negated, int Position) : Expr(Position);
+public sealed record Like(Expr Value, Expr Pattern, bool Regex, bool Negated, int Position) : Expr(Position);
+public sealed record IsNull(Expr Value, bool Negated, int Position) : Expr(Position);
+
+/// <summary>One command of the pipe.</summary>
+public abstract record Command(int Position);
+public sealed record From(IReadOnlyList<string> Patterns, int Position) : Command(Position);
+public sealed record Where(Expr Condition, int Position) : Command(Position);
+public sealed record Eval(IReadOnlyList<(string Name, Expr Value)> Assignments, int Position) : Command(Position);
+public sealed record Stats(IReadOnlyList<(string Name, Expr Aggregate)> Aggregates, IReadOnlyList<(string Name, Expr Group)> By, int Position) : Command(Position);
+public sealed record Sort(IReadOnlyList<(Expr Key, bool Descending, bool? NullsFirst)> Keys, int Position) : Command(Position);
+public sealed record Limit(int Count, int Position) : Command(Position);
+public sealed record Keep(IReadOnlyList<string> Patterns, int Position) : Command(Position);
+public sealed record Drop(IReadOnlyList<string> Patterns, int Position) : Command(Position);
+public sealed record Rename(IReadOnlyList<(string From, string To)> Pairs, int Position) : Command(Position);
+
+public sealed record EsqlQuery(IReadOnlyList<Command> Commands);

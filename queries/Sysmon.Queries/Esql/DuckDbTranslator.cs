@@ -1,0 +1,224 @@
+using System.Globalization;
+using System.Text;
+
+namespace Sysmon.Queries.Esql;
+
+/// <summary>The table and columns an index pattern of FROM stands for.</summary>
+public sealed record SourceTable(string Table, IReadOnlyList<string> Columns);
+
+/// <summary>
+/// Translates a parsed ES|QL query to one DuckDB SQL statement: each command is a CTE over the previous one, the
+/// columns are tracked so output names and order are ES|QL's (STATS: aggregates, then groups; EVAL appends; KEEP
+/// orders), SORT's order survives later commands through a hidden row number, and a query without LIMIT gets
+/// ES|QL's default LIMIT 1000. Works over any table whose columns carry ES field names.
+/// </summary>
+public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnlyDictionary<string, object?>? parameters = null)
+{
+    public const int DefaultLimit = 1000;
+    private const string Order = "__esql_order";
+    private readonly IReadOnlyDictionary<string, object?> _parameters = parameters ?? new Dictionary<string, object?>();
+
+    public string Translate(string esql) => Translate(Parser.Parse(esql));
+
+    public string Translate(EsqlQuery query)
+    {
+        var steps = new List<string>();
+        List<string> columns = [];
+        var ordered = false;
+        var limited = false;
+        string Prev() => "s" + (steps.Count - 1).ToString(CultureInfo.InvariantCulture);
+        void Step(string sql) => steps.Add(sql);
+        string Hidden() => ordered ? ", " + Quote(Order) : "";
+
+        foreach (var command in query.Commands)
+        {
+            switch (command)
+            {
+                case From from:
+                    var source = resolve(from.Patterns[0]);
+                    columns = [.. source.Columns];
+                    Step($"SELECT * FROM {source.Table}");
+                    break;
+                case Where where:
+                    Step($"SELECT * FROM {Prev()} WHERE {Sql(where.Condition, columns)}");
+                    break;
+                case Eval eval:
+                    foreach (var (name, value) in eval.Assignments)
+                    {
+                        var expression = Sql(value, columns);
+                        var kept = columns.Where(c => c != name).ToList();
+                        Step($"SELECT {List(kept)}{(kept.Count > 0 ? ", " : "")}{expression} AS {Quote(name)}{Hidden()} FROM {Prev()}");
+                        columns = [.. kept, name];
+                    }
+                    break;
+                case Stats stats:
+                {
+                    var select = stats.Aggregates.Select(a => $"{Aggregate(a.Aggregate, columns)} AS {Quote(a.Name)}")
+                        .Concat(stats.By.Select(g => $"{Sql(g.Group, columns)} AS {Quote(g.Name)}")).ToList();
+                    var group = stats.By.Count == 0 ? "" : " GROUP BY " + string.Join(", ", stats.By.Select(g => Sql(g.Group, columns)));
+                    Step($"SELECT {string.Join(", ", select)} FROM {Prev()}{group}");
+                    columns = [.. stats.Aggregates.Select(a => a.Name), .. stats.By.Select(g => g.Name)];
+                    ordered = false;
+                    break;
+                }
+                case Sort sort:
+                {
+                    // ES|QL: ascending sorts put nulls last, descending ones first, unless NULLS says otherwise.
+                    var keys = sort.Keys.Select(k => $"{Sql(k.Key, columns)} {(k.Descending ? "DESC" : "ASC")} NULLS {((k.NullsFirst ?? k.Descending) ? "FIRST" : "LAST")}");
+                    Step($"SELECT {List(columns)}, row_number() OVER (ORDER BY {string.Join(", ", keys)}) AS {Quote(Order)} FROM {Prev()}");
+                    ordered = true;
+                    break;
+                }
+                case Limit limit:
+                    Step($"SELECT * FROM {Prev()}{(ordered ? $" ORDER BY {Quote(Order)}" : "")} LIMIT {limit.Count.ToString(CultureInfo.InvariantCulture)}");
+                    limited = true;
+                    break;
+                case Keep keep:
+                {
+                    var chosen = new List<string>();
+                    foreach (var pattern in keep.Patterns)
+                    {
+                        var matches = columns.Where(c => Matches(pattern, c)).ToList();
+                        if (matches.Count == 0) throw new EsqlException($"KEEP: no column matches '{pattern}'", keep.Position);
+                        foreach (var m in matches) if (!chosen.Contains(m)) chosen.Add(m);
+                    }
+                    Step($"SELECT {List(chosen)}{Hidden()} FROM {Prev()}");
+                    columns = chosen;
+                    break;
+                }
+                case Drop drop:
+                {
+                    var kept = columns.Where(c => !drop.Patterns.Any(p => Matches(p, c))).ToList();
+                    Step($"SELECT {List(kept)}{Hidden()} FROM {Prev()}");
+                    columns = kept;
+                    break;
+                }
+                case Rename rename:
+                {
+                    var map = rename.Pairs.ToDictionary(p => p.From, p => p.To);
+                    foreach (var from in map.Keys)
+                    {
+                        if (!columns.Contains(from)) throw new EsqlException($"RENAME: unknown column '{from}'", rename.Position);
+                    }
+                    Step($"SELECT {string.Join(", ", columns.Select(c => map.TryGetValue(c, out var to) ? $"{Quote(c)} AS {Quote(to)}" : Quote(c)))}{Hidden()} FROM {Prev()}");
+                    columns = columns.Select(c => map.GetValueOrDefault(c, c)).ToList();
+                    break;
+                }
+                default:
+                    throw new EsqlException($"{command.GetType().Name.ToUpperInvariant()} is not supported", command.Position);
+            }
+        }
+        var sb = new StringBuilder("WITH ");
+        for (var i = 0; i < steps.Count; i++)
+        {
+            if (i > 0) sb.Append(",\n     ");
+            sb.Append('s').Append(i.ToString(CultureInfo.InvariantCulture)).Append(" AS (").Append(steps[i]).Append(')');
+        }
+        sb.Append("\nSELECT ").Append(List(columns)).Append(" FROM ").Append(Prev());
+        if (ordered) sb.Append(" ORDER BY ").Append(Quote(Order));
+        if (!limited) sb.Append(" LIMIT ").Append(DefaultLimit.ToString(CultureInfo.InvariantCulture));
+        return sb.ToString();
+    }
+
+    private static bool Matches(string pattern, string column) =>
+        pattern.Contains('*', StringComparison.Ordinal)
+            ? System.Text.RegularExpressions.Regex.IsMatch(column, "^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal) + "$")
+            : pattern == column;
+
+    private static string List(IEnumerable<string> columns) => string.Join(", ", columns.Select(Quote));
+
+    public static string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    private string Aggregate(Expr e, List<string> columns)
+    {
+        if (e is not Call call) throw new EsqlException("STATS needs aggregate functions (COUNT, COUNT_DISTINCT, MIN, MAX, SUM, AVG, VALUES)", e.Position);
+        string Arg() => call.Args.Count == 1 ? Sql(call.Args[0], columns) : throw new EsqlException($"{call.Function} takes one argument", call.Position);
+        return call.Function switch
+        {
+            "COUNT" when call.Star || call.Args.Count == 0 => "count(*)",
+            "COUNT" => $"count({Arg()})",
+            "COUNT_DISTINCT" => $"count(DISTINCT {Arg()})",
+            "MIN" => $"min({Arg()})",
+            "MAX" => $"max({Arg()})",
+            "SUM" => $"sum({Arg()})",
+            "AVG" => $"avg({Arg()})",
+            "VALUES" => $"list(DISTINCT {Arg()})",
+            _ => throw new EsqlException($"aggregate function {call.Function} is not supported", call.Position),
+        };
+    }
+
+    private string Sql(Expr e, List<string> columns) => e switch
+    {
+        FieldRef f => columns.Contains(f.Name) ? Quote(f.Name) : throw new EsqlException($"unknown column '{f.Name}'", f.Position),
+        Literal l => LiteralSql(l.Value),
+        ParamRef p => _parameters.TryGetValue(p.Name, out var v) ? LiteralSql(v) : throw new EsqlException($"no value for parameter ?{p.Name}", p.Position),
+        Binary b => $"({Sql(b.Left, columns)} {b.Op switch { "==" => "=", "!=" => "<>", _ => b.Op }} {Sql(b.Right, columns)})",
+        Unary u => u.Op == "NOT" ? $"(NOT {Sql(u.Operand, columns)})" : $"(-{Sql(u.Operand, columns)})",
+        InList i => $"({Sql(i.Value, columns)} {(i.Negated ? "NOT IN" : "IN")} ({string.Join(", ", i.Items.Select(x => Sql(x, columns)))}))",
+        Like l => LikeSql(l, columns),
+        IsNull n => $"({Sql(n.Value, columns)} IS {(n.Negated ? "NOT " : "")}NULL)",
+        Call c => CallSql(c, columns),
+        _ => throw new EsqlException("unsupported expression", e.Position),
+    };
+
+    private string LikeSql(Like l, List<string> columns)
+    {
+        var value = Sql(l.Value, columns);
+        if (l.Regex) return $"({(l.Negated ? "NOT " : "")}regexp_full_match({value}, {Sql(l.Pattern, columns)}))";
+        // ES|QL wildcards are * and ?; SQL's % and _ in the pattern are literal characters there.
+        if (l.Pattern is not Literal { Value: string pattern }) throw new EsqlException("LIKE takes a string pattern", l.Pattern.Position);
+        var sb = new StringBuilder();
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            var c = pattern[i];
+            if (c == '\\' && i + 1 < pattern.Length)
+            {
+                var escaped = pattern[++i];
+                sb.Append(escaped is '*' or '?' ? escaped.ToString() : "\\" + escaped); // \* and \? are literal
+                continue;
+            }
+            sb.Append(c switch { '*' => "%", '?' => "_", '%' => "\\%", '_' => "\\_", _ => c.ToString() });
+        }
+        return $"({value} {(l.Negated ? "NOT " : "")}LIKE {LiteralSql(sb.ToString())} ESCAPE '\\')";
+    }
+
+    private string CallSql(Call c, List<string> columns)
+    {
+        var args = c.Args.Select(a => Sql(a, columns)).ToList();
+        string One() => args.Count == 1 ? args[0] : throw new EsqlException($"{c.Function} takes one argument", c.Position);
+        return c.Function switch
+        {
+            "TO_LOWER" => $"lower({One()})",
+            "TO_UPPER" => $"upper({One()})",
+            "LENGTH" => $"length({One()})",
+            "TO_STRING" => $"CAST({One()} AS VARCHAR)",
+            "CONCAT" => "(" + string.Join(" || ", args) + ")", // null if any part is null, as in ES|QL
+            "SUBSTRING" when args.Count is 2 or 3 => $"substring({string.Join(", ", args)})",
+            "COALESCE" => $"coalesce({string.Join(", ", args)})",
+            "CASE" when args.Count >= 2 => CaseSql(args),
+            "COUNT" or "COUNT_DISTINCT" or "MIN" or "MAX" or "SUM" or "AVG" or "VALUES" =>
+                throw new EsqlException($"aggregate {c.Function} is only allowed in STATS", c.Position),
+            _ => throw new EsqlException($"function {c.Function} is not in the supported ES|QL subset", c.Position),
+        };
+    }
+
+    private static string CaseSql(List<string> args)
+    {
+        var sb = new StringBuilder("CASE");
+        var i = 0;
+        for (; i + 1 < args.Count; i += 2) sb.Append(" WHEN ").Append(args[i]).Append(" THEN ").Append(args[i + 1]);
+        if (i < args.Count) sb.Append(" ELSE ").Append(args[i]);
+        return sb.Append(" END").ToString();
+    }
+
+    private static string LiteralSql(object? value) => value switch
+    {
+        null => "NULL",
+        string s => "'" + s.Replace("'", "''", StringComparison.Ordinal) + "'",
+        bool b => b ? "TRUE" : "FALSE",
+        DateTimeOffset t => $"TIMESTAMP '{t.UtcDateTime:yyyy-MM-dd HH:mm:ss.ffffff}'",
+        DateTime t => $"TIMESTAMP '{t:yyyy-MM-dd HH:mm:ss.ffffff}'",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => throw new EsqlException($"parameter value of type {value.GetType().Name} is not supported", 0),
+    };
+}

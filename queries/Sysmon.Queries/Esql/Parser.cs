@@ -1,0 +1,306 @@
+using System.Globalization;
+
+namespace Sysmon.Queries.Esql;
+
+/// <summary>
+/// Recursive-descent parser for the supported ES|QL subset (queries/README.md). Anything else is an
+/// <see cref="EsqlException"/> naming the construct and its position, never a silently different query.
+/// </summary>
+public sealed class Parser
+{
+    private readonly string _text;
+    private readonly List<Token> _tokens;
+    private int _i;
+
+    private Parser(string text)
+    {
+        _text = text;
+        _tokens = Lexer.Tokenize(text);
+    }
+
+    public static EsqlQuery Parse(string text) => new Parser(text).Query();
+
+    private Token Peek => _tokens[_i];
+    private Token Next() => _tokens[_i++];
+
+    private EsqlQuery Query()
+    {
+        var commands = new List<Command> { Command() };
+        if (commands[0] is not From) throw new EsqlException("a query must start with FROM", commands[0].Position);
+        while (Peek.Kind == TokenKind.Pipe)
+        {
+            Next();
+            commands.Add(Command());
+        }
+        if (Peek.Kind != TokenKind.End) throw new EsqlException($"unexpected '{Peek.Text}'", Peek.Position);
+        return new EsqlQuery(commands);
+    }
+
+    private Command Command()
+    {
+        var t = Next();
+        if (t.Kind != TokenKind.Identifier) throw new EsqlException($"expected a command, found '{t.Text}'", t.Position);
+        switch (t.Text.ToUpperInvariant())
+        {
+            case "FROM":
+                return new From(NameList(), t.Position);
+            case "WHERE":
+                return new Where(Expression(), t.Position);
+            case "EVAL":
+                return new Eval(Assignments(allowUnnamed: false), t.Position);
+            case "STATS":
+            {
+                var aggs = Peek.Is("BY") ? [] : Assignments(allowUnnamed: true);
+                var by = new List<(string, Expr)>();
+                if (Peek.Is("BY"))
+                {
+                    Next();
+                    do
+                    {
+                        var e = Expression();
+                        by.Add((e is FieldRef f ? f.Name : Source(e), e));
+                    }
+                    while (TrySymbol(","));
+                }
+                return new Stats(aggs, by, t.Position);
+            }
+            case "SORT":
+            {
+                var keys = new List<(Expr, bool, bool?)>();
+                do
+                {
+                    var e = Expression();
+                    var desc = false;
+                    bool? nullsFirst = null;
+                    if (Peek.Is("ASC")) Next();
+                    else if (Peek.Is("DESC")) { Next(); desc = true; }
+                    if (Peek.Is("NULLS"))
+                    {
+                        Next();
+                        var w = Next();
+                        nullsFirst = w.Is("FIRST") ? true : w.Is("LAST") ? false : throw new EsqlException("expected FIRST or LAST after NULLS", w.Position);
+                    }
+                    keys.Add((e, desc, nullsFirst));
+                }
+                while (TrySymbol(","));
+                return new Sort(keys, t.Position);
+            }
+            case "LIMIT":
+            {
+                var n = Next();
+                if (n.Kind != TokenKind.Number || n.Number < 0 || n.Number % 1 != 0) throw new EsqlException("LIMIT takes a whole number", n.Position);
+                return new Limit((int)n.Number, t.Position);
+            }
+            case "KEEP":
+                return new Keep(NameList(), t.Position);
+            case "DROP":
+                return new Drop(NameList(), t.Position);
+            case "RENAME":
+            {
+                var pairs = new List<(string, string)>();
+                do
+                {
+                    var from = Name();
+                    if (!Peek.Is("AS")) throw new EsqlException("expected AS in RENAME", Peek.Position);
+                    Next();
+                    pairs.Add((from, Name()));
+                }
+                while (TrySymbol(","));
+                return new Rename(pairs, t.Position);
+            }
+            default:
+                throw new EsqlException($"command {t.Text.ToUpperInvariant()} is not in the supported ES|QL subset", t.Position);
+        }
+    }
+
+    private List<(string, Expr)> Assignments(bool allowUnnamed)
+    {
+        var list = new List<(string, Expr)>();
+        do
+        {
+            var start = _i;
+            if (Peek.Kind == TokenKind.Identifier && _tokens[_i + 1].IsSymbol("="))
+            {
+                var name = Next().Text;
+                Next();
+                list.Add((name, Expression()));
+            }
+            else
+            {
+                var e = Expression();
+                if (!allowUnnamed && e is not FieldRef) throw new EsqlException("EVAL needs name = expression", _tokens[start].Position);
+                list.Add((Source(e), e));
+            }
+        }
+        while (TrySymbol(","));
+        return list;
+    }
+
+    private string Source(Expr e)
+    {
+        // ES|QL names an unnamed column by the expression's text.
+        var start = e.Position;
+        var end = Peek.Position;
+        return _text[start..end].Trim();
+    }
+
+    private List<string> NameList()
+    {
+        var names = new List<string> { Name() };
+        while (TrySymbol(",")) names.Add(Name());
+        return names;
+    }
+
+    private string Name()
+    {
+        var t = Next();
+        if (t.Kind is not (TokenKind.Identifier or TokenKind.String)) throw new EsqlException($"expected a name, found '{t.Text}'", t.Position);
+        return t.Text;
+    }
+
+    private bool TrySymbol(string symbol)
+    {
+        if (!Peek.IsSymbol(symbol)) return false;
+        Next();
+        return true;
+    }
+
+    private void Expect(string symbol)
+    {
+        if (!TrySymbol(symbol)) throw new EsqlException($"expected '{symbol}', found '{Peek.Text}'", Peek.Position);
+    }
+
+    private Expr Expression() => Or();
+
+    private Expr Or()
+    {
+        var left = And();
+        while (Peek.Is("OR")) { var p = Next().Position; left = new Binary("OR", left, And(), p); }
+        return left;
+    }
+
+    private Expr And()
+    {
+        var left = Not();
+        while (Peek.Is("AND")) { var p = Next().Position; left = new Binary("AND", left, Not(), p); }
+        return left;
+    }
+
+    private Expr Not()
+    {
+        if (Peek.Is("NOT")) { var p = Next().Position; return new Unary("NOT", Not(), p); }
+        return Comparison();
+    }
+
+    private Expr Comparison()
+    {
+        var left = Additive();
+        var t = Peek;
+        if (t.Kind == TokenKind.Symbol && t.Text is "==" or "!=" or "<" or "<=" or ">" or ">=")
+        {
+            Next();
+            return new Binary(t.Text, left, Additive(), t.Position);
+        }
+        if (t.IsSymbol("=")) throw new EsqlException("use == to compare", t.Position);
+        var negated = false;
+        if (t.Is("NOT") && (_tokens[_i + 1].Is("IN") || _tokens[_i + 1].Is("LIKE") || _tokens[_i + 1].Is("RLIKE")))
+        {
+            Next();
+            negated = true;
+            t = Peek;
+        }
+        if (t.Is("IN"))
+        {
+            Next();
+            Expect("(");
+            var items = new List<Expr> { Expression() };
+            while (TrySymbol(",")) items.Add(Expression());
+            Expect(")");
+            return new InList(left, items, negated, t.Position);
+        }
+        if (t.Is("LIKE") || t.Is("RLIKE"))
+        {
+            Next();
+            return new Like(left, Additive(), t.Is("RLIKE"), negated, t.Position);
+        }
+        if (t.Is("IS"))
+        {
+            Next();
+            var not = false;
+            if (Peek.Is("NOT")) { Next(); not = true; }
+            if (!Peek.Is("NULL")) throw new EsqlException("expected NULL after IS", Peek.Position);
+            Next();
+            return new IsNull(left, not, t.Position);
+        }
+        return left;
+    }
+
+    private Expr Additive()
+    {
+        var left = Multiplicative();
+        while (Peek.Kind == TokenKind.Symbol && Peek.Text is "+" or "-")
+        {
+            var t = Next();
+            left = new Binary(t.Text, left, Multiplicative(), t.Position);
+        }
+        return left;
+    }
+
+    private Expr Multiplicative()
+    {
+        var left = UnaryMinus();
+        while (Peek.Kind == TokenKind.Symbol && Peek.Text is "*" or "/" or "%")
+        {
+            var t = Next();
+            left = new Binary(t.Text, left, UnaryMinus(), t.Position);
+        }
+        return left;
+    }
+
+    private Expr UnaryMinus()
+    {
+        if (Peek.IsSymbol("-")) { var p = Next().Position; return new Unary("-", UnaryMinus(), p); }
+        return Primary();
+    }
+
+    private Expr Primary()
+    {
+        var t = Next();
+        switch (t.Kind)
+        {
+            case TokenKind.String:
+                return new Literal(t.Text, t.Position);
+            case TokenKind.Number:
+                return new Literal(t.Text.Contains('.', StringComparison.Ordinal) ? t.Number : (object)long.Parse(t.Text, CultureInfo.InvariantCulture), t.Position);
+            case TokenKind.Param:
+                return new ParamRef(t.Text, t.Position);
+            case TokenKind.Symbol when t.Text == "(":
+            {
+                var e = Expression();
+                Expect(")");
+                return e;
+            }
+            case TokenKind.Identifier:
+                if (t.Is("true")) return new Literal(true, t.Position);
+                if (t.Is("false")) return new Literal(false, t.Position);
+                if (t.Is("null")) return new Literal(null, t.Position);
+                if (Peek.IsSymbol("("))
+                {
+                    Next();
+                    var args = new List<Expr>();
+                    var star = false;
+                    if (Peek.IsSymbol("*")) { Next(); star = true; }
+                    else if (!Peek.IsSymbol(")"))
+                    {
+                        do args.Add(Expression());
+                        while (TrySymbol(","));
+                    }
+                    Expect(")");
+                    return new Call(t.Text.ToUpperInvariant(), args, t.Position, star);
+                }
+                return new FieldRef(t.Text, t.Position);
+            default:
+                throw new EsqlException($"unexpected '{t.Text}'", t.Position);
+        }
+    }
+}

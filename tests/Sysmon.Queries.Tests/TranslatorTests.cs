@@ -1,0 +1,143 @@
+using System.Globalization;
+using DuckDB.NET.Data;
+using FluentAssertions;
+using Sysmon.Queries.Esql;
+using Xunit;
+
+namespace Sysmon.Queries.Tests;
+
+/// <summary>
+/// Each construct: the ES|QL input, the SQL it becomes, and the rows DuckDB returns on a small fixture whose
+/// expected rows are computed by hand. Unsupported constructs are errors naming the construct and position.
+/// </summary>
+public sealed class TranslatorTests : IDisposable
+{
+    private readonly DuckDBConnection _db = new("Data Source=:memory:");
+
+    private static readonly string[] Columns = ["@timestamp", "host.name", "event.code", "process.name", "process.pid", "destination.port"];
+
+    public TranslatorTests()
+    {
+        _db.Open();
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = """
+            CREATE TABLE ev ("@timestamp" TIMESTAMP, "host.name" VARCHAR, "event.code" VARCHAR, "process.name" VARCHAR, "process.pid" BIGINT, "destination.port" BIGINT);
+            INSERT INTO ev VALUES
+              ('2026-01-05 10:00:00', 'WKS-1', '1', 'cmd.exe', 100, NULL),
+              ('2026-01-05 10:01:00', 'WKS-1', '3', 'chrome.exe', 200, 443),
+              ('2026-01-05 10:02:00', 'WKS-2', '3', 'chrome.exe', 201, 80),
+              ('2026-01-05 10:03:00', 'WKS-2', '1', 'powershell.exe', 300, NULL),
+              ('2026-01-05 10:04:00', 'WKS-3', '3', NULL, 400, 8443);
+            """;
+        cmd.ExecuteNonQuery();
+    }
+
+    public void Dispose() => _db.Dispose();
+
+    private static DuckDbTranslator Translator(Dictionary<string, object?>? parameters = null) =>
+        new(pattern => pattern.StartsWith("logs-sysmon", StringComparison.Ordinal) ? new SourceTable("ev", Columns)
+            : throw new EsqlException($"unknown index pattern '{pattern}'", 0), parameters);
+
+    private (List<string> Columns, List<string> Rows) Run(string esql, Dictionary<string, object?>? parameters = null)
+    {
+        var sql = Translator(parameters).Translate(esql);
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = sql;
+        using var reader = cmd.ExecuteReader();
+        var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToList();
+        var rows = new List<string>();
+        while (reader.Read())
+        {
+            rows.Add(string.Join("|", Enumerable.Range(0, reader.FieldCount).Select(i => reader.IsDBNull(i) ? "null" : Format(reader.GetValue(i)))));
+        }
+        return (columns, rows);
+    }
+
+    private static string Format(object value) => value switch
+    {
+        DateTime t => t.ToString("HH:mm", CultureInfo.InvariantCulture),
+        System.Collections.IEnumerable list and not string => "[" + string.Join(",", list.Cast<object>().Select(o => o.ToString()).Order()) + "]",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString()!,
+    };
+
+    [Fact]
+    public void Where_with_comparison_boolean_logic_and_in()
+    {
+        var (_, rows) = Run("FROM logs-sysmon-default | WHERE event.code == \"3\" AND (destination.port > 100 OR host.name IN (\"WKS-2\")) | KEEP process.pid");
+        rows.Should().Equal("200", "201", "400");
+    }
+
+    [Fact]
+    public void Stats_count_by_gives_aggregates_first_then_groups_and_sort_keeps_its_order()
+    {
+        var (columns, rows) = Run("FROM logs-sysmon* | STATS n = COUNT(*), hosts = COUNT_DISTINCT(host.name) BY process.name | SORT n DESC, process.name");
+        columns.Should().Equal("n", "hosts", "process.name");
+        rows.Should().Equal("2|2|chrome.exe", "1|1|cmd.exe", "1|1|powershell.exe", "1|1|null");
+    }
+
+    [Fact]
+    public void Sort_puts_nulls_last_ascending_and_first_descending_unless_told()
+    {
+        Run("FROM logs-sysmon | SORT destination.port | KEEP destination.port").Rows.Should().Equal("80", "443", "8443", "null", "null");
+        Run("FROM logs-sysmon | SORT destination.port DESC | KEEP destination.port").Rows.Should().Equal("null", "null", "8443", "443", "80");
+        Run("FROM logs-sysmon | SORT destination.port DESC NULLS LAST | LIMIT 2 | KEEP destination.port").Rows.Should().Equal("8443", "443");
+    }
+
+    [Fact]
+    public void Eval_appends_or_replaces_columns_and_functions_translate()
+    {
+        var (columns, rows) = Run("FROM logs-sysmon | WHERE process.pid < 300 | EVAL name = TO_UPPER(process.name), label = CONCAT(host.name, \":\", process.name), process.pid = process.pid * 2 | KEEP name, label, process.pid");
+        columns.Should().Equal("name", "label", "process.pid");
+        rows.Should().Equal("CMD.EXE|WKS-1:cmd.exe|200", "CHROME.EXE|WKS-1:chrome.exe|400", "CHROME.EXE|WKS-2:chrome.exe|402");
+        Run("FROM logs-sysmon | EVAL k = CASE(destination.port == 443, \"tls\", destination.port IS NULL, \"none\", \"other\") | KEEP k").Rows
+            .Should().Equal("none", "tls", "other", "none", "other");
+        Run("FROM logs-sysmon | EVAL p = COALESCE(process.name, \"?\") | WHERE p == \"?\" | KEEP process.pid").Rows.Should().Equal("400");
+    }
+
+    [Fact]
+    public void Like_uses_star_and_question_mark_and_rlike_matches_the_whole_value()
+    {
+        Run("FROM logs-sysmon | WHERE process.name LIKE \"*.exe\" AND process.name NOT LIKE \"c?d*\" | KEEP process.name").Rows
+            .Should().Equal("chrome.exe", "chrome.exe", "powershell.exe");
+        Run("FROM logs-sysmon | WHERE process.name RLIKE \"c.*e\" | KEEP process.pid").Rows.Should().Equal("100", "200", "201");
+        Run("FROM logs-sysmon | WHERE process.name RLIKE \"hrom\" | KEEP process.pid").Rows.Should().BeEmpty("RLIKE matches the whole value");
+    }
+
+    [Fact]
+    public void Keep_drop_rename_and_wildcards()
+    {
+        Run("FROM logs-sysmon | KEEP process.*, host.name | LIMIT 1").Columns.Should().Equal("process.name", "process.pid", "host.name");
+        Run("FROM logs-sysmon | DROP process.*, @timestamp | LIMIT 1").Columns.Should().Equal("host.name", "event.code", "destination.port");
+        Run("FROM logs-sysmon | RENAME host.name AS host | KEEP host | LIMIT 1").Columns.Should().Equal("host");
+    }
+
+    [Fact]
+    public void Parameters_become_literals_and_values_aggregates_lists()
+    {
+        var (_, rows) = Run("FROM logs-sysmon | WHERE host.name == ?host AND @timestamp >= ?from | STATS codes = VALUES(event.code) BY host.name",
+            new Dictionary<string, object?> { ["host"] = "WKS-1", ["from"] = new DateTimeOffset(2026, 1, 5, 10, 0, 30, TimeSpan.Zero) });
+        rows.Should().Equal("[3]|WKS-1");
+    }
+
+    [Fact]
+    public void Without_limit_ES_QL_returns_at_most_1000_rows()
+    {
+        Translator().Translate("FROM logs-sysmon").Should().EndWith("LIMIT 1000");
+        Translator().Translate("FROM logs-sysmon | LIMIT 5").Should().NotEndWith("LIMIT 1000");
+    }
+
+    [Theory]
+    [InlineData("FROM logs-sysmon | ENRICH sysmon-ioc-ip ON destination.ip", "command ENRICH is not in the supported ES|QL subset (at character 20)")]
+    [InlineData("FROM logs-sysmon | WHERE nope == 1", "unknown column 'nope' (at character 26)")]
+    [InlineData("FROM logs-sysmon | WHERE event.code = \"1\"", "use == to compare (at character 37)")]
+    [InlineData("FROM logs-sysmon | EVAL x = LEVENSHTEIN(host.name, \"a\")", "function LEVENSHTEIN is not in the supported ES|QL subset (at character 29)")]
+    [InlineData("WHERE x == 1", "a query must start with FROM (at character 1)")]
+    [InlineData("FROM logs-sysmon | WHERE host.name == ?missing", "no value for parameter ?missing (at character 39)")]
+    [InlineData("FROM logs-sysmon | EVAL n = COUNT(*)", "aggregate COUNT is only allowed in STATS (at character 29)")]
+    public void Constructs_outside_the_subset_are_errors_with_their_position(string esql, string message)
+    {
+        var act = () => Translator().Translate(esql);
+        act.Should().Throw<EsqlException>().WithMessage(message);
+    }
+}
