@@ -18,6 +18,7 @@ public static class Program
         root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(FeedsCommand.Create());
+        foreach (var command in HuntCommand.Create()) root.Subcommands.Add(command);
         return root;
     }
 }

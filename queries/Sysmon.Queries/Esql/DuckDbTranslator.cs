@@ -4,7 +4,8 @@ using System.Text;
 namespace Sysmon.Queries.Esql;
 
 /// <summary>The table and columns an index pattern of FROM stands for.</summary>
-public sealed record SourceTable(string Table, IReadOnlyList<string> Columns);
+/// <param name="JsonColumns">Columns holding JSON objects: a field under one (winlog.event_data.TargetImage) is read from it.</param>
+public sealed record SourceTable(string Table, IReadOnlyList<string> Columns, IReadOnlyList<string>? JsonColumns = null);
 
 /// <summary>
 /// Translates a parsed ES|QL query to one DuckDB SQL statement: each command is a CTE over the previous one, the
@@ -17,6 +18,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
     public const int DefaultLimit = 1000;
     private const string Order = "__esql_order";
     private readonly IReadOnlyDictionary<string, object?> _parameters = parameters ?? new Dictionary<string, object?>();
+    private IReadOnlyList<string> _json = [];
 
     public string Translate(string esql) => Translate(Parser.Parse(esql));
 
@@ -37,6 +39,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                 case From from:
                     var source = resolve(from.Patterns[0]);
                     columns = [.. source.Columns];
+                    _json = source.JsonColumns ?? [];
                     Step($"SELECT * FROM {source.Table}");
                     break;
                 case Where where:
@@ -149,7 +152,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
 
     private string Sql(Expr e, List<string> columns) => e switch
     {
-        FieldRef f => columns.Contains(f.Name) ? Quote(f.Name) : throw new EsqlException($"unknown column '{f.Name}'", f.Position),
+        FieldRef f => columns.Contains(f.Name) ? Quote(f.Name) : JsonField(f, columns),
         Literal l => LiteralSql(l.Value),
         ParamRef p => _parameters.TryGetValue(p.Name, out var v) ? LiteralSql(v) : throw new EsqlException($"no value for parameter ?{p.Name}", p.Position),
         Binary b => $"({Sql(b.Left, columns)} {b.Op switch { "==" => "=", "!=" => "<>", _ => b.Op }} {Sql(b.Right, columns)})",
@@ -160,6 +163,19 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
         Call c => CallSql(c, columns),
         _ => throw new EsqlException("unsupported expression", e.Position),
     };
+
+    // A field inside a JSON column of the source (winlog.event_data.X) reads the value from it.
+    private string JsonField(FieldRef f, List<string> columns)
+    {
+        foreach (var json in _json)
+        {
+            if (columns.Contains(json) && f.Name.StartsWith(json + ".", StringComparison.Ordinal))
+            {
+                return $"({Quote(json)}->>{LiteralSql("$." + f.Name[(json.Length + 1)..])})";
+            }
+        }
+        throw new EsqlException($"unknown column '{f.Name}'", f.Position);
+    }
 
     private string LikeSql(Like l, List<string> columns)
     {

@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Sysmon.Queries;
+
+namespace Sysmon.Elastic.Cli;
+
+/// <summary>Prints a query result as an aligned table, CSV, or JSON (an array of row objects keyed by column name).</summary>
+public static class ResultWriter
+{
+    public static void Write(TextWriter output, HuntResult result, string format)
+    {
+        switch (format.ToLowerInvariant())
+        {
+            case "json": WriteJson(output, result); break;
+            case "csv": WriteCsv(output, result); break;
+            case "table": WriteTable(output, result); break;
+            default: throw new UsageException($"--format '{format}' is not one of table, csv, json");
+        }
+    }
+
+    private static string Text(object? v) => v switch
+    {
+        null => "",
+        DateTime t => t.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+        string s => s,
+        System.Collections.IEnumerable list => string.Join(", ", list.Cast<object?>().Select(Text)),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => v.ToString() ?? "",
+    };
+
+    private static void WriteTable(TextWriter output, HuntResult r)
+    {
+        const int max = 80;
+        string Cell(object? v) { var s = Text(v).Replace('\n', ' ').Replace('\r', ' '); return s.Length > max ? s[..(max - 1)] + "…" : s; }
+        var widths = r.Columns.Select((c, i) => Math.Max(c.Length, r.Rows.Count == 0 ? 0 : r.Rows.Max(row => Cell(row[i]).Length))).ToArray();
+        output.WriteLine(string.Join("  ", r.Columns.Select((c, i) => c.PadRight(widths[i]))).TrimEnd());
+        output.WriteLine(string.Join("  ", widths.Select(w => new string('-', w))));
+        foreach (var row in r.Rows) output.WriteLine(string.Join("  ", row.Select((v, i) => Cell(v).PadRight(widths[i]))).TrimEnd());
+        output.WriteLine($"({r.Rows.Count} row{(r.Rows.Count == 1 ? "" : "s")})");
+    }
+
+    private static void WriteCsv(TextWriter output, HuntResult r)
+    {
+        static string Quote(string s) => s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+        output.WriteLine(string.Join(",", r.Columns.Select(Quote)));
+        foreach (var row in r.Rows) output.WriteLine(string.Join(",", row.Select(v => Quote(Text(v)))));
+    }
+
+    private static void WriteJson(TextWriter output, HuntResult r)
+    {
+        using var stream = new MemoryStream();
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartArray();
+            foreach (var row in r.Rows)
+            {
+                w.WriteStartObject();
+                for (var i = 0; i < r.Columns.Count; i++)
+                {
+                    w.WritePropertyName(r.Columns[i]);
+                    Value(w, row[i]);
+                }
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        output.WriteLine(Encoding.UTF8.GetString(stream.ToArray()));
+    }
+
+    private static void Value(Utf8JsonWriter w, object? v)
+    {
+        switch (v)
+        {
+            case null: w.WriteNullValue(); break;
+            case bool b: w.WriteBooleanValue(b); break;
+            case long or int or short or byte or ulong or uint or ushort or sbyte: w.WriteNumberValue(Convert.ToDecimal(v, CultureInfo.InvariantCulture)); break;
+            case double d: w.WriteNumberValue(d); break;
+            case decimal m: w.WriteNumberValue(m); break;
+            case System.Numerics.BigInteger big: w.WriteStringValue(big.ToString(CultureInfo.InvariantCulture)); break;
+            case string s: w.WriteStringValue(s); break;
+            case DateTime: w.WriteStringValue(Text(v)); break;
+            case System.Collections.IEnumerable list:
+                w.WriteStartArray();
+                foreach (var item in list) Value(w, item);
+                w.WriteEndArray();
+                break;
+            default: w.WriteStringValue(Text(v)); break;
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using Sysmon.Elastic.Cli;
+using EsqlException = Sysmon.Queries.Esql.EsqlException;
+using Sysmon.Queries.Hunts;
+using Sysmon.Stores.DuckDb;
+
+namespace Sysmon.Elastic.Commands;
+
+/// <summary><c>hunt list</c>, <c>hunt NAME [--param k=v]... [--from T --to T] [--format]</c> and <c>query 'ES|QL'</c>.</summary>
+public static class HuntCommand
+{
+    public static IEnumerable<Command> Create()
+    {
+        var store = StoreLocation.CreateOption();
+        var format = new Option<string>("--format") { Description = "table, csv or json (an array of row objects).", DefaultValueFactory = _ => "table" };
+        var huntsDir = new Option<string?>("--hunts") { Description = "A directory of your own NAME.esql hunts (beside the shipped ones)." };
+        var name = new Argument<string>("name") { Description = "The hunt to run (see 'hunt list')." };
+        var parameters = new Option<string[]>("--param") { Description = "A hunt parameter, name=value (repeatable)." };
+        var from = new Option<string?>("--from") { Description = "Start of the time range (ISO-8601), the hunt's 'from' parameter." };
+        var to = new Option<string?>("--to") { Description = "End of the time range (ISO-8601), the hunt's 'to' parameter." };
+
+        var list = new Command("list", "List the stored hunts.");
+        list.Options.Add(huntsDir);
+        list.SetAction(result =>
+        {
+            foreach (var h in HuntCatalog.Load(result.GetValue(huntsDir)))
+            {
+                var ps = string.Join(" ", h.Parameters.Select(p => p.Default is null ? $"{p.Name}:{p.Type} (required)" : $"{p.Name}:{p.Type}={p.Default}"));
+                Console.WriteLine($"{h.Name,-26} {h.Title}{(h.Attack is null ? "" : $" [{h.Attack}]")}");
+                Console.WriteLine($"{"",-26} {ps}");
+            }
+            return 0;
+        });
+
+        var hunt = new Command("hunt", "Run a stored hunt (ES|QL) on the store.");
+        hunt.Arguments.Add(name);
+        foreach (var o in new Option[] { parameters, from, to, format, store, huntsDir }) hunt.Options.Add(o);
+        hunt.Subcommands.Add(list);
+        hunt.SetAction((result, ct) => CommandErrors.RunAsync(async _ =>
+        {
+            var huntName = result.GetValue(name)!;
+            var h = HuntCatalog.Load(result.GetValue(huntsDir)).FirstOrDefault(x => x.Name == huntName)
+                    ?? throw new UsageException($"no hunt named '{huntName}' (see 'sysmon-elastic hunt list')");
+            var given = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var p in result.GetValue(parameters) ?? [])
+            {
+                var eq = p.IndexOf('=', StringComparison.Ordinal);
+                if (eq <= 0) throw new UsageException($"--param '{p}' is not name=value");
+                given[p[..eq]] = p[(eq + 1)..];
+            }
+            if (result.GetValue(from) is { } f) given["from"] = f;
+            if (result.GetValue(to) is { } t) given["to"] = t;
+            Dictionary<string, object?> values;
+            try
+            {
+                values = h.Bind(given);
+            }
+            catch (ArgumentException ex)
+            {
+                throw new UsageException(ex.Message);
+            }
+            return await RunAsync(h.Query, values, result.GetValue(store), result.GetValue(format)!, ct).ConfigureAwait(false);
+        }));
+
+        var esql = new Argument<string>("esql") { Description = "An ES|QL query, e.g. 'FROM logs-sysmon* | STATS n = COUNT(*) BY event.code'." };
+        var query = new Command("query", "Run an ad-hoc ES|QL query on the store.");
+        query.Arguments.Add(esql);
+        query.Options.Add(format);
+        query.Options.Add(store);
+        query.SetAction((result, ct) => CommandErrors.RunAsync(_ =>
+            RunAsync(result.GetValue(esql)!, new Dictionary<string, object?>(), result.GetValue(store), result.GetValue(format)!, ct)));
+        return [hunt, query];
+    }
+
+    private static async Task<int> RunAsync(string esql, Dictionary<string, object?> values, string? storeUri, string format, CancellationToken ct)
+    {
+        var location = StoreLocation.Parse(storeUri);
+        if (!location.IsDuckDb) throw new UsageException($"the Elasticsearch store ({location}) is not part of this build yet");
+        using var duck = DuckDbStore.Open(location.Target);
+        try
+        {
+            var result = await new DuckDbHuntEngine(duck).RunAsync(esql, values, ct).ConfigureAwait(false);
+            ResultWriter.Write(Console.Out, result, format);
+            return ExitCodes.Success;
+        }
+        catch (EsqlException ex)
+        {
+            throw new UsageException("ES|QL: " + ex.Message);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using System.Reflection;
+
+namespace Sysmon.Queries.Hunts;
+
+/// <summary>The shipped hunts (embedded resources) and any a user adds from a directory (same name: the user's wins).</summary>
+public static class HuntCatalog
+{
+    public static IReadOnlyList<Hunt> Load(string? userDirectory = null)
+    {
+        var hunts = new Dictionary<string, Hunt>(StringComparer.Ordinal);
+        var assembly = Assembly.GetExecutingAssembly();
+        foreach (var resource in assembly.GetManifestResourceNames().Where(n => n.StartsWith("hunts/", StringComparison.Ordinal)))
+        {
+            using var reader = new StreamReader(assembly.GetManifestResourceStream(resource)!);
+            var name = Path.GetFileNameWithoutExtension(resource["hunts/".Length..]);
+            hunts[name] = Hunt.Parse(name, reader.ReadToEnd());
+        }
+        if (userDirectory is not null && Directory.Exists(userDirectory))
+        {
+            foreach (var file in Directory.GetFiles(userDirectory, "*.esql"))
+            {
+                var name = Path.GetFileNameWithoutExtension(file);
+                hunts[name] = Hunt.Parse(name, File.ReadAllText(file));
+            }
+        }
+        return hunts.Values.OrderBy(h => h.Name, StringComparer.Ordinal).ToList();
+    }
+}

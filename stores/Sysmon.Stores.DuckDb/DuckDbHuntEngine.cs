@@ -1,0 +1,57 @@
+using Sysmon.Ingest;
+using Sysmon.Queries;
+using Sysmon.Queries.Esql;
+
+namespace Sysmon.Stores.DuckDb;
+
+/// <summary>Runs ES|QL on the embedded store by translation: logs-sysmon* is the events_ecs view, sysmon-indicators
+/// the indicators table, logs-sysmon.alerts* the alerts table.</summary>
+public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine
+{
+    public Task<HuntResult> RunAsync(string esql, IReadOnlyDictionary<string, object?> parameters, CancellationToken ct)
+    {
+        lock (store.Gate)
+        {
+            var sql = Translate(esql, parameters);
+            using var cmd = store.Connection.CreateCommand();
+            cmd.CommandText = sql;
+            using var reader = cmd.ExecuteReader();
+            var columns = Enumerable.Range(0, reader.FieldCount).Select(reader.GetName).ToList();
+            var rows = new List<object?[]>();
+            while (reader.Read())
+            {
+                var row = new object?[reader.FieldCount];
+                for (var i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
+                rows.Add(row);
+            }
+            return Task.FromResult(new HuntResult(columns, rows));
+        }
+    }
+
+    public string Translate(string esql, IReadOnlyDictionary<string, object?> parameters) =>
+        new DuckDbTranslator(Resolve, parameters).Translate(esql);
+
+    private SourceTable Resolve(string pattern)
+    {
+        var table = pattern switch
+        {
+            _ when pattern.StartsWith("logs-sysmon.alerts", StringComparison.Ordinal) => Names.AlertsTable,
+            _ when pattern.StartsWith("logs-sysmon", StringComparison.Ordinal) || pattern == "*" => "events_ecs",
+            _ when pattern.StartsWith(Names.IndicatorsIndex, StringComparison.Ordinal) => Names.IndicatorsTable,
+            _ when pattern.StartsWith(Names.HuntsIndex, StringComparison.Ordinal) => Names.HuntResultsTable,
+            _ => throw new EsqlException($"FROM {pattern}: no such index in the embedded store (logs-sysmon*, logs-sysmon.alerts*, sysmon-indicators, sysmon-hunts)", 5),
+        };
+        var columns = new List<string>();
+        var json = new List<string>();
+        using var cmd = store.Connection.CreateCommand();
+        cmd.CommandText = $"DESCRIBE {table}";
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+        {
+            var name = reader.GetString(0);
+            columns.Add(name);
+            if (reader.GetString(1) == "JSON") json.Add(name);
+        }
+        return new SourceTable(table, columns.Where(c => c != "doc").ToList(), json);
+    }
+}
