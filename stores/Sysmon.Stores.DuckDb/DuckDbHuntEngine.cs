@@ -29,7 +29,31 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine
     }
 
     public string Translate(string esql, IReadOnlyDictionary<string, object?> parameters) =>
-        new DuckDbTranslator(Resolve, parameters).Translate(esql);
+        new DuckDbTranslator(Resolve, parameters, Policy).Translate(esql);
+
+    private static readonly string[] EnrichFields =
+    [
+        "threat.feed.name", "threat.indicator.type", "threat.indicator.confidence", "threat.indicator.marking.tlp",
+        "threat.indicator.reference", "threat.indicator.description", "value",
+    ];
+
+    // Addresses in the allow-list (private and special ranges) never match an IP indicator, as at ingest.
+    private static readonly string NotAllowListed = string.Join(" AND ", Sysmon.Enrich.Indicators.IndicatorSet.DefaultAllowList
+        .Select(IpNumbers.Range).Select(r => $"NOT ({{number}} BETWEEN {r.First} AND {r.Last})"));
+
+    // The embedded store's stand-ins for the Elasticsearch enrich policies of the same names.
+    private static EnrichPolicy? Policy(string name) => name switch
+    {
+        "sysmon-ioc-ip" => new EnrichPolicy(Names.IndicatorsTable, "threat.indicator.ip",
+            "NOT i.expired AND i.kind IN ('Ipv4', 'Ipv6') AND i.ip_first = {number} AND i.ip_last = {number} AND " + NotAllowListed, EnrichFields, NeedsIpNumber: true),
+        "sysmon-ioc-cidr" => new EnrichPolicy(Names.IndicatorsTable, "indicator_range",
+            "NOT i.expired AND i.ip_first IS NOT NULL AND {number} BETWEEN i.ip_first AND i.ip_last AND " + NotAllowListed, EnrichFields, NeedsIpNumber: true),
+        "sysmon-ioc-hash" => new EnrichPolicy(Names.IndicatorsTable, "threat.indicator.file.hash",
+            "NOT i.expired AND i.kind IN ('Md5', 'Sha1', 'Sha256') AND i.value = lower({value})", EnrichFields),
+        "sysmon-ioc-domain" => new EnrichPolicy(Names.IndicatorsTable, "threat.indicator.url.domain",
+            "NOT i.expired AND i.kind = 'Domain' AND i.value = lower({value})", EnrichFields),
+        _ => null,
+    };
 
     private SourceTable Resolve(string pattern)
     {

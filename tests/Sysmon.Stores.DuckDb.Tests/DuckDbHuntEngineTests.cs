@@ -77,6 +77,29 @@ public sealed class DuckDbHuntEngineTests : IDisposable
         Run("hash-spread", ("sha256", Dropper.ToUpperInvariant())).Should().Equal("10:00|2|H2", "11:00|1|H1");
     }
 
+    private static string Connection(int record, string host, string time, string destination) =>
+        "{\"winlog\":{\"event_id\":\"3\",\"channel\":\"Microsoft-Windows-Sysmon/Operational\",\"computer_name\":\"" + host + "\",\"record_id\":" +
+        record.ToString(CultureInfo.InvariantCulture) + ",\"event_data\":{\"UtcTime\":\"" + time + "\",\"Image\":\"C:\\\\x.exe\",\"DestinationIp\":\"" + destination +
+        "\",\"DestinationPort\":\"443\"}}}\n";
+
+    [Fact]
+    public async Task Blacklist_hunts_enrich_from_the_indicators_by_ip_cidr_and_hash_but_never_allow_listed_addresses()
+    {
+        var feed = Sysmon.Enrich.Formats.PlainListParser.Parse("203.0.113.66\n198.51.100.0/24\n10.0.0.0/8\n" + Dropper + "\n", "test-feed").Indicators;
+        await new DuckDbIndicatorStore(_store).ReplaceFeedAsync("test-feed", feed, DateTimeOffset.UtcNow, default);
+        var file = Path.Combine(_dir, "net.ndjson");
+        File.WriteAllText(file, Connection(20, "H1", "2026-01-05 14:00:00.000", "203.0.113.66") + Connection(21, "H2", "2026-01-05 14:01:00.000", "198.51.100.7") +
+                                Connection(22, "H3", "2026-01-05 14:02:00.000", "192.0.2.1") + Connection(23, "H3", "2026-01-05 14:03:00.000", "10.9.9.9"));
+        var mapper = Sysmon.Ingest.Tests.Fixtures.Convert.Mapper();
+        var docs = new List<Sysmon.Ingest.Ecs.EcsDocument>();
+        await foreach (var r in new Sysmon.Ingest.Json.JsonEventReader().ReadAsync(File.OpenRead(file), file, new Sysmon.Ingest.Reading.ReaderOptions())) docs.Add(mapper.Map(r.Event!));
+        await new DuckDbEventSink(_store).WriteAsync(docs, default);
+
+        Run("blacklisted-connections").Select(r => string.Join("|", r.Split('|').Skip(1).Where((_, i) => i is 0 or 3 or 5 or 6))).Should().Equal(
+            "H1|203.0.113.66|test-feed|203.0.113.66", "H2|198.51.100.7|test-feed|198.51.100.0/24");
+        Run("blacklisted-executions").Select(r => r.Split('|')[1]).Should().Equal("H2", "H1", "H2");
+    }
+
     [Fact]
     public void Unknown_or_missing_parameters_are_clear_errors()
     {

@@ -24,4 +24,6 @@ public sealed record Keep(IReadOnlyList<string> Patterns, int Position) : Comman
 public sealed record Drop(IReadOnlyList<string> Patterns, int Position) : Command(Position);
 public sealed record Rename(IReadOnlyList<(string From, string To)> Pairs, int Position) : Command(Position);
 
+public sealed record Enrich(string Policy, string? On, IReadOnlyList<(string Name, string Field)> With, int Position) : Command(Position);
+
 public sealed record EsqlQuery(IReadOnlyList<Command> Commands);

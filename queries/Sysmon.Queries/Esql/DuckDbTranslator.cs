@@ -5,7 +5,9 @@ namespace Sysmon.Queries.Esql;
 
 /// <summary>The table and columns an index pattern of FROM stands for.</summary>
 /// <param name="JsonColumns">Columns holding JSON objects: a field under one (winlog.event_data.TargetImage) is read from it.</param>
-public sealed record SourceTable(string Table, IReadOnlyList<string> Columns, IReadOnlyList<string>? JsonColumns = null);
+/// <param name="HiddenColumns">Columns the query does not show but translations may use (the numeric IP twins).</param>
+public sealed record SourceTable(string Table, IReadOnlyList<string> Columns, IReadOnlyList<string>? JsonColumns = null,
+    IReadOnlyList<string>? HiddenColumns = null);
 
 /// <summary>
 /// Translates a parsed ES|QL query to one DuckDB SQL statement: each command is a CTE over the previous one, the
@@ -13,12 +15,18 @@ public sealed record SourceTable(string Table, IReadOnlyList<string> Columns, IR
 /// orders), SORT's order survives later commands through a hidden row number, and a query without LIMIT gets
 /// ES|QL's default LIMIT 1000. Works over any table whose columns carry ES field names.
 /// </summary>
-public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnlyDictionary<string, object?>? parameters = null)
+/// <summary>An enrich policy of the store: the indicator table, its match field, and how an event value matches a row
+/// (<c>{value}</c> stands for the event's value, <c>{number}</c> for its numeric IP form, <c>i</c> is the indicator row).</summary>
+public sealed record EnrichPolicy(string Table, string MatchField, string Condition, IReadOnlyList<string> EnrichFields, bool NeedsIpNumber = false);
+
+public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnlyDictionary<string, object?>? parameters = null,
+    Func<string, EnrichPolicy?>? policies = null)
 {
     public const int DefaultLimit = 1000;
     private const string Order = "__esql_order";
     private readonly IReadOnlyDictionary<string, object?> _parameters = parameters ?? new Dictionary<string, object?>();
     private IReadOnlyList<string> _json = [];
+    private List<string> _allColumns = [];
 
     public string Translate(string esql) => Translate(Parser.Parse(esql));
 
@@ -39,6 +47,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                 case From from:
                     var source = resolve(from.Patterns[0]);
                     columns = [.. source.Columns];
+                    _allColumns = [.. source.Columns, .. source.HiddenColumns ?? []];
                     _json = source.JsonColumns ?? [];
                     Step($"SELECT * FROM {source.Table}");
                     break;
@@ -76,6 +85,30 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                     Step($"SELECT * FROM {Prev()}{(ordered ? $" ORDER BY {Quote(Order)}" : "")} LIMIT {limit.Count.ToString(CultureInfo.InvariantCulture)}");
                     limited = true;
                     break;
+                case Enrich enrich:
+                {
+                    var policy = policies?.Invoke(enrich.Policy) ?? throw new EsqlException($"ENRICH: no enrich policy '{enrich.Policy}'", enrich.Position);
+                    var on = enrich.On ?? policy.MatchField;
+                    if (!columns.Contains(on)) throw new EsqlException($"ENRICH: unknown column '{on}'", enrich.Position);
+                    var number = on + "_num";
+                    if (policy.NeedsIpNumber && !columns.Contains(number))
+                    {
+                        throw new EsqlException($"ENRICH {enrich.Policy} ON {on}: this range policy needs an IP field with a numeric twin ({number})", enrich.Position);
+                    }
+                    var with = enrich.With.Count > 0 ? enrich.With : policy.EnrichFields.Select(f => (f, f)).ToList();
+                    foreach (var (_, field) in with)
+                    {
+                        if (!policy.EnrichFields.Contains(field)) throw new EsqlException($"ENRICH {enrich.Policy}: no enrich field '{field}'", enrich.Position);
+                    }
+                    var condition = policy.Condition.Replace("{value}", "p." + Quote(on), StringComparison.Ordinal)
+                        .Replace("{number}", "p." + Quote(number), StringComparison.Ordinal);
+                    // Several matching indicators: ES|QL returns a multi-valued column; here the first by indicator id.
+                    var lookups = with.Select(w => $"(SELECT i.{Quote(w.Field)} FROM {policy.Table} i WHERE {condition} ORDER BY i.id LIMIT 1) AS {Quote(w.Name)}");
+                    var kept = columns.Where(c => !with.Any(w => w.Name == c)).ToList();
+                    Step($"SELECT {string.Join(", ", kept.Select(c => "p." + Quote(c)))}{(ordered ? ", p." + Quote(Order) : "")}, {string.Join(", ", lookups)} FROM {Prev()} p");
+                    columns = [.. kept, .. with.Select(w => w.Name)];
+                    break;
+                }
                 case Keep keep:
                 {
                     var chosen = new List<string>();

@@ -93,6 +93,25 @@ public sealed class Parser
             }
             case "KEEP":
                 return new Keep(NameList(), t.Position);
+            case "ENRICH":
+            {
+                var policy = Name();
+                string? on = null;
+                var with = new List<(string, string)>();
+                if (Peek.Is("ON")) { Next(); on = Name(); }
+                if (Peek.Is("WITH"))
+                {
+                    Next();
+                    do
+                    {
+                        var first = Name();
+                        if (TrySymbol("=")) with.Add((first, Name()));
+                        else with.Add((first, first));
+                    }
+                    while (TrySymbol(","));
+                }
+                return new Enrich(policy, on, with, t.Position);
+            }
             case "DROP":
                 return new Drop(NameList(), t.Position);
             case "RENAME":
