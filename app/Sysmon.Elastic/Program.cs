@@ -19,6 +19,7 @@ public static class Program
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(FeedsCommand.Create());
         foreach (var command in HuntCommand.Create()) root.Subcommands.Add(command);
+        root.Subcommands.Add(LineageCommand.Create());
         return root;
     }
 }

@@ -1,0 +1,84 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Sysmon.Elastic.Cli;
+using Sysmon.Queries.Lineage;
+using Sysmon.Stores.DuckDb;
+
+namespace Sysmon.Elastic.Commands;
+
+/// <summary><c>lineage GUID [--depth N] [--format tree|json]</c>: ancestors and descendants of one process.</summary>
+public static class LineageCommand
+{
+    public static Command Create()
+    {
+        var guid = new Argument<string>("guid") { Description = "The process GUID (process.entity_id), braces included." };
+        var depth = new Option<int>("--depth") { Description = "How many levels up and down to follow.", DefaultValueFactory = _ => 50 };
+        var format = new Option<string>("--format") { Description = "tree or json.", DefaultValueFactory = _ => "tree" };
+        var store = StoreLocation.CreateOption();
+        var command = new Command("lineage", "Show the ancestors (root first) and the descendants of a process.");
+        command.Arguments.Add(guid);
+        command.Options.Add(depth);
+        command.Options.Add(format);
+        command.Options.Add(store);
+        command.SetAction((result, ct) => CommandErrors.RunAsync(async stderr =>
+        {
+            var location = StoreLocation.Parse(result.GetValue(store));
+            if (!location.IsDuckDb) throw new UsageException($"the Elasticsearch store ({location}) is not part of this build yet");
+            using var duck = DuckDbStore.Open(location.Target);
+            var lineage = await new ProcessLineage(new DuckDbProcessLookup(duck)).BuildAsync(result.GetValue(guid)!, Math.Max(1, result.GetValue(depth)), ct)
+                .ConfigureAwait(false);
+            if (result.GetValue(format) == "json") Console.WriteLine(Json(lineage));
+            else Tree(Console.Out, lineage);
+            foreach (var p in lineage.Problems) await stderr.WriteLineAsync($"note: {p.EntityId}: {p.Problem}").ConfigureAwait(false);
+            return lineage.Process is null ? ExitCodes.Partial : ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static string Describe(ProcessNode n) =>
+        $"{n.Timestamp?.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)} {n.Host} {n.Executable} " +
+        $"[{n.EntityId}]{(n.IndicatorMatched ? "  !! indicator match" : "")}\n      {n.CommandLine}{(n.Sha256 is null ? "" : $"\n      sha256 {n.Sha256}")}";
+
+    private static void Tree(TextWriter output, LineageResult r)
+    {
+        var indent = 0;
+        foreach (var a in r.Ancestors) output.WriteLine(new string(' ', 2 * indent++) + "^ " + Describe(a));
+        if (r.Process is not null)
+        {
+            output.WriteLine(new string(' ', 2 * indent) + "* " + Describe(r.Process));
+            void Down(ProcessNode n, int level)
+            {
+                foreach (var c in n.Children)
+                {
+                    output.WriteLine(new string(' ', 2 * level) + "- " + Describe(c));
+                    Down(c, level + 1);
+                }
+            }
+            Down(r.Process, indent + 1);
+        }
+    }
+
+    private static string Json(LineageResult r)
+    {
+        object Node(ProcessNode n, bool withChildren) => new Dictionary<string, object?>
+        {
+            ["process.entity_id"] = n.EntityId,
+            ["process.parent.entity_id"] = n.ParentEntityId,
+            ["@timestamp"] = n.Timestamp?.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+            ["host.name"] = n.Host,
+            ["process.executable"] = n.Executable,
+            ["process.command_line"] = n.CommandLine,
+            ["process.hash.sha256"] = n.Sha256,
+            ["indicator_matched"] = n.IndicatorMatched,
+            ["children"] = withChildren ? n.Children.Select(c => Node(c, true)).ToList() : null,
+        };
+        return JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["process"] = r.Process is null ? null : Node(r.Process, false),
+            ["ancestors"] = r.Ancestors.Select(a => Node(a, false)).ToList(),
+            ["descendants"] = r.Descendants.Select(d => Node(d, true)).ToList(),
+            ["problems"] = r.Problems.Select(p => new { entity_id = p.EntityId, problem = p.Problem }).ToList(),
+        }, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    }
+}
