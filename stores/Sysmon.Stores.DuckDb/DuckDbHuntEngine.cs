@@ -6,8 +6,43 @@ namespace Sysmon.Stores.DuckDb;
 
 /// <summary>Runs ES|QL on the embedded store by translation: logs-sysmon* is the events_ecs view, sysmon-indicators
 /// the indicators table, logs-sysmon.alerts* the alerts table.</summary>
-public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine
+public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResultStore
 {
+    public Task<int> SaveResultsAsync(string hunt, IReadOnlyDictionary<string, object?> parameters, DateTimeOffset runAt, HuntResult result, CancellationToken ct)
+    {
+        var parametersJson = System.Text.Json.JsonSerializer.Serialize(parameters.ToDictionary(kv => kv.Key, kv => Convert.ToString(kv.Value, System.Globalization.CultureInfo.InvariantCulture)));
+        lock (store.Gate)
+        {
+            var inserted = 0;
+            using var tx = store.Connection.BeginTransaction();
+            foreach (var row in result.Rows)
+            {
+                var json = System.Text.Json.JsonSerializer.Serialize(result.Columns.Select((c, i) => new KeyValuePair<string, string?>(c, Text(row[i]))).ToDictionary());
+                // The row's identity is its content: the same finding reported by a later run is skipped.
+                var id = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(hunt + "\n" + json)))[..32];
+                using var cmd = store.Connection.CreateCommand();
+                cmd.CommandText = $"INSERT OR IGNORE INTO {Names.HuntResultsTable} VALUES ($id, $hunt, $run, $params, $row)";
+                cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("id", id));
+                cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("hunt", hunt));
+                cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("run", runAt.UtcDateTime));
+                cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("params", parametersJson));
+                cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("row", json));
+                inserted += cmd.ExecuteNonQuery();
+            }
+            tx.Commit();
+            return Task.FromResult(inserted);
+        }
+    }
+
+    private static string? Text(object? v) => v switch
+    {
+        null => null,
+        DateTime t => t.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+        string s => s,
+        System.Collections.IEnumerable list => string.Join(", ", list.Cast<object?>().Select(Text)),
+        _ => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture),
+    };
+
     public Task<HuntResult> RunAsync(string esql, IReadOnlyDictionary<string, object?> parameters, CancellationToken ct)
     {
         lock (store.Gate)

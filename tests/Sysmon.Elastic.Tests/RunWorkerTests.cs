@@ -19,12 +19,12 @@ public sealed class RunWorkerTests
         n.ToString(CultureInfo.InvariantCulture) + ",\"event_data\":{\"UtcTime\":\"2026-01-05 10:00:00.000\",\"ProcessGuid\":\"{8f2a3c1e-5b6d-6a3f-2a01-000000001e00}\",\"ProcessId\":\"" +
         n.ToString(CultureInfo.InvariantCulture) + "\",\"Image\":\"C:\\\\Windows\\\\System32\\\\cmd.exe\",\"User\":\"CORP\\\\alice\"}}}\n";
 
-    private sealed class WorkerProcess(string dir) : IDisposable
+    private sealed class WorkerProcess(string dir, params string[] extra) : IDisposable
     {
-        public Process Process { get; } = Start(dir);
+        public Process Process { get; } = Start(dir, extra);
         public StringBuilder Log { get; } = new();
 
-        private static Process Start(string dir)
+        private static Process Start(string dir, string[] extra)
         {
             var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var a in new[]
@@ -33,7 +33,7 @@ public sealed class RunWorkerTests
                          "--Worker:Store=duckdb:" + Path.Combine(dir, "store.duckdb"), "--Worker:StateFile=" + Path.Combine(dir, "state.json"),
                          "--Worker:DeadLetter=" + Path.Combine(dir, "dead.ndjson"), "--Worker:PollInterval=00:00:00.200",
                          "--Worker:SettleTime=00:00:00.600", "--Worker:BatchSize=50",
-                     })
+                     }.Concat(extra))
             {
                 psi.ArgumentList.Add(a);
             }
@@ -127,6 +127,29 @@ public sealed class RunWorkerTests
         reader.GetInt64(1).Should().Be(total);
         reader.GetInt64(2).Should().Be(1);
         reader.GetInt64(3).Should().Be(total);
+    }
+
+    [Fact]
+    public async Task A_scheduled_hunt_runs_on_quartz_and_reports_each_row_once()
+    {
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        var hunts = Directory.CreateDirectory(Path.Combine(dir, "hunts")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(hunts, "every-second.esql"),
+            "// title: test\n// schedule: 0/1 * * * * ?\nFROM logs-sysmon* | STATS n = COUNT(*) BY host.name\n");
+        await File.WriteAllTextAsync(Path.Combine(spool, "good.ndjson"), Line(1) + Line(2));
+        using (var worker = new WorkerProcess(dir, "--Worker:HuntsDirectory=" + hunts))
+        {
+            await WaitForCheckpointAsync(dir, "good.ndjson", new FileInfo(Path.Combine(spool, "good.ndjson")).Length);
+            await Task.Delay(3500); // three or more runs of the hunt after the events are stored
+            worker.Terminate();
+        }
+        using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
+        using var cmd = store.Connection.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM hunt_results WHERE hunt = 'every-second' AND (row->>'$.n') = '2'";
+        using var reader = cmd.ExecuteReader();
+        reader.Read();
+        reader.GetInt64(0).Should().Be(1, "the same row reported by later runs is not stored again");
     }
 
     [Fact]

@@ -38,7 +38,16 @@ public static class RunCommand
         });
         services.AddSingleton<IndicatorSetHolder>();
         services.AddSingleton(new FeedRegistry(feeds, options.AllowList.Count > 0 ? options.AllowList : null, options.MatchParentDomains));
-        services.AddQuartz(q => FeedRefreshJob.Schedule(q, feeds));
+        var hunts = Sysmon.Queries.Hunts.HuntCatalog.Load(options.HuntsDirectory);
+        services.AddSingleton(new HuntRegistry(hunts));
+        services.AddSingleton(sp => new DuckDbHuntEngine(sp.GetRequiredService<DuckDbStore>()));
+        services.AddSingleton<Sysmon.Queries.IHuntEngine>(sp => sp.GetRequiredService<DuckDbHuntEngine>());
+        services.AddSingleton<Sysmon.Queries.IHuntResultStore>(sp => sp.GetRequiredService<DuckDbHuntEngine>());
+        services.AddQuartz(q =>
+        {
+            FeedRefreshJob.Schedule(q, feeds);
+            if (options.ScheduledHunts) HuntJob.Schedule(q, hunts);
+        });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
     }
 

@@ -35,6 +35,12 @@ public sealed class WorkerOptions
     /// <summary>How far back new indicators are matched against stored events.</summary>
     public int RetroHuntDays { get; set; } = 30;
 
+    /// <summary>A directory of your own NAME.esql hunts, scheduled beside the shipped ones.</summary>
+    public string? HuntsDirectory { get; set; }
+
+    /// <summary>Run hunts that carry a schedule (and all-default parameters) on it.</summary>
+    public bool ScheduledHunts { get; set; } = true;
+
     /// <summary>host.name for inputs that carry none (rendered text).</summary>
     public string? HostName { get; set; }
 }

@@ -1,0 +1,57 @@
+using Microsoft.Extensions.Logging;
+using Quartz;
+using Sysmon.Queries;
+using Sysmon.Queries.Hunts;
+
+namespace Sysmon.Elastic.Worker;
+
+/// <summary>
+/// A stored hunt on its Quartz schedule: runs with its default parameters, keeps the rows in hunt_results with
+/// the hunt name, parameters and run time, and reports only rows no earlier run of the same hunt reported.
+/// </summary>
+public sealed partial class HuntJob(IHuntEngine engine, IHuntResultStore results, HuntRegistry hunts, ILogger<HuntJob> log) : IJob
+{
+    public const string HuntKey = "hunt";
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
+    {
+        var name = context.MergedJobDataMap.GetString(HuntKey) ?? "";
+        if (hunts.Find(name) is not { } hunt) return;
+        try
+        {
+            var parameters = hunt.Bind(new Dictionary<string, string>());
+            var result = await engine.RunAsync(hunt.Query, parameters, cancellationToken).ConfigureAwait(false);
+            var fresh = await results.SaveResultsAsync(hunt.Name, parameters, DateTimeOffset.UtcNow, result, cancellationToken).ConfigureAwait(false);
+            if (fresh > 0) LogNewRows(hunt.Name, fresh, result.Rows.Count);
+        }
+        catch (Exception ex) when (ex is ArgumentException or Queries.Esql.EsqlException)
+        {
+            LogFailed(hunt.Name, ex.Message);
+        }
+    }
+
+    public static void Schedule(IQuartzBuilder quartz, IEnumerable<Hunt> hunts)
+    {
+        foreach (var hunt in hunts.Where(h => h.Schedule is not null && h.Parameters.All(p => p.Default is not null)))
+        {
+            var key = new JobKey("hunt-" + hunt.Name, "hunts");
+            quartz.AddJob<HuntJob>(j => j.WithIdentity(key).UsingJobData(HuntKey, hunt.Name).StoreDurably().DisallowConcurrentExecution());
+            quartz.AddTrigger<HuntJob>(t => t.ForJob(key).WithIdentity("hunt-" + hunt.Name + "-cron", "hunts")
+                .WithCronSchedule(hunt.Schedule!, c => c.WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed)));
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "hunt {Hunt}: {New} new row(s) (of {Rows}) stored in hunt_results")]
+    private partial void LogNewRows(string hunt, int @new, int rows);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "hunt {Hunt} failed: {Reason}")]
+    private partial void LogFailed(string hunt, string reason);
+}
+
+/// <summary>The hunts the worker knows (shipped and from Worker:HuntsDirectory).</summary>
+public sealed class HuntRegistry(IReadOnlyList<Hunt> hunts)
+{
+    public IReadOnlyList<Hunt> Hunts { get; } = hunts;
+
+    public Hunt? Find(string name) => Hunts.FirstOrDefault(h => h.Name == name);
+}
