@@ -129,7 +129,7 @@ public sealed class TranslatorTests : IDisposable
 
     [Theory]
     [InlineData("FROM logs-sysmon | ENRICH sysmon-ioc-ip ON destination.port", "ENRICH: no enrich policy 'sysmon-ioc-ip' (at character 20)")]
-    [InlineData("FROM logs-sysmon | MV_EXPAND process.name", "command MV_EXPAND is not in the supported ES|QL subset (at character 20)")]
+    [InlineData("FROM logs-sysmon | DISSECT process.name \"%{a}.%{b}\"", "command DISSECT is not in the supported ES|QL subset (at character 20)")]
     [InlineData("FROM logs-sysmon | WHERE nope == 1", "unknown column 'nope' (at character 26)")]
     [InlineData("FROM logs-sysmon | WHERE event.code = \"1\"", "use == to compare (at character 37)")]
     [InlineData("FROM logs-sysmon | EVAL x = LEVENSHTEIN(host.name, \"a\")", "function LEVENSHTEIN is not in the supported ES|QL subset (at character 29)")]

@@ -26,4 +26,9 @@ public sealed record Rename(IReadOnlyList<(string From, string To)> Pairs, int P
 
 public sealed record Enrich(string Policy, string? On, IReadOnlyList<(string Name, string Field)> With, int Position) : Command(Position);
 
+public sealed record MvExpand(string Field, int Position) : Command(Position);
+
+/// <summary>A duration literal such as <c>1 hour</c> (DATE_TRUNC, BUCKET).</summary>
+public sealed record Interval(long Amount, string Unit);
+
 public sealed record EsqlQuery(IReadOnlyList<Command> Commands);

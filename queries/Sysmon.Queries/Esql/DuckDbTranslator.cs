@@ -109,6 +109,14 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                     columns = [.. kept, .. with.Select(w => w.Name)];
                     break;
                 }
+                case MvExpand expand:
+                {
+                    if (!columns.Contains(expand.Field)) throw new EsqlException($"MV_EXPAND: unknown column '{expand.Field}'", expand.Position);
+                    // One row per value of a multi-valued (list) column; the column keeps its place.
+                    var select = columns.Select(c => c == expand.Field ? $"unnest({Quote(c)}) AS {Quote(c)}" : Quote(c));
+                    Step($"SELECT {string.Join(", ", select)}{Hidden()} FROM {Prev()}");
+                    break;
+                }
                 case Keep keep:
                 {
                     var chosen = new List<string>();
@@ -245,10 +253,49 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
             "SUBSTRING" when args.Count is 2 or 3 => $"substring({string.Join(", ", args)})",
             "COALESCE" => $"coalesce({string.Join(", ", args)})",
             "CASE" when args.Count >= 2 => CaseSql(args),
+            "DATE_TRUNC" when c.Args.Count == 2 && c.Args[0] is Literal { Value: Interval i } =>
+                i.Amount == 1 ? $"date_trunc('{i.Unit}', {args[1]})" : $"time_bucket(INTERVAL '{i.Amount} {i.Unit}', {args[1]})",
+            "BUCKET" when c.Args.Count == 2 && c.Args[1] is Literal { Value: Interval b } => $"time_bucket(INTERVAL '{b.Amount} {b.Unit}', {args[0]})",
+            "BUCKET" when c.Args.Count == 2 && c.Args[1] is Literal { Value: long or double } => $"(floor({args[0]} / {args[1]}) * {args[1]})",
+            "BUCKET" => throw new EsqlException("BUCKET is supported with a span: BUCKET(field, 1 hour) or BUCKET(field, 10)", c.Position),
+            "CIDR_MATCH" => CidrMatch(c, columns),
             "COUNT" or "COUNT_DISTINCT" or "MIN" or "MAX" or "SUM" or "AVG" or "VALUES" =>
                 throw new EsqlException($"aggregate {c.Function} is only allowed in STATS", c.Position),
             _ => throw new EsqlException($"function {c.Function} is not in the supported ES|QL subset", c.Position),
         };
+    }
+
+    // CIDR_MATCH(ip, "198.51.100.0/24", …) over the numeric twin of an IP column (ip_num), the store's comparable form.
+    private string CidrMatch(Call c, List<string> columns)
+    {
+        if (c.Args.Count < 2 || c.Args[0] is not FieldRef field) throw new EsqlException("CIDR_MATCH takes an IP field and CIDR strings", c.Position);
+        var number = field.Name + "_num";
+        if (!columns.Contains(number)) throw new EsqlException($"CIDR_MATCH needs the numeric twin of '{field.Name}' ({number})", c.Position);
+        var ranges = new List<string>();
+        foreach (var arg in c.Args.Skip(1))
+        {
+            var text = arg switch
+            {
+                Literal { Value: string s } => s,
+                ParamRef p when _parameters.TryGetValue(p.Name, out var v) && v is string s => s,
+                _ => throw new EsqlException("CIDR_MATCH takes CIDR strings", arg.Position),
+            };
+            if (!System.Net.IPNetwork.TryParse(text, out var network)) throw new EsqlException($"CIDR_MATCH: '{text}' is not a CIDR", arg.Position);
+            var (first, last) = Range(network);
+            ranges.Add($"{Quote(number)} BETWEEN {first} AND {last}");
+        }
+        return "(" + string.Join(" OR ", ranges) + ")";
+    }
+
+    // IPv4 lives in ::ffff:0:0/96, as the stores write *_num.
+    private static (System.Numerics.BigInteger First, System.Numerics.BigInteger Last) Range(System.Net.IPNetwork network)
+    {
+        var address = network.BaseAddress;
+        var v4 = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
+        var bytes = (v4 ? address.MapToIPv6() : address).GetAddressBytes();
+        var first = new System.Numerics.BigInteger(bytes, isUnsigned: true, isBigEndian: true);
+        var size = System.Numerics.BigInteger.One << ((v4 ? 32 : 128) - network.PrefixLength);
+        return (first, first + size - 1);
     }
 
     private static string CaseSql(List<string> args)
@@ -267,6 +314,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
         bool b => b ? "TRUE" : "FALSE",
         DateTimeOffset t => $"TIMESTAMP '{t.UtcDateTime:yyyy-MM-dd HH:mm:ss.ffffff}'",
         DateTime t => $"TIMESTAMP '{t:yyyy-MM-dd HH:mm:ss.ffffff}'",
+        Interval i => $"INTERVAL '{i.Amount} {i.Unit}'",
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => throw new EsqlException($"parameter value of type {value.GetType().Name} is not supported", 0),
     };

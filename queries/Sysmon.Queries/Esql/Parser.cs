@@ -57,6 +57,13 @@ public sealed class Parser
                     Next();
                     do
                     {
+                        if (Peek.Kind == TokenKind.Identifier && _tokens[_i + 1].IsSymbol("="))
+                        {
+                            var name = Next().Text;
+                            Next();
+                            by.Add((name, Expression()));
+                            continue;
+                        }
                         var e = Expression();
                         by.Add((e is FieldRef f ? f.Name : Source(e), e));
                     }
@@ -93,6 +100,8 @@ public sealed class Parser
             }
             case "KEEP":
                 return new Keep(NameList(), t.Position);
+            case "MV_EXPAND":
+                return new MvExpand(Name(), t.Position);
             case "ENRICH":
             {
                 var policy = Name();
@@ -131,6 +140,19 @@ public sealed class Parser
                 throw new EsqlException($"command {t.Text.ToUpperInvariant()} is not in the supported ES|QL subset", t.Position);
         }
     }
+
+    private static string? IntervalUnit(string word) => word.ToLowerInvariant() switch
+    {
+        "millisecond" or "milliseconds" or "ms" => "millisecond",
+        "second" or "seconds" or "sec" or "s" => "second",
+        "minute" or "minutes" or "min" => "minute",
+        "hour" or "hours" or "h" => "hour",
+        "day" or "days" or "d" => "day",
+        "week" or "weeks" or "w" => "week",
+        "month" or "months" or "mo" => "month",
+        "year" or "years" or "yr" or "y" => "year",
+        _ => null,
+    };
 
     private List<(string, Expr)> Assignments(bool allowUnnamed)
     {
@@ -290,6 +312,11 @@ public sealed class Parser
             case TokenKind.String:
                 return new Literal(t.Text, t.Position);
             case TokenKind.Number:
+                if (Peek.Kind == TokenKind.Identifier && IntervalUnit(Peek.Text) is { } unit && !t.Text.Contains('.', StringComparison.Ordinal))
+                {
+                    Next();
+                    return new Literal(new Interval(long.Parse(t.Text, CultureInfo.InvariantCulture), unit), t.Position);
+                }
                 return new Literal(t.Text.Contains('.', StringComparison.Ordinal) ? t.Number : (object)long.Parse(t.Text, CultureInfo.InvariantCulture), t.Position);
             case TokenKind.Param:
                 return new ParamRef(t.Text, t.Position);
