@@ -15,33 +15,27 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResu
         {
             var inserted = 0;
             using var tx = store.Connection.BeginTransaction();
-            foreach (var row in result.Rows)
+            using var cmd = store.Connection.CreateCommand();
+            cmd.CommandText = $"INSERT OR IGNORE INTO {Names.HuntResultsTable} VALUES ($id, $hunt, $run, $params, $row)";
+            var id = new DuckDB.NET.Data.DuckDBParameter("id", "");
+            var row = new DuckDB.NET.Data.DuckDBParameter("row", "");
+            cmd.Parameters.Add(id);
+            cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("hunt", hunt));
+            cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("run", runAt.UtcDateTime));
+            cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("params", parametersJson));
+            cmd.Parameters.Add(row);
+            foreach (var values in result.Rows)
             {
-                var json = System.Text.Json.JsonSerializer.Serialize(result.Columns.Select((c, i) => new KeyValuePair<string, string?>(c, Text(row[i]))).ToDictionary());
+                var json = System.Text.Json.JsonSerializer.Serialize(result.Columns.Select((c, i) => new KeyValuePair<string, string?>(c, HuntValue.ToText(values[i]))).ToDictionary());
                 // The row's identity is its content: the same finding reported by a later run is skipped.
-                var id = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(hunt + "\n" + json)))[..32];
-                using var cmd = store.Connection.CreateCommand();
-                cmd.CommandText = $"INSERT OR IGNORE INTO {Names.HuntResultsTable} VALUES ($id, $hunt, $run, $params, $row)";
-                cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("id", id));
-                cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("hunt", hunt));
-                cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("run", runAt.UtcDateTime));
-                cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("params", parametersJson));
-                cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("row", json));
+                id.Value = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(hunt + "\n" + json)))[..32];
+                row.Value = json;
                 inserted += cmd.ExecuteNonQuery();
             }
             tx.Commit();
             return Task.FromResult(inserted);
         }
     }
-
-    private static string? Text(object? v) => v switch
-    {
-        null => null,
-        DateTime t => t.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
-        string s => s,
-        System.Collections.IEnumerable list => string.Join(", ", list.Cast<object?>().Select(Text)),
-        _ => Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture),
-    };
 
     public Task<HuntResult> RunAsync(string esql, IReadOnlyDictionary<string, object?> parameters, CancellationToken ct)
     {

@@ -19,15 +19,7 @@ public static class ResultWriter
         }
     }
 
-    private static string Text(object? v) => v switch
-    {
-        null => "",
-        DateTime t => t.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
-        string s => s,
-        System.Collections.IEnumerable list => string.Join(", ", list.Cast<object?>().Select(Text)),
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => v.ToString() ?? "",
-    };
+    private static string Text(object? v) => HuntValue.ToText(v) ?? "";
 
     private static void WriteTable(TextWriter output, HuntResult r)
     {
