@@ -15,7 +15,7 @@ public static class CommandErrors
         {
             return await command(stderr).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is UsageException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is UsageException or IOException or UnauthorizedAccessException or Sysmon.Queries.Hunts.HuntFileException)
         {
             await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
             return ExitCodes.Usage;

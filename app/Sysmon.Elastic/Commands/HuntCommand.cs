@@ -21,7 +21,7 @@ public static class HuntCommand
 
         var list = new Command("list", "List the stored hunts.");
         list.Options.Add(huntsDir);
-        list.SetAction(result =>
+        list.SetAction(result => CommandErrors.RunAsync(_ =>
         {
             foreach (var h in HuntCatalog.Load(result.GetValue(huntsDir)))
             {
@@ -29,8 +29,8 @@ public static class HuntCommand
                 Console.WriteLine($"{h.Name,-26} {h.Title}{(h.Attack is null ? "" : $" [{h.Attack}]")}");
                 Console.WriteLine($"{"",-26} {ps}");
             }
-            return 0;
-        });
+            return Task.FromResult(ExitCodes.Success);
+        }));
 
         var hunt = new Command("hunt", "Run a stored hunt (ES|QL) on the store.");
         hunt.Arguments.Add(name);

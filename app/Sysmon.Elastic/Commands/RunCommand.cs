@@ -57,7 +57,8 @@ public static class RunCommand
         {
             TreatUnmatchedTokensAsErrors = false,
         };
-        command.SetAction(async (result, ct) =>
+        // Configuration errors (a missing hunts directory, a malformed hunt file) end with one line and exit 2.
+        command.SetAction((result, ct) => CommandErrors.RunAsync(async _ =>
         {
             var args = result.UnmatchedTokens.ToArray();
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -81,7 +82,7 @@ public static class RunCommand
             Environment.ExitCode = 0;
             await host.RunAsync(ct).ConfigureAwait(false);
             return Environment.ExitCode;
-        });
+        }));
         return command;
     }
 }

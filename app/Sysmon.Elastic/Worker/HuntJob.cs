@@ -34,10 +34,23 @@ public sealed partial class HuntJob(IHuntEngine engine, IHuntResultStore results
     {
         foreach (var hunt in hunts.Where(h => h.Schedule is not null && h.Parameters.All(p => p.Default is not null)))
         {
+            RequireCron(hunt);
             var key = new JobKey("hunt-" + hunt.Name, "hunts");
             quartz.AddJob<HuntJob>(j => j.WithIdentity(key).UsingJobData(HuntKey, hunt.Name).StoreDurably().DisallowConcurrentExecution());
             quartz.AddTrigger<HuntJob>(t => t.ForJob(key).WithIdentity("hunt-" + hunt.Name + "-cron", "hunts")
                 .WithCronSchedule(hunt.Schedule!, c => c.WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed)));
+        }
+    }
+
+    private static void RequireCron(Hunt hunt)
+    {
+        try
+        {
+            _ = new CronExpression(hunt.Schedule!);
+        }
+        catch (FormatException)
+        {
+            throw new HuntFileException($"hunt {hunt.Name}: schedule '{hunt.Schedule}' is not a Quartz cron expression (seconds first, e.g. '0 0/15 * * * ?')");
         }
     }
 

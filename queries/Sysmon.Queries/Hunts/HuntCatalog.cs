@@ -15,12 +15,21 @@ public static class HuntCatalog
             var name = Path.GetFileNameWithoutExtension(resource["hunts/".Length..]);
             hunts[name] = Hunt.Parse(name, reader.ReadToEnd());
         }
-        if (userDirectory is not null && Directory.Exists(userDirectory))
+        if (userDirectory is not null)
         {
+            // A mistyped directory must not quietly leave the user's hunts out.
+            if (!Directory.Exists(userDirectory)) throw new DirectoryNotFoundException($"hunts directory '{userDirectory}' does not exist");
             foreach (var file in Directory.GetFiles(userDirectory, "*.esql"))
             {
                 var name = Path.GetFileNameWithoutExtension(file);
-                hunts[name] = Hunt.Parse(name, File.ReadAllText(file));
+                try
+                {
+                    hunts[name] = Hunt.Parse(name, File.ReadAllText(file));
+                }
+                catch (FormatException ex)
+                {
+                    throw new HuntFileException($"{file}: {ex.Message}");
+                }
             }
         }
         return hunts.Values.OrderBy(h => h.Name, StringComparer.Ordinal).ToList();
