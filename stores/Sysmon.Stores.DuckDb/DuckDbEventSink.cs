@@ -4,6 +4,7 @@ using Sysmon.Ingest.Ecs;
 using Sysmon.Ingest.Output;
 using Sysmon.Ingest.Pipeline;
 using Sysmon.Stores.DuckDb.Schema;
+using Sysmon.Queries;
 
 namespace Sysmon.Stores.DuckDb;
 

@@ -7,6 +7,7 @@ using Sysmon.Enrich.Indicators;
 using Sysmon.Enrich.Matching;
 using Sysmon.Ingest;
 using Sysmon.Stores.DuckDb.Schema;
+using Sysmon.Queries;
 
 namespace Sysmon.Stores.DuckDb;
 

@@ -7,6 +7,7 @@ using Sysmon.Ingest.Reading;
 using Sysmon.Ingest.Tests.Fixtures;
 using Sysmon.Stores.DuckDb.Schema;
 using Xunit;
+using Sysmon.Queries;
 
 namespace Sysmon.Stores.DuckDb.Tests;
 

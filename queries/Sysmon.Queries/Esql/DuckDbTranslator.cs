@@ -3,22 +3,12 @@ using System.Text;
 
 namespace Sysmon.Queries.Esql;
 
-/// <summary>The table and columns an index pattern of FROM stands for.</summary>
-/// <param name="JsonColumns">Columns holding JSON objects: a field under one (winlog.event_data.TargetImage) is read from it.</param>
-/// <param name="HiddenColumns">Columns the query does not show but translations may use (the numeric IP twins).</param>
-public sealed record SourceTable(string Table, IReadOnlyList<string> Columns, IReadOnlyList<string>? JsonColumns = null,
-    IReadOnlyList<string>? HiddenColumns = null);
-
 /// <summary>
 /// Translates a parsed ES|QL query to one DuckDB SQL statement: each command is a CTE over the previous one, the
 /// columns are tracked so output names and order are ES|QL's (STATS: aggregates, then groups; EVAL appends; KEEP
 /// orders), SORT's order survives later commands through a hidden row number, and a query without LIMIT gets
 /// ES|QL's default LIMIT 1000. Works over any table whose columns carry ES field names.
 /// </summary>
-/// <summary>An enrich policy of the store: the indicator table, its match field, and how an event value matches a row
-/// (<c>{value}</c> stands for the event's value, <c>{number}</c> for its numeric IP form, <c>i</c> is the indicator row).</summary>
-public sealed record EnrichPolicy(string Table, string MatchField, string Condition, IReadOnlyList<string> EnrichFields, bool NeedsIpNumber = false);
-
 public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnlyDictionary<string, object?>? parameters = null,
     Func<string, EnrichPolicy?>? policies = null)
 {
@@ -281,21 +271,10 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                 _ => throw new EsqlException("CIDR_MATCH takes CIDR strings", arg.Position),
             };
             if (!System.Net.IPNetwork.TryParse(text, out var network)) throw new EsqlException($"CIDR_MATCH: '{text}' is not a CIDR", arg.Position);
-            var (first, last) = Range(network);
+            var (first, last) = IpNumbers.Range(network);
             ranges.Add($"{Quote(number)} BETWEEN {first} AND {last}");
         }
         return "(" + string.Join(" OR ", ranges) + ")";
-    }
-
-    // IPv4 lives in ::ffff:0:0/96, as the stores write *_num.
-    private static (System.Numerics.BigInteger First, System.Numerics.BigInteger Last) Range(System.Net.IPNetwork network)
-    {
-        var address = network.BaseAddress;
-        var v4 = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork;
-        var bytes = (v4 ? address.MapToIPv6() : address).GetAddressBytes();
-        var first = new System.Numerics.BigInteger(bytes, isUnsigned: true, isBigEndian: true);
-        var size = System.Numerics.BigInteger.One << ((v4 ? 32 : 128) - network.PrefixLength);
-        return (first, first + size - 1);
     }
 
     private static string CaseSql(List<string> args)

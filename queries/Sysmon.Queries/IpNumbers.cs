@@ -2,11 +2,12 @@ using System.Net;
 using System.Net.Sockets;
 using System.Numerics;
 
-namespace Sysmon.Stores.DuckDb;
+namespace Sysmon.Queries;
 
 /// <summary>
 /// IP addresses as comparable 128-bit numbers (DuckDB has no inet extension here): IPv6 as is, IPv4 mapped into
-/// ::ffff:0:0/96, so one column orders both and a CIDR is a BETWEEN range.
+/// ::ffff:0:0/96, so one column orders both and a CIDR is a BETWEEN range. One definition for the stores that write
+/// the numeric twins (*_num) and the translated queries (CIDR_MATCH, ENRICH ranges) that compare against them.
 /// </summary>
 public static class IpNumbers
 {
@@ -25,9 +26,11 @@ public static class IpNumbers
     }
 
     /// <summary>The first and last number of a CIDR block (a bare address is its own /32 or /128).</summary>
-    public static (BigInteger First, BigInteger Last) Range(string cidr)
+    public static (BigInteger First, BigInteger Last) Range(string cidr) =>
+        Range(cidr.Contains('/') ? IPNetwork.Parse(cidr) : new IPNetwork(IPAddress.Parse(cidr), IPAddress.Parse(cidr).AddressFamily == AddressFamily.InterNetwork ? 32 : 128));
+
+    public static (BigInteger First, BigInteger Last) Range(IPNetwork network)
     {
-        var network = cidr.Contains('/') ? IPNetwork.Parse(cidr) : new IPNetwork(IPAddress.Parse(cidr), IPAddress.Parse(cidr).AddressFamily == AddressFamily.InterNetwork ? 32 : 128);
         var first = From(network.BaseAddress);
         var bits = network.BaseAddress.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
         var size = BigInteger.One << (bits - network.PrefixLength);
