@@ -32,14 +32,16 @@ public sealed class HuntFileErrorTests
         r.Stdout.Should().BeEmpty();
     }
 
-    [Fact]
-    public async Task The_worker_refuses_a_hunt_whose_schedule_is_not_cron()
+    [Theory]
+    [InlineData("// schedule: every 5 minutes\n", "hunt mine: schedule 'every 5 minutes' is not a Quartz cron expression")]
+    [InlineData("// schedule: 0 0 * * * ?\n// param: sha256 string\n", "hunt mine: it has a schedule, so parameter 'sha256' needs a default")]
+    public async Task The_worker_refuses_a_scheduled_hunt_it_could_not_run(string header, string message)
     {
         var dir = CliRunner.TempDir();
-        var hunts = await HuntsDir("// title: Mine\n// schedule: every 5 minutes\nFROM logs-sysmon* | LIMIT 1\n");
+        var hunts = await HuntsDir("// title: Mine\n" + header + "FROM logs-sysmon* | LIMIT 1\n");
         var r = await CliRunner.RunAsync(dir, null, "run", "--Worker:HuntsDirectory=" + hunts,
             "--Worker:SpoolDirectories:0=" + Path.Combine(dir, "spool"), "--Worker:Store=duckdb:" + Path.Combine(dir, "store.duckdb"));
         r.ExitCode.Should().Be(2);
-        r.Stderr.Should().Contain("hunt mine: schedule 'every 5 minutes' is not a Quartz cron expression").And.NotContain("   at ");
+        r.Stderr.Should().Contain(message).And.NotContain("   at ");
     }
 }

@@ -32,9 +32,12 @@ public sealed partial class HuntJob(IHuntEngine engine, IHuntResultStore results
 
     public static void Schedule(IQuartzBuilder quartz, IEnumerable<Hunt> hunts)
     {
-        foreach (var hunt in hunts.Where(h => h.Schedule is not null && h.Parameters.All(p => p.Default is not null)))
+        foreach (var hunt in hunts.Where(h => h.Schedule is not null))
         {
             RequireCron(hunt);
+            // A scheduled run has only defaults to go on; a required parameter would make every run fail.
+            if (hunt.Parameters.FirstOrDefault(p => p.Default is null) is { } required)
+                throw new HuntFileException($"hunt {hunt.Name}: it has a schedule, so parameter '{required.Name}' needs a default");
             var key = new JobKey("hunt-" + hunt.Name, "hunts");
             quartz.AddJob<HuntJob>(j => j.WithIdentity(key).UsingJobData(HuntKey, hunt.Name).StoreDurably().DisallowConcurrentExecution());
             quartz.AddTrigger<HuntJob>(t => t.ForJob(key).WithIdentity("hunt-" + hunt.Name + "-cron", "hunts")
