@@ -20,6 +20,7 @@ public static class Program
         root.Subcommands.Add(FeedsCommand.Create());
         foreach (var command in HuntCommand.Create()) root.Subcommands.Add(command);
         root.Subcommands.Add(LineageCommand.Create());
+        root.Subcommands.Add(SetupCommand.Create());
         return root;
     }
 }

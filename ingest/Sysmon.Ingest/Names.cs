@@ -13,6 +13,7 @@ public static class Names
     public const string IndicatorsIndex = "sysmon-indicators";
     public const string AlertsDataStream = "logs-sysmon.alerts-default";
     public const string HuntsIndex = "sysmon-hunts";
+    public const string FeedsIndex = "sysmon-feeds";
     public const string EnrichPipeline = "sysmon-enrich";
 
     public const string EventsTable = "events";

@@ -10,6 +10,7 @@ public static class HuntValue
     {
         null => null,
         DateTime t => t.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+        DateTimeOffset o => o.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
         string s => s,
         System.Collections.IEnumerable list => string.Join(", ", list.Cast<object?>().Select(ToText)),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),

@@ -10,7 +10,7 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResu
 {
     public Task<int> SaveResultsAsync(string hunt, IReadOnlyDictionary<string, object?> parameters, DateTimeOffset runAt, HuntResult result, CancellationToken ct)
     {
-        var parametersJson = System.Text.Json.JsonSerializer.Serialize(parameters.ToDictionary(kv => kv.Key, kv => Convert.ToString(kv.Value, System.Globalization.CultureInfo.InvariantCulture)));
+        var parametersJson = HuntRows.ParametersJson(parameters);
         lock (store.Gate)
         {
             var inserted = 0;
@@ -26,9 +26,8 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResu
             cmd.Parameters.Add(row);
             foreach (var values in result.Rows)
             {
-                var json = System.Text.Json.JsonSerializer.Serialize(result.Columns.Select((c, i) => new KeyValuePair<string, string?>(c, HuntValue.ToText(values[i]))).ToDictionary());
-                // The row's identity is its content: the same finding reported by a later run is skipped.
-                id.Value = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(hunt + "\n" + json)))[..32];
+                var json = HuntRows.RowJson(result.Columns, values);
+                id.Value = HuntRows.RowId(hunt, json);
                 row.Value = json;
                 inserted += cmd.ExecuteNonQuery();
             }
@@ -77,7 +76,7 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResu
             "NOT i.expired AND i.kind IN ('Ipv4', 'Ipv6') AND i.ip_first = {number} AND i.ip_last = {number} AND " + NotAllowListed, EnrichFields, NeedsIpNumber: true),
         "sysmon-ioc-cidr" => new EnrichPolicy(Names.IndicatorsTable, "indicator_range",
             "NOT i.expired AND i.ip_first IS NOT NULL AND {number} BETWEEN i.ip_first AND i.ip_last AND " + NotAllowListed, EnrichFields, NeedsIpNumber: true),
-        "sysmon-ioc-hash" => new EnrichPolicy(Names.IndicatorsTable, "threat.indicator.file.hash",
+        "sysmon-ioc-hash" => new EnrichPolicy(Names.IndicatorsTable, "indicator_hash",
             "NOT i.expired AND i.kind IN ('Md5', 'Sha1', 'Sha256') AND i.value = lower({value})", EnrichFields),
         "sysmon-ioc-domain" => new EnrichPolicy(Names.IndicatorsTable, "threat.indicator.url.domain",
             "NOT i.expired AND i.kind = 'Domain' AND i.value = lower({value})", EnrichFields),

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Text.Json;
 using Sysmon.Elastic.Cli;
 using Sysmon.Enrich.Feeds;
-using Sysmon.Stores.DuckDb;
 
 namespace Sysmon.Elastic.Commands;
 
@@ -28,9 +27,9 @@ public static class FeedsCommand
                 feeds = feeds.Where(f => f.Name == only).ToList();
                 if (feeds.Count == 0) throw new UsageException($"no feed named '{only}'");
             }
-            using var duck = OpenStore(result.GetValue(store));
+            using var opened = Store.Open(StoreLocation.Parse(result.GetValue(store)));
             using var http = FeedHttp.CreateClient();
-            var refresher = new FeedRefresher(new FeedDownloader(http), new DuckDbIndicatorStore(duck));
+            var refresher = new FeedRefresher(new FeedDownloader(http), opened.Indicators);
             var failed = 0;
             foreach (var feed in feeds)
             {
@@ -57,8 +56,8 @@ public static class FeedsCommand
         list.Options.Add(format);
         list.SetAction((result, ct) => CommandErrors.RunAsync(async stderr =>
         {
-            using var duck = OpenStore(result.GetValue(store));
-            var states = (await new DuckDbIndicatorStore(duck).ListFeedStatesAsync(ct).ConfigureAwait(false)).ToDictionary(s => s.Name);
+            using var opened = Store.Open(StoreLocation.Parse(result.GetValue(store)));
+            var states = (await opened.Indicators.ListFeedStatesAsync(ct).ConfigureAwait(false)).ToDictionary(s => s.Name);
             var rows = Definitions(result.GetValue(feedsFile)).Select(f => states.GetValueOrDefault(f.Name) ?? new FeedState { Name = f.Name })
                 .Concat(states.Values.Where(s => !Definitions(result.GetValue(feedsFile)).Any(f => f.Name == s.Name))).ToList();
             if (result.GetValue(format) == "json")
@@ -85,11 +84,4 @@ public static class FeedsCommand
 
     public static List<FeedDefinition> Definitions(string? file) =>
         FeedCatalog.Load(file ?? Path.Combine(AppContext.BaseDirectory, "feeds.default.json"));
-
-    private static DuckDbStore OpenStore(string? uri)
-    {
-        var location = StoreLocation.Parse(uri);
-        if (!location.IsDuckDb) throw new UsageException($"the Elasticsearch store ({location}) is not part of this build yet");
-        return DuckDbStore.Open(location.Target);
-    }
 }

@@ -2,7 +2,6 @@ using System.CommandLine;
 using Sysmon.Elastic.Cli;
 using EsqlException = Sysmon.Queries.Esql.EsqlException;
 using Sysmon.Queries.Hunts;
-using Sysmon.Stores.DuckDb;
 
 namespace Sysmon.Elastic.Commands;
 
@@ -62,7 +61,7 @@ public static class HuntCommand
             return await RunAsync(h.Query, values, result.GetValue(store), result.GetValue(format)!, ct).ConfigureAwait(false);
         }));
 
-        var esql = new Argument<string>("esql") { Description = "An ES|QL query, e.g. 'FROM logs-sysmon* | STATS n = COUNT(*) BY event.code'." };
+        var esql = new Argument<string>("esql") { Description = "An ES|QL query, e.g. 'FROM logs-sysmon-* | STATS n = COUNT(*) BY event.code'." };
         var query = new Command("query", "Run an ad-hoc ES|QL query on the store.");
         query.Arguments.Add(esql);
         query.Options.Add(format);
@@ -74,12 +73,10 @@ public static class HuntCommand
 
     private static async Task<int> RunAsync(string esql, Dictionary<string, object?> values, string? storeUri, string format, CancellationToken ct)
     {
-        var location = StoreLocation.Parse(storeUri);
-        if (!location.IsDuckDb) throw new UsageException($"the Elasticsearch store ({location}) is not part of this build yet");
-        using var duck = DuckDbStore.Open(location.Target);
+        using var opened = Store.Open(StoreLocation.Parse(storeUri));
         try
         {
-            var result = await new DuckDbHuntEngine(duck).RunAsync(esql, values, ct).ConfigureAwait(false);
+            var result = await opened.Hunts.RunAsync(esql, values, ct).ConfigureAwait(false);
             ResultWriter.Write(Console.Out, result, format);
             return ExitCodes.Success;
         }

@@ -4,7 +4,6 @@ using Sysmon.Ingest.DeadLetter;
 using Sysmon.Ingest.Pipeline;
 using Sysmon.Enrich.Indicators;
 using Sysmon.Enrich.Matching;
-using Sysmon.Stores.DuckDb;
 
 namespace Sysmon.Elastic.Commands;
 
@@ -29,26 +28,22 @@ public static class IngestCommand
         {
             var location = StoreLocation.Parse(result.GetValue(storeOption));
             var files = reading.ExpandInputs(result, out var skippedUnknown);
-            if (!location.IsDuckDb)
-            {
-                throw new UsageException($"the Elasticsearch store ({location}) is not part of this build yet; use --store duckdb:PATH");
-            }
             var source = reading.CreateSource(result);
             var mapper = reading.CreateMapper(result, stderr);
             var deadLetterPath = result.GetValue(reading.DeadLetter) ?? DefaultDeadLetterName;
             var progress = ProgressReporter.ForStandardError();
             RunSummary summary;
-            using (var duck = DuckDbStore.Open(location.Target))
+            using (var store = Store.Open(location))
             using (var deadLetters = new DeadLetterWriter(deadLetterPath))
             {
-                var indicators = new DuckDbIndicatorStore(duck);
+                var indicators = store.Indicators;
                 var set = new IndicatorSet(await indicators.LoadActiveAsync(ct).ConfigureAwait(false), null, matchParentDomains: false);
-                await using var sink = new TaggingSink(new DuckDbEventSink(duck), new EventTagger(() => set), indicators,
+                await using var sink = new TaggingSink(store.CreateEventSink(), new EventTagger(() => set), indicators,
                     a => stderr.WriteLine($"ALERT {a.Host} event {a.EventCode}: {a.MatchedField} {a.MatchedAtomic} matches {a.Feed} ({a.IndicatorId})"));
                 var pipeline = new EventPipeline(source, mapper, sink, deadLetters) { OnProgress = progress.Report, BatchSize = 5000, BatchesInFlight = 2 };
                 summary = await pipeline.RunAsync(files, ct).ConfigureAwait(false);
                 progress.Finish();
-                summary.Info.Add($"store {location} now holds {duck.Count():N0} events");
+                summary.Info.Add($"store {location} now holds {await store.CountEventsAsync(ct).ConfigureAwait(false):N0} events");
                 if (!set.IsEmpty) summary.Info.Add($"{set.Count:N0} indicators checked; {sink.Alerts:N0} new alert(s)");
             }
             if (skippedUnknown > 0) summary.Warnings.Add($"{skippedUnknown} file(s) with unknown extensions skipped in directories");

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using Sysmon.Elastic.Cli;
 using Sysmon.Queries.Lineage;
-using Sysmon.Stores.DuckDb;
 
 namespace Sysmon.Elastic.Commands;
 
@@ -24,9 +23,8 @@ public static class LineageCommand
         command.SetAction((result, ct) => CommandErrors.RunAsync(async stderr =>
         {
             var location = StoreLocation.Parse(result.GetValue(store));
-            if (!location.IsDuckDb) throw new UsageException($"the Elasticsearch store ({location}) is not part of this build yet");
-            using var duck = DuckDbStore.Open(location.Target);
-            var lineage = await new ProcessLineage(new DuckDbProcessLookup(duck)).BuildAsync(result.GetValue(guid)!, Math.Max(1, result.GetValue(depth)), ct)
+            using var opened = Store.Open(location);
+            var lineage = await new ProcessLineage(opened.Processes).BuildAsync(result.GetValue(guid)!, Math.Max(1, result.GetValue(depth)), ct)
                 .ConfigureAwait(false);
             if (result.GetValue(format) == "json") Console.WriteLine(Json(lineage));
             else Tree(Console.Out, lineage);

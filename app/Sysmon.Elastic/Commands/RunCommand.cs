@@ -9,7 +9,6 @@ using Sysmon.Elastic.Worker;
 using Sysmon.Enrich;
 using Sysmon.Enrich.Feeds;
 using Sysmon.Enrich.Matching;
-using Sysmon.Stores.DuckDb;
 
 namespace Sysmon.Elastic.Commands;
 
@@ -26,10 +25,10 @@ public static class RunCommand
         // A "feeds" section in appsettings.json wins; otherwise Worker:FeedsFile, otherwise the shipped defaults.
         var feeds = configured is { Count: > 0 } ? configured : FeedsCommand.Definitions(options.FeedsFile);
         foreach (var feed in feeds) FeedCatalog.Validate(feed, "configuration");
-        services.AddSingleton(_ => DuckDbStore.Open(StoreLocation.Parse(options.Store) is { IsDuckDb: true } location
-            ? location.Target
-            : throw new UsageException($"the Elasticsearch store is not part of this build yet")));
-        services.AddSingleton<IIndicatorStore>(sp => new DuckDbIndicatorStore(sp.GetRequiredService<DuckDbStore>()));
+        var location = StoreLocation.Parse(options.Store);
+        if (!location.IsDuckDb) _ = Store.OptionsFor(location); // a malformed URL is a configuration error before start
+        services.AddSingleton(_ => Store.Open(location));
+        services.AddSingleton(sp => sp.GetRequiredService<Store>().Indicators);
         services.AddFeedHttpClient();
         services.AddSingleton(sp => new FeedRefresher(
             new FeedDownloader(sp.GetRequiredService<IHttpClientFactory>().CreateClient(FeedHttp.ClientName)), sp.GetRequiredService<IIndicatorStore>())
@@ -40,9 +39,8 @@ public static class RunCommand
         services.AddSingleton(new FeedRegistry(feeds, options.AllowList.Count > 0 ? options.AllowList : null, options.MatchParentDomains));
         var hunts = Sysmon.Queries.Hunts.HuntCatalog.Load(options.HuntsDirectory);
         services.AddSingleton(new HuntRegistry(hunts));
-        services.AddSingleton(sp => new DuckDbHuntEngine(sp.GetRequiredService<DuckDbStore>()));
-        services.AddSingleton<Sysmon.Queries.IHuntEngine>(sp => sp.GetRequiredService<DuckDbHuntEngine>());
-        services.AddSingleton<Sysmon.Queries.IHuntResultStore>(sp => sp.GetRequiredService<DuckDbHuntEngine>());
+        services.AddSingleton(sp => sp.GetRequiredService<Store>().Hunts);
+        services.AddSingleton(sp => sp.GetRequiredService<Store>().HuntResults);
         services.AddQuartz(q =>
         {
             FeedRefreshJob.Schedule(q, feeds);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
 using Sysmon.Elastic.Cli;
+using Sysmon.Stores.Elasticsearch.Connection;
 using Sysmon.Enrich;
 using Sysmon.Enrich.Feeds;
 using Sysmon.Enrich.Indicators;
@@ -14,7 +15,6 @@ using Sysmon.Ingest.Json;
 using Sysmon.Ingest.Pipeline;
 using Sysmon.Ingest.Reading;
 using Sysmon.Ingest.Text;
-using Sysmon.Stores.DuckDb;
 
 namespace Sysmon.Elastic.Worker;
 
@@ -34,7 +34,6 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     private readonly WorkerOptions _options = options.Value;
     private readonly Dictionary<string, (long Length, long Ticks, DateTime Since)> _settling = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reportedUnsupported = new(StringComparer.Ordinal);
-    private DuckDbStore? _store;
     private IEventSink? _sink;
     private DeadLetterWriter? _deadLetters;
     private CheckpointStore? _checkpoints;
@@ -47,10 +46,11 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         {
             await StartAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is StoreException or UsageException or InvalidOperationException or IOException)
+        catch (Exception ex) when (ex is Sysmon.Stores.DuckDb.StoreException or ElasticsearchUnavailableException or ElasticsearchRequestException
+                                       or UsageException or InvalidOperationException or IOException)
         {
             LogCannotStart(ex.Message);
-            Environment.ExitCode = ex is StoreException ? ExitCodes.StoreUnreachable : ExitCodes.Usage;
+            Environment.ExitCode = ex is Sysmon.Stores.DuckDb.StoreException or ElasticsearchUnavailableException ? ExitCodes.StoreUnreachable : ExitCodes.Usage;
             lifetime.StopApplication();
             return;
         }
@@ -79,14 +79,14 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     private async Task StartAsync()
     {
         if (_options.SpoolDirectories.Count == 0) _options.SpoolDirectories.Add("./spool");
-        _store = services.GetRequiredService<DuckDbStore>();
+        var store = services.GetRequiredService<Store>();
         var indicators = services.GetRequiredService<IIndicatorStore>();
         var holder = services.GetRequiredService<IndicatorSetHolder>();
         var registry = services.GetRequiredService<FeedRegistry>();
         // Indicators already stored match from the first event on; the feed job refreshes and swaps the set.
         holder.Swap(new IndicatorSet(await indicators.LoadActiveAsync(CancellationToken.None).ConfigureAwait(false), registry.AllowList,
             registry.MatchParentDomains));
-        _sink = new TaggingSink(new DuckDbEventSink(_store), new EventTagger(() => holder.Current), indicators,
+        _sink = new TaggingSink(store.CreateEventSink(), new EventTagger(() => holder.Current), indicators,
             a => LogAlert(a.Host ?? "", a.EventCode ?? "", a.MatchedField, a.MatchedAtomic, a.Feed));
         _deadLetters = new DeadLetterWriter(_options.DeadLetter);
         _checkpoints = new CheckpointStore(_options.StateFile);
@@ -114,8 +114,10 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
                     DeadLetter(new SourcePosition(file, null, 0), $"not a Sysmon input: extension '{ext}' is not one the worker reads", null);
                 }
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException
+                                           or ElasticsearchUnavailableException)
             {
+                // The checkpoint did not move: the file is tried again on the next scan (a cluster that is down comes back).
                 LogFileError(file, ex.Message);
             }
         }

@@ -1,0 +1,81 @@
+using Sysmon.Enrich;
+using Sysmon.Ingest;
+using Sysmon.Ingest.Pipeline;
+using Sysmon.Queries;
+using Sysmon.Queries.Lineage;
+using Sysmon.Stores.DuckDb;
+using Sysmon.Stores.Elasticsearch;
+using Sysmon.Stores.Elasticsearch.Connection;
+using Sysmon.Stores.Elasticsearch.Hunts;
+using Sysmon.Stores.Elasticsearch.Indicators;
+using EsMethod = Elastic.Transport.HttpMethod;
+
+namespace Sysmon.Elastic.Cli;
+
+/// <summary>
+/// The one place that chooses a store (architecture.md: "only app/ chooses a store"): the ports every command needs,
+/// implemented by DuckDB or by Elasticsearch, picked from <c>--store</c>.
+/// </summary>
+public sealed class Store : IDisposable
+{
+    private readonly IDisposable? _owner;
+
+    private Store(StoreLocation location, IIndicatorStore indicators, IHuntEngine hunts, IHuntResultStore huntResults, IProcessLookup processes,
+        Func<IEventSink> eventSink, Func<CancellationToken, Task<long>> countEvents, IDisposable? owner)
+    {
+        Location = location;
+        Indicators = indicators;
+        Hunts = hunts;
+        HuntResults = huntResults;
+        Processes = processes;
+        CreateEventSink = eventSink;
+        CountEventsAsync = countEvents;
+        _owner = owner;
+    }
+
+    public StoreLocation Location { get; }
+    public IIndicatorStore Indicators { get; }
+    public IHuntEngine Hunts { get; }
+    public IHuntResultStore HuntResults { get; }
+    public IProcessLookup Processes { get; }
+    public Func<IEventSink> CreateEventSink { get; }
+    public Func<CancellationToken, Task<long>> CountEventsAsync { get; }
+
+    public static Store Open(StoreLocation location)
+    {
+        if (location.IsDuckDb)
+        {
+            var duck = DuckDbStore.Open(location.Target);
+            var engine = new DuckDbHuntEngine(duck);
+            return new Store(location, new DuckDbIndicatorStore(duck), engine, engine, new DuckDbProcessLookup(duck),
+                () => new DuckDbEventSink(duck), _ => Task.FromResult(duck.Count()), duck);
+        }
+        var es = new ElasticsearchConnection(OptionsFor(location));
+        var hunts = new ElasticsearchHuntEngine(es);
+        return new Store(location, new ElasticsearchIndicatorStore(es), hunts, hunts, new ElasticsearchProcessLookup(es),
+            () => new ElasticsearchEventSink(es), ct => CountAsync(es, ct), null);
+    }
+
+    public static ElasticsearchOptions OptionsFor(StoreLocation location)
+    {
+        try
+        {
+            return ElasticsearchOptions.Parse(location.Target);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
+
+    private static async Task<long> CountAsync(ElasticsearchConnection es, CancellationToken ct)
+    {
+        var response = await es.SendAsync(EsMethod.GET, Names.EventsDataStream + "/_count", (string?)null, ct).ConfigureAwait(false);
+        if (response.Status == 404) return 0;
+        if (!response.IsSuccess) throw es.Refused(EsMethod.GET, Names.EventsDataStream + "/_count", response);
+        using var doc = System.Text.Json.JsonDocument.Parse(response.Body);
+        return doc.RootElement.GetProperty("count").GetInt64();
+    }
+
+    public void Dispose() => _owner?.Dispose();
+}

@@ -1,0 +1,225 @@
+using System.Text.Json;
+using Sysmon.Enrich;
+using Sysmon.Enrich.Feeds;
+using Sysmon.Enrich.Indicators;
+using Sysmon.Enrich.Matching;
+using Sysmon.Ingest;
+using Sysmon.Ingest.Ecs;
+using Sysmon.Queries;
+using Sysmon.Stores.Elasticsearch.Connection;
+using Sysmon.Stores.Elasticsearch.Writing;
+using EsMethod = Elastic.Transport.HttpMethod;
+
+namespace Sysmon.Stores.Elasticsearch.Indicators;
+
+/// <summary>
+/// The Elasticsearch <see cref="IIndicatorStore"/>. A refresh follows the order enrich needs: upsert the feed's
+/// indicators by id (first_seen kept), delete those that left the feed, refresh the index, then execute every
+/// sysmon-ioc-* policy (an enrich index is a snapshot), and only then let the caller retro-hunt. Feed states live in
+/// <c>sysmon-feeds</c>, alerts in the data stream <c>logs-sysmon.alerts-default</c>.
+/// </summary>
+public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es) : IIndicatorStore
+{
+    public static readonly string[] Policies = ["sysmon-ioc-ip", "sysmon-ioc-cidr", "sysmon-ioc-hash", "sysmon-ioc-domain"];
+    private const int Page = 5000;
+
+    private readonly BulkWriter _writer = new(es);
+
+    public string EventsPattern { get; init; } = "logs-sysmon-*";
+
+    public async Task<IReadOnlyList<FeedState>> ListFeedStatesAsync(CancellationToken ct)
+    {
+        var response = await es.SendAsync(EsMethod.POST, Names.FeedsIndex + "/_search", """{"size":1000,"sort":[{"name":"asc"}]}""", ct).ConfigureAwait(false);
+        if (response.Status == 404) return [];
+        if (!response.IsSuccess) throw es.Refused(EsMethod.POST, Names.FeedsIndex + "/_search", response);
+        using var doc = JsonDocument.Parse(response.Body);
+        return doc.RootElement.GetProperty("hits").GetProperty("hits").EnumerateArray()
+            .Select(h => h.GetProperty("_source").GetProperty("state").Deserialize<FeedState>()!).ToList();
+    }
+
+    public async Task<FeedState?> GetFeedStateAsync(string feed, CancellationToken ct)
+    {
+        var response = await es.SendAsync(EsMethod.GET, $"{Names.FeedsIndex}/_doc/{Uri.EscapeDataString(feed)}", (string?)null, ct).ConfigureAwait(false);
+        if (response.Status == 404) return null;
+        if (!response.IsSuccess) throw es.Refused(EsMethod.GET, Names.FeedsIndex + "/_doc", response);
+        using var doc = JsonDocument.Parse(response.Body);
+        return doc.RootElement.GetProperty("_source").GetProperty("state").Deserialize<FeedState>();
+    }
+
+    public async Task SaveFeedStateAsync(FeedState state, CancellationToken ct)
+    {
+        var body = JsonSerializer.Serialize(new { name = state.Name, state });
+        await SendRequiredAsync(EsMethod.PUT, $"{Names.FeedsIndex}/_doc/{Uri.EscapeDataString(state.Name)}?refresh=true", body, ct).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<Indicator>> ReplaceFeedAsync(string feed, IReadOnlyList<Indicator> indicators, DateTimeOffset now, CancellationToken ct)
+    {
+        var existing = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var query = new Dictionary<string, object> { ["term"] = new Dictionary<string, object> { ["threat.feed.name"] = feed } };
+        await foreach (var hit in ScanAsync(query, ["indicator_id", "threat.indicator.first_seen"], ct).ConfigureAwait(false))
+        {
+            existing[SourceFields.String(hit, "indicator_id")!] = SourceFields.String(hit, "threat.indicator.first_seen");
+        }
+        var nowText = HuntValue.ToText(now)!;
+        var docs = new List<EcsDocument>(indicators.Count);
+        var current = new HashSet<string>(StringComparer.Ordinal);
+        var added = new List<Indicator>();
+        foreach (var i in indicators)
+        {
+            if (IndicatorDocument.IsAllowListed(i) || !current.Add(i.Id)) continue;
+            var known = existing.TryGetValue(i.Id, out var firstSeen);
+            if (!known) added.Add(i);
+            docs.Add(IndicatorDocument.From(i, firstSeen ?? nowText, nowText));
+        }
+        var outcome = await _writer.WriteAsync(Names.IndicatorsIndex, docs, ct, BulkAction.Index).ConfigureAwait(false);
+        if (outcome.Rejected.Count > 0)
+        {
+            throw new ElasticsearchRequestException($"{Names.IndicatorsIndex} refused {outcome.Rejected.Count} indicator(s) of feed {feed}: {outcome.Rejected[0].Reason}", 400);
+        }
+        var expired = existing.Keys.Where(id => !current.Contains(id)).ToList();
+        for (var start = 0; start < expired.Count; start += 10_000)
+        {
+            var body = JsonSerializer.Serialize(new { query = new { ids = new { values = expired.Skip(start).Take(10_000) } } });
+            await SendRequiredAsync(EsMethod.POST, Names.IndicatorsIndex + "/_delete_by_query?conflicts=proceed", body, ct).ConfigureAwait(false);
+        }
+        await SendRequiredAsync(EsMethod.POST, Names.IndicatorsIndex + "/_refresh", null, ct).ConfigureAwait(false);
+        // Enrich indices are snapshots: without this, ENRICH and the sysmon-enrich pipeline keep seeing the old set.
+        foreach (var policy in Policies) await SendRequiredAsync(EsMethod.PUT, $"_enrich/policy/{policy}/_execute", null, ct).ConfigureAwait(false);
+        return added;
+    }
+
+    public async Task<IReadOnlyList<Indicator>> LoadActiveAsync(CancellationToken ct)
+    {
+        var list = new List<Indicator>();
+        await foreach (var hit in ScanAsync(new Dictionary<string, object> { ["match_all"] = new { } }, null, ct).ConfigureAwait(false))
+        {
+            if (!Enum.TryParse<IndicatorType>(SourceFields.String(hit, "kind"), out var type)) continue;
+            list.Add(new Indicator(type, SourceFields.String(hit, "value")!, SourceFields.String(hit, "threat.feed.name")!)
+            {
+                Confidence = SourceFields.String(hit, "threat.indicator.confidence"),
+                Tlp = SourceFields.String(hit, "threat.indicator.marking.tlp"),
+                Reference = SourceFields.String(hit, "threat.indicator.reference"),
+                Description = SourceFields.String(hit, "threat.indicator.description"),
+            });
+        }
+        return list;
+    }
+
+    public async Task<int> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct)
+    {
+        if (alerts.Count == 0) return 0;
+        var docs = alerts.Select(IndicatorDocument.From).ToList();
+        var outcome = await _writer.WriteAsync(Names.AlertsDataStream, docs, ct).ConfigureAwait(false);
+        if (outcome.Rejected.Count > 0)
+        {
+            throw new ElasticsearchRequestException($"{Names.AlertsDataStream} refused {outcome.Rejected.Count} alert(s): {outcome.Rejected[0].Reason}", 400);
+        }
+        return outcome.Stored;
+    }
+
+    /// <summary>
+    /// Finds stored events since <paramref name="since"/> whose addresses, hashes or domains match the indicators
+    /// (<c>terms</c> on ip fields match CIDRs too), then matches each found event with the same tagger as at ingest,
+    /// so the allow-list and the matched fields are exactly the ingest rules.
+    /// </summary>
+    public async Task<IReadOnlyList<Alert>> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct)
+    {
+        var usable = indicators.Where(i => !IndicatorDocument.IsAllowListed(i)).ToList();
+        if (usable.Count == 0) return [];
+        var set = new IndicatorSet(usable, null, matchParentDomains: false);
+        var tagger = new EventTagger(() => set);
+        var alerts = new List<Alert>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chunk in usable.Chunk(10_000))
+        {
+            var query = RetroHuntQuery(chunk, since);
+            await foreach (var hit in ScanAsync(query, RetroHuntFields, ct, EventsPattern, ["@timestamp", "event.id"]).ConfigureAwait(false))
+            {
+                var doc = new EcsDocument { Id = SourceFields.String(hit, "event.id") };
+                foreach (var field in RetroHuntFields)
+                {
+                    if (SourceFields.String(hit, field) is { } value) doc.Set(field, value);
+                }
+                foreach (var alert in tagger.Tag(doc) ?? [])
+                {
+                    if (seen.Add(alert.Id)) alerts.Add(alert with { Source = "retro-hunt" });
+                }
+            }
+        }
+        return alerts;
+    }
+
+    private static readonly string[] RetroHuntFields =
+    [
+        "@timestamp", "event.id", "event.code", "host.name", "destination.ip", "source.ip",
+        "process.hash.sha256", "process.hash.sha1", "process.hash.md5", "file.hash.sha256", "file.hash.sha1", "file.hash.md5",
+        "dll.hash.sha256", "dll.hash.sha1", "dll.hash.md5", "dns.question.name", "url.domain",
+    ];
+
+    internal static Dictionary<string, object> RetroHuntQuery(IReadOnlyList<Indicator> indicators, DateTimeOffset since)
+    {
+        var ips = indicators.Select(IndicatorDocument.Range).OfType<string>().ToList();
+        var hashes = indicators.Where(i => i.Type is IndicatorType.Md5 or IndicatorType.Sha1 or IndicatorType.Sha256).Select(i => i.Value).ToList();
+        var domains = indicators.Where(i => i.Type == IndicatorType.Domain).Select(i => i.Value).ToList();
+        var should = new List<object>();
+        void Terms(string field, List<string> values)
+        {
+            if (values.Count > 0) should.Add(new Dictionary<string, object> { ["terms"] = new Dictionary<string, object> { [field] = values } });
+        }
+        Terms("destination.ip", ips);
+        Terms("source.ip", ips);
+        foreach (var f in RetroHuntFields.Where(f => f.Contains(".hash.", StringComparison.Ordinal))) Terms(f, hashes);
+        Terms("dns.question.name", domains);
+        Terms("url.domain", domains);
+        return new Dictionary<string, object>
+        {
+            ["bool"] = new Dictionary<string, object>
+            {
+                ["filter"] = new object[] { new Dictionary<string, object> { ["range"] = new Dictionary<string, object> { ["@timestamp"] = new { gte = HuntValue.ToText(since) } } } },
+                ["should"] = should,
+                ["minimum_should_match"] = 1,
+            },
+        };
+    }
+
+    // Pages through every hit with search_after on a sort that ends in a unique field (sorting on _id is disabled
+    // by default), one page in memory.
+    private async IAsyncEnumerable<JsonElement> ScanAsync(object query, string[]? source, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct,
+        string index = Names.IndicatorsIndex, string[]? sort = null)
+    {
+        object[]? after = null;
+        var order = (sort ?? ["indicator_id"]).Select(f => (object)new Dictionary<string, string> { [f] = "asc" }).ToArray();
+        while (true)
+        {
+            var body = new Dictionary<string, object> { ["size"] = Page, ["query"] = query, ["sort"] = order };
+            if (source is not null) body["_source"] = source;
+            if (after is not null) body["search_after"] = after;
+            var response = await es.SendAsync(EsMethod.POST, index + "/_search", JsonSerializer.Serialize(body), ct).ConfigureAwait(false);
+            if (response.Status == 404 && index == Names.IndicatorsIndex)
+            {
+                throw new ElasticsearchRequestException($"index {Names.IndicatorsIndex} does not exist on {es.DisplayUrl}: run 'sysmon-elastic setup elasticsearch' first", 404);
+            }
+            if (response.Status == 404) yield break;
+            if (!response.IsSuccess) throw es.Refused(EsMethod.POST, index + "/_search", response);
+            var hits = JsonDocument.Parse(response.Body).RootElement.GetProperty("hits").GetProperty("hits");
+            var count = 0;
+            foreach (var hit in hits.EnumerateArray())
+            {
+                count++;
+                after = hit.GetProperty("sort").EnumerateArray().Select(v => (object)v.Clone()).ToArray();
+                yield return hit.GetProperty("_source");
+            }
+            if (count < Page) yield break;
+        }
+    }
+
+    private async Task SendRequiredAsync(EsMethod method, string path, string? body, CancellationToken ct)
+    {
+        var response = await es.SendAsync(method, path, body, ct).ConfigureAwait(false);
+        if (response.Status == 404 && path.StartsWith("sysmon-", StringComparison.Ordinal))
+        {
+            throw new ElasticsearchRequestException($"{path.Split('/')[0]} does not exist on {es.DisplayUrl}: run 'sysmon-elastic setup elasticsearch' first", 404);
+        }
+        if (!response.IsSuccess) throw es.Refused(method, path, response);
+    }
+}
