@@ -5,16 +5,22 @@ using Sysmon.Ingest.Ecs;
 using Sysmon.Queries;
 using Sysmon.Queries.Hunts;
 using Sysmon.Stores.DuckDb;
+using Sysmon.Stores.Elasticsearch;
+using Sysmon.Stores.Elasticsearch.Connection;
+using Sysmon.Stores.Elasticsearch.Hunts;
+using Sysmon.Stores.Elasticsearch.Indicators;
+using Sysmon.Stores.Elasticsearch.Tests;
 using Xunit;
 
 namespace Sysmon.Conformance.Tests;
 
 /// <summary>
 /// One scenario, one set of expected rows (computed by hand), run against every store that is available:
-/// DuckDB always; Elasticsearch when SYSMON_TEST_ES_URL is set or a Docker engine is reachable and this build
-/// has an Elasticsearch hunt engine.
+/// DuckDB always; Elasticsearch when SYSMON_TEST_ES_URL is set or a Docker engine is reachable (skipped with the
+/// reason otherwise). On Elasticsearch the hunt text is sent unchanged except for the data stream it reads, so the
+/// scenario does not mix with other data on a shared test cluster.
 /// </summary>
-public sealed class HuntConformanceTests
+public sealed class HuntConformanceTests(ElasticsearchFixture elasticsearch)
 {
     private const string W = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     private const string D = "dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd";
@@ -56,6 +62,32 @@ public sealed class HuntConformanceTests
         { "blacklisted-dns", "1|10:03|H2|C:\\Users\\Public\\upd.exe|c2.bad.example|scenario" },
     };
 
+    private static List<EcsDocument> ScenarioDocuments()
+    {
+        var mapper = Sysmon.Ingest.Tests.Fixtures.Convert.Mapper();
+        var docs = new List<EcsDocument>();
+        foreach (var line in Scenario.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var r = new Sysmon.Ingest.Json.JsonEventReader().ReadAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(line + "\n")), "scenario", new Sysmon.Ingest.Reading.ReaderOptions())
+                .ToBlockingEnumerable().Single();
+            docs.Add(mapper.Map(r.Event!));
+        }
+        return docs;
+    }
+
+    private static Task<string>? _elasticsearchStream;
+
+    // Loaded once per run: the scenario's events into a data stream of their own, its feed into the indicators.
+    private static Task<string> ElasticsearchScenarioAsync(ElasticsearchConnection es) => _elasticsearchStream ??= Task.Run(async () =>
+    {
+        var stream = "logs-sysmon-conformance" + Guid.NewGuid().ToString("N")[..8];
+        await new ElasticsearchIndicatorStore(es).ReplaceFeedAsync("scenario", PlainListParser.Parse(Feed, "scenario").Indicators, DateTimeOffset.UtcNow, default);
+        var result = await new ElasticsearchEventSink(es, dataStream: stream).WriteAsync(ScenarioDocuments(), default);
+        if (result.Stored != ScenarioDocuments().Count) throw new InvalidOperationException($"stored {result.Stored} of the scenario's events: {result.Rejected?[0].Reason}");
+        await es.SendOkAsync(Elastic.Transport.HttpMethod.POST, stream + "/_refresh", null, default);
+        return stream;
+    });
+
     private static async Task<(IHuntEngine Engine, IDisposable Owner)> DuckDbAsync()
     {
         var dir = Path.Combine(Path.GetTempPath(), "sysmon-conformance", Guid.NewGuid().ToString("N"));
@@ -80,11 +112,12 @@ public sealed class HuntConformanceTests
         _ => Convert.ToString(v, CultureInfo.InvariantCulture),
     }))));
 
-    private static async Task<string> RunAsync(IHuntEngine engine, string name)
+    private static async Task<string> RunAsync(IHuntEngine engine, string name, string? stream = null)
     {
         var hunt = HuntCatalog.Load().Single(h => h.Name == name);
         var parameters = hunt.Bind(name == "hash-spread" ? new Dictionary<string, string> { ["sha256"] = D } : new Dictionary<string, string>());
-        return Render(await engine.RunAsync(hunt.Query, parameters, TestContext.Current.CancellationToken));
+        var query = stream is null ? hunt.Query : hunt.Query.Replace("FROM logs-sysmon-*", "FROM " + stream, StringComparison.Ordinal);
+        return Render(await engine.RunAsync(query, parameters, TestContext.Current.CancellationToken));
     }
 
     [Theory]
@@ -97,13 +130,17 @@ public sealed class HuntConformanceTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Elasticsearch_returns_the_same_rows(string hunt, string expected)
+    public async Task Elasticsearch_returns_the_same_rows(string hunt, string expected)
     {
-        _ = (hunt, expected);
-        var url = Environment.GetEnvironmentVariable("SYSMON_TEST_ES_URL");
-        Assert.Skip(url is null
-            ? "no Elasticsearch: SYSMON_TEST_ES_URL is not set and no Docker engine runs here; the Elasticsearch hunt engine also lands with the Elasticsearch store"
-            : "this build has no Elasticsearch hunt engine yet (it lands with the Elasticsearch store)");
+        var es = elasticsearch.Connection;
+        var stream = await ElasticsearchScenarioAsync(es);
+        (await RunAsync(new ElasticsearchHuntEngine(es), hunt, stream)).Should().Be(expected);
+    }
+
+    [Fact]
+    public void Every_hunt_reads_the_events_pattern_the_elasticsearch_run_rewrites()
+    {
+        HuntCatalog.Load().Should().OnlyContain(h => h.Query.Contains("FROM logs-sysmon-*", StringComparison.Ordinal));
     }
 
     [Fact]

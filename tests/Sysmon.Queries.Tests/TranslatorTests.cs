@@ -71,7 +71,7 @@ public sealed class TranslatorTests : IDisposable
     [Fact]
     public void Stats_count_by_gives_aggregates_first_then_groups_and_sort_keeps_its_order()
     {
-        var (columns, rows) = Run("FROM logs-sysmon* | STATS n = COUNT(*), hosts = COUNT_DISTINCT(host.name) BY process.name | SORT n DESC, process.name");
+        var (columns, rows) = Run("FROM logs-sysmon-* | STATS n = COUNT(*), hosts = COUNT_DISTINCT(host.name) BY process.name | SORT n DESC, process.name");
         columns.Should().Equal("n", "hosts", "process.name");
         rows.Should().Equal("2|2|chrome.exe", "1|1|cmd.exe", "1|1|powershell.exe", "1|1|null");
     }

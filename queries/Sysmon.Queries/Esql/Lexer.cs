@@ -91,7 +91,8 @@ public static class Lexer
         return tokens;
     }
 
-    // '-' continues a name only inside index patterns (logs-sysmon-default), never as subtraction: require a letter after it.
+    // '-' continues a name only inside index patterns (logs-sysmon-default, logs-sysmon-*), never as subtraction:
+    // require a letter before it and a letter or '*' after it.
     private static bool IsNameContinuation(string text, int i) =>
-        text[i] != '-' || (i + 1 < text.Length && char.IsLetter(text[i + 1]) && i > 0 && char.IsLetter(text[i - 1]));
+        text[i] != '-' || (i + 1 < text.Length && (char.IsLetter(text[i + 1]) || text[i + 1] == '*') && i > 0 && char.IsLetter(text[i - 1]));
 }

@@ -1,0 +1,1 @@
+[assembly: Xunit.AssemblyFixture(typeof(Sysmon.Stores.Elasticsearch.Tests.ElasticsearchFixture))]

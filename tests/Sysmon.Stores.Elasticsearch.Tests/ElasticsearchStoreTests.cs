@@ -1,0 +1,177 @@
+using System.Text.Json.Nodes;
+using FluentAssertions;
+using Sysmon.Enrich.Indicators;
+using Sysmon.Enrich.Matching;
+using Sysmon.Ingest.Ecs;
+using Sysmon.Queries;
+using Sysmon.Queries.Lineage;
+using Sysmon.Stores.Elasticsearch.Connection;
+using Sysmon.Stores.Elasticsearch.Hunts;
+using Sysmon.Stores.Elasticsearch.Indicators;
+using Sysmon.Stores.Elasticsearch.Setup;
+using Xunit;
+using EsMethod = Elastic.Transport.HttpMethod;
+
+namespace Sysmon.Stores.Elasticsearch.Tests;
+
+/// <summary>
+/// The Elasticsearch store against a real cluster (see <see cref="ElasticsearchFixture"/>; skipped with the reason
+/// when there is none). Each test writes to a data stream of its own (logs-sysmon-tNNNN, which the logs-sysmon
+/// template matches) and uses addresses from 198.51.100.0/24, so tests and the conformance suite do not see each
+/// other's data.
+/// </summary>
+public sealed class ElasticsearchStoreTests(ElasticsearchFixture fixture)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string NewStream() => "logs-sysmon-t" + Guid.NewGuid().ToString("N")[..10];
+
+    private static async Task<JsonNode> JsonAsync(ElasticsearchConnection es, EsMethod method, string path, string? body = null) =>
+        JsonNode.Parse((await es.SendOkAsync(method, path, body, Ct)).Body)!;
+
+    private static async Task<long> CountAsync(ElasticsearchConnection es, string stream)
+    {
+        await es.SendOkAsync(EsMethod.POST, stream + "/_refresh", null, Ct);
+        return (await JsonAsync(es, EsMethod.GET, stream + "/_count"))["count"]!.GetValue<long>();
+    }
+
+    private static EcsDocument Event(string id, string code, params (string Path, string Value)[] fields)
+    {
+        var d = new EcsDocument { Id = id };
+        d.Set("@timestamp", "2026-01-05T10:00:00.000Z");
+        d.Set("event.code", code);
+        d.Set("event.id", id);
+        d.Set("host.name", "WKS-IT");
+        foreach (var (p, v) in fields) d.Set(p, v);
+        return d;
+    }
+
+    [Fact]
+    public async Task Setup_run_again_changes_nothing()
+    {
+        var es = fixture.Connection;
+        var actions = await new ClusterSetup(es).InstallAsync(Ct);
+        actions.Should().OnlyContain(a => a.Outcome == SetupOutcome.Unchanged, "the fixture installed everything already");
+        (await JsonAsync(es, EsMethod.GET, "_index_template/logs-sysmon"))["index_templates"]![0]!["index_template"]!["priority"]!.GetValue<int>().Should().Be(200);
+    }
+
+    [Fact]
+    public async Task Events_are_stored_once_even_when_sent_twice_and_after_a_rollover()
+    {
+        var es = fixture.Connection;
+        var stream = NewStream();
+        var docs = await MappedDocuments.AllAsync();
+        var first = await new ElasticsearchEventSink(es, dataStream: stream).WriteAsync(docs, Ct);
+        first.Stored.Should().Be(docs.Count);
+        first.Rejected.Should().BeNull();
+        (await CountAsync(es, stream)).Should().Be(docs.Count);
+
+        var again = await new ElasticsearchEventSink(es, dataStream: stream).WriteAsync(docs, Ct);
+        again.Duplicates.Should().Be(docs.Count, "op_type=create answers 409 for ids in the write index");
+        (await CountAsync(es, stream)).Should().Be(docs.Count);
+
+        await es.SendOkAsync(EsMethod.POST, stream + "/_rollover", null, Ct);
+        var afterRollover = await new ElasticsearchEventSink(es, dataStream: stream).WriteAsync(docs, Ct);
+        afterRollover.Stored.Should().Be(0, "ids already in an older backing index are found before writing");
+        afterRollover.Duplicates.Should().Be(docs.Count);
+        (await CountAsync(es, stream)).Should().Be(docs.Count);
+        await es.SendAsync(EsMethod.DELETE, "_data_stream/" + stream, (string?)null, Ct);
+    }
+
+    [Fact]
+    public async Task A_document_the_mapping_refuses_is_rejected_with_its_reason_not_counted_as_stored()
+    {
+        var es = fixture.Connection;
+        var stream = NewStream();
+        var good = Event("good-1", "3", ("destination.ip", "198.51.100.20"));
+        var bad = Event("bad-1", "3", ("destination.ip", "198.51.100.21"));
+        bad.Set("destination.port", "not-a-port"); // a string where the mapping says long
+        var result = await new ElasticsearchEventSink(es, dataStream: stream).WriteAsync([good, bad], Ct);
+        result.Stored.Should().Be(1);
+        result.Rejected.Should().ContainSingle().Which.Document.Id.Should().Be("bad-1");
+        result.Rejected![0].Reason.Should().Contain("failure store", "the template turns the failure store on: the item comes back 201 with failure_store: used");
+        (await CountAsync(es, stream)).Should().Be(1);
+        await es.SendAsync(EsMethod.DELETE, "_data_stream/" + stream, (string?)null, Ct);
+    }
+
+    [Fact]
+    public async Task Stored_documents_keep_array_order_and_are_found_by_the_lineage_lookup()
+    {
+        var es = fixture.Connection;
+        var stream = NewStream();
+        var parent = Event("p-1", "1", ("process.entity_id", "{AAAAAAAA-0000-0000-0000-000000000001}"), ("process.executable", @"C:\Office\winword.exe"));
+        var child = Event("c-1", "1", ("process.entity_id", "{AAAAAAAA-0000-0000-0000-000000000002}"),
+            ("process.parent.entity_id", "{AAAAAAAA-0000-0000-0000-000000000001}"), ("process.executable", @"C:\Windows\powershell.exe"));
+        foreach (var a in new[] { "powershell.exe", "-NoP", "-Enc", "ZQBjAGgAbwA=", "-NoP" }) child.Append("process.args", a);
+        await new ElasticsearchEventSink(es, dataStream: stream).WriteAsync([parent, child], Ct);
+        await es.SendOkAsync(EsMethod.POST, stream + "/_refresh", null, Ct);
+
+        var hit = (await JsonAsync(es, EsMethod.POST, stream + "/_search", """{"query":{"ids":{"values":["c-1"]}}}"""))["hits"]!["hits"]![0]!["_source"]!;
+        hit["process"]!["args"]!.AsArray().Select(n => n!.GetValue<string>()).Should().Equal("powershell.exe", "-NoP", "-Enc", "ZQBjAGgAbwA=", "-NoP");
+
+        var lineage = await new ProcessLineage(new ElasticsearchProcessLookup(es, stream)).BuildAsync("{aaaaaaaa-0000-0000-0000-000000000002}", 10, Ct);
+        lineage.Ancestors.Select(a => a.Executable).Should().Equal(@"C:\Office\winword.exe");
+        await es.SendAsync(EsMethod.DELETE, "_data_stream/" + stream, (string?)null, Ct);
+    }
+
+    [Fact]
+    public async Task A_feed_refresh_reaches_ESQL_ENRICH_retro_hunts_raise_alerts_once_and_expired_indicators_go()
+    {
+        var es = fixture.Connection;
+        var store = new ElasticsearchIndicatorStore(es) { EventsPattern = NewStream() };
+        var feed = "it-feed-" + Guid.NewGuid().ToString("N")[..6];
+        var indicators = new List<Indicator> { new(IndicatorType.Cidr, "198.51.100.128/25", feed), new(IndicatorType.Cidr, "10.0.0.0/8", feed) };
+        var added = await store.ReplaceFeedAsync(feed, indicators, DateTimeOffset.UtcNow, Ct);
+        added.Select(i => i.Value).Should().Equal(["198.51.100.128/25"], "10.0.0.0/8 is allow-listed and never indexed");
+        (await store.LoadActiveAsync(Ct)).Should().Contain(i => i.Feed == feed && i.Value == "198.51.100.128/25");
+
+        var enriched = await new ElasticsearchHuntEngine(es).RunAsync(
+            "ROW ip = TO_IP(?ip) | ENRICH sysmon-ioc-cidr ON ip WITH feed = threat.feed.name | KEEP feed",
+            new Dictionary<string, object?> { ["ip"] = "198.51.100.200" }, Ct);
+        enriched.Rows.Single()[0].Should().BeEquivalentTo(feed, "the refresh executed the policy, so ENRICH sees the new snapshot");
+
+        await new ElasticsearchEventSink(es, dataStream: store.EventsPattern).WriteAsync(
+            [Event("r-1", "3", ("destination.ip", "198.51.100.200")), Event("r-2", "3", ("destination.ip", "198.51.100.5"))], Ct);
+        await es.SendOkAsync(EsMethod.POST, store.EventsPattern + "/_refresh", null, Ct);
+        var alerts = await store.RetroHuntAsync(added, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), Ct);
+        alerts.Should().ContainSingle().Which.Should().Match<Alert>(a => a.EventId == "r-1" && a.MatchedField == "destination.ip" && a.Source == "retro-hunt");
+        (await store.WriteAlertsAsync(alerts, Ct)).Should().Be(1);
+        (await store.WriteAlertsAsync(alerts, Ct)).Should().Be(0, "an alert id already stored is skipped");
+
+        (await store.ReplaceFeedAsync(feed, [], DateTimeOffset.UtcNow, Ct)).Should().BeEmpty();
+        (await store.LoadActiveAsync(Ct)).Should().NotContain(i => i.Feed == feed);
+        await es.SendAsync(EsMethod.DELETE, "_data_stream/" + store.EventsPattern, (string?)null, Ct);
+    }
+
+    [Fact]
+    public async Task The_pipeline_tags_events_from_other_shippers_and_running_it_again_does_not_duplicate()
+    {
+        var es = fixture.Connection;
+        var store = new ElasticsearchIndicatorStore(es);
+        var feed = "it-pipeline-" + Guid.NewGuid().ToString("N")[..6];
+        await store.ReplaceFeedAsync(feed, [new Indicator(IndicatorType.Ipv4, "198.51.100.77", feed)], DateTimeOffset.UtcNow, Ct);
+        var body = """
+            {"docs":[{"_source":{"@timestamp":"2026-01-05T10:00:00Z","destination":{"ip":"198.51.100.77"},
+              "threat":{"enrichments":[{"matched":{"type":"enrich","field":"destination.ip","atomic":"198.51.100.77"}}]}}}]}
+            """;
+        var result = await JsonAsync(es, EsMethod.POST, "_ingest/pipeline/sysmon-enrich/_simulate", body);
+        var doc = result["docs"]![0]!["doc"]!["_source"]!;
+        var enrichments = doc["threat"]!["enrichments"]!.AsArray();
+        enrichments.Should().ContainSingle("the earlier enrichment of this pipeline is replaced, not kept beside the new one");
+        enrichments[0]!["matched"]!["field"]!.GetValue<string>().Should().Be("destination.ip");
+        enrichments[0]!["indicator"]!["provider"]!.GetValue<string>().Should().Be(feed);
+        doc["_tmp"].Should().BeNull();
+        await store.ReplaceFeedAsync(feed, [], DateTimeOffset.UtcNow, Ct);
+    }
+
+    [Fact]
+    public async Task Scheduled_hunt_rows_are_reported_once()
+    {
+        var engine = new ElasticsearchHuntEngine(fixture.Connection);
+        var hunt = "it-hunt-" + Guid.NewGuid().ToString("N")[..6];
+        var result = new HuntResult(["host.name", "runs"], [["H1", 3L], ["H2", 1L]]);
+        var parameters = new Dictionary<string, object?> { ["from"] = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero) };
+        (await engine.SaveResultsAsync(hunt, parameters, DateTimeOffset.UtcNow, result, Ct)).Should().Be(2);
+        (await engine.SaveResultsAsync(hunt, parameters, DateTimeOffset.UtcNow, result, Ct)).Should().Be(0);
+    }
+}
