@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using FluentAssertions;
+using Xunit;
+
+namespace Sysmon.Elastic.Tests;
+
+/// <summary>The compose file is valid for Compose (checked by Debian's docker-compose, which needs no engine for
+/// <c>config</c>) and wires the stack the README describes.</summary>
+public sealed class DockerComposeTests
+{
+    private static string RepositoryRoot([CallerFilePath] string here = "") => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", ".."));
+
+    private static async Task<(int Code, string Out, string Err)> ComposeAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("docker-compose") { WorkingDirectory = RepositoryRoot(), RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) start.ArgumentList.Add(a);
+        Process process;
+        try
+        {
+            process = Process.Start(start)!;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            Assert.Skip("docker-compose is not installed here (apt-get install docker-compose checks compose files without an engine)");
+            throw;
+        }
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    [Fact]
+    public async Task The_compose_file_is_valid_and_runs_setup_before_the_worker()
+    {
+        var (code, _, err) = await ComposeAsync("config", "-q");
+        code.Should().Be(0, err);
+        var (_, config, _) = await ComposeAsync("config");
+        config.Should().Contain("- setup").And.Contain("- elasticsearch", "the one-shot service runs 'setup elasticsearch'");
+        config.Should().Contain("SYSMON_Worker__Store: http://elasticsearch:9200");
+        config.Should().Contain("condition: service_completed_successfully");
+        config.Should().Contain("xpack.security.enabled: \"true\"");
+    }
+}
