@@ -1,7 +1,9 @@
 using System.CommandLine;
 using Sysmon.Elastic.Cli;
 using Sysmon.Ingest.DeadLetter;
+using Sysmon.Ingest.Ecs;
 using Sysmon.Ingest.Pipeline;
+using Sysmon.Ingest.Reading;
 using Sysmon.Enrich.Indicators;
 using Sysmon.Enrich.Matching;
 
@@ -31,23 +33,30 @@ public static class IngestCommand
             var source = reading.CreateSource(result);
             var mapper = reading.CreateMapper(result, stderr);
             var deadLetterPath = result.GetValue(reading.DeadLetter) ?? DefaultDeadLetterName;
-            var progress = ProgressReporter.ForStandardError();
-            RunSummary summary;
-            using (var store = Store.Open(location))
-            using (var deadLetters = new DeadLetterWriter(deadLetterPath))
-            {
-                var indicators = store.Indicators;
-                var set = new IndicatorSet(await indicators.LoadActiveAsync(ct).ConfigureAwait(false), null, matchParentDomains: false);
-                await using var sink = new TaggingSink(store.CreateEventSink(), new EventTagger(() => set), indicators,
-                    a => stderr.WriteLine($"ALERT {a.Host} event {a.EventCode}: {a.MatchedField} {a.MatchedAtomic} matches {a.Feed} ({a.IndicatorId})"));
-                var pipeline = new EventPipeline(source, mapper, sink, deadLetters) { OnProgress = progress.Report, BatchSize = 5000, BatchesInFlight = 2 };
-                summary = await pipeline.RunAsync(files, ct).ConfigureAwait(false);
-                progress.Finish();
-                summary.Info.Add($"store {location} now holds {await store.CountEventsAsync(ct).ConfigureAwait(false):N0} events");
-                if (!set.IsEmpty) summary.Info.Add($"{set.Count:N0} indicators checked; {sink.Alerts:N0} new alert(s)");
-            }
+            var summary = await IngestAsync(files, location, source, mapper, deadLetterPath, stderr, ProgressReporter.ForStandardError(), ct).ConfigureAwait(false);
             if (skippedUnknown > 0) summary.Warnings.Add($"{skippedUnknown} file(s) with unknown extensions skipped in directories");
             await stderr.WriteAsync(summary.Format("ingested")).ConfigureAwait(false);
             return summary.ExitCode;
         });
+
+    /// <summary>Reads, maps, tags (with the store's active indicators) and stores; the summary of the run.</summary>
+    public static async Task<RunSummary> IngestAsync(IReadOnlyList<InputFile> files, StoreLocation location, EventSource source, EcsMapper mapper,
+        string deadLetterPath, TextWriter stderr, ProgressReporter progress, CancellationToken ct)
+    {
+        RunSummary summary;
+        using (var store = Store.Open(location))
+        using (var deadLetters = new DeadLetterWriter(deadLetterPath))
+        {
+            var indicators = store.Indicators;
+            var set = new IndicatorSet(await indicators.LoadActiveAsync(ct).ConfigureAwait(false), null, matchParentDomains: false);
+            await using var sink = new TaggingSink(store.CreateEventSink(), new EventTagger(() => set), indicators,
+                a => stderr.WriteLine($"ALERT {a.Host} event {a.EventCode}: {a.MatchedField} {a.MatchedAtomic} matches {a.Feed} ({a.IndicatorId})"));
+            var pipeline = new EventPipeline(source, mapper, sink, deadLetters) { OnProgress = progress.Report, BatchSize = 5000, BatchesInFlight = 2 };
+            summary = await pipeline.RunAsync(files, ct).ConfigureAwait(false);
+            progress.Finish();
+            summary.Info.Add($"store {location} now holds {await store.CountEventsAsync(ct).ConfigureAwait(false):N0} events");
+            if (!set.IsEmpty) summary.Info.Add($"{set.Count:N0} indicators checked; {sink.Alerts:N0} new alert(s)");
+        }
+        return summary;
+    }
 }
