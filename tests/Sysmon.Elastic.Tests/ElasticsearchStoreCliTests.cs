@@ -37,6 +37,15 @@ public sealed class ElasticsearchStoreCliTests
     }
 
     [Fact]
+    public async Task The_worker_with_an_unreachable_cluster_stops_with_exit_3_and_says_why()
+    {
+        var r = await CliRunner.RunAsync(CliRunner.TempDir(), null, "run", "--Worker:Store=" + DeadCluster, "--Worker:SpoolDirectories:0=spool",
+            "--Worker:ScheduledHunts=false");
+        r.ExitCode.Should().Be(3, r.Stdout + r.Stderr);
+        (r.Stdout + r.Stderr).Should().Contain("Elasticsearch at http://127.0.0.1:9 is unreachable").And.NotContain("hunter2");
+    }
+
+    [Fact]
     public async Task Setup_elasticsearch_needs_an_elasticsearch_url()
     {
         var r = await CliRunner.RunAsync(CliRunner.TempDir(), null, "setup", "elasticsearch");

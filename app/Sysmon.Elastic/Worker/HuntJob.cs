@@ -6,7 +6,8 @@ using Sysmon.Queries.Hunts;
 namespace Sysmon.Elastic.Worker;
 
 /// <summary>
-/// A stored hunt on its Quartz schedule: runs with its default parameters, keeps the rows in hunt_results with
+/// A stored hunt on its Quartz schedule: runs with its default parameters, keeps the rows in hunt_results (DuckDB) or
+/// sysmon-hunts (Elasticsearch) with
 /// the hunt name, parameters and run time, and reports only rows no earlier run of the same hunt reported.
 /// </summary>
 public sealed partial class HuntJob(IHuntEngine engine, IHuntResultStore results, HuntRegistry hunts, ILogger<HuntJob> log) : IJob
@@ -24,8 +25,11 @@ public sealed partial class HuntJob(IHuntEngine engine, IHuntResultStore results
             var fresh = await results.SaveResultsAsync(hunt.Name, parameters, DateTimeOffset.UtcNow, result, cancellationToken).ConfigureAwait(false);
             if (fresh > 0) LogNewRows(hunt.Name, fresh, result.Rows.Count);
         }
-        catch (Exception ex) when (ex is ArgumentException or Queries.Esql.EsqlException)
+        catch (Exception ex) when (ex is ArgumentException or Queries.Esql.EsqlException or DuckDB.NET.Data.DuckDBException or Stores.DuckDb.StoreException
+                                       or Stores.Elasticsearch.Connection.ElasticsearchUnavailableException
+                                       or Stores.Elasticsearch.Connection.ElasticsearchRequestException)
         {
+            // One failed run is logged with the hunt's name; the next scheduled run tries again.
             LogFailed(hunt.Name, ex.Message);
         }
     }
@@ -57,7 +61,7 @@ public sealed partial class HuntJob(IHuntEngine engine, IHuntResultStore results
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "hunt {Hunt}: {New} new row(s) (of {Rows}) stored in hunt_results")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "hunt {Hunt}: {New} new row(s) (of {Rows}) stored with its results (hunt_results / sysmon-hunts)")]
     private partial void LogNewRows(string hunt, int @new, int rows);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "hunt {Hunt} failed: {Reason}")]
