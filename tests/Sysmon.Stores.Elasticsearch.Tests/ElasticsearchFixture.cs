@@ -52,9 +52,16 @@ public sealed class ElasticsearchFixture : IAsyncLifetime
                 await _container.StartAsync().ConfigureAwait(false);
                 url = $"http://{_container.Hostname}:{_container.GetMappedPublicPort(9200)}";
             }
-            catch (Exception e) when (e is DockerUnavailableException or InvalidOperationException or ArgumentException or TimeoutException or System.Net.Http.HttpRequestException)
+            catch (DockerUnavailableException e)
             {
-                SkipReason = $"no Elasticsearch: {UrlVariable} is not set and no Docker engine is reachable here ({e.GetType().Name}: {FirstLine(e.Message)})";
+                SkipReason = $"no Elasticsearch: {UrlVariable} is not set and no Docker engine is reachable here ({FirstLine(e.Message)})";
+                return;
+            }
+            catch (Exception e)
+            {
+                // A Docker engine that cannot pull or start the image (offline, no space) is an environment without
+                // Elasticsearch too; the reason names the image and the error.
+                SkipReason = $"no Elasticsearch: the container {Environment.GetEnvironmentVariable(ImageVariable) ?? DefaultImage} did not start ({e.GetType().Name}: {FirstLine(e.Message)})";
                 return;
             }
         }
