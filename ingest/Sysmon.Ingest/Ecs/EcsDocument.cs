@@ -91,5 +91,30 @@ public sealed class EcsDocument
     }
 
     /// <summary>Fields sorted by path (ordinal), the order in which the writer nests them.</summary>
-    internal void SortFields() => _fields.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+    /// <summary>Puts the fields in ordinal path order (the writers nest by it), by integer rank: a few µs less per
+    /// document than comparing the dotted strings.</summary>
+    internal void SortFields()
+    {
+        var n = _fields.Count;
+        if (n < 2) return;
+        if (PathOrder.For(_fields) is not { } ranks)
+        {
+            _fields.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+            return;
+        }
+        Span<long> keys = n <= 512 ? stackalloc long[n] : new long[n];
+        var sorted = true;
+        for (var i = 0; i < n; i++)
+        {
+            keys[i] = ((long)ranks[_fields[i].Key] << 32) | (uint)i;
+            if (i > 0 && keys[i] < keys[i - 1]) sorted = false;
+        }
+        if (sorted) return;
+        keys.Sort();
+        var copy = System.Buffers.ArrayPool<KeyValuePair<string, EcsValue>>.Shared.Rent(n);
+        _fields.CopyTo(copy);
+        for (var i = 0; i < n; i++) _fields[i] = copy[(int)(keys[i] & 0xFFFF_FFFF)];
+        Array.Clear(copy, 0, n);
+        System.Buffers.ArrayPool<KeyValuePair<string, EcsValue>>.Shared.Return(copy);
+    }
 }

@@ -1,0 +1,44 @@
+using System.Collections.Frozen;
+
+namespace Sysmon.Ingest.Ecs;
+
+/// <summary>
+/// The ordinal order of every field path seen so far, as integer ranks: sorting a document's fields (done before
+/// every write) then compares integers instead of long dotted strings that share their prefixes. Documents use a
+/// few hundred distinct paths, so the table is rebuilt (rarely) when one is new; past <see cref="MaxPaths"/> callers
+/// fall back to comparing strings.
+/// </summary>
+internal static class PathOrder
+{
+    public const int MaxPaths = 20_000;
+    private static readonly Lock Gate = new();
+    private static readonly SortedSet<string> Known = new(StringComparer.Ordinal);
+    private static volatile FrozenDictionary<string, int> _ranks = FrozenDictionary<string, int>.Empty;
+
+    /// <summary>Ranks valid for all of <paramref name="fields"/>' paths (one consistent table), or null past the cap.</summary>
+    public static FrozenDictionary<string, int>? For(List<KeyValuePair<string, EcsValue>> fields)
+    {
+        var ranks = _ranks;
+        foreach (var (path, _) in fields)
+        {
+            if (!ranks.ContainsKey(path)) return Add(fields);
+        }
+        return ranks;
+    }
+
+    private static FrozenDictionary<string, int>? Add(List<KeyValuePair<string, EcsValue>> fields)
+    {
+        lock (Gate)
+        {
+            foreach (var (path, _) in fields)
+            {
+                if (Known.Count >= MaxPaths && !Known.Contains(path)) return null;
+                Known.Add(path);
+            }
+            var rank = 0;
+            var table = new Dictionary<string, int>(Known.Count, StringComparer.Ordinal);
+            foreach (var path in Known) table[path] = rank++;
+            return _ranks = table.ToFrozenDictionary(StringComparer.Ordinal);
+        }
+    }
+}
