@@ -72,6 +72,15 @@ public sealed class ResponseReadingTests
     }
 
     [Fact]
+    public void A_partial_esql_answer_is_noticed()
+    {
+        EsqlResponse.Read("""{"is_partial":true,"columns":[{"name":"n","type":"long"}],"values":[[1]]}"""u8, out var partial).Rows.Should().HaveCount(1);
+        partial.Should().BeTrue();
+        EsqlResponse.Read("""{"is_partial":false,"columns":[],"values":[]}"""u8, out partial);
+        partial.Should().BeFalse();
+    }
+
+    [Fact]
     public void A_query_sends_only_the_parameters_it_names_with_times_in_iso_8601()
     {
         var body = ElasticsearchHuntEngine.Body("FROM logs-sysmon-* | WHERE @timestamp >= ?from AND x <= ?max_hosts",

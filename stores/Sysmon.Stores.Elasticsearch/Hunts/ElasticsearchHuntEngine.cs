@@ -29,7 +29,10 @@ public sealed partial class ElasticsearchHuntEngine(ElasticsearchConnection es) 
             var (type, reason) = ErrorReason.Read(response.Body);
             throw new ElasticsearchRequestException($"ES|QL on {es.DisplayUrl}: {reason}", response.Status, type);
         }
-        return EsqlResponse.Read(response.Body);
+        var result = EsqlResponse.Read(response.Body, out var partial);
+        // A hunt that silently misses rows is worse than one that fails: say which and let the caller retry.
+        if (partial) throw new ElasticsearchRequestException($"ES|QL on {es.DisplayUrl} answered with partial results (is_partial: some shards failed); not using them", 503);
+        return result;
     }
 
     /// <summary>The <c>_query</c> body: only parameters the query names are sent; times as ISO-8601 UTC.</summary>

@@ -11,8 +11,13 @@ namespace Sysmon.Stores.Elasticsearch.Hunts;
 /// </summary>
 public static class EsqlResponse
 {
-    public static HuntResult Read(ReadOnlySpan<byte> body)
+    public static HuntResult Read(ReadOnlySpan<byte> body) => Read(body, out _);
+
+    /// <summary>As <see cref="Read(ReadOnlySpan{byte})"/>; <paramref name="partial"/> says the cluster answered with
+    /// <c>is_partial: true</c> (some shards or clusters failed, so rows may be missing).</summary>
+    public static HuntResult Read(ReadOnlySpan<byte> body, out bool partial)
     {
+        partial = false;
         var reader = new Utf8JsonReader(body);
         var columns = new List<string>();
         var types = new List<string>();
@@ -54,6 +59,7 @@ public static class EsqlResponse
                     rows.Add(row);
                 }
             }
+            else if (name == "is_partial") partial = reader.TokenType == JsonTokenType.True;
             else reader.Skip();
         }
         return new HuntResult(columns, rows);

@@ -53,15 +53,22 @@ public sealed class BulkWriter(ElasticsearchConnection es, BulkWriterOptions? op
             }
             var bodies = BulkBody.Build(docs, pending, index, maxBytes, action);
             var again = new List<int>();
+            var shrink = false;
             var gate = new object();
             await Parallel.ForEachAsync(bodies, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxInFlight, CancellationToken = ct }, async (body, token) =>
             {
                 var result = await SendAsync(body, token).ConfigureAwait(false);
                 lock (gate)
                 {
+                    if (result.TooLarge && body.Documents.Count == 1)
+                    {
+                        rejected.Add((body.Documents[0], "the document alone is larger than the cluster's http.max_content_length"));
+                        return;
+                    }
                     if (result.Cause is { } cause)
                     {
                         lastCause = cause;
+                        shrink |= result.TooLarge;
                         again.AddRange(body.Documents);
                         return;
                     }
@@ -86,11 +93,14 @@ public sealed class BulkWriter(ElasticsearchConnection es, BulkWriterOptions? op
             }).ConfigureAwait(false);
             again.Sort();
             pending = again;
+            if (shrink) maxBytes = Math.Max(MinRequestBytes, maxBytes / 2); // 413: smaller requests next time
         }
         return new BulkOutcome(stored, duplicates, rejected);
     }
 
-    private readonly record struct Sent(List<BulkItemResult>? Items, string? Cause);
+    private readonly record struct Sent(List<BulkItemResult>? Items, string? Cause, bool TooLarge = false);
+
+    private const int MinRequestBytes = 64 * 1024;
 
     private async Task<Sent> SendAsync(BulkBody body, CancellationToken ct)
     {
@@ -104,6 +114,7 @@ public sealed class BulkWriter(ElasticsearchConnection es, BulkWriterOptions? op
             return new Sent(null, e.Message);
         }
         if (response.Status is 429 or 502 or 503 or 504) return new Sent(null, $"the cluster answered {response.Status}: {ErrorReason.Read(response.Body).Reason}");
+        if (response.Status == 413) return new Sent(null, "the request was larger than the cluster's http.max_content_length (413)", TooLarge: true);
         if (!response.IsSuccess) throw es.Refused(EsMethod.POST, "_bulk", response);
         return new Sent(BulkItemResult.ReadAll(response.Body), null);
     }
