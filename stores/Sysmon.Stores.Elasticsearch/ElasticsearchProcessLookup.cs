@@ -35,7 +35,7 @@ public sealed class ElasticsearchProcessLookup(ElasticsearchConnection es, strin
         });
         var response = await es.SendAsync(EsMethod.POST, pattern + "/_search", body, ct).ConfigureAwait(false);
         if (!response.IsSuccess) throw es.Refused(EsMethod.POST, pattern + "/_search", response);
-        using var doc = JsonDocument.Parse(response.Body);
+        using var doc = NotJson.Parse(response.Body, "_search");
         var nodes = new List<ProcessNode>();
         foreach (var hit in doc.RootElement.GetProperty("hits").GetProperty("hits").EnumerateArray())
         {

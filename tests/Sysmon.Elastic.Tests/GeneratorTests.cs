@@ -103,4 +103,18 @@ public sealed class GeneratorTests
         var act = () => FleetGenerator.Generate(Small("json") with { Hosts = 2 }, CliRunner.TempDir());
         act.Should().Throw<ArgumentException>().WithMessage("*at least 3 hosts*");
     }
+
+    [Theory]
+    [InlineData("--format pdf", "--format must be one of json, xml, text")]
+    [InlineData("--hosts 0", "--hosts, --days and --events-per-host-per-day must be at least 1")]
+    [InlineData("--scenario heist", "unknown scenario 'heist'")]
+    [InlineData("--hosts 2 --scenario intrusion", "needs at least 3 hosts")]
+    public async Task Bad_options_end_with_one_line_and_exit_2(string options, string message)
+    {
+        var dir = CliRunner.TempDir();
+        var r = await CliRunner.RunAsync(dir, null, ["generate", .. options.Split(' '), "-o", "fleet"]);
+        r.ExitCode.Should().Be(2);
+        r.Stderr.Should().Contain(message).And.NotContain("   at ");
+        Directory.Exists(Path.Combine(dir, "fleet")).Should().BeFalse("nothing is written before the options are checked");
+    }
 }

@@ -72,6 +72,15 @@ public sealed class ResponseReadingTests
     }
 
     [Fact]
+    public void A_success_answer_that_is_not_json_is_one_clear_error()
+    {
+        var bulk = () => BulkItemResult.ReadAll(Encoding.UTF8.GetBytes("<html>proxy login</html>"));
+        bulk.Should().Throw<ElasticsearchRequestException>().WithMessage("the answer to _bulk is not Elasticsearch's JSON*");
+        var esql = () => EsqlResponse.Read("{\"columns\":[{\"name\":"u8);
+        esql.Should().Throw<ElasticsearchRequestException>().WithMessage("the answer to _query is not Elasticsearch's JSON*");
+    }
+
+    [Fact]
     public void A_partial_esql_answer_is_noticed()
     {
         EsqlResponse.Read("""{"is_partial":true,"columns":[{"name":"n","type":"long"}],"values":[[1]]}"""u8, out var partial).Rows.Should().HaveCount(1);

@@ -73,7 +73,7 @@ public sealed class Store : IDisposable
         var response = await es.SendAsync(EsMethod.GET, Names.EventsDataStream + "/_count", (string?)null, ct).ConfigureAwait(false);
         if (response.Status == 404) return 0;
         if (!response.IsSuccess) throw es.Refused(EsMethod.GET, Names.EventsDataStream + "/_count", response);
-        using var doc = System.Text.Json.JsonDocument.Parse(response.Body);
+        using var doc = NotJson.Parse(response.Body, "_count");
         return doc.RootElement.GetProperty("count").GetInt64();
     }
 

@@ -39,9 +39,9 @@ public static class FleetGenerator
         if (options.Hosts < 1 || options.Days < 1 || options.EventsPerHostPerDay < 1) throw new ArgumentException("--hosts, --days and --events-per-host-per-day must be at least 1");
         if (!Formats.Contains(options.Format)) throw new ArgumentException($"--format must be one of {string.Join(", ", Formats)}");
         if (options.Scenario is not (null or "intrusion")) throw new ArgumentException($"unknown scenario '{options.Scenario}' (the one there is: intrusion)");
-        Directory.CreateDirectory(directory);
         var fleet = new Random(options.Seed);
         var scenario = options.Scenario == "intrusion" ? new IntrusionScenario(fleet, options.Hosts, options.FirstDay, SimulatedHost.AddressOf) : null;
+        Directory.CreateDirectory(directory); // only once the options are known to be usable
         var files = new List<string>();
         var byId = new SortedDictionary<int, long>();
         long total = 0;

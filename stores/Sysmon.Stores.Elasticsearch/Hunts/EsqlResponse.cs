@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Sysmon.Queries;
+using Sysmon.Stores.Elasticsearch.Connection;
 
 namespace Sysmon.Stores.Elasticsearch.Hunts;
 
@@ -16,6 +17,18 @@ public static class EsqlResponse
     /// <summary>As <see cref="Read(ReadOnlySpan{byte})"/>; <paramref name="partial"/> says the cluster answered with
     /// <c>is_partial: true</c> (some shards or clusters failed, so rows may be missing).</summary>
     public static HuntResult Read(ReadOnlySpan<byte> body, out bool partial)
+    {
+        try
+        {
+            return ReadCore(body, out partial);
+        }
+        catch (JsonException ex)
+        {
+            throw NotJson.Error("_query", ex);
+        }
+    }
+
+    private static HuntResult ReadCore(ReadOnlySpan<byte> body, out bool partial)
     {
         partial = false;
         var reader = new Utf8JsonReader(body);

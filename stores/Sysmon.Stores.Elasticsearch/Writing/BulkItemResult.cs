@@ -18,7 +18,7 @@ public readonly record struct BulkItemResult(int Status, string? Reason, bool Fa
     /// <summary>Reads the <c>items</c> of a bulk response, in request order.</summary>
     public static List<BulkItemResult> ReadAll(byte[] response)
     {
-        using var doc = JsonDocument.Parse(response);
+        using var doc = NotJson.Parse(response, "_bulk");
         var results = new List<BulkItemResult>();
         if (!doc.RootElement.TryGetProperty("items", out var items)) return results;
         foreach (var item in items.EnumerateArray())

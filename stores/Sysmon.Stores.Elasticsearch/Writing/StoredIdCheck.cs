@@ -38,7 +38,7 @@ public sealed class StoredIdCheck(ElasticsearchConnection es, string dataStream,
             var response = await es.SendAsync(EsMethod.POST, $"{dataStream}/_search?filter_path=hits.hits._id", body, ct).ConfigureAwait(false);
             if (response.Status == 404) return found;
             if (!response.IsSuccess) throw es.Refused(EsMethod.POST, dataStream + "/_search", response);
-            using var doc = JsonDocument.Parse(response.Body);
+            using var doc = NotJson.Parse(response.Body, "_search");
             if (doc.RootElement.TryGetProperty("hits", out var hits) && hits.TryGetProperty("hits", out var list))
             {
                 foreach (var hit in list.EnumerateArray()) found.Add(hit.GetProperty("_id").GetString()!);
@@ -58,7 +58,7 @@ public sealed class StoredIdCheck(ElasticsearchConnection es, string dataStream,
 
     internal static int BackingIndexCount(byte[] body)
     {
-        using var doc = JsonDocument.Parse(body);
+        using var doc = NotJson.Parse(body, "_data_stream");
         return doc.RootElement.TryGetProperty("data_streams", out var streams) && streams.GetArrayLength() > 0
             ? streams[0].GetProperty("indices").GetArrayLength()
             : 0;
