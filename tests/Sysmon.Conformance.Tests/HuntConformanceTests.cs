@@ -62,14 +62,13 @@ public sealed class HuntConformanceTests(ElasticsearchFixture elasticsearch)
         { "blacklisted-dns", "1|10:03|H2|C:\\Users\\Public\\upd.exe|c2.bad.example|scenario" },
     };
 
-    private static List<EcsDocument> ScenarioDocuments()
+    // The scenario's events mapped once, as both stores receive them.
+    private static async Task<List<EcsDocument>> ScenarioDocumentsAsync()
     {
         var mapper = Sysmon.Ingest.Tests.Fixtures.Convert.Mapper();
         var docs = new List<EcsDocument>();
-        foreach (var line in Scenario.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        await foreach (var r in new Sysmon.Ingest.Json.JsonEventReader().ReadAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Scenario)), "scenario", new Sysmon.Ingest.Reading.ReaderOptions()))
         {
-            var r = new Sysmon.Ingest.Json.JsonEventReader().ReadAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(line + "\n")), "scenario", new Sysmon.Ingest.Reading.ReaderOptions())
-                .ToBlockingEnumerable().Single();
             docs.Add(mapper.Map(r.Event!));
         }
         return docs;
@@ -82,8 +81,9 @@ public sealed class HuntConformanceTests(ElasticsearchFixture elasticsearch)
     {
         var stream = "logs-sysmon-conformance" + Guid.NewGuid().ToString("N")[..8];
         await new ElasticsearchIndicatorStore(es).ReplaceFeedAsync("scenario", PlainListParser.Parse(Feed, "scenario").Indicators, DateTimeOffset.UtcNow, default);
-        var result = await new ElasticsearchEventSink(es, dataStream: stream).WriteAsync(ScenarioDocuments(), default);
-        if (result.Stored != ScenarioDocuments().Count) throw new InvalidOperationException($"stored {result.Stored} of the scenario's events: {result.Rejected?[0].Reason}");
+        var docs = await ScenarioDocumentsAsync();
+        var result = await new ElasticsearchEventSink(es, dataStream: stream).WriteAsync(docs, default);
+        if (result.Stored != docs.Count) throw new InvalidOperationException($"stored {result.Stored} of the scenario's events: {result.Rejected?[0].Reason}");
         await es.SendOkAsync(Elastic.Transport.HttpMethod.POST, stream + "/_refresh", null, default);
         return stream;
     });
@@ -94,13 +94,7 @@ public sealed class HuntConformanceTests(ElasticsearchFixture elasticsearch)
         Directory.CreateDirectory(dir);
         var store = DuckDbStore.Open(Path.Combine(dir, "s.duckdb"));
         await new DuckDbIndicatorStore(store).ReplaceFeedAsync("scenario", PlainListParser.Parse(Feed, "scenario").Indicators, DateTimeOffset.UtcNow, default);
-        var mapper = Sysmon.Ingest.Tests.Fixtures.Convert.Mapper();
-        var docs = new List<EcsDocument>();
-        await foreach (var r in new Sysmon.Ingest.Json.JsonEventReader().ReadAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Scenario)), "scenario", new Sysmon.Ingest.Reading.ReaderOptions()))
-        {
-            docs.Add(mapper.Map(r.Event!));
-        }
-        await new DuckDbEventSink(store).WriteAsync(docs, default);
+        await new DuckDbEventSink(store).WriteAsync(await ScenarioDocumentsAsync(), default);
         return (new DuckDbHuntEngine(store), store);
     }
 

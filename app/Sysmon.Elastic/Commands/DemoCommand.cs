@@ -87,20 +87,25 @@ public static class DemoCommand
                     if (result.Rows.Count > 8) output.WriteLine($"... the first 8 of {result.Rows.Count} rows");
                     return result;
                 }
-                static object? Cell(HuntResult r, int row, string column) => r.Rows.Count > row ? r.Rows[row][r.Columns.ToList().IndexOf(column)] : null;
+                // The values of one named column, row by row.
+                static List<object?> Column(HuntResult r, string column)
+                {
+                    var i = r.Columns.ToList().IndexOf(column);
+                    return r.Rows.Select(row => row[i]).ToList();
+                }
 
                 output.WriteLine();
                 output.WriteLine("4. the hunts a responder runs, checked against scenario.json:");
                 var rare = await Hunt("rare-executables", ("max_hosts", "3"));
-                Check(Equals(Cell(rare, 0, "process.hash.sha256"), truth.DropperSha256), "the dropper is at the top of rare-executables");
+                Check(Equals(Column(rare, "process.hash.sha256").FirstOrDefault(), truth.DropperSha256), "the dropper is at the top of rare-executables");
 
                 var spread = await Hunt("hash-spread", ("sha256", truth.DropperSha256));
-                var order = spread.Rows.Select(r => r[spread.Columns.ToList().IndexOf("host.name")] as string).ToList();
+                var order = Column(spread, "host.name").Cast<string>().ToList();
                 Check(order.SequenceEqual(truth.SpreadOrder), $"hash-spread starts on patient zero {truth.PatientZero} and follows the spread ({string.Join(" -> ", order)})");
 
                 var c2 = await Hunt("blacklisted-connections");
-                var c2Hosts = c2.Rows.Where(r => Equals(r[c2.Columns.ToList().IndexOf("destination.ip")], truth.C2Address))
-                    .Select(r => r[c2.Columns.ToList().IndexOf("host.name")] as string).Distinct().ToList();
+                var c2Hosts = Column(c2, "destination.ip").Zip(Column(c2, "host.name"))
+                    .Where(x => Equals(x.First, truth.C2Address)).Select(x => x.Second as string).Distinct().ToList();
                 Check(c2Hosts.Count == truth.SpreadOrder.Count && c2Hosts.All(truth.SpreadOrder.Contains), $"blacklisted-connections shows the C2 {truth.C2Address} from every infected host");
 
                 output.WriteLine();

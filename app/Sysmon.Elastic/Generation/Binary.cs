@@ -90,6 +90,12 @@ public static class Binaries
         @"C:\Windows\System32\combase.dll", @"C:\Windows\System32\ole32.dll", @"C:\Windows\System32\dnsapi.dll",
     ];
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Binary> Libraries = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A Windows DLL by path, its version metadata and hashes made once (image loads are frequent).</summary>
+    public static Binary Library(string path) => Libraries.GetOrAdd(path, static p =>
+        new Binary(p, Os, System.IO.Path.GetFileNameWithoutExtension(p.Replace('\\', '/')), Win, Ms));
+
     public static readonly string[] Drivers =
     [
         @"C:\Windows\System32\drivers\SysmonDrv.sys", @"C:\Windows\System32\drivers\WdFilter.sys", @"C:\Windows\System32\drivers\tcpip.sys",

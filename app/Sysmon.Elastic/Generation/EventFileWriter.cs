@@ -99,26 +99,10 @@ public sealed class EventFileWriter : IDisposable
             w.Write("<Data Name='");
             w.Write(field);
             w.Write("'>");
-            Escape(w, value);
+            w.Write(System.Security.SecurityElement.Escape(value));
             w.Write("</Data>");
         }
         w.WriteLine("</EventData></Event>");
-    }
-
-    private static void Escape(StreamWriter w, string value)
-    {
-        foreach (var c in value)
-        {
-            switch (c)
-            {
-                case '&': w.Write("&amp;"); break;
-                case '<': w.Write("&lt;"); break;
-                case '>': w.Write("&gt;"); break;
-                case '\'': w.Write("&apos;"); break;
-                case '"': w.Write("&quot;"); break;
-                default: w.Write(c); break;
-            }
-        }
     }
 
     private void WriteText(GeneratedEvent e, EventDefinition def)

@@ -119,7 +119,7 @@ public sealed class SimulatedHost
 
     public void LoadImage(DateTime t, Proc p, string dll)
     {
-        var lib = new Binary(dll, "10.0.22621.3085 (WinBuild.160101.0800)", System.IO.Path.GetFileNameWithoutExtension(dll.Replace('\\', '/')), "Microsoft® Windows® Operating System", "Microsoft Corporation");
+        var lib = Binaries.Library(dll);
         var d = Of(p);
         d["ImageLoaded"] = dll;
         d["FileVersion"] = lib.Version;
@@ -136,7 +136,7 @@ public sealed class SimulatedHost
 
     public void LoadDriver(DateTime t, string path)
     {
-        var drv = new Binary(path, "10.0.22621.3085", "driver", "-", "Microsoft Corporation");
+        var drv = new Binary(path, "10.0.22621.3085", "driver", "-", "Microsoft Corporation"); // three per boot: not worth a cache
         Add(6, t, new() { ["ImageLoaded"] = path, ["Hashes"] = drv.Hashes, ["Signed"] = "true", ["Signature"] = "Microsoft Windows", ["SignatureStatus"] = "Valid" });
     }
 

@@ -32,7 +32,7 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es) : II
         var response = await es.SendAsync(EsMethod.POST, Names.FeedsIndex + "/_search", """{"size":1000,"sort":[{"name":"asc"}]}""", ct).ConfigureAwait(false);
         if (response.Status == 404) return [];
         if (!response.IsSuccess) throw es.Refused(EsMethod.POST, Names.FeedsIndex + "/_search", response);
-        using var doc = JsonDocument.Parse(response.Body);
+        using var doc = NotJson.Parse(response.Body, "_search");
         return doc.RootElement.GetProperty("hits").GetProperty("hits").EnumerateArray()
             .Select(h => h.GetProperty("_source").GetProperty("state").Deserialize<FeedState>()!).ToList();
     }
@@ -42,7 +42,7 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es) : II
         var response = await es.SendAsync(EsMethod.GET, $"{Names.FeedsIndex}/_doc/{Uri.EscapeDataString(feed)}", (string?)null, ct).ConfigureAwait(false);
         if (response.Status == 404) return null;
         if (!response.IsSuccess) throw es.Refused(EsMethod.GET, Names.FeedsIndex + "/_doc", response);
-        using var doc = JsonDocument.Parse(response.Body);
+        using var doc = NotJson.Parse(response.Body, "_doc");
         return doc.RootElement.GetProperty("_source").GetProperty("state").Deserialize<FeedState>();
     }
 
@@ -195,31 +195,25 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es) : II
             if (source is not null) body["_source"] = source;
             if (after is not null) body["search_after"] = after;
             var response = await es.SendAsync(EsMethod.POST, index + "/_search", JsonSerializer.Serialize(body), ct).ConfigureAwait(false);
-            if (response.Status == 404 && index == Names.IndicatorsIndex)
-            {
-                throw new ElasticsearchRequestException($"index {Names.IndicatorsIndex} does not exist on {es.DisplayUrl}: run 'sysmon-elastic setup elasticsearch' first", 404);
-            }
+            if (response.Status == 404 && index == Names.IndicatorsIndex) throw SetupMissing(index);
             if (response.Status == 404) yield break;
             if (!response.IsSuccess) throw es.Refused(EsMethod.POST, index + "/_search", response);
-            var hits = JsonDocument.Parse(response.Body).RootElement.GetProperty("hits").GetProperty("hits");
-            var count = 0;
-            foreach (var hit in hits.EnumerateArray())
-            {
-                count++;
-                after = hit.GetProperty("sort").EnumerateArray().Select(v => (object)v.Clone()).ToArray();
-                yield return hit.GetProperty("_source");
-            }
-            if (count < Page) yield break;
+            // Each hit is read by the caller before the next is asked for; the page is released after its last hit.
+            using var page = NotJson.Parse(response.Body, "_search");
+            var hits = page.RootElement.GetProperty("hits").GetProperty("hits");
+            foreach (var hit in hits.EnumerateArray()) yield return hit.GetProperty("_source");
+            if (hits.GetArrayLength() < Page) yield break;
+            after = hits[hits.GetArrayLength() - 1].GetProperty("sort").EnumerateArray().Select(v => (object)v.Clone()).ToArray();
         }
     }
 
     private async Task SendRequiredAsync(EsMethod method, string path, string? body, CancellationToken ct)
     {
         var response = await es.SendAsync(method, path, body, ct).ConfigureAwait(false);
-        if (response.Status == 404 && path.StartsWith("sysmon-", StringComparison.Ordinal))
-        {
-            throw new ElasticsearchRequestException($"{path.Split('/')[0]} does not exist on {es.DisplayUrl}: run 'sysmon-elastic setup elasticsearch' first", 404);
-        }
+        if (response.Status == 404 && path.StartsWith("sysmon-", StringComparison.Ordinal)) throw SetupMissing(path.Split('/')[0]);
         if (!response.IsSuccess) throw es.Refused(method, path, response);
     }
+
+    private ElasticsearchRequestException SetupMissing(string index) =>
+        new($"index {index} does not exist on {es.DisplayUrl}: run 'sysmon-elastic setup elasticsearch' first", 404);
 }

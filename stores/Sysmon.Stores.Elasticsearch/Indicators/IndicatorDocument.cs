@@ -1,4 +1,3 @@
-using System.Net;
 using Sysmon.Enrich.Indicators;
 using Sysmon.Enrich.Matching;
 using Sysmon.Ingest.Ecs;
@@ -62,7 +61,7 @@ public static class IndicatorDocument
         switch (i.Type)
         {
             case IndicatorType.Ipv4 or IndicatorType.Ipv6:
-                doc.Set("threat.indicator.ip", IPAddress.Parse(i.Value).ToString());
+                doc.Set("threat.indicator.ip", i.Value); // already canonical (Indicator's contract)
                 break;
             case IndicatorType.Md5 or IndicatorType.Sha1 or IndicatorType.Sha256:
                 doc.Set("indicator_hash", i.Value);

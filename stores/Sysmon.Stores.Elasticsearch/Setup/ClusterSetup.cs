@@ -28,7 +28,7 @@ public sealed class ClusterSetup(ElasticsearchConnection es)
     public async Task<Version> CheckVersionAsync(CancellationToken ct)
     {
         var response = await es.SendOkAsync(EsMethod.GET, "/", null, ct).ConfigureAwait(false);
-        var number = JsonNode.Parse(response.Body)?["version"]?["number"]?.GetValue<string>() ?? "";
+        var number = NotJson.Node(response.Body, "setup")?["version"]?["number"]?.GetValue<string>() ?? "";
         var core = number.Split('-', 2)[0];
         if (!Version.TryParse(core, out var version))
         {
@@ -47,18 +47,20 @@ public sealed class ClusterSetup(ElasticsearchConnection es)
         await CheckVersionAsync(ct).ConfigureAwait(false);
         var actions = new List<SetupAction>();
         var resources = ClusterResource.All();
-        var changedPolicies = new List<ClusterResource>();
+        var policyStates = new Dictionary<string, SetupOutcome>(StringComparer.Ordinal);
         foreach (var r in resources.Where(r => r.Kind == ResourceKind.EnrichPolicy))
         {
-            if (await PolicyStateAsync(r, ct).ConfigureAwait(false) is { } state && state != SetupOutcome.Unchanged) changedPolicies.Add(r);
+            policyStates[r.Name] = await PolicyStateAsync(r, ct).ConfigureAwait(false);
         }
-        var replacingPolicies = changedPolicies.Count > 0 && await ExistsAsync("_ingest/pipeline/" + Sysmon.Ingest.Names.EnrichPipeline, ct).ConfigureAwait(false);
+        // A policy named by a pipeline cannot be deleted: the pipeline goes first and is put back below.
+        var pipelineInTheWay = policyStates.ContainsValue(SetupOutcome.Updated)
+            && (await es.SendAsync(EsMethod.GET, "_ingest/pipeline/" + Sysmon.Ingest.Names.EnrichPipeline, (string?)null, ct).ConfigureAwait(false)).IsSuccess;
         foreach (var r in resources)
         {
             switch (r.Kind)
             {
                 case ResourceKind.ComponentTemplate:
-                    actions.Add(await PutWithHashAsync(r, "_component_template/" + r.Name, Stamp(r.Body()),
+                    actions.Add(await PutWithHashAsync(r, "_component_template/" + r.Name, Prepare(r),
                         n => n?["component_templates"]?[0]?["component_template"]?["_meta"]?[HashKey], ct).ConfigureAwait(false));
                     break;
                 case ResourceKind.IndexTemplate:
@@ -68,23 +70,28 @@ public sealed class ClusterSetup(ElasticsearchConnection es)
                     actions.Add(await InstallIndexAsync(r, ct).ConfigureAwait(false));
                     break;
                 case ResourceKind.EnrichPolicy:
-                    if (!changedPolicies.Contains(r))
+                    var state = policyStates[r.Name];
+                    if (state == SetupOutcome.Unchanged)
                     {
                         actions.Add(new SetupAction("enrich policy", r.Name, SetupOutcome.Unchanged));
                         break;
                     }
-                    if (replacingPolicies)
+                    if (state == SetupOutcome.Updated)
                     {
-                        // A policy named by a pipeline cannot be deleted; the pipeline is put back below.
-                        await es.SendAsync(EsMethod.DELETE, "_ingest/pipeline/" + Sysmon.Ingest.Names.EnrichPipeline, (string?)null, ct).ConfigureAwait(false);
-                        replacingPolicies = false;
+                        if (pipelineInTheWay)
+                        {
+                            await es.SendAsync(EsMethod.DELETE, "_ingest/pipeline/" + Sysmon.Ingest.Names.EnrichPipeline, (string?)null, ct).ConfigureAwait(false);
+                            pipelineInTheWay = false;
+                        }
+                        await es.SendOkAsync(EsMethod.DELETE, "_enrich/policy/" + r.Name, null, ct).ConfigureAwait(false);
                     }
-                    actions.Add(await ReplacePolicyAsync(r, ct).ConfigureAwait(false));
+                    await es.SendOkAsync(EsMethod.PUT, "_enrich/policy/" + r.Name, r.Json, ct).ConfigureAwait(false);
+                    actions.Add(new SetupAction("enrich policy", r.Name, state));
                     await es.SendOkAsync(EsMethod.PUT, $"_enrich/policy/{r.Name}/_execute", null, ct).ConfigureAwait(false);
                     actions.Add(new SetupAction("enrich policy", r.Name, SetupOutcome.Executed));
                     break;
                 case ResourceKind.IngestPipeline:
-                    actions.Add(await PutWithHashAsync(r, "_ingest/pipeline/" + r.Name, Stamp(r.Body()),
+                    actions.Add(await PutWithHashAsync(r, "_ingest/pipeline/" + r.Name, Prepare(r),
                         n => n?[r.Name]?["_meta"]?[HashKey], ct).ConfigureAwait(false));
                     break;
             }
@@ -119,7 +126,7 @@ public sealed class ClusterSetup(ElasticsearchConnection es)
         var kind = KindName(r.Kind);
         var current = await es.SendAsync(EsMethod.GET, path, (string?)null, ct).ConfigureAwait(false);
         var wanted = body["_meta"]![HashKey]!.GetValue<string>();
-        if (current.IsSuccess && installedHash(JsonNode.Parse(current.Body))?.GetValue<string>() == wanted) return new SetupAction(kind, r.Name, SetupOutcome.Unchanged);
+        if (current.IsSuccess && installedHash(NotJson.Node(current.Body, "setup"))?.GetValue<string>() == wanted) return new SetupAction(kind, r.Name, SetupOutcome.Unchanged);
         await es.SendOkAsync(EsMethod.PUT, path, body.ToJsonString(), ct).ConfigureAwait(false);
         return new SetupAction(kind, r.Name, current.Status == 404 ? SetupOutcome.Created : SetupOutcome.Updated);
     }
@@ -162,7 +169,7 @@ public sealed class ClusterSetup(ElasticsearchConnection es)
             return new SetupAction("index", r.Name, SetupOutcome.Created);
         }
         if (!current.IsSuccess) throw es.Refused(EsMethod.GET, r.Name + "/_mapping", current);
-        var installed = JsonNode.Parse(current.Body)?.AsObject().FirstOrDefault().Value?["mappings"]?["_meta"]?[HashKey]?.GetValue<string>();
+        var installed = NotJson.Node(current.Body, "setup")?.AsObject().FirstOrDefault().Value?["mappings"]?["_meta"]?[HashKey]?.GetValue<string>();
         if (installed == wanted) return new SetupAction("index", r.Name, SetupOutcome.Unchanged);
         var update = await es.SendAsync(EsMethod.PUT, r.Name + "/_mapping", mappings.ToJsonString(), ct).ConfigureAwait(false);
         if (!update.IsSuccess)
@@ -173,11 +180,12 @@ public sealed class ClusterSetup(ElasticsearchConnection es)
         return new SetupAction("index", r.Name, SetupOutcome.Updated);
     }
 
-    // Unchanged when the installed policy has the same type, indices, match field, enrich fields and query; null when absent.
-    private async Task<SetupOutcome?> PolicyStateAsync(ClusterResource r, CancellationToken ct)
+    // Created when absent (GET answers 200 with an empty list); unchanged when the installed policy has the same type,
+    // indices, match field, enrich fields and query; otherwise updated (replaced).
+    private async Task<SetupOutcome> PolicyStateAsync(ClusterResource r, CancellationToken ct)
     {
         var current = await es.SendAsync(EsMethod.GET, "_enrich/policy/" + r.Name, (string?)null, ct).ConfigureAwait(false);
-        if (!current.IsSuccess || JsonNode.Parse(current.Body)?["policies"] is not JsonArray { Count: > 0 } policies) return SetupOutcome.Created;
+        if (!current.IsSuccess || NotJson.Node(current.Body, "setup")?["policies"] is not JsonArray { Count: > 0 } policies) return SetupOutcome.Created;
         var installed = policies[0]!["config"]!.AsObject().First();
         var wanted = r.Body().First();
         if (installed.Key != wanted.Key) return SetupOutcome.Updated;
@@ -189,22 +197,6 @@ public sealed class ClusterSetup(ElasticsearchConnection es)
                    && JsonNode.DeepEquals(a["enrich_fields"], b["enrich_fields"])
                    && JsonNode.DeepEquals(a["query"], b["query"]);
         return same ? SetupOutcome.Unchanged : SetupOutcome.Updated;
-    }
-
-    private async Task<SetupAction> ReplacePolicyAsync(ClusterResource r, CancellationToken ct)
-    {
-        var existed = await ExistsAsync("_enrich/policy/" + r.Name, ct).ConfigureAwait(false);
-        if (existed) await es.SendOkAsync(EsMethod.DELETE, "_enrich/policy/" + r.Name, null, ct).ConfigureAwait(false);
-        await es.SendOkAsync(EsMethod.PUT, "_enrich/policy/" + r.Name, r.Json, ct).ConfigureAwait(false);
-        return new SetupAction("enrich policy", r.Name, existed ? SetupOutcome.Updated : SetupOutcome.Created);
-    }
-
-    private async Task<bool> ExistsAsync(string path, CancellationToken ct)
-    {
-        var response = await es.SendAsync(EsMethod.GET, path, (string?)null, ct).ConfigureAwait(false);
-        if (!response.IsSuccess) return false;
-        // GET _enrich/policy/NAME answers 200 with an empty list when there is none.
-        return JsonNode.Parse(response.Body)?["policies"] is not JsonArray { Count: 0 };
     }
 
     private static string KindName(ResourceKind kind) => kind switch

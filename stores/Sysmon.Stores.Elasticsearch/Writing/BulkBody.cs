@@ -12,7 +12,6 @@ public enum BulkAction { Create, Index }
 /// which documents (by position in the batch) it carries, in order.</summary>
 public sealed class BulkBody
 {
-
     public ArrayBufferWriter<byte> Buffer { get; } = new(64 * 1024);
 
     public List<int> Documents { get; } = [];
@@ -26,13 +25,22 @@ public sealed class BulkBody
     {
         var bodies = new List<BulkBody>();
         var body = new BulkBody();
+        // One writer for the whole batch, re-pointed at each line: nothing is allocated per document.
         using var writer = new Utf8JsonWriter(body.Buffer, EcsJsonWriter.WriterOptions);
+        var actionName = JsonEncodedText.Encode(action == BulkAction.Create ? "create" : "index");
         var indexName = JsonEncodedText.Encode(index);
-        var prefix = action == BulkAction.Create ? "{\"create\":{\"_index\":\""u8.ToArray() : "{\"index\":{\"_index\":\""u8.ToArray();
         foreach (var i in positions)
         {
             var doc = docs[i];
-            WriteAction(body.Buffer, prefix, indexName, doc.Id);
+            writer.Reset(body.Buffer);
+            writer.WriteStartObject();
+            writer.WriteStartObject(actionName);
+            writer.WriteString("_index", indexName);
+            if (doc.Id is { } id) writer.WriteString("_id", id);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+            writer.Flush();
+            NewLine(body.Buffer);
             writer.Reset(body.Buffer);
             EcsJsonWriter.Write(writer, doc);
             writer.Flush();
@@ -46,23 +54,6 @@ public sealed class BulkBody
         }
         if (body.Documents.Count > 0) bodies.Add(body);
         return bodies;
-    }
-
-    private static void WriteAction(ArrayBufferWriter<byte> buffer, byte[] prefix, JsonEncodedText index, string? id)
-    {
-        buffer.Write(prefix);
-        buffer.Write(index.EncodedUtf8Bytes);
-        if (id is null)
-        {
-            buffer.Write("\"}}\n"u8);
-            return;
-        }
-        buffer.Write("\",\"_id\":"u8);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStringValue(id);
-        }
-        buffer.Write("}}\n"u8);
     }
 
     private static void NewLine(ArrayBufferWriter<byte> buffer)
