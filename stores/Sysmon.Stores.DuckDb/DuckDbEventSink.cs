@@ -1,129 +1,163 @@
-using System.Globalization;
 using DuckDB.NET.Data;
 using Sysmon.Ingest.Ecs;
-using Sysmon.Ingest.Output;
 using Sysmon.Ingest.Pipeline;
-using Sysmon.Stores.DuckDb.Schema;
-using Sysmon.Queries;
+using Sysmon.Stores.DuckDb.Loading;
 
 namespace Sysmon.Stores.DuckDb;
 
 /// <summary>
-/// Writes ECS documents into the events table through DuckDB's appender. Each batch is appended to a staging
-/// table and moved with INSERT OR IGNORE in one transaction, so a document already stored (same event.id) is
-/// counted as a duplicate and a crash mid-batch leaves nothing half-written: ingesting again stores nothing twice.
+/// Writes ECS documents into the events table. Documents go to a load file beside the store and DuckDB's JSON
+/// reader inserts them in one statement, leaving out ids already stored: ingesting the same input twice stores
+/// nothing twice, and a statement is atomic, so a crash mid-load leaves nothing half-written.
+/// <see cref="SinkMode.Immediate"/> loads every batch before the write returns (the worker checkpoints after it);
+/// <see cref="SinkMode.Bulk"/> loads every <see cref="RowsPerLoad"/> documents and at flush, because DuckDB
+/// writes large loads straight into compressed row groups, while many small ones rewrite the last row group at
+/// every checkpoint.
 /// </summary>
-public sealed class DuckDbEventSink : IEventSink
+public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.Immediate) : IEventSink
 {
-    private const string Staging = "events_staging";
-    private readonly DuckDbStore _store;
+    /// <summary>Documents per load in bulk mode: one DuckDB row group.</summary>
+    public int RowsPerLoad { get; init; } = 122_880;
 
-    public DuckDbEventSink(DuckDbStore store)
+    /// <summary>Called with the load file's path just before DuckDB reads it (tests damage it here).</summary>
+    internal Action<string>? BeforeLoad { get; init; }
+
+    private EventLoadFile? _file;
+    // Bulk mode: the load of the previous file runs while the next one is written (at most one at a time).
+    private Task<SinkResult>? _loading;
+    private List<SinkRejection>? _refused;
+    private int _duplicates;
+
+    public async ValueTask<SinkResult> WriteAsync(IReadOnlyList<EcsDocument> batch, CancellationToken cancellationToken)
     {
-        _store = store;
-        DuckDbSchema.Execute(store.Connection, "DROP TABLE IF EXISTS temp." + Staging);
-        DuckDbSchema.Execute(store.Connection, DuckDbSchema.CreateEventsTable(Staging, staging: true));
-    }
-
-    public ValueTask<SinkResult> WriteAsync(IReadOnlyList<EcsDocument> batch, CancellationToken cancellationToken)
-    {
-        if (batch.Count == 0) return ValueTask.FromResult(new SinkResult(0, 0, null));
-        lock (_store.Gate) return ValueTask.FromResult(Write(batch));
-    }
-
-    private SinkResult Write(IReadOnlyList<EcsDocument> batch)
-    {
-        var connection = _store.Connection;
-        using (var appender = connection.CreateAppender("temp", "main", Staging))
+        foreach (var doc in batch)
         {
-            foreach (var doc in batch) AppendRow(appender, doc);
-        }
-        int inserted;
-        using (var tx = connection.BeginTransaction())
-        {
-            using var cmd = connection.CreateCommand();
-            // INSERT OR IGNORE also drops a second copy of an id within the batch (the same record in two exports).
-            cmd.CommandText = $"INSERT OR IGNORE INTO events SELECT * FROM temp.{Staging}";
-            inserted = cmd.ExecuteNonQuery();
-            tx.Commit();
-        }
-        // Deleted rows of a temporary table keep their memory: start each batch with a fresh staging table.
-        using (var cmd = connection.CreateCommand())
-        {
-            cmd.CommandText = $"DROP TABLE temp.{Staging}; " + DuckDbSchema.CreateEventsTable(Staging, staging: true);
-            cmd.ExecuteNonQuery();
-        }
-
-        return new SinkResult(inserted, batch.Count - inserted, null);
-    }
-
-    private static void AppendRow(DuckDBAppender appender, EcsDocument doc)
-    {
-        var row = appender.CreateRow();
-        foreach (var column in EventColumns.All)
-        {
-            switch (column.Kind)
+            _file ??= new EventLoadFile(store.NewLoadFilePath());
+            switch (_file.Add(doc))
             {
-                case ColumnKind.Id:
-                    row.AppendValue(doc.Id);
+                case LineResult.Duplicate:
+                    _duplicates++;
                     break;
-                case ColumnKind.Document:
-                    row.AppendValue(EcsJsonWriter.ToJson(doc));
+                case LineResult.NoId:
+                    (_refused ??= []).Add(new SinkRejection(doc, "document without event.id"));
                     break;
-                case ColumnKind.IpNumber:
-                    var ip = IpNumbers.From(doc.GetString(column.Field));
-                    if (ip is { } n) row.AppendValue(n);
-                    else row.AppendNullValue();
-                    break;
-                default:
-                    if (!doc.TryGet(column.Field, out var value)) row.AppendNullValue();
-                    else AppendValue(row, column, value);
+                case LineResult.NoTimestamp:
+                    (_refused ??= []).Add(new SinkRejection(doc, "document without a valid @timestamp"));
                     break;
             }
         }
-        row.EndRow();
+        var result = TakeCounts();
+        if (mode == SinkMode.Immediate) return Add(result, Load(TakeFile()));
+        if (_loading is { IsCompleted: true }) result = Add(result, await TakeLoadingAsync().ConfigureAwait(false));
+        if (_file?.Count >= RowsPerLoad)
+        {
+            result = Add(result, await TakeLoadingAsync().ConfigureAwait(false));
+            var file = TakeFile();
+            _loading = Task.Run(() => Load(file), CancellationToken.None);
+        }
+        return result;
     }
 
-    private static void AppendValue(IDuckDBAppenderRow row, EventColumn column, EcsValue value)
+    public async ValueTask<SinkResult> FlushAsync(CancellationToken cancellationToken)
     {
-        switch (column.Kind)
+        var result = Add(TakeCounts(), await TakeLoadingAsync().ConfigureAwait(false));
+        return Add(result, Load(TakeFile()));
+    }
+
+    private EventLoadFile? TakeFile()
+    {
+        var file = _file;
+        _file = null;
+        return file;
+    }
+
+    private async Task<SinkResult> TakeLoadingAsync()
+    {
+        if (_loading is not { } loading) return default;
+        _loading = null;
+        return await loading.ConfigureAwait(false);
+    }
+
+    private SinkResult TakeCounts()
+    {
+        var result = new SinkResult(0, _duplicates, _refused);
+        _duplicates = 0;
+        _refused = null;
+        return result;
+    }
+
+    private static SinkResult Add(SinkResult a, SinkResult b) =>
+        new(a.Stored + b.Stored, a.Duplicates + b.Duplicates,
+            a.Rejected is null ? b.Rejected : b.Rejected is null ? a.Rejected : [.. a.Rejected, .. b.Rejected]);
+
+    private SinkResult Load(EventLoadFile? file)
+    {
+        if (file is null) return default;
+        using (file)
         {
-            case ColumnKind.Text:
-                row.AppendValue(value.ToString());
-                break;
-            case ColumnKind.Long:
-                if (value.Kind == EcsValueKind.Long) row.AppendValue(value.AsLong);
-                else row.AppendNullValue();
-                break;
-            case ColumnKind.Bool:
-                if (value.Kind == EcsValueKind.Bool) row.AppendValue(value.AsBool);
-                else row.AppendNullValue();
-                break;
-            case ColumnKind.Time:
-                if (value.Kind == EcsValueKind.String && DateTimeOffset.TryParse(value.AsString, CultureInfo.InvariantCulture,
-                        DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t))
+            if (file.Count == 0) return default;
+            file.Complete();
+            BeforeLoad?.Invoke(file.Path);
+            lock (store.Gate)
+            {
+                Execute(EventLoadStatement.CreateLoadIds);
+                using (var appender = store.Connection.CreateAppender("temp", "main", EventLoadStatement.LoadIds))
                 {
-                    row.AppendValue(t.UtcDateTime);
+                    foreach (var id in file.Ids) appender.CreateRow().AppendValue(id).EndRow();
                 }
-                else
+                try
                 {
-                    row.AppendNullValue();
+                    var inserted = Execute(EventLoadStatement.Insert(file.Path, ignoreErrors: false));
+                    return new SinkResult(inserted, file.Count - inserted, null);
                 }
-                break;
-            case ColumnKind.List:
-                if (value.Kind == EcsValueKind.Strings) row.AppendValue(value.AsStrings);
-                else row.AppendValue(new List<string> { value.ToString() });
-                break;
-            case ColumnKind.Json:
-                row.AppendValue(EcsJsonWriter.ValueToJson(value));
-                break;
-            default:
-                row.AppendNullValue();
-                break;
+                catch (DuckDBException ex)
+                {
+                    // Some line DuckDB cannot read: name those lines, load the others.
+                    var lines = file.LinesOtherThan(ReadableOrdinals(file.Path));
+                    if (lines.Count == 0) throw;
+                    var reason = "the embedded store could not read this row: " + ex.Message.Split('\n')[0];
+                    var refused = lines.Select(l => new SinkRejection(l.Document, reason)).ToList();
+                    var inserted = Execute(EventLoadStatement.Insert(file.Path, ignoreErrors: true));
+                    return new SinkResult(inserted, file.Count - refused.Count - inserted, refused);
+                }
+            }
         }
     }
 
-    public ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    private int Execute(string sql)
+    {
+        using var cmd = store.Connection.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd.ExecuteNonQuery();
+    }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    private HashSet<long> ReadableOrdinals(string path)
+    {
+        using var cmd = store.Connection.CreateCommand();
+        cmd.CommandText = EventLoadStatement.ReadableOrdinals(path);
+        using var reader = cmd.ExecuteReader();
+        var ordinals = new HashSet<long>();
+        while (reader.Read()) ordinals.Add(reader.GetInt64(0));
+        return ordinals;
+    }
+
+    /// <summary>Documents not loaded yet (bulk mode without a flush: a cancelled or failed run) are dropped with
+    /// their file; running the same ingest again stores them.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_loading is { } loading)
+        {
+            _loading = null;
+            try
+            {
+                await loading.ConfigureAwait(false);
+            }
+            catch (DuckDBException)
+            {
+                // the run is ending anyway and has reported its failure
+            }
+        }
+        _file?.Dispose();
+        _file = null;
+    }
 }

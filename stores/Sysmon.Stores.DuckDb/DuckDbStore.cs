@@ -42,6 +42,7 @@ public sealed class DuckDbStore : IDisposable
             DuckDbSchema.Execute(connection, "SET preserve_insertion_order = false");
             DuckDbSchema.Execute(connection, "SET checkpoint_threshold = '128MB'");
             DuckDbSchema.Ensure(connection, path);
+            RemoveStaleLoadFiles(full);
         }
         catch
         {
@@ -49,6 +50,42 @@ public sealed class DuckDbStore : IDisposable
             throw;
         }
         return new DuckDbStore(path, connection);
+    }
+
+    /// <summary>A new, unique path for a load file beside the store (see <see cref="DuckDbEventSink"/>).</summary>
+    public string NewLoadFilePath() =>
+        System.IO.Path.GetFullPath(Path) + $".load-{Environment.ProcessId}-{Guid.NewGuid():N}.ndjson";
+
+    // Load files left by a run that was killed (their process is gone); a live process's files are its own.
+    private static void RemoveStaleLoadFiles(string full)
+    {
+        var prefix = System.IO.Path.GetFileName(full) + ".load-";
+        foreach (var file in Directory.EnumerateFiles(System.IO.Path.GetDirectoryName(full)!, prefix + "*.ndjson"))
+        {
+            var pid = System.IO.Path.GetFileName(file)[prefix.Length..].Split('-')[0];
+            if (int.TryParse(pid, out var id) && IsRunning(id)) continue;
+            try
+            {
+                File.Delete(file);
+            }
+            catch (IOException)
+            {
+                // harmless: the next open tries again
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     public long Count(string table = "events")

@@ -35,7 +35,7 @@ public sealed class ElasticsearchEventSink(ElasticsearchConnection es, BulkWrite
     }
 
     // Every batch is complete when WriteAsync returns; nothing is buffered here.
-    public ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    public ValueTask<SinkResult> FlushAsync(CancellationToken cancellationToken) => ValueTask.FromResult(default(SinkResult));
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

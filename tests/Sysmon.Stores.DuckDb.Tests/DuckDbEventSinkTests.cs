@@ -2,6 +2,9 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using FluentAssertions;
 using Sysmon.Ingest.DeadLetter;
+using Sysmon.Ingest.Ecs;
+using Sysmon.Ingest.Json;
+using Sysmon.Ingest.Output;
 using Sysmon.Ingest.Pipeline;
 using Sysmon.Ingest.Reading;
 using Sysmon.Ingest.Tests.Fixtures;
@@ -31,16 +34,35 @@ public sealed class DuckDbEventSinkTests : IDisposable
 
     private string StorePath => Path.Combine(_dir, "sysmon.duckdb");
 
-    private async Task<RunSummary> IngestAsync(params string[] paths)
+    private Task<RunSummary> IngestAsync(params string[] paths) => IngestAsync(SinkMode.Immediate, 0, 97, paths);
+
+    private async Task<RunSummary> IngestAsync(SinkMode mode, int rowsPerLoad, int batchSize, params string[] paths)
     {
         var files = InputFiles.Expand(paths, out var missing, out _);
         missing.Should().BeEmpty();
         using var store = DuckDbStore.Open(StorePath);
-        await using var sink = new DuckDbEventSink(store);
+        await using var sink = new DuckDbEventSink(store, mode) { RowsPerLoad = rowsPerLoad };
         using var dead = new DeadLetterWriter(Path.Combine(_dir, "dead.ndjson"));
         var pipeline = new EventPipeline(new EventSource(InputFormat.Auto, ChannelFilter.SysmonOnly, new ReaderOptions()),
-            Sysmon.Ingest.Tests.Fixtures.Convert.Mapper(), sink, dead) { BatchSize = 97 };
+            Sysmon.Ingest.Tests.Fixtures.Convert.Mapper(), sink, dead) { BatchSize = batchSize };
         return await pipeline.RunAsync(files, TestContext.Current.CancellationToken);
+    }
+
+    private string SampleFile(string name)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, string.Concat(SampleEvents.All.Select(s => EventForms.Beats(s) + "\n")));
+        return path;
+    }
+
+    private async Task<List<EcsDocument>> MappedSamplesAsync()
+    {
+        var file = SampleFile("mapped.ndjson");
+        var mapper = Sysmon.Ingest.Tests.Fixtures.Convert.Mapper();
+        var docs = new List<EcsDocument>();
+        await using var stream = File.OpenRead(file);
+        await foreach (var r in new JsonEventReader().ReadAsync(stream, file, new ReaderOptions())) docs.Add(mapper.Map(r.Event!));
+        return docs;
     }
 
     private List<object?[]> Query(string sql)
@@ -129,6 +151,109 @@ public sealed class DuckDbEventSinkTests : IDisposable
         var summary = await IngestAsync(Path.Combine(_dir, "twice.ndjson"));
         summary.Duplicates.Should().Be(2);
         Query("SELECT count(*) FROM events").Single()[0].Should().Be(1L);
+    }
+
+    [Theory]
+    [InlineData(SinkMode.Immediate, 0, 4)]
+    [InlineData(SinkMode.Bulk, 7, 4)]
+    [InlineData(SinkMode.Bulk, 1000, 97)]
+    public async Task Repeated_records_are_stored_once_and_counted_as_duplicates_in_either_mode(SinkMode mode, int rowsPerLoad, int batchSize)
+    {
+        // 30 distinct events, then the same 30 again: within one load (caught while writing the load file) or in a
+        // later load (caught by the load's anti-join), depending on the load size.
+        var first = SampleFile("first.ndjson");
+        var again = SampleFile("again.ndjson");
+        var summary = await IngestAsync(mode, rowsPerLoad, batchSize, first, again);
+        summary.Duplicates.Should().Be(30);
+        Query("SELECT count(*), count(DISTINCT id) FROM events").Single().Should().Equal(30L, 30L);
+        (await IngestAsync(mode, rowsPerLoad, batchSize, again)).Duplicates.Should().Be(30);
+        Query("SELECT count(*) FROM events").Single()[0].Should().Be(30L);
+    }
+
+    [Fact]
+    public async Task The_view_puts_every_document_back_together_from_its_columns_and_doc()
+    {
+        var docs = await MappedSamplesAsync();
+        using (var store = DuckDbStore.Open(StorePath))
+        {
+            await using var sink = new DuckDbEventSink(store);
+            (await sink.WriteAsync(docs, TestContext.Current.CancellationToken)).Stored.Should().Be(30);
+        }
+        var stored = Query("SELECT id, document, length(doc) FROM events_ecs").ToDictionary(r => (string)r[0]!, r => ((string)r[1]!, (long)r[2]!));
+        stored.Should().HaveCount(30);
+        foreach (var doc in docs)
+        {
+            var whole = EcsJsonWriter.ToJson(doc);
+            var (document, docLength) = stored[doc.Id!];
+            JsonNode.DeepEquals(JsonNode.Parse(document), JsonNode.Parse(whole)).Should().BeTrue($"event {doc.GetString("event.code")}:\n{document}\n{whole}");
+            docLength.Should().BeLessThan(whole.Length, "doc leaves out the fields that have a column");
+        }
+    }
+
+    [Fact]
+    public async Task A_line_DuckDB_cannot_read_is_refused_by_name_and_the_rest_of_the_load_is_stored()
+    {
+        var docs = await MappedSamplesAsync();
+        var victim = docs[5];
+        using var store = DuckDbStore.Open(StorePath);
+        // Damage one line of the load file the way a truncated write would: cut it in half.
+        await using var sink = new DuckDbEventSink(store, SinkMode.Bulk)
+        {
+            RowsPerLoad = 1000,
+            BeforeLoad = path =>
+            {
+                var lines = File.ReadAllLines(path);
+                lines[5] = lines[5][..(lines[5].Length / 2)];
+                File.WriteAllLines(path, lines);
+            },
+        };
+        (await sink.WriteAsync(docs, TestContext.Current.CancellationToken)).Stored.Should().Be(0, "bulk mode loads at flush");
+        var result = await sink.FlushAsync(TestContext.Current.CancellationToken);
+        result.Stored.Should().Be(29);
+        result.Duplicates.Should().Be(0);
+        var refused = result.Rejected.Should().ContainSingle().Subject;
+        refused.Document.Id.Should().Be(victim.Id);
+        refused.Reason.Should().StartWith("the embedded store could not read this row:");
+        store.Count().Should().Be(29);
+    }
+
+    [Fact]
+    public async Task A_schema_1_file_is_migrated_keeping_its_events_and_drops_the_primary_key_index()
+    {
+        var docs = await MappedSamplesAsync();
+        using (var store = DuckDbStore.Open(StorePath))
+        {
+            // Schema 1 as it was: events.id the primary key, the whole document in doc.
+            var columns = string.Join(", ", EventColumns.All.Select(c => c.Quoted + " " + (c.Kind == ColumnKind.Id ? "VARCHAR PRIMARY KEY" : c.SqlType)));
+            DuckDbSchema.Execute(store.Connection, $"DROP VIEW events_ecs; DROP TABLE events; CREATE TABLE events ({columns})");
+            DuckDbSchema.Execute(store.Connection, $"INSERT INTO events (id, \"@timestamp\", \"event.code\", doc) VALUES ('{docs[0].Id}', TIMESTAMP '2026-01-05 10:00:00', " +
+                                                   $"'{docs[0].GetString("event.code")}', '{EcsJsonWriter.ToJson(docs[0]).Replace("'", "''", StringComparison.Ordinal)}')");
+            DuckDbSchema.Execute(store.Connection, "UPDATE sysmon_meta SET value = '1' WHERE key = 'schema_version'");
+        }
+        using (var store = DuckDbStore.Open(StorePath))
+        {
+            DuckDbSchema.ReadVersion(store.Connection).Should().Be(2);
+            store.Count().Should().Be(1);
+            await using var sink = new DuckDbEventSink(store);
+            var result = await sink.WriteAsync(docs, TestContext.Current.CancellationToken);
+            result.Stored.Should().Be(29);
+            result.Duplicates.Should().Be(1, "the migrated event is already stored");
+        }
+        Query("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'events' AND constraint_type = 'PRIMARY KEY'").Single()[0].Should().Be(0L);
+        Query("SELECT \"process.pe.original_file_name\" FROM events_ecs WHERE \"event.code\" = '1'").Should().HaveCount(1);
+    }
+
+    [Fact]
+    public void Load_files_of_a_killed_run_are_removed_when_the_store_opens_and_a_live_process_keeps_its_own()
+    {
+        using (DuckDbStore.Open(StorePath)) { }
+        var dead = StorePath + ".load-999999999-0123456789abcdef.ndjson";
+        var live = StorePath + $".load-{Environment.ProcessId}-0123456789abcdef.ndjson";
+        File.WriteAllText(dead, "{}\n");
+        File.WriteAllText(live, "{}\n");
+        using (DuckDbStore.Open(StorePath)) { }
+        File.Exists(dead).Should().BeFalse();
+        File.Exists(live).Should().BeTrue();
     }
 
     [Fact]

@@ -21,7 +21,7 @@ public sealed class Store : IDisposable
     private readonly IDisposable? _owner;
 
     private Store(StoreLocation location, IIndicatorStore indicators, IHuntEngine hunts, IHuntResultStore huntResults, IProcessLookup processes,
-        Func<IEventSink> eventSink, Func<CancellationToken, Task<long>> countEvents, IDisposable? owner)
+        Func<SinkMode, IEventSink> eventSink, Func<CancellationToken, Task<long>> countEvents, IDisposable? owner)
     {
         Location = location;
         Indicators = indicators;
@@ -38,7 +38,8 @@ public sealed class Store : IDisposable
     public IHuntEngine Hunts { get; }
     public IHuntResultStore HuntResults { get; }
     public IProcessLookup Processes { get; }
-    public Func<IEventSink> CreateEventSink { get; }
+    /// <summary>A sink for events: <see cref="SinkMode.Bulk"/> for a one-off ingest, immediate for the worker.</summary>
+    public Func<SinkMode, IEventSink> CreateEventSink { get; }
     public Func<CancellationToken, Task<long>> CountEventsAsync { get; }
 
     public static Store Open(StoreLocation location)
@@ -48,12 +49,12 @@ public sealed class Store : IDisposable
             var duck = DuckDbStore.Open(location.Target);
             var engine = new DuckDbHuntEngine(duck);
             return new Store(location, new DuckDbIndicatorStore(duck), engine, engine, new DuckDbProcessLookup(duck),
-                () => new DuckDbEventSink(duck), _ => Task.FromResult(duck.Count()), duck);
+                mode => new DuckDbEventSink(duck, mode), _ => Task.FromResult(duck.Count()), duck);
         }
         var es = new ElasticsearchConnection(OptionsFor(location));
         var hunts = new ElasticsearchHuntEngine(es);
         return new Store(location, new ElasticsearchIndicatorStore(es), hunts, hunts, new ElasticsearchProcessLookup(es),
-            () => new ElasticsearchEventSink(es), ct => CountAsync(es, ct), null);
+            _ => new ElasticsearchEventSink(es), ct => CountAsync(es, ct), null);
     }
 
     public static ElasticsearchOptions OptionsFor(StoreLocation location)

@@ -49,7 +49,7 @@ public static class IngestCommand
         {
             var indicators = store.Indicators;
             var set = new IndicatorSet(await indicators.LoadActiveAsync(ct).ConfigureAwait(false), null, matchParentDomains: false);
-            await using var sink = new TaggingSink(store.CreateEventSink(), new EventTagger(() => set), indicators,
+            await using var sink = new TaggingSink(store.CreateEventSink(SinkMode.Bulk), new EventTagger(() => set), indicators,
                 a => stderr.WriteLine($"ALERT {a.Host} event {a.EventCode}: {a.MatchedField} {a.MatchedAtomic} matches {a.Feed} ({a.IndicatorId})"));
             var pipeline = new EventPipeline(source, mapper, sink, deadLetters) { OnProgress = progress.Report, BatchSize = 5000, BatchesInFlight = 2 };
             summary = await pipeline.RunAsync(files, ct).ConfigureAwait(false);

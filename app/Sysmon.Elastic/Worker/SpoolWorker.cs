@@ -86,7 +86,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         // Indicators already stored match from the first event on; the feed job refreshes and swaps the set.
         holder.Swap(new IndicatorSet(await indicators.LoadActiveAsync(CancellationToken.None).ConfigureAwait(false), registry.AllowList,
             registry.MatchParentDomains));
-        _sink = new TaggingSink(store.CreateEventSink(), new EventTagger(() => holder.Current), indicators,
+        _sink = new TaggingSink(store.CreateEventSink(SinkMode.Immediate), new EventTagger(() => holder.Current), indicators,
             a => LogAlert(a.Host ?? "", a.EventCode ?? "", a.MatchedField, a.MatchedAtomic, a.Feed));
         _deadLetters = new DeadLetterWriter(_options.DeadLetter);
         _checkpoints = new CheckpointStore(_options.StateFile);

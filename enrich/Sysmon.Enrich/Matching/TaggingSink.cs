@@ -27,7 +27,7 @@ public sealed class TaggingSink(IEventSink inner, EventTagger tagger, IIndicator
         return result;
     }
 
-    public ValueTask FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+    public ValueTask<SinkResult> FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
 
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 }

@@ -30,7 +30,11 @@ public static class EcsJsonWriter
     private static JsonEncodedText[] Encode(string path) =>
         path.Split('.').Select(x => JsonEncodedText.Encode(x, JavaScriptEncoder.UnsafeRelaxedJsonEscaping)).ToArray();
 
-    public static void Write(Utf8JsonWriter writer, EcsDocument document)
+    public static void Write(Utf8JsonWriter writer, EcsDocument document) => Write(writer, document, null);
+
+    /// <summary>Writes the document without the fields in <paramref name="skip"/> (a store that keeps those in
+    /// columns of their own).</summary>
+    public static void Write(Utf8JsonWriter writer, EcsDocument document, IReadOnlySet<string>? skip)
     {
         document.SortFields();
         var fields = document.Fields;
@@ -39,6 +43,7 @@ public static class EcsJsonWriter
         var depth = 0;
         for (var f = 0; f < fields.Count; f++)
         {
+            if (skip is not null && skip.Contains(fields[f].Key)) continue;
             var segments = SegmentsOf(fields[f].Key);
             // Close the open objects that are not parents of this path.
             var common = 0;
@@ -57,7 +62,8 @@ public static class EcsJsonWriter
         writer.WriteEndObject();
     }
 
-    private static void WriteValue(Utf8JsonWriter writer, EcsValue value)
+    /// <summary>One field value as JSON (string, number, boolean, array, object or map).</summary>
+    public static void WriteValue(Utf8JsonWriter writer, EcsValue value)
     {
         switch (value.Kind)
         {

@@ -36,8 +36,11 @@ public sealed class NdjsonSink : IEventSink
         return SinkResult.AllStored(batch.Count);
     }
 
-    public async ValueTask FlushAsync(CancellationToken cancellationToken) =>
+    public async ValueTask<SinkResult> FlushAsync(CancellationToken cancellationToken)
+    {
         await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return default;
+    }
 
     public async ValueTask DisposeAsync()
     {

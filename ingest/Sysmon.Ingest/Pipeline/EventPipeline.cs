@@ -32,17 +32,35 @@ public sealed class EventPipeline(EventSource source, EcsMapper mapper, IEventSi
             SingleReader = true,
             SingleWriter = true,
         });
-        var writer = Task.Run(() => WriteAsync(channel.Reader, summary, ct), ct);
+        // A sink that fails stops the reading too: otherwise the reader would wait forever on a full channel.
+        using var sinkFailed = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var writer = Task.Run(async () =>
+        {
+            try
+            {
+                await WriteAsync(channel.Reader, summary, ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                await sinkFailed.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        }, ct);
         try
         {
-            await ReadAsync(files, channel.Writer, summary, ct).ConfigureAwait(false);
+            await ReadAsync(files, channel.Writer, summary, sinkFailed.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            // the sink's own exception is thrown below
         }
         finally
         {
             channel.Writer.TryComplete();
         }
         await writer.ConfigureAwait(false);
-        await sink.FlushAsync(ct).ConfigureAwait(false);
+        // A bulk sink stores its last load here: its duplicates belong in the summary too.
+        Account(await sink.FlushAsync(ct).ConfigureAwait(false), [], summary);
         deadLetters.Flush();
         summary.Stop();
         return summary;
@@ -111,26 +129,38 @@ public sealed class EventPipeline(EventSource source, EcsMapper mapper, IEventSi
         await foreach (var batch in input.ReadAllAsync(ct).ConfigureAwait(false))
         {
             var result = await sink.WriteAsync(batch, ct).ConfigureAwait(false);
-            summary.AddDuplicates(result.Duplicates);
-            HashSet<EcsDocument>? refused = null;
-            if (result.Rejected is { Count: > 0 } rejected)
-            {
-                refused = new HashSet<EcsDocument>(ReferenceEqualityComparer.Instance);
-                foreach (var r in rejected)
-                {
-                    refused.Add(r.Document);
-                    var path = r.Document.GetString("log.file.path") ?? "?";
-                    Reject(new RejectedRecord(new SourcePosition(path, null, r.Document.GetLong("log.offset")), r.Reason,
-                        Output.EcsJsonWriter.ToJson(r.Document)), summary);
-                }
-            }
-            foreach (var doc in batch)
-            {
-                if (refused?.Contains(doc) == true) continue;
-                summary.CountEvent(doc.GetString("event.code") ?? "?", doc.GetString("host.name"));
-            }
+            Account(result, batch, summary);
             OnStored?.Invoke(batch);
             OnProgress?.Invoke(summary);
+        }
+    }
+
+    // Counts a sink's answer: the batch's events by code and host, its duplicates, and refused documents as
+    // dead letters. A bulk sink may refuse documents of earlier batches (counted then): those are taken back.
+    private void Account(SinkResult result, List<EcsDocument> batch, RunSummary summary)
+    {
+        summary.AddDuplicates(result.Duplicates);
+        HashSet<EcsDocument>? refused = null;
+        if (result.Rejected is { Count: > 0 } rejected)
+        {
+            refused = new HashSet<EcsDocument>(ReferenceEqualityComparer.Instance);
+            foreach (var r in rejected)
+            {
+                refused.Add(r.Document);
+                var path = r.Document.GetString("log.file.path") ?? "?";
+                Reject(new RejectedRecord(new SourcePosition(path, null, r.Document.GetLong("log.offset")), r.Reason,
+                    Output.EcsJsonWriter.ToJson(r.Document)), summary);
+            }
+            var current = new HashSet<EcsDocument>(batch, ReferenceEqualityComparer.Instance);
+            foreach (var r in rejected)
+            {
+                if (!current.Contains(r.Document)) summary.UncountEvent(r.Document.GetString("event.code") ?? "?", r.Document.GetString("host.name"));
+            }
+        }
+        foreach (var doc in batch)
+        {
+            if (refused?.Contains(doc) == true) continue;
+            summary.CountEvent(doc.GetString("event.code") ?? "?", doc.GetString("host.name"));
         }
     }
 

@@ -13,11 +13,21 @@ public readonly record struct SinkResult(int Stored, int Duplicates, IReadOnlyLi
 
 /// <summary>
 /// The port every destination implements (NDJSON file, DuckDB, Elasticsearch). The pipeline hands it mapped
-/// documents in batches; a batch is stored (or reported back) before the next one is handed over.
+/// documents in batches; a batch is stored (or reported back) before the next one is handed over, unless the sink
+/// was made for bulk loading (<see cref="SinkMode.Bulk"/>): then it may hold batches back and store them at a
+/// later write or at <see cref="FlushAsync"/>, whose result reports what that flush stored.
 /// </summary>
 public interface IEventSink : IAsyncDisposable
 {
     ValueTask<SinkResult> WriteAsync(IReadOnlyList<EcsDocument> batch, CancellationToken cancellationToken);
 
-    ValueTask FlushAsync(CancellationToken cancellationToken);
+    ValueTask<SinkResult> FlushAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>How a sink may store: each batch before the write returns (the worker checkpoints after it), or in
+/// large loads when that is much cheaper for the store (a one-off ingest, which is simply re-run after a crash).</summary>
+public enum SinkMode
+{
+    Immediate,
+    Bulk,
 }

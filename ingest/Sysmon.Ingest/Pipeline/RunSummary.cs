@@ -63,6 +63,17 @@ public sealed class RunSummary
         }
     }
 
+    /// <summary>Takes back an event counted as stored that the sink refused later (bulk loads).</summary>
+    public void UncountEvent(string code, string? host)
+    {
+        Interlocked.Decrement(ref _events);
+        lock (_lock)
+        {
+            if (ByEventCode.TryGetValue(code, out var n)) ByEventCode[code] = n - 1;
+            if (host is not null && ByHost.TryGetValue(host, out var h)) ByHost[host] = h - 1;
+        }
+    }
+
     public void CountRejected() => Interlocked.Increment(ref _rejected);
 
     public void CountSkippedChannel(string channel)

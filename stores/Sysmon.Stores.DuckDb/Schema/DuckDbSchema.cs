@@ -10,11 +10,12 @@ namespace Sysmon.Stores.DuckDb.Schema;
 /// </summary>
 public static class DuckDbSchema
 {
-    public const int CurrentVersion = 1;
+    public const string EventsView = "events_ecs";
 
-    public static string CreateEventsTable(string name, bool staging = false) =>
-        $"CREATE {(staging ? "TEMP " : "")}TABLE IF NOT EXISTS {name} (\n  " +
-        string.Join(",\n  ", EventColumns.All.Select(c => $"{c.Quoted} {(staging ? c.SqlType.Replace(" PRIMARY KEY", "", StringComparison.Ordinal) : c.SqlType)}")) + "\n)";
+    public const int CurrentVersion = 2;
+
+    public static string CreateEventsTable(string name) =>
+        $"CREATE TABLE IF NOT EXISTS {name} (\n  " + string.Join(",\n  ", EventColumns.All.Select(c => $"{c.Quoted} {c.SqlType}")) + "\n)";
 
     private static IEnumerable<string> Statements()
     {
@@ -41,7 +42,7 @@ public static class DuckDbSchema
             CREATE TABLE IF NOT EXISTS {Names.HuntResultsTable} (
               id VARCHAR PRIMARY KEY, hunt VARCHAR NOT NULL, run_at TIMESTAMP NOT NULL, parameters JSON, row JSON NOT NULL)
             """;
-        yield return EventColumns.CreateView("events_ecs", Names.EventsTable);
+        yield return EventColumns.CreateView(EventsView, Names.EventsTable);
         // IPv4 text to the number stored in *.ip_num (IPv4 mapped into ::ffff:0:0/96), for ad-hoc CIDR queries.
         yield return """
             CREATE OR REPLACE MACRO ip4_num(ip) AS
@@ -61,10 +62,24 @@ public static class DuckDbSchema
         }
         using var tx = connection.BeginTransaction();
         foreach (var sql in Statements()) Execute(connection, sql);
-        // Migrations from older versions go here, one step per version.
+        // Migrations from older versions, one step per version.
+        if (version == 1) MigrateFrom1(connection);
         Execute(connection, "INSERT OR REPLACE INTO sysmon_meta VALUES ('schema_version', '" +
                             CurrentVersion.ToString(CultureInfo.InvariantCulture) + "')");
         tx.Commit();
+    }
+
+    // Schema 1 had a primary key on events.id, whose index is held in memory and grows with the store; DuckDB
+    // cannot drop a constraint, so the table is copied once into one without it. Old rows keep their whole
+    // document in doc, which the view reads the same way.
+    private static void MigrateFrom1(DuckDBConnection connection)
+    {
+        Execute(connection, $"DROP VIEW IF EXISTS {EventsView}");
+        Execute(connection, CreateEventsTable("events_v2"));
+        Execute(connection, $"INSERT INTO events_v2 SELECT * FROM {Names.EventsTable}");
+        Execute(connection, $"DROP TABLE {Names.EventsTable}");
+        Execute(connection, $"ALTER TABLE events_v2 RENAME TO {Names.EventsTable}");
+        Execute(connection, EventColumns.CreateView(EventsView, Names.EventsTable));
     }
 
     public static int ReadVersion(DuckDBConnection connection)

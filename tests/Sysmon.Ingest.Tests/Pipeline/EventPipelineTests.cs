@@ -44,4 +44,37 @@ public sealed class EventPipelineTests
         parallelSummary.Rejected.Should().Be(1);
         serialSummary.ByEventCode.Should().BeEquivalentTo(parallelSummary.ByEventCode);
     }
+
+    private sealed class FailingSink : IEventSink
+    {
+        public int Writes { get; private set; }
+
+        public ValueTask<SinkResult> WriteAsync(IReadOnlyList<Sysmon.Ingest.Ecs.EcsDocument> batch, CancellationToken cancellationToken)
+        {
+            Writes++;
+            throw new IOException("disk full");
+        }
+
+        public ValueTask<SinkResult> FlushAsync(CancellationToken cancellationToken) => ValueTask.FromResult(default(SinkResult));
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    [Fact]
+    public async Task A_sink_that_fails_ends_the_run_with_its_error_instead_of_leaving_the_reader_waiting()
+    {
+        Directory.CreateDirectory(Dir);
+        var input = Path.Combine(Dir, "many.txt");
+        // Far more batches than the channel holds: before the fix the reader waited forever on the full channel.
+        await File.WriteAllTextAsync(input, string.Join("\r\n\r\n", Enumerable.Range(0, 40).SelectMany(_ => SampleEvents.All.Select(s => EventForms.Text(s)))));
+        using var dead = new DeadLetterWriter(Path.Combine(Dir, "dead-failing.ndjson"));
+        var sink = new FailingSink();
+        var pipeline = new EventPipeline(new EventSource(InputFormat.Auto, ChannelFilter.SysmonOnly, new ReaderOptions()),
+            Fixtures.Convert.Mapper("H"), sink, dead) { BatchSize = 10, BatchesInFlight = 1 };
+        var run = pipeline.RunAsync([new InputFile(input, new FileInfo(input).Length)], TestContext.Current.CancellationToken);
+        var finished = await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken));
+        finished.Should().BeSameAs(run, "the run must end when its sink fails");
+        await run.Invoking(r => r).Should().ThrowAsync<IOException>().WithMessage("disk full");
+        sink.Writes.Should().Be(1);
+    }
 }

@@ -1,0 +1,200 @@
+using System.Globalization;
+using System.Numerics;
+using System.Text.Json;
+using Sysmon.Ingest.Ecs;
+using Sysmon.Ingest.Output;
+using Sysmon.Queries;
+using Sysmon.Stores.DuckDb.Schema;
+
+namespace Sysmon.Stores.DuckDb.Loading;
+
+/// <summary>
+/// Documents waiting to be loaded, as a newline-delimited JSON file that DuckDB's JSON reader turns into rows in
+/// native code on all its threads. Each line holds the row's typed column values under short keys ("c0", "c1",
+/// ... by column position), its ordinal "n" (to name a line DuckDB could not read), and in "doc" the document
+/// without the fields that already have a column. Writing this costs about what writing NDJSON costs; the
+/// appender it replaces spent several times that building .NET strings that crossed into DuckDB one by one.
+/// </summary>
+internal enum LineResult
+{
+    Added,
+    Duplicate,
+    NoId,
+    NoTimestamp,
+}
+
+internal sealed class EventLoadFile : IDisposable
+{
+    private static readonly JsonEncodedText Ordinal = JsonEncodedText.Encode("n");
+    private static readonly JsonEncodedText[] Keys =
+        EventColumns.All.Select((_, i) => JsonEncodedText.Encode("c" + i.ToString(CultureInfo.InvariantCulture))).ToArray();
+
+    private readonly FileStream _stream;
+    private readonly Utf8JsonWriter _writer;
+    private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
+    private readonly List<string> _lineIds = []; // by ordinal: names a line even when it cannot be parsed
+
+    public EventLoadFile(string path)
+    {
+        Path = path;
+        _stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 20);
+        _writer = new Utf8JsonWriter(_stream, EcsJsonWriter.WriterOptions);
+    }
+
+    public string Path { get; }
+
+    public int Count => _ids.Count;
+
+    /// <summary>The ids of the lines, in no order.</summary>
+    public IReadOnlyCollection<string> Ids => _ids;
+
+    /// <summary>Adds a document, unless its id is already in this file (the same record twice in one load) or it
+    /// lacks what every row needs (an id and a valid @timestamp).</summary>
+    public LineResult Add(EcsDocument doc)
+    {
+        var id = doc.Id ?? doc.GetString("event.id");
+        if (id is null) return LineResult.NoId;
+        if (!TryTime(doc, "@timestamp", out _)) return LineResult.NoTimestamp;
+        if (!_ids.Add(id)) return LineResult.Duplicate;
+        _lineIds.Add(id);
+        _writer.WriteStartObject();
+        _writer.WriteNumber(Ordinal, _ids.Count - 1);
+        var columns = EventColumns.All;
+        for (var i = 0; i < columns.Count; i++) WriteColumn(doc, id, columns[i], Keys[i]);
+        _writer.WriteEndObject();
+        _writer.Flush();
+        _writer.Reset();
+        _stream.WriteByte((byte)'\n');
+        return LineResult.Added;
+    }
+
+    /// <summary>
+    /// The lines whose ordinal is not in <paramref name="readable"/>, each as a document holding what identifies it
+    /// (id, event code, host, file and offset), for the dead-letter file. Only used when a load fails, so it simply
+    /// reads the file again.
+    /// </summary>
+    public List<(EcsDocument Document, string Line)> LinesOtherThan(IReadOnlySet<long> readable)
+    {
+        var refused = new List<(EcsDocument, string)>();
+        long ordinal = -1;
+        foreach (var line in File.ReadLines(Path))
+        {
+            ordinal++;
+            if (readable.Contains(ordinal)) continue;
+            refused.Add((Identity(line, _lineIds[(int)ordinal]), line));
+        }
+        return refused;
+    }
+
+    /// <summary>Writes what is buffered, so DuckDB reads every line.</summary>
+    public void Complete() => _stream.Flush();
+
+    private void WriteColumn(EcsDocument doc, string id, EventColumn column, JsonEncodedText key)
+    {
+        switch (column.Kind)
+        {
+            case ColumnKind.Id:
+                _writer.WriteString(key, id);
+                return;
+            case ColumnKind.Document:
+                _writer.WritePropertyName(key);
+                EcsJsonWriter.Write(_writer, doc, EventColumns.StoredFields);
+                return;
+            case ColumnKind.IpNumber:
+                if (IpNumbers.From(doc.GetString(column.Field)) is { } ip) WriteNumberText(key, ip);
+                return;
+        }
+        if (!doc.TryGet(column.Field, out var value)) return;
+        switch (column.Kind)
+        {
+            case ColumnKind.Text:
+                if (value.Kind == EcsValueKind.String) _writer.WriteString(key, value.AsString);
+                else _writer.WriteString(key, value.ToString());
+                break;
+            case ColumnKind.Long:
+                if (value.Kind == EcsValueKind.Long) _writer.WriteNumber(key, value.AsLong);
+                break;
+            case ColumnKind.Bool:
+                if (value.Kind == EcsValueKind.Bool) _writer.WriteBoolean(key, value.AsBool);
+                break;
+            case ColumnKind.Time:
+                if (TryTime(doc, column.Field, out var t))
+                {
+                    // DuckDB's own TIMESTAMP text: UTC, microseconds, no offset to interpret.
+                    Span<char> text = stackalloc char[32];
+                    t.UtcDateTime.TryFormat(text, out var n, "yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
+                    _writer.WriteString(key, text[..n]);
+                }
+                break;
+            case ColumnKind.List:
+                _writer.WriteStartArray(key);
+                if (value.Kind == EcsValueKind.Strings)
+                {
+                    foreach (var s in value.AsStrings) _writer.WriteStringValue(s);
+                }
+                else
+                {
+                    _writer.WriteStringValue(value.ToString());
+                }
+                _writer.WriteEndArray();
+                break;
+            case ColumnKind.Json:
+                _writer.WritePropertyName(key);
+                EcsJsonWriter.WriteValue(_writer, value);
+                break;
+        }
+    }
+
+    private static bool TryTime(EcsDocument doc, string field, out DateTimeOffset time)
+    {
+        time = default;
+        return doc.TryGet(field, out var value) && value.Kind == EcsValueKind.String &&
+               DateTimeOffset.TryParse(value.AsString, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out time);
+    }
+
+    // UHUGEINT as decimal text: JSON numbers beyond 64 bits are not read exactly by every parser.
+    private void WriteNumberText(JsonEncodedText key, BigInteger value)
+    {
+        Span<char> text = stackalloc char[40];
+        value.TryFormat(text, out var n, default, CultureInfo.InvariantCulture);
+        _writer.WriteString(key, text[..n]);
+    }
+
+    private static EcsDocument Identity(string line, string id)
+    {
+        var doc = new EcsDocument { Id = id };
+        doc.Set("event.id", id);
+        try
+        {
+            using var json = JsonDocument.Parse(line);
+            var columns = EventColumns.All;
+            for (var i = 0; i < columns.Count; i++)
+            {
+                var column = columns[i];
+                if (column.Kind is not (ColumnKind.Text or ColumnKind.Long)) continue;
+                if (!json.RootElement.TryGetProperty(Keys[i].EncodedUtf8Bytes, out var v)) continue;
+                if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out var l)) doc.Set(column.Field, l);
+                else if (v.ValueKind == JsonValueKind.String) doc.Set(column.Field, v.GetString()!);
+            }
+        }
+        catch (JsonException)
+        {
+            // Not even JSON (a cut line): its id is known all the same, and the line goes to the dead letters.
+        }
+        return doc;
+    }
+
+    public void Dispose()
+    {
+        _writer.Dispose();
+        _stream.Dispose();
+        try
+        {
+            File.Delete(Path);
+        }
+        catch (IOException)
+        {
+            // A leftover load file is harmless: the next load of this store replaces it.
+        }
+    }
+}

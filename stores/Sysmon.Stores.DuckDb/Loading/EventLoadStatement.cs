@@ -1,0 +1,48 @@
+using System.Globalization;
+using Sysmon.Ingest;
+using Sysmon.Stores.DuckDb.Schema;
+
+namespace Sysmon.Stores.DuckDb.Loading;
+
+/// <summary>
+/// The SQL that loads an <see cref="EventLoadFile"/>: DuckDB's JSON reader with every column's type given (no
+/// sampling), rows whose id is already stored left out. The load's ids are put in a temporary table first and the
+/// store's id column is scanned against them (a semi-join hashes its right side: the load's ids, not the store's),
+/// so memory follows the load, not the store; a primary-key index would be held in memory and grow with the store.
+/// </summary>
+internal static class EventLoadStatement
+{
+    private static readonly string ColumnTypes = "n: 'BIGINT', " + string.Join(", ", EventColumns.All.Select((c, i) =>
+        $"c{i.ToString(CultureInfo.InvariantCulture)}: '{BaseType(c.SqlType)}'"));
+
+    private static readonly string TargetColumns = string.Join(", ", EventColumns.All.Select(c => c.Quoted));
+
+    private static readonly string SourceColumns = string.Join(", ", EventColumns.All.Select((_, i) => "l.c" + i.ToString(CultureInfo.InvariantCulture)));
+
+    private static readonly string IdColumn = "l.c" + EventColumns.All.Select((c, i) => (c, i)).Single(x => x.c.Kind == ColumnKind.Id).i
+        .ToString(CultureInfo.InvariantCulture);
+
+    public const string LoadIds = "load_ids";
+
+    public static string CreateLoadIds => $"CREATE OR REPLACE TEMP TABLE {LoadIds} (id VARCHAR)";
+
+    /// <summary>INSERT of the file's rows not yet stored (the ids in <see cref="LoadIds"/>); with
+    /// <paramref name="ignoreErrors"/> unreadable lines are skipped.</summary>
+    public static string Insert(string path, bool ignoreErrors) =>
+        $"INSERT INTO {Names.EventsTable} ({TargetColumns}) SELECT {SourceColumns} FROM {Read(path, ignoreErrors)} l " +
+        $"WHERE {IdColumn} NOT IN (SELECT e.id FROM {Names.EventsTable} e SEMI JOIN temp.{LoadIds} i ON e.id = i.id)" +
+        (ignoreErrors ? " AND l.n IS NOT NULL" : ""); // a line it cannot parse comes back as a row of NULLs
+
+    /// <summary>The ordinals of the lines DuckDB can read (to name the others).</summary>
+    public static string ReadableOrdinals(string path) => $"SELECT n FROM {Read(path, ignoreErrors: true)} WHERE n IS NOT NULL";
+
+    private static string Read(string path, bool ignoreErrors) =>
+        $"read_json('{path.Replace("'", "''", StringComparison.Ordinal)}', format = 'newline_delimited', " +
+        // DuckDB's default maximum_object_size (16 MB) stays: its read buffers are sized by it, and a larger line
+        // makes the load fall back to naming the lines it cannot read.
+        $"columns = {{{ColumnTypes}}}" +
+        (ignoreErrors ? ", ignore_errors = true)" : ")");
+
+    private static string BaseType(string sqlType) =>
+        sqlType.Replace(" PRIMARY KEY", "", StringComparison.Ordinal).Replace(" NOT NULL", "", StringComparison.Ordinal);
+}
