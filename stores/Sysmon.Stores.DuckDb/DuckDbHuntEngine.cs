@@ -104,6 +104,7 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResu
             columns.Add(name);
             if (reader.GetString(1) == "JSON") json.Add(name);
         }
-        return new SourceTable(table, columns.Where(c => c != "doc").ToList(), json);
+        // doc and document hold whole documents, not fields: ES|QL has no such column (and `document` is costly to build).
+        return new SourceTable(table, columns.Where(c => c is not ("doc" or "document")).ToList(), json);
     }
 }

@@ -56,6 +56,16 @@ public sealed class DuckDbHuntEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_query_without_keep_returns_fields_not_the_stored_whole_documents()
+    {
+        var result = await new DuckDbHuntEngine(_store).RunAsync("FROM logs-sysmon-* | WHERE event.code == \"1\" | LIMIT 1",
+            new Dictionary<string, object?>(), TestContext.Current.CancellationToken);
+        result.Rows.Should().ContainSingle();
+        result.Columns.Should().Contain(["process.executable", "process.pe.original_file_name", "@timestamp"])
+            .And.NotContain(["doc", "document"]);
+    }
+
+    [Fact]
     public void Hash_stats_counts_executions_and_hosts_most_frequent_first()
     {
         Run("hash-stats").Should().Equal(
