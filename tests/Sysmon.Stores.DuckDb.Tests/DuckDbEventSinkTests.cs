@@ -292,6 +292,19 @@ public sealed class DuckDbEventSinkTests : IDisposable
     }
 
     [Fact]
+    public void An_up_to_date_file_is_opened_without_catalog_changes_and_a_changed_catalog_is_created_again()
+    {
+        const string Macro = "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'ip4_num'";
+        using (var store = DuckDbStore.Open(StorePath)) DuckDbSchema.Execute(store.Connection, "DROP MACRO ip4_num");
+        Query(Macro).Single()[0].Should().Be(0L, "opening a current file changes nothing in its catalog");
+        using (var store = DuckDbStore.Open(StorePath))
+        {
+            DuckDbSchema.Execute(store.Connection, "UPDATE sysmon_meta SET value = 'an older build' WHERE key = 'catalog_hash'");
+        }
+        Query(Macro).Single()[0].Should().Be(1L, "a file whose catalog differs from this build's gets it again");
+    }
+
+    [Fact]
     public void The_schema_version_is_recorded()
     {
         using var store = DuckDbStore.Open(StorePath);
