@@ -218,6 +218,22 @@ public sealed class DuckDbEventSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task A_document_larger_than_DuckDBs_default_json_object_size_is_stored_whole()
+    {
+        var docs = await MappedSamplesAsync();
+        var huge = docs.First(d => d.GetString("event.code") == "1");
+        huge.Set("process.command_line", new string('A', 17 << 20)); // read_json's maximum_object_size is 16 MB
+        using (var store = DuckDbStore.Open(StorePath))
+        {
+            await using var sink = new DuckDbEventSink(store);
+            var result = await sink.WriteAsync(docs, TestContext.Current.CancellationToken);
+            result.Stored.Should().Be(30);
+            result.Rejected.Should().BeNull();
+        }
+        Query($"SELECT length(\"process.command_line\") FROM events WHERE id = '{huge.Id}'").Single()[0].Should().Be(17L << 20);
+    }
+
+    [Fact]
     public async Task A_schema_1_file_is_migrated_keeping_its_events_and_drops_the_primary_key_index()
     {
         var docs = await MappedSamplesAsync();
