@@ -104,7 +104,7 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResu
             columns.Add(name);
             if (reader.GetString(1) == "JSON") json.Add(name);
         }
-        // doc and document hold whole documents, not fields: ES|QL has no such column (and `document` is costly to build).
-        return new SourceTable(table, columns.Where(c => c is not ("doc" or "document")).ToList(), json);
+        // doc holds the rest of each document, not a field: ES|QL has no such column.
+        return new SourceTable(table, columns.Where(c => c != "doc").ToList(), json);
     }
 }

@@ -179,7 +179,7 @@ public sealed class DuckDbEventSinkTests : IDisposable
             await using var sink = new DuckDbEventSink(store);
             (await sink.WriteAsync(docs, TestContext.Current.CancellationToken)).Stored.Should().Be(30);
         }
-        var stored = Query("SELECT id, document, length(doc) FROM events_ecs").ToDictionary(r => (string)r[0]!, r => ((string)r[1]!, (long)r[2]!));
+        var stored = Query("SELECT d.id, d.document, length(e.doc) FROM events_documents d JOIN events e USING (id)").ToDictionary(r => (string)r[0]!, r => ((string)r[1]!, (long)r[2]!));
         stored.Should().HaveCount(30);
         foreach (var doc in docs)
         {

@@ -77,10 +77,13 @@ public sealed class EventPipeline(EventSource source, EcsMapper mapper, IEventSi
         foreach (var file in files)
         {
             summary.CurrentFile = file.Path;
+            var fileEvents = 0L;
+            List<IgnoredInput>? ignoredHere = null;
             await foreach (var result in source.ReadAsync(file, summary, ct).ConfigureAwait(false))
             {
                 if (result.Event is { } e)
                 {
+                    fileEvents++;
                     events.Add(e);
                     if (events.Count >= BatchSize)
                     {
@@ -94,13 +97,26 @@ public sealed class EventPipeline(EventSource source, EcsMapper mapper, IEventSi
                 }
                 else if (result.Ignored is { } ignored)
                 {
-                    summary.Ignored.Add($"{ignored.Position}: {ignored.Reason}");
+                    (ignoredHere ??= []).Add(ignored);
                 }
             }
+            ReportIgnored(ignoredHere, fileEvents, summary);
             summary.FileDone(file.Length);
             OnProgress?.Invoke(summary);
         }
         if (events.Count > 0) await output.WriteAsync(MapBatch(events, summary), ct).ConfigureAwait(false);
+    }
+
+    // Text outside any event is a note in a log that has events (headers, separators); in a file with no event at
+    // all it is all there is (binary junk, the wrong file): dead letters, and the run is partial.
+    private void ReportIgnored(List<IgnoredInput>? ignored, long fileEvents, RunSummary summary)
+    {
+        if (ignored is null) return;
+        foreach (var i in ignored)
+        {
+            if (fileEvents > 0) summary.Ignored.Add($"{i.Position}: {i.Reason}");
+            else Reject(new RejectedRecord(i.Position, "no Sysmon event in this file: " + i.Reason, null), summary);
+        }
     }
 
     // Maps a batch on several threads, keeping its order; events that cannot be mapped go to the dead letters.

@@ -11,6 +11,7 @@ namespace Sysmon.Stores.DuckDb.Schema;
 public static class DuckDbSchema
 {
     public const string EventsView = "events_ecs";
+    public const string DocumentsView = "events_documents";
 
     public const int CurrentVersion = 2;
 
@@ -43,6 +44,7 @@ public static class DuckDbSchema
               id VARCHAR PRIMARY KEY, hunt VARCHAR NOT NULL, run_at TIMESTAMP NOT NULL, parameters JSON, row JSON NOT NULL)
             """;
         yield return EventColumns.CreateView(EventsView, Names.EventsTable);
+        yield return EventColumns.CreateDocumentsView(DocumentsView, Names.EventsTable);
         // IPv4 text to the number stored in *.ip_num (IPv4 mapped into ::ffff:0:0/96), for ad-hoc CIDR queries.
         yield return """
             CREATE OR REPLACE MACRO ip4_num(ip) AS
@@ -92,11 +94,13 @@ public static class DuckDbSchema
     private static void MigrateFrom1(DuckDBConnection connection)
     {
         Execute(connection, $"DROP VIEW IF EXISTS {EventsView}");
+        Execute(connection, $"DROP VIEW IF EXISTS {DocumentsView}");
         Execute(connection, CreateEventsTable("events_v2"));
         Execute(connection, $"INSERT INTO events_v2 SELECT * FROM {Names.EventsTable}");
         Execute(connection, $"DROP TABLE {Names.EventsTable}");
         Execute(connection, $"ALTER TABLE events_v2 RENAME TO {Names.EventsTable}");
         Execute(connection, EventColumns.CreateView(EventsView, Names.EventsTable));
+        Execute(connection, EventColumns.CreateDocumentsView(DocumentsView, Names.EventsTable));
     }
 
     public static int ReadVersion(DuckDBConnection connection)
