@@ -130,6 +130,27 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
+    public async Task A_settled_file_larger_than_one_read_is_taken_in_whole_lines_with_nothing_cut()
+    {
+        // Before the fix a settled file was read in MaxReadBytes pieces cut anywhere: the line across each cut went to
+        // the dead letters as two broken halves (seen with `cp` of a 41 MB file into the spool: one event lost).
+        var dir = CliRunner.TempDir();
+        Directory.CreateDirectory(Path.Combine(dir, "spool"));
+        var content = string.Concat(Enumerable.Range(1, 2000).Select(Line));
+        await File.WriteAllTextAsync(Path.Combine(dir, "big.json"), content);
+        File.Move(Path.Combine(dir, "big.json"), Path.Combine(dir, "spool", "big.json")); // complete before the worker sees it
+        using (var worker = new WorkerProcess(dir, "--Worker:MaxReadBytes=65536"))
+        {
+            await WaitForCheckpointAsync(dir, "big.json", System.Text.Encoding.UTF8.GetByteCount(content));
+            worker.Terminate();
+        }
+        var dead = Path.Combine(dir, "dead.ndjson");
+        (File.Exists(dead) ? await File.ReadAllTextAsync(dead) : "").Should().BeEmpty("no line was cut");
+        using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
+        store.Count().Should().Be(2000);
+    }
+
+    [Fact]
     public async Task A_scheduled_hunt_runs_on_quartz_and_reports_each_row_once()
     {
         var dir = CliRunner.TempDir();

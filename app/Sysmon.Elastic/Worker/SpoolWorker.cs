@@ -27,7 +27,6 @@ namespace Sysmon.Elastic.Worker;
 public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostApplicationLifetime lifetime, IServiceProvider services,
     ILogger<SpoolWorker> log) : BackgroundService
 {
-    private const int MaxTailBytes = 16 * 1024 * 1024;
     private static readonly HashSet<string> WholeFiles = new(StringComparer.OrdinalIgnoreCase) { ".evtx", ".xml" };
     private static readonly HashSet<string> TailedFiles = new(StringComparer.OrdinalIgnoreCase) { ".json", ".ndjson", ".jsonl", ".log", ".txt" };
 
@@ -164,7 +163,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             _settling[file] = (info.Length, ticks, DateTime.UtcNow);
         }
 
-        var length = (int)Math.Min(info.Length - checkpoint.Offset, MaxTailBytes);
+        var length = (int)Math.Min(info.Length - checkpoint.Offset, _options.MaxReadBytes);
         var bytes = new byte[length];
         await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
         {
@@ -173,8 +172,13 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         }
         var format = Ingest.Reading.FormatSniffer.ByExtension(file) == InputFormat.Json ? InputFormat.Json : InputFormat.Text;
         // Only whole records are taken: JSON up to the last line end, text up to the last blank line. What follows
-        // is taken once the file has stopped growing (a last record without a terminator).
-        var boundary = settled ? length : LastBoundary(bytes.AsSpan(0, length), format);
+        // is taken once the file has stopped growing and the read reaches its end (a last record without a
+        // terminator); a read that stops short of the end (MaxReadBytes) never cuts a record, even in a settled file.
+        var reachesEnd = checkpoint.Offset + length >= info.Length;
+        var boundary = settled && reachesEnd ? length : LastBoundary(bytes.AsSpan(0, length), format);
+        // A whole read without any boundary is one record larger than MaxReadBytes: taken (and rejected) rather
+        // than waited for forever.
+        if (boundary <= 0 && length == _options.MaxReadBytes) boundary = length;
         if (boundary <= 0) return;
         IEventReader reader = format == InputFormat.Json ? new JsonEventReader() : new MessageTextReader();
         var results = reader.ReadAsync(new MemoryStream(bytes, 0, boundary, writable: false), file, new ReaderOptions(), ct);

@@ -20,6 +20,9 @@ public sealed class WorkerOptions
 
     public int BatchSize { get; set; } = 1000;
 
+    /// <summary>Bytes read from a tailed file at a time (a read ends at the last whole record within it).</summary>
+    public int MaxReadBytes { get; set; } = 16 * 1024 * 1024;
+
     /// <summary>Channels to keep; empty = Sysmon's; "*" = all.</summary>
     public List<string> Channels { get; set; } = [];
 
