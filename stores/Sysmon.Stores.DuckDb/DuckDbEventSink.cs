@@ -105,25 +105,31 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
                 {
                     foreach (var id in file.Ids) appender.CreateRow().AppendValue(id).EndRow();
                 }
-                try
-                {
-                    var inserted = Execute(EventLoadStatement.Insert(file.Path, ignoreErrors: false));
-                    // A bulk load is a whole row group: checkpointing it at once keeps the file compact (1M events:
-                    // 483 MB instead of 800 MB) and leaves nothing for the close (7 s at the end of a 1M ingest).
-                    if (mode == SinkMode.Bulk) Execute("CHECKPOINT");
-                    return new SinkResult(inserted, file.Count - inserted, null);
-                }
-                catch (DuckDBException ex)
-                {
-                    // Some line DuckDB cannot read: name those lines, load the others.
-                    var lines = file.LinesOtherThan(ReadableOrdinals(file.Path));
-                    if (lines.Count == 0) throw;
-                    var reason = "the embedded store could not read this row: " + ex.Message.Split('\n')[0];
-                    var refused = lines.Select(l => new SinkRejection(l.Document, reason)).ToList();
-                    var inserted = Execute(EventLoadStatement.Insert(file.Path, ignoreErrors: true));
-                    return new SinkResult(inserted, file.Count - refused.Count - inserted, refused);
-                }
+                var result = Insert(file);
+                // A bulk load is a whole row group: checkpointing it at once keeps the file compact (1M events:
+                // 483 MB instead of 800 MB) and leaves nothing for the close (7 s at the end of a 1M ingest).
+                if (mode == SinkMode.Bulk) Execute("CHECKPOINT");
+                return result;
             }
+        }
+    }
+
+    private SinkResult Insert(EventLoadFile file)
+    {
+        try
+        {
+            var inserted = Execute(EventLoadStatement.Insert(file.Path, ignoreErrors: false));
+            return new SinkResult(inserted, file.Count - inserted, null);
+        }
+        catch (DuckDBException ex)
+        {
+            // Some line DuckDB cannot read: name those lines, load the others.
+            var lines = file.LinesOtherThan(ReadableOrdinals(file.Path));
+            if (lines.Count == 0) throw;
+            var reason = "the embedded store could not read this row: " + ex.Message.Split('\n')[0];
+            var refused = lines.Select(doc => new SinkRejection(doc, reason)).ToList();
+            var inserted = Execute(EventLoadStatement.Insert(file.Path, ignoreErrors: true));
+            return new SinkResult(inserted, file.Count - refused.Count - inserted, refused);
         }
     }
 

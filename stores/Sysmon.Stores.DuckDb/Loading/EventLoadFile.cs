@@ -45,8 +45,8 @@ internal sealed class EventLoadFile : IDisposable
 
     public int Count => _ids.Count;
 
-    /// <summary>The ids of the lines, in no order.</summary>
-    public IReadOnlyCollection<string> Ids => _ids;
+    /// <summary>The ids of the lines, in line order.</summary>
+    public IReadOnlyList<string> Ids => _lineIds;
 
     /// <summary>Adds a document, unless its id is already in this file (the same record twice in one load) or it
     /// lacks what every row needs (an id and a valid @timestamp).</summary>
@@ -54,13 +54,13 @@ internal sealed class EventLoadFile : IDisposable
     {
         var id = doc.Id ?? doc.GetString("event.id");
         if (id is null) return LineResult.NoId;
-        if (!TryTime(doc, "@timestamp", out _)) return LineResult.NoTimestamp;
+        if (!TryTime(doc, "@timestamp", out var timestamp)) return LineResult.NoTimestamp;
         if (!_ids.Add(id)) return LineResult.Duplicate;
         _lineIds.Add(id);
         _writer.WriteStartObject();
         _writer.WriteNumber(Ordinal, _ids.Count - 1);
         var columns = EventColumns.All;
-        for (var i = 0; i < columns.Count; i++) WriteColumn(doc, id, columns[i], Keys[i]);
+        for (var i = 0; i < columns.Count; i++) WriteColumn(doc, id, timestamp, columns[i], Keys[i]);
         _writer.WriteEndObject();
         _writer.Flush();
         _writer.Reset();
@@ -73,15 +73,15 @@ internal sealed class EventLoadFile : IDisposable
     /// (id, event code, host, file and offset), for the dead-letter file. Only used when a load fails, so it simply
     /// reads the file again.
     /// </summary>
-    public List<(EcsDocument Document, string Line)> LinesOtherThan(IReadOnlySet<long> readable)
+    public List<EcsDocument> LinesOtherThan(IReadOnlySet<long> readable)
     {
-        var refused = new List<(EcsDocument, string)>();
+        var refused = new List<EcsDocument>();
         long ordinal = -1;
         foreach (var line in File.ReadLines(Path))
         {
             ordinal++;
             if (readable.Contains(ordinal)) continue;
-            refused.Add((Identity(line, _lineIds[(int)ordinal]), line));
+            refused.Add(Identity(line, _lineIds[(int)ordinal]));
         }
         return refused;
     }
@@ -89,7 +89,7 @@ internal sealed class EventLoadFile : IDisposable
     /// <summary>Writes what is buffered, so DuckDB reads every line.</summary>
     public void Complete() => _stream.Flush();
 
-    private void WriteColumn(EcsDocument doc, string id, EventColumn column, JsonEncodedText key)
+    private void WriteColumn(EcsDocument doc, string id, DateTimeOffset timestamp, EventColumn column, JsonEncodedText key)
     {
         switch (column.Kind)
         {
@@ -118,7 +118,8 @@ internal sealed class EventLoadFile : IDisposable
                 if (value.Kind == EcsValueKind.Bool) _writer.WriteBoolean(key, value.AsBool);
                 break;
             case ColumnKind.Time:
-                if (TryTime(doc, column.Field, out var t))
+                var t = timestamp; // @timestamp, already read by Add
+                if (column.Field == "@timestamp" || TryTime(doc, column.Field, out t))
                 {
                     // DuckDB's own TIMESTAMP text: UTC, microseconds, no offset to interpret.
                     Span<char> text = stackalloc char[32];

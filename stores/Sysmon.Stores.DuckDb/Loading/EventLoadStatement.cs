@@ -43,6 +43,5 @@ internal static class EventLoadStatement
         $"columns = {{{ColumnTypes}}}" +
         (ignoreErrors ? ", ignore_errors = true)" : ")");
 
-    private static string BaseType(string sqlType) =>
-        sqlType.Replace(" PRIMARY KEY", "", StringComparison.Ordinal).Replace(" NOT NULL", "", StringComparison.Ordinal);
+    private static string BaseType(string sqlType) => sqlType.Replace(" NOT NULL", "", StringComparison.Ordinal);
 }

@@ -108,8 +108,7 @@ public static class DuckDbSchema
         using var cmd = connection.CreateCommand();
         cmd.CommandText = "SELECT count(*) FROM information_schema.tables WHERE table_name = 'sysmon_meta'";
         if (Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture) == 0) return 0;
-        cmd.CommandText = "SELECT value FROM sysmon_meta WHERE key = 'schema_version'";
-        return cmd.ExecuteScalar() is string s && int.TryParse(s, CultureInfo.InvariantCulture, out var v) ? v : 0;
+        return ReadMeta(connection, "schema_version") is { } s && int.TryParse(s, CultureInfo.InvariantCulture, out var v) ? v : 0;
     }
 
     public static void Execute(DuckDBConnection connection, string sql)
