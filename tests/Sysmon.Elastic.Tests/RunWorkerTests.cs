@@ -151,6 +151,17 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
+    public async Task A_read_size_too_small_for_any_record_is_refused_at_start_with_the_reason()
+    {
+        // 0 (or a few bytes) would never hold a whole record: every tailed file would wait forever, silently.
+        var dir = CliRunner.TempDir();
+        var r = await CliRunner.RunAsync(dir, null, "run", "--Worker:SpoolDirectories:0=" + Path.Combine(dir, "spool"),
+            "--Worker:Store=duckdb:" + Path.Combine(dir, "s.duckdb"), "--Worker:StateFile=" + Path.Combine(dir, "state.json"), "--Worker:MaxReadBytes=0");
+        r.ExitCode.Should().Be(2, r.Stdout + r.Stderr);
+        (r.Stdout + r.Stderr).Should().Contain("Worker:MaxReadBytes is 0; it must be at least 65536");
+    }
+
+    [Fact]
     public async Task A_scheduled_hunt_runs_on_quartz_and_reports_each_row_once()
     {
         var dir = CliRunner.TempDir();

@@ -78,6 +78,10 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     private async Task StartAsync()
     {
         if (_options.SpoolDirectories.Count == 0) _options.SpoolDirectories.Add("./spool");
+        if (_options.MaxReadBytes < 64 * 1024)
+        {
+            throw new UsageException($"Worker:MaxReadBytes is {_options.MaxReadBytes}; it must be at least 65536 (bytes read from a tailed file at a time)");
+        }
         var store = services.GetRequiredService<Store>();
         var indicators = services.GetRequiredService<IIndicatorStore>();
         var holder = services.GetRequiredService<IndicatorSetHolder>();
