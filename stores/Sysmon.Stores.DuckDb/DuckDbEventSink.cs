@@ -16,8 +16,9 @@ namespace Sysmon.Stores.DuckDb;
 /// </summary>
 public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.Immediate) : IEventSink
 {
-    /// <summary>Documents per load in bulk mode: one DuckDB row group.</summary>
-    public int RowsPerLoad { get; init; } = 122_880;
+    /// <summary>Documents per load in bulk mode: four of the store's row groups. DuckDB's memory during a load grows
+    /// with its size (1M events: 65,536 per load peaked ~35 MB lower than 122,880, at ~5% of the speed).</summary>
+    public int RowsPerLoad { get; init; } = 65_536;
 
     /// <summary>Called with the load file's path just before DuckDB reads it (tests damage it here).</summary>
     internal Action<string>? BeforeLoad { get; init; }
