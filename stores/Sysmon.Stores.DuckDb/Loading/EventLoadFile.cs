@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Numerics;
 using System.Text.Json;
@@ -30,6 +31,9 @@ internal sealed class EventLoadFile : IDisposable
         EventColumns.All.Select((_, i) => JsonEncodedText.Encode("c" + i.ToString(CultureInfo.InvariantCulture))).ToArray();
 
     private readonly FileStream _stream;
+    // Each line is built here and copied to the file: a Utf8JsonWriter over the stream itself clears its whole
+    // buffer at every flush (5% of ingest's managed CPU in a profile); ResetWrittenCount does not clear.
+    private readonly ArrayBufferWriter<byte> _line = new(16 * 1024);
     private readonly Utf8JsonWriter _writer;
     private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
     private readonly List<string> _lineIds = []; // by ordinal: names a line even when it cannot be parsed
@@ -38,7 +42,7 @@ internal sealed class EventLoadFile : IDisposable
     {
         Path = path;
         _stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 20);
-        _writer = new Utf8JsonWriter(_stream, EcsJsonWriter.WriterOptions);
+        _writer = new Utf8JsonWriter(_line, EcsJsonWriter.WriterOptions);
     }
 
     public string Path { get; }
@@ -63,8 +67,10 @@ internal sealed class EventLoadFile : IDisposable
         for (var i = 0; i < columns.Count; i++) WriteColumn(doc, id, timestamp, columns[i], Keys[i]);
         _writer.WriteEndObject();
         _writer.Flush();
-        _writer.Reset();
+        _stream.Write(_line.WrittenSpan);
         _stream.WriteByte((byte)'\n');
+        _line.ResetWrittenCount();
+        _writer.Reset(_line);
         return LineResult.Added;
     }
 
