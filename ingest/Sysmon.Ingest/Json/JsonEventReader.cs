@@ -22,6 +22,7 @@ public sealed class JsonEventReader(EventCatalogue? catalogue = null) : IEventRe
     {
         using var scanner = new ByteScanner(stream, options.MaxRecordBytes);
         var names = new Utf8NameCache();
+        var values = new Utf8ValueCache();
         await scanner.FillAsync(cancellationToken).ConfigureAwait(false);
         while (!scanner.EndOfStream)
         {
@@ -53,7 +54,7 @@ public sealed class JsonEventReader(EventCatalogue? catalogue = null) : IEventRe
             ReadResult result;
             try
             {
-                var fields = JsonFields.Parse(bytes, names);
+                var fields = JsonFields.Parse(bytes, names, values);
                 var e = _layouts.ToEvent(fields, out var error);
                 if (e is null)
                 {

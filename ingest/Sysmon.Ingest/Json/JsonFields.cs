@@ -12,10 +12,11 @@ internal sealed class JsonFields
     public List<KeyValuePair<string, string>> Pairs { get; } = new(48);
 
     private Utf8NameCache _names = null!;
+    private Utf8ValueCache _values = null!;
 
-    public static JsonFields Parse(ReadOnlySpan<byte> json, Utf8NameCache names)
+    public static JsonFields Parse(ReadOnlySpan<byte> json, Utf8NameCache names, Utf8ValueCache values)
     {
-        var fields = new JsonFields { _names = names };
+        var fields = new JsonFields { _names = names, _values = values };
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw new JsonException("not a JSON object");
         fields.ReadObject(ref reader, "");
@@ -42,7 +43,7 @@ internal sealed class JsonFields
                 case JsonTokenType.Null:
                     break;
                 default:
-                    Pairs.Add(new(path, Scalar(ref reader)));
+                    Pairs.Add(new(path, Scalar(ref reader, _values)));
                     break;
             }
         }
@@ -66,20 +67,28 @@ internal sealed class JsonFields
                 case JsonTokenType.Null:
                     break;
                 default:
-                    (values ??= new List<string>(2)).Add(Scalar(ref reader));
+                    (values ??= new List<string>(2)).Add(Scalar(ref reader, _values));
                     break;
             }
         }
         throw new JsonException("unterminated array");
     }
 
-    private static string Scalar(ref Utf8JsonReader reader) => reader.TokenType switch
+    private static string Scalar(ref Utf8JsonReader reader, Utf8ValueCache cache) => reader.TokenType switch
     {
-        JsonTokenType.String => reader.GetString()!,
+        JsonTokenType.String => String(ref reader, cache),
         JsonTokenType.True => "true",
         JsonTokenType.False => "false",
         _ => System.Text.Encoding.UTF8.GetString(reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan),
     };
+
+    private static string String(ref Utf8JsonReader reader, Utf8ValueCache cache)
+    {
+        if (reader.HasValueSequence || reader.ValueSpan.Length > Utf8ValueCache.MaxLength) return reader.GetString()!;
+        if (!reader.ValueIsEscaped) return cache.Get(reader.ValueSpan);
+        Span<byte> unescaped = stackalloc byte[Utf8ValueCache.MaxLength]; // unescaping never lengthens
+        return cache.Get(unescaped[..reader.CopyString(unescaped)]);
+    }
 
     public string? Get(string path)
     {

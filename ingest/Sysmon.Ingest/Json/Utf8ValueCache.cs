@@ -1,0 +1,47 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Sysmon.Ingest.Json;
+
+/// <summary>
+/// Hands out one string instance for a short ASCII value seen again (channel, provider, host, user, image path,
+/// "-", "true"...): a Sysmon log repeats most of its values, and each one read was a new string (about half of the
+/// JSON reader's allocation). Direct-mapped and fixed in size: a value whose slot holds another one replaces it, so
+/// values that never repeat (GUIDs, times) cost a lookup and nothing more, and memory does not grow with the input.
+/// </summary>
+internal sealed class Utf8ValueCache
+{
+    /// <summary>Longer values are rarely repeated byte for byte (command lines) and are simply allocated.</summary>
+    public const int MaxLength = 128;
+
+    private const int Slots = 4096; // a power of two
+    private readonly string?[] _slots = new string?[Slots];
+
+    /// <summary>The string for <paramref name="utf8"/> (at most <see cref="MaxLength"/> bytes, unescaped).</summary>
+    public string Get(ReadOnlySpan<byte> utf8)
+    {
+        // Only ASCII: a cached string is compared with the bytes char for byte.
+        if (utf8.Length > MaxLength || !Ascii.IsValid(utf8)) return Encoding.UTF8.GetString(utf8);
+        ref var slot = ref _slots[Slot(utf8)];
+        if (slot is { } cached && cached.Length == utf8.Length && Ascii.Equals(utf8, cached)) return cached;
+        return slot = Encoding.ASCII.GetString(utf8);
+    }
+
+    // Length, both ends and the middle: cheap, and enough to spread paths that share a prefix or a suffix.
+    private static int Slot(ReadOnlySpan<byte> s)
+    {
+        ulong a = 0, b = 0, c = 0;
+        if (s.Length >= 8)
+        {
+            a = BinaryPrimitives.ReadUInt64LittleEndian(s);
+            b = BinaryPrimitives.ReadUInt64LittleEndian(s[^8..]);
+            c = BinaryPrimitives.ReadUInt64LittleEndian(s.Slice((s.Length - 8) / 2, 8));
+        }
+        else
+        {
+            foreach (var x in s) a = (a << 8) | x;
+        }
+        var h = (a * 0x9E3779B97F4A7C15UL) ^ (b * 0xC2B2AE3D27D4EB4FUL) ^ (c * 0x165667B19E3779F9UL) ^ (ulong)s.Length;
+        return (int)((h ^ (h >> 29)) & (Slots - 1));
+    }
+}
