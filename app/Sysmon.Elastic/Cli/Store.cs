@@ -38,7 +38,7 @@ public sealed class Store : IDisposable
     public IHuntEngine Hunts { get; }
     public IHuntResultStore HuntResults { get; }
     public IProcessLookup Processes { get; }
-    /// <summary>A sink for events: <see cref="SinkMode.Bulk"/> for a one-off ingest, immediate for the worker.</summary>
+    /// <summary>A sink for events (`ingest` and the worker ask for <see cref="SinkMode.Bulk"/> and flush).</summary>
     public Func<SinkMode, IEventSink> CreateEventSink { get; }
     public Func<CancellationToken, Task<long>> CountEventsAsync { get; }
 

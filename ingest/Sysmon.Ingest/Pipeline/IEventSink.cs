@@ -24,8 +24,9 @@ public interface IEventSink : IAsyncDisposable
     ValueTask<SinkResult> FlushAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>How a sink may store: each batch before the write returns (the worker checkpoints after it), or in
-/// large loads when that is much cheaper for the store (a one-off ingest, which is simply re-run after a crash).</summary>
+/// <summary>How a sink may store: each batch before the write returns, or in large loads when that is much cheaper
+/// for the store, everything held back being stored by <see cref="IEventSink.FlushAsync"/> (a one-off ingest, simply
+/// re-run after a crash; the worker, which flushes before it checkpoints its offsets).</summary>
 public enum SinkMode
 {
     Immediate,
