@@ -107,6 +107,7 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
                 {
                     foreach (var id in file.Ids) appender.CreateRow().AppendValue(id).EndRow();
                 }
+                FindStoredIds();
                 var result = Insert(file);
                 // A full bulk load is checkpointed at once: the file stays compact (1M events: 483 MB instead of 800 MB)
                 // and nothing is left for the close (7 s at the end of a 1M ingest). Small ones (a worker's tailed
@@ -116,6 +117,37 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
                 return result;
             }
         }
+    }
+
+    /// <summary>DuckDB's memory limit while the store's ids are scanned: the scan needs the load's ids and a few
+    /// blocks, and what it reads stays cached up to the limit in force; this bounds that cache whatever the store's
+    /// size (1M store, 123,000 ids: fine at 32 MB, out of memory at 16 MB). Should a machine's DuckDB need more
+    /// (more threads, more partitions), the scan is run again under the store's own limit.</summary>
+    internal string IdScanMemoryLimit { get; init; } = "32MB";
+
+    /// <summary>Scans that had to be run again under the store's limit (tests).</summary>
+    internal int IdScansRetried { get; private set; }
+
+    private void FindStoredIds()
+    {
+        if (store.MemoryLimit is not null)
+        {
+            Execute($"SET memory_limit = '{IdScanMemoryLimit}'");
+            try
+            {
+                Execute(EventLoadStatement.CreateStoredIds);
+                return;
+            }
+            catch (DuckDBException)
+            {
+                IdScansRetried++; // too small here: again below, under the store's limit
+            }
+            finally
+            {
+                Execute($"SET memory_limit = '{store.MemoryLimit}'");
+            }
+        }
+        Execute(EventLoadStatement.CreateStoredIds);
     }
 
     private SinkResult Insert(EventLoadFile file)

@@ -18,10 +18,14 @@ public sealed class DuckDbStore : IDisposable
     /// <summary>One connection serves the worker and the feed job: whoever uses it holds this gate.</summary>
     public Lock Gate { get; } = new();
 
-    private DuckDbStore(string path, DuckDBConnection connection)
+    /// <summary>DuckDB's memory limit as configured at open (null: DuckDB's own default).</summary>
+    public string? MemoryLimit { get; }
+
+    private DuckDbStore(string path, DuckDBConnection connection, string? memoryLimit)
     {
         Path = path;
         Connection = connection;
+        MemoryLimit = memoryLimit;
     }
 
     /// <summary>Opens (creating if needed) the store at <paramref name="path"/> and brings its schema up to date.</summary>
@@ -63,7 +67,7 @@ public sealed class DuckDbStore : IDisposable
             connection.Dispose();
             throw;
         }
-        return new DuckDbStore(path, connection);
+        return new DuckDbStore(path, connection, memoryLimit);
     }
 
     /// <summary>A new, unique path for a load file beside the store (see <see cref="DuckDbEventSink"/>).</summary>

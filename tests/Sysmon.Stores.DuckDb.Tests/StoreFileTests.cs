@@ -76,6 +76,26 @@ public sealed class StoreFileTests : IDisposable
     }
 
     [Fact]
+    public async Task The_stored_id_scan_runs_under_a_small_memory_limit_and_again_under_the_stores_when_that_is_too_small()
+    {
+        (await BulkLoadAsync(20_000)).Should().Be(20_000);
+        var again = await ManyDocumentsAsync(20_000);
+        using var store = DuckDbStore.Open(StorePath);
+        foreach (var (limit, retried) in new[] { ("32MB", false), ("1MB", true) })
+        {
+            await using var sink = new DuckDbEventSink(store, SinkMode.Bulk) { IdScanMemoryLimit = limit };
+            await sink.WriteAsync(again, TestContext.Current.CancellationToken);
+            var flushed = await sink.FlushAsync(TestContext.Current.CancellationToken);
+            flushed.Should().Be(new Sysmon.Ingest.Pipeline.SinkResult(0, 20_000, null), $"every id is stored already (scan limit {limit})");
+            (sink.IdScansRetried > 0).Should().Be(retried);
+        }
+        store.Count().Should().Be(20_000);
+        using var cmd = store.Connection.CreateCommand();
+        cmd.CommandText = "SELECT current_setting('memory_limit')";
+        cmd.ExecuteScalar().Should().Be("244.1 MiB", "the store's own limit (256MB) is back after each scan");
+    }
+
+    [Fact]
     public async Task The_file_opens_directly_in_any_DuckDB_client_with_its_views()
     {
         (await BulkLoadAsync(500)).Should().Be(500);
