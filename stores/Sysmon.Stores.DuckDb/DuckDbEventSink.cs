@@ -18,7 +18,7 @@ namespace Sysmon.Stores.DuckDb;
 public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.Immediate) : IEventSink
 {
     /// <summary>Documents per load in bulk mode: four of the store's row groups. DuckDB's memory during a load grows
-    /// with its size (1M events: 65,536 per load peaked ~35 MB lower than 122,880, at ~5% of the speed).</summary>
+    /// with its size (1M events: 65,536 per load peaked ~35 MB lower than 122,880, costing ~5% of the speed).</summary>
     public int RowsPerLoad { get; init; } = 65_536;
 
     /// <summary>Called with the load file's path just before DuckDB reads it (tests damage it here).</summary>
@@ -132,9 +132,9 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
     {
         if (store.MemoryLimit is not null)
         {
-            Execute($"SET memory_limit = '{IdScanMemoryLimit}'");
             try
             {
+                Execute($"SET memory_limit = '{IdScanMemoryLimit}'"); // refused if DuckDB holds more that it cannot evict
                 Execute(EventLoadStatement.CreateStoredIds);
                 return;
             }
