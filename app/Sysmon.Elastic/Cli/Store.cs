@@ -42,11 +42,12 @@ public sealed class Store : IDisposable
     public Func<SinkMode, IEventSink> CreateEventSink { get; }
     public Func<CancellationToken, Task<long>> CountEventsAsync { get; }
 
-    public static Store Open(StoreLocation location)
+    /// <param name="longRunning">For the worker: many small loads, so DuckDB checkpoints sooner (see DuckDbStore.Open).</param>
+    public static Store Open(StoreLocation location, bool longRunning = false)
     {
         if (location.IsDuckDb)
         {
-            var duck = DuckDbStore.Open(location.Target);
+            var duck = longRunning ? DuckDbStore.Open(location.Target, checkpointThreshold: "32MB") : DuckDbStore.Open(location.Target);
             var engine = new DuckDbHuntEngine(duck);
             return new Store(location, new DuckDbIndicatorStore(duck), engine, engine, new DuckDbProcessLookup(duck),
                 mode => new DuckDbEventSink(duck, mode), _ => Task.FromResult(duck.Count()), duck);

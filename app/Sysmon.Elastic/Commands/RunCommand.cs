@@ -27,7 +27,7 @@ public static class RunCommand
         foreach (var feed in feeds) FeedCatalog.Validate(feed, "configuration");
         var location = StoreLocation.Parse(options.Store);
         if (!location.IsDuckDb) _ = Store.OptionsFor(location); // a malformed URL is a configuration error before start
-        services.AddSingleton(_ => Store.Open(location));
+        services.AddSingleton(_ => Store.Open(location, longRunning: true));
         services.AddSingleton(sp => sp.GetRequiredService<Store>().Indicators);
         services.AddFeedHttpClient();
         services.AddSingleton(sp => new FeedRefresher(
