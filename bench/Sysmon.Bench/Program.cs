@@ -191,7 +191,7 @@ public static class Program
         var path = Path.Combine(Path.GetTempPath(), "duck-bench.duckdb");
         File.Delete(path);
         using var store = Sysmon.Stores.DuckDb.DuckDbStore.Open(path);
-        // The sink alone as `ingest` uses it (bulk loads of one row group), 250,000 documents in batches of 5,000:
+        // The sink alone as `ingest` uses it (bulk loads), 250,000 documents in batches of 5,000:
         // only the time inside the sink counts (mapping happens outside the stopwatch).
         await using var sink = new Sysmon.Stores.DuckDb.DuckDbEventSink(store, SinkMode.Bulk);
         var id = 0L;

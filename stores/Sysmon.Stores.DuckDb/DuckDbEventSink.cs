@@ -2,6 +2,7 @@ using DuckDB.NET.Data;
 using Sysmon.Ingest.Ecs;
 using Sysmon.Ingest.Pipeline;
 using Sysmon.Stores.DuckDb.Loading;
+using Sysmon.Stores.DuckDb.Schema;
 
 namespace Sysmon.Stores.DuckDb;
 
@@ -169,12 +170,7 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
         }
     }
 
-    private int Execute(string sql)
-    {
-        using var cmd = store.Connection.CreateCommand();
-        cmd.CommandText = sql;
-        return cmd.ExecuteNonQuery();
-    }
+    private int Execute(string sql) => DuckDbSchema.Execute(store.Connection, sql);
 
     private HashSet<long> ReadableOrdinals(string path)
     {

@@ -53,7 +53,7 @@ public sealed class DuckDbStore : IDisposable
             // row group per inserting thread in memory while it compresses it; at its default of 122,880 rows
             // (~170 MB of events) that was most of ingest's peak. 16,384 rows measured: load peak 430 -> 288 MB,
             // loads no slower (bench/README.md). The file itself is a plain DuckDB database; any client opens it.
-            DuckDbSchema.Execute(connection, $"ATTACH '{full.Replace("'", "''", StringComparison.Ordinal)}' AS {CatalogName} (ROW_GROUP_SIZE {RowGroupSize})");
+            DuckDbSchema.Execute(connection, $"ATTACH {DuckDbSchema.Literal(full)} AS {CatalogName} (ROW_GROUP_SIZE {RowGroupSize})");
             DuckDbSchema.Execute(connection, $"USE {CatalogName}");
         }
         catch (DuckDBException ex)

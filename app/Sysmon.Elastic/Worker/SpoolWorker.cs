@@ -12,7 +12,6 @@ using Sysmon.Ingest.DeadLetter;
 using Sysmon.Ingest.Ecs;
 using Sysmon.Ingest.Events;
 using Sysmon.Ingest.Json;
-using Sysmon.Ingest.Output;
 using Sysmon.Ingest.Pipeline;
 using Sysmon.Ingest.Reading;
 using Sysmon.Ingest.Text;
@@ -254,19 +253,17 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     // What the sink stored; documents it refused (no id, no valid time, a row the store cannot read) are dead letters.
     private long Stored(SinkResult result)
     {
-        foreach (var r in result.Rejected ?? [])
-        {
-            var position = new SourcePosition(r.Document.GetString("log.file.path") ?? "?", null, r.Document.GetLong("log.offset"));
-            DeadLetter(position, r.Reason, EcsJsonWriter.ToJson(r.Document));
-        }
+        foreach (var r in result.Rejected ?? []) DeadLetter(r.ToRejectedRecord());
         return result.Stored;
     }
 
-    private void DeadLetter(SourcePosition position, string reason, string? excerpt)
+    private void DeadLetter(SourcePosition position, string reason, string? excerpt) => DeadLetter(new RejectedRecord(position, reason, excerpt));
+
+    private void DeadLetter(RejectedRecord record)
     {
-        _deadLetters!.Write(new RejectedRecord(position, reason, excerpt));
+        _deadLetters!.Write(record);
         _deadLetters.Flush();
-        LogRejected(position.ToString(), reason);
+        LogRejected(record.Position.ToString(), record.Reason);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "watching {Directories}; storing into {Store}")]

@@ -163,9 +163,7 @@ public sealed class EventPipeline(EventSource source, EcsMapper mapper, IEventSi
             foreach (var r in rejected)
             {
                 refused.Add(r.Document);
-                var path = r.Document.GetString("log.file.path") ?? "?";
-                Reject(new RejectedRecord(new SourcePosition(path, null, r.Document.GetLong("log.offset")), r.Reason,
-                    Output.EcsJsonWriter.ToJson(r.Document)), summary);
+                Reject(r.ToRejectedRecord(), summary);
             }
             var current = new HashSet<EcsDocument>(batch, ReferenceEqualityComparer.Instance);
             foreach (var r in rejected)

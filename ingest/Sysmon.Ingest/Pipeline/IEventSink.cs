@@ -1,9 +1,17 @@
 using Sysmon.Ingest.Ecs;
+using Sysmon.Ingest.Events;
+using Sysmon.Ingest.Reading;
 
 namespace Sysmon.Ingest.Pipeline;
 
 /// <summary>A document the sink refused, with its reason (goes to the dead-letter file).</summary>
-public sealed record SinkRejection(EcsDocument Document, string Reason);
+public sealed record SinkRejection(EcsDocument Document, string Reason)
+{
+    /// <summary>The dead letter: where the document came from (its log.file.path and log.offset), why, and itself.</summary>
+    public RejectedRecord ToRejectedRecord() =>
+        new(new SourcePosition(Document.GetString("log.file.path") ?? "?", null, Document.GetLong("log.offset")), Reason,
+            Output.EcsJsonWriter.ToJson(Document));
+}
 
 /// <summary>What a sink did with one batch.</summary>
 public readonly record struct SinkResult(int Stored, int Duplicates, IReadOnlyList<SinkRejection>? Rejected)

@@ -45,7 +45,7 @@ internal static class EventLoadStatement
     public static string ReadableOrdinals(string path) => $"SELECT n FROM {Read(path, ignoreErrors: true)} WHERE n IS NOT NULL";
 
     private static string Read(string path, bool ignoreErrors) =>
-        $"read_json('{path.Replace("'", "''", StringComparison.Ordinal)}', format = 'newline_delimited', " +
+        $"read_json({DuckDbSchema.Literal(path)}, format = 'newline_delimited', " +
         // DuckDB's default maximum_object_size stays: raising it to 256 MB made DuckDB ask for 512 MB of read buffer,
         // and newline-delimited lines beyond it (a 17 MB command line, tested) are read whole anyway.
         $"columns = {{{ColumnTypes}}}" +

@@ -111,10 +111,14 @@ public static class DuckDbSchema
         return ReadMeta(connection, "schema_version") is { } s && int.TryParse(s, CultureInfo.InvariantCulture, out var v) ? v : 0;
     }
 
-    public static void Execute(DuckDBConnection connection, string sql)
+    /// <summary>A SQL string literal (file paths in ATTACH and read_json).</summary>
+    public static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
+
+    /// <summary>Runs one statement; returns the rows it changed.</summary>
+    public static int Execute(DuckDBConnection connection, string sql)
     {
         using var cmd = connection.CreateCommand();
         cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
+        return cmd.ExecuteNonQuery();
     }
 }
