@@ -26,6 +26,8 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
     internal Action<string>? BeforeLoad { get; init; }
 
     private EventLoadFile? _file;
+    // The memory of finished load files, for the next ones (a file is disposed on the loading thread).
+    private readonly System.Collections.Concurrent.ConcurrentStack<LoadFileBuffers> _spareBuffers = new();
     // Bulk mode: the load of the previous file runs while the next one is written (at most one at a time).
     private Task<SinkResult>? _loading;
     private List<SinkRejection>? _refused;
@@ -35,7 +37,7 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
     {
         foreach (var doc in batch)
         {
-            _file ??= new EventLoadFile(store.NewLoadFilePath());
+            _file ??= new EventLoadFile(store.NewLoadFilePath(), _spareBuffers.TryPop(out var b) ? b : null, _spareBuffers.Push);
             switch (_file.Add(doc))
             {
                 case LineResult.Duplicate:

@@ -218,6 +218,38 @@ public sealed class DuckDbEventSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task A_load_file_reusing_the_memory_of_earlier_loads_names_its_own_lines()
+    {
+        // Load files of a bulk sink share their id sets and write buffers: a damaged line of the third load must be
+        // named by the third load's id at that line, not by what an earlier load left behind.
+        var docs = await MappedSamplesAsync();
+        using var store = DuckDbStore.Open(StorePath);
+        var loads = 0;
+        await using var sink = new DuckDbEventSink(store, SinkMode.Bulk)
+        {
+            RowsPerLoad = 10,
+            BeforeLoad = path =>
+            {
+                if (++loads != 3) return;
+                var lines = File.ReadAllLines(path);
+                lines[5] = lines[5][..(lines[5].Length / 2)];
+                File.WriteAllLines(path, lines);
+            },
+        };
+        var results = new List<SinkResult>();
+        for (var i = 0; i < docs.Count; i += 10)
+        {
+            results.Add(await sink.WriteAsync(docs.Skip(i).Take(10).ToList(), TestContext.Current.CancellationToken));
+        }
+        results.Add(await sink.FlushAsync(TestContext.Current.CancellationToken));
+        loads.Should().Be(3);
+        var refused = results.SelectMany(r => r.Rejected ?? []).Should().ContainSingle().Subject;
+        refused.Document.Id.Should().Be(docs[25].Id);
+        results.Sum(r => r.Duplicates).Should().Be(0);
+        store.Count().Should().Be(29);
+    }
+
+    [Fact]
     public async Task A_document_larger_than_DuckDBs_default_json_object_size_is_stored_whole()
     {
         var docs = await MappedSamplesAsync();
