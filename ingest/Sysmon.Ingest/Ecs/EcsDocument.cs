@@ -10,6 +10,8 @@ public sealed class EcsDocument
     // One bit per (length, last char) bucket of the paths present: most lookups of an absent path end here
     // instead of scanning the list (the mapper asks "is it there?" far more often than the answer is yes).
     private ulong _present;
+    // Whether the fields are in path order (a document is written more than once: the DuckDB sink sorts it first).
+    private bool _sorted;
 
     private static ulong Bit(string path) => 1UL << ((path.Length * 7 + path[^1]) & 63);
 
@@ -30,6 +32,7 @@ public sealed class EcsDocument
         }
         _fields.Add(new(path, value));
         _present |= Bit(path);
+        _sorted = false;
     }
 
     public void Set(string path, string value) => Set(path, EcsValue.Of(value));
@@ -44,6 +47,7 @@ public sealed class EcsDocument
         {
             _fields.Add(new(path, EcsValue.Of(new List<string>(2) { value })));
             _present |= Bit(path);
+            _sorted = false;
             return;
         }
         var list = _fields[i].Value.AsStrings;
@@ -90,23 +94,34 @@ public sealed class EcsDocument
         return -1;
     }
 
-    /// <summary>Fields sorted by path (ordinal), the order in which the writer nests them.</summary>
-    /// <summary>Puts the fields in ordinal path order (the writers nest by it), by integer rank: a few µs less per
-    /// document than comparing the dotted strings.</summary>
-    internal void SortFields()
+    /// <summary>Puts the fields in ordinal path order (the writers nest by it; <see cref="Fields"/> indexes are
+    /// stable until the next new field), by integer rank: a few µs less per document than comparing the dotted
+    /// strings. Nothing to do when nothing was added since the last sort.</summary>
+    public void SortFields()
     {
+        if (_sorted) return;
+        _sorted = true;
         var n = _fields.Count;
         if (n < 2) return;
-        if (PathOrder.For(_fields) is not { } ranks)
-        {
-            _fields.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-            return;
-        }
         Span<long> keys = n <= 512 ? stackalloc long[n] : new long[n];
+        var ranks = PathOrder.Current;
         var sorted = true;
         for (var i = 0; i < n; i++)
         {
-            keys[i] = ((long)ranks[_fields[i].Key] << 32) | (uint)i;
+            if (!ranks.TryGetValue(_fields[i].Key, out var rank))
+            {
+                // A path not ranked yet (rare): a new table that ranks all of them, and start over.
+                if (PathOrder.For(_fields) is not { } all)
+                {
+                    _fields.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+                    return;
+                }
+                ranks = all;
+                sorted = true;
+                i = -1;
+                continue;
+            }
+            keys[i] = ((long)rank << 32) | (uint)i;
             if (i > 0 && keys[i] < keys[i - 1]) sorted = false;
         }
         if (sorted) return;

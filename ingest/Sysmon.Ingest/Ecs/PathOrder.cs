@@ -15,6 +15,9 @@ internal static class PathOrder
     private static readonly SortedSet<string> Known = new(StringComparer.Ordinal);
     private static volatile FrozenDictionary<string, int> _ranks = FrozenDictionary<string, int>.Empty;
 
+    /// <summary>The ranks of the paths seen so far (a document with a path not in it asks <see cref="For"/>).</summary>
+    public static FrozenDictionary<string, int> Current => _ranks;
+
     /// <summary>Ranks valid for all of <paramref name="fields"/>' paths (one consistent table), or null past the cap.</summary>
     public static FrozenDictionary<string, int>? For(List<KeyValuePair<string, EcsValue>> fields)
     {

@@ -22,4 +22,19 @@ public sealed class FieldOrderTests
             doc.Fields.Select(f => f.Key).Should().Equal(paths.Order(StringComparer.Ordinal));
         }
     }
+
+    [Fact]
+    public void A_field_added_after_a_sort_is_put_in_order_by_the_next_sort()
+    {
+        // Sorting is skipped while nothing was added; a tagger adds threat.* fields after the first sort.
+        var doc = new EcsDocument();
+        foreach (var p in new[] { "process.name", "event.code", "host.name" }) doc.Set(p, "v");
+        doc.SortFields();
+        doc.Set("host.name", "replaced"); // a value replaced in place keeps the order
+        doc.Set("destination.ip", "10.0.0.1");
+        doc.Append("threat.indicator.type", "ipv4-addr");
+        doc.SortFields();
+        doc.Fields.Select(f => f.Key).Should().Equal("destination.ip", "event.code", "host.name", "process.name", "threat.indicator.type");
+        doc.GetString("host.name").Should().Be("replaced");
+    }
 }
