@@ -25,6 +25,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "write") return await WriteOnlyAsync();
         if (args.Length > 0 && args[0] == "map") return await MapOnlyAsync();
         if (args.Length > 0 && args[0] == "duck") return await DuckAsync();
+        if (args.Length > 0 && args[0] == "load-lines") return await LoadLinesAsync();
         if (args.Length > 0 && args[0] == "tagging") return await TaggingBench.RunAsync();
         if (args.Length > 0 && args[0] == "evtx") return await EvtxAsync(args.Length > 1 ? args[1] : null);
         if (args.Length > 1 && args[0] == "evtx-file")
@@ -178,6 +179,44 @@ public static class Program
             var sw = Stopwatch.StartNew();
             for (var i = 0; i < 100_000; i++) mapper.Map(events[i % events.Count]);
             Console.WriteLine($"map {sw.Elapsed.TotalMicroseconds / 100_000:F2} us/event, gen0 GCs {GC.CollectionCount(0) - gc0}");
+        }
+        return 0;
+    }
+
+    // The DuckDB sink's own managed work: writing mapped documents as load lines (no DuckDB), one core.
+    private static async Task<int> LoadLinesAsync()
+    {
+        var mapper = new EcsMapper(new EcsMapperOptions { HostName = "BENCH", PublicSuffixes = PublicSuffixList.TryLoad() });
+        var (input, _) = BenchData.Build("json", 100_000);
+        var path = Path.Combine(Path.GetTempPath(), "load-lines-bench.ndjson");
+        var buffers = new Sysmon.Stores.DuckDb.Loading.LoadFileBuffers();
+        for (var rep = 0; rep < 4; rep++)
+        {
+            // Freshly mapped documents each time (as ingest sees them: not yet sorted), outside the stopwatch.
+            var docs = new List<EcsDocument>();
+            await foreach (var r in new JsonEventReader().ReadAsync(new MemoryStream(input), "b", new ReaderOptions()))
+            {
+                if (r.Event is null) continue;
+                var doc = mapper.Map(r.Event);
+                doc.Id = "bench-" + docs.Count.ToString(System.Globalization.CultureInfo.InvariantCulture); // the input repeats 30 events
+                doc.Set("event.id", doc.Id);
+                docs.Add(doc);
+            }
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var sw = Stopwatch.StartNew();
+            using (var file = new Sysmon.Stores.DuckDb.Loading.EventLoadFile(path, buffers))
+            {
+                foreach (var doc in docs) file.Add(doc);
+                file.Complete();
+                sw.Stop();
+                if (rep == 0)
+                {
+                    Console.WriteLine($"{file.Count:N0} lines, {new FileInfo(path).Length / file.Count:N0} bytes each; kept as {path}.first");
+                    File.Copy(path, path + ".first", overwrite: true); // the file goes with the load; this copy is for comparing builds
+                }
+            }
+            Console.WriteLine($"load lines: {docs.Count / sw.Elapsed.TotalSeconds,10:N0} docs/s {sw.Elapsed.TotalMicroseconds / docs.Count,6:F2} µs/doc " +
+                              $"{(GC.GetAllocatedBytesForCurrentThread() - before) / (double)docs.Count,8:N0} B/doc");
         }
         return 0;
     }

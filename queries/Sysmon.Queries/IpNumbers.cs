@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using System.Numerics;
@@ -15,6 +16,24 @@ public static class IpNumbers
     {
         if (text is null || !IPAddress.TryParse(text, out var ip)) return null;
         return From(ip);
+    }
+
+    /// <summary>The same number as <see cref="From(string?)"/> without a BigInteger (a store writes one per network
+    /// event).</summary>
+    public static bool TryGetNumber(string? text, out UInt128 number)
+    {
+        number = default;
+        if (text is null || !IPAddress.TryParse(text, out var ip)) return false;
+        Span<byte> bytes = stackalloc byte[16];
+        if (ip.AddressFamily == AddressFamily.InterNetwork)
+        {
+            ip.TryWriteBytes(bytes[..4], out _);
+            number = ((UInt128)0xFFFF << 32) | BinaryPrimitives.ReadUInt32BigEndian(bytes);
+            return true;
+        }
+        ip.TryWriteBytes(bytes, out _);
+        number = BinaryPrimitives.ReadUInt128BigEndian(bytes);
+        return true;
     }
 
     public static BigInteger From(IPAddress ip)

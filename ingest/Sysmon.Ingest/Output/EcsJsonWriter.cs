@@ -30,11 +30,12 @@ public static class EcsJsonWriter
     private static JsonEncodedText[] Encode(string path) =>
         path.Split('.').Select(x => JsonEncodedText.Encode(x, JavaScriptEncoder.UnsafeRelaxedJsonEscaping)).ToArray();
 
-    public static void Write(Utf8JsonWriter writer, EcsDocument document) => Write(writer, document, null);
+    public static void Write(Utf8JsonWriter writer, EcsDocument document) => Write(writer, document, default);
 
-    /// <summary>Writes the document without the fields in <paramref name="skip"/> (a store that keeps those in
-    /// columns of their own).</summary>
-    public static void Write(Utf8JsonWriter writer, EcsDocument document, IReadOnlySet<string>? skip)
+    /// <summary>Writes the document without the fields whose entry in <paramref name="skip"/> is true, by index in
+    /// <see cref="EcsDocument.Fields"/> once sorted (a store that keeps those in columns of their own sorts the
+    /// document first with <see cref="EcsDocument.SortFields"/>); an empty span skips nothing.</summary>
+    public static void Write(Utf8JsonWriter writer, EcsDocument document, ReadOnlySpan<bool> skip)
     {
         document.SortFields();
         var fields = document.Fields;
@@ -43,7 +44,7 @@ public static class EcsJsonWriter
         var depth = 0;
         for (var f = 0; f < fields.Count; f++)
         {
-            if (skip is not null && skip.Contains(fields[f].Key)) continue;
+            if (f < skip.Length && skip[f]) continue;
             var segments = SegmentsOf(fields[f].Key);
             // Close the open objects that are not parents of this path.
             var common = 0;

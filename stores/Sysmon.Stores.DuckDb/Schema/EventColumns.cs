@@ -83,10 +83,11 @@ public static class EventColumns
     }
 
     /// <summary>The fields held by a column of their own, and so left out of "doc" (event.id stays in it: the
-    /// view reads it from there).</summary>
-    public static IReadOnlySet<string> StoredFields { get; } = All
-        .Where(c => c.Kind is ColumnKind.Text or ColumnKind.Long or ColumnKind.Bool or ColumnKind.Time or ColumnKind.List or ColumnKind.Json)
-        .Select(c => c.Field).ToFrozenSet(StringComparer.Ordinal);
+    /// view reads it from there), each with its column's position in <see cref="All"/>.</summary>
+    public static FrozenDictionary<string, int> StoredFields { get; } = All
+        .Select((c, i) => (Column: c, Index: i))
+        .Where(x => x.Column.Kind is ColumnKind.Text or ColumnKind.Long or ColumnKind.Bool or ColumnKind.Time or ColumnKind.List or ColumnKind.Json)
+        .ToFrozenDictionary(x => x.Column.Field, x => x.Index, StringComparer.Ordinal);
 
     /// <summary>The view that shows every field by its dotted name: the stored columns plus the rest, from doc.</summary>
     public static string CreateView(string view, string table) =>
