@@ -86,9 +86,10 @@ internal sealed class JsonEventLayouts(EventCatalogue catalogue)
             e.TimeCreated = created;
         }
         const string prefix = "winlog.event_data.";
-        foreach (var kv in f.Pairs)
+        var pairs = f.Pairs;
+        for (var i = 0; i < pairs.Count; i++)
         {
-            if (kv.Key.StartsWith(prefix, StringComparison.Ordinal)) e.Data.Add(new(kv.Key[prefix.Length..], kv.Value));
+            if (pairs[i].Key.StartsWith(prefix, StringComparison.Ordinal)) e.Data.Add(new(f.PathAfter(i, prefix.Length), pairs[i].Value));
         }
         if (e.Data.Count == 0) FillFromMessage(e, e.Message);
         return e;

@@ -21,8 +21,7 @@ public sealed class JsonEventReader(EventCatalogue? catalogue = null) : IEventRe
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var scanner = new ByteScanner(stream, options.MaxRecordBytes);
-        var names = new Utf8NameCache();
-        var values = new Utf8ValueCache();
+        var fields = new JsonFields(new Utf8NameCache(), new Utf8ValueCache());
         await scanner.FillAsync(cancellationToken).ConfigureAwait(false);
         while (!scanner.EndOfStream)
         {
@@ -54,7 +53,7 @@ public sealed class JsonEventReader(EventCatalogue? catalogue = null) : IEventRe
             ReadResult result;
             try
             {
-                var fields = JsonFields.Parse(bytes, names, values);
+                fields.Load(bytes);
                 var e = _layouts.ToEvent(fields, out var error);
                 if (e is null)
                 {

@@ -5,23 +5,40 @@ namespace Sysmon.Ingest.Json;
 /// <summary>
 /// A JSON object flattened to (dotted path, scalar text) pairs in document order. Numbers keep their JSON
 /// text, booleans become true/false, nulls and arrays of objects are left out; arrays of scalars are joined
-/// with ", ". Enough for every Sysmon JSON layout, without a DOM per event.
+/// with ", ". Enough for every Sysmon JSON layout, without a DOM per event. One instance serves a whole file: each
+/// <see cref="Load"/> replaces the previous object's pairs.
 /// </summary>
-internal sealed class JsonFields
+internal sealed class JsonFields(Utf8NameCache names, Utf8ValueCache values)
 {
     public List<KeyValuePair<string, string>> Pairs { get; } = new(48);
 
-    private Utf8NameCache _names = null!;
-    private Utf8ValueCache _values = null!;
+    // The last segment of each pair's path (same index), so that layouts take a name without cutting the path.
+    private readonly List<string> _leaves = new(48);
 
-    public static JsonFields Parse(ReadOnlySpan<byte> json, Utf8NameCache names, Utf8ValueCache values)
+    /// <summary>Parses <paramref name="json"/> (one object) into <see cref="Pairs"/>, replacing the last object's.</summary>
+    public void Load(ReadOnlySpan<byte> json)
     {
-        var fields = new JsonFields { _names = names, _values = values };
+        Pairs.Clear();
+        _leaves.Clear();
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw new JsonException("not a JSON object");
-        fields.ReadObject(ref reader, "");
+        ReadObject(ref reader, "");
         if (reader.Read()) throw new JsonException("trailing data after the object");
-        return fields;
+    }
+
+    /// <summary>The part of pair <paramref name="index"/>'s path after <paramref name="prefixLength"/> characters
+    /// (the path's last name when that is all of it).</summary>
+    public string PathAfter(int index, int prefixLength)
+    {
+        var path = Pairs[index].Key;
+        var leaf = _leaves[index];
+        return path.Length - prefixLength == leaf.Length ? leaf : path[prefixLength..];
+    }
+
+    private void Add(string path, string leaf, string value)
+    {
+        Pairs.Add(new(path, value));
+        _leaves.Add(leaf);
     }
 
     private void ReadObject(ref Utf8JsonReader reader, string prefix)
@@ -29,8 +46,8 @@ internal sealed class JsonFields
         while (reader.Read())
         {
             if (reader.TokenType == JsonTokenType.EndObject) return;
-            var name = reader.ValueIsEscaped || reader.HasValueSequence ? reader.GetString()! : _names.Get(reader.ValueSpan);
-            var path = _names.Path(prefix, name);
+            var name = reader.ValueIsEscaped || reader.HasValueSequence ? reader.GetString()! : names.Get(reader.ValueSpan);
+            var path = names.Path(prefix, name);
             reader.Read();
             switch (reader.TokenType)
             {
@@ -38,27 +55,27 @@ internal sealed class JsonFields
                     ReadObject(ref reader, path);
                     break;
                 case JsonTokenType.StartArray:
-                    ReadArray(ref reader, path);
+                    ReadArray(ref reader, path, name);
                     break;
                 case JsonTokenType.Null:
                     break;
                 default:
-                    Pairs.Add(new(path, Scalar(ref reader, _values)));
+                    Add(path, name, Scalar(ref reader, values));
                     break;
             }
         }
         throw new JsonException("unterminated object");
     }
 
-    private void ReadArray(ref Utf8JsonReader reader, string path)
+    private void ReadArray(ref Utf8JsonReader reader, string path, string leaf)
     {
-        List<string>? values = null;
+        List<string>? items = null;
         while (reader.Read())
         {
             switch (reader.TokenType)
             {
                 case JsonTokenType.EndArray:
-                    if (values is not null) Pairs.Add(new(path, string.Join(", ", values)));
+                    if (items is not null) Add(path, leaf, string.Join(", ", items));
                     return;
                 case JsonTokenType.StartObject:
                 case JsonTokenType.StartArray:
@@ -67,7 +84,7 @@ internal sealed class JsonFields
                 case JsonTokenType.Null:
                     break;
                 default:
-                    (values ??= new List<string>(2)).Add(Scalar(ref reader, _values));
+                    (items ??= new List<string>(2)).Add(Scalar(ref reader, values));
                     break;
             }
         }

@@ -135,6 +135,21 @@ public sealed class JsonEventReaderTests
         results.Single().Rejected!.Reason.Should().Contain("not a Sysmon event");
     }
 
+    [Fact]
+    public async Task Event_data_names_are_taken_whole_from_nested_objects_arrays_and_one_object_after_another()
+    {
+        // One reader instance parses every object of a file into the same buffers: names must not leak between them.
+        const string first = """{"winlog":{"event_id":1,"channel":"Microsoft-Windows-Sysmon/Operational","event_data":{"UtcTime":"2026-01-05 07:20:48.728","Image":"C:\\a.exe","Extra":{"Inner":"x"},"List":["a","b"]}}}""";
+        const string second = """{"winlog":{"event_id":5,"channel":"Microsoft-Windows-Sysmon/Operational","event_data":{"UtcTime":"2026-01-05 07:20:49.000","Image":"C:\\b.exe"}}}""";
+        var events = await Convert.EventsAsync(new JsonEventReader(), first + "\n" + second + "\n");
+        events.Should().HaveCount(2);
+        events[0].Data.Select(d => d.Key).Should().Equal("UtcTime", "Image", "Extra.Inner", "List");
+        events[0].GetData("List").Should().Be("a, b");
+        events[0].GetData("Image").Should().Be("C:\\a.exe");
+        events[1].Data.Select(d => d.Key).Should().Equal("UtcTime", "Image");
+        events[1].GetData("Image").Should().Be("C:\\b.exe");
+    }
+
     private static string Pretty(string json) =>
         System.Text.Json.Nodes.JsonNode.Parse(json)!.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
 }
