@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Globalization;
-using System.Collections.Frozen;
 using System.Text.Json;
 using Sysmon.Ingest.Ecs;
 using Sysmon.Ingest.Output;
@@ -153,8 +152,8 @@ internal sealed class EventLoadFile : IDisposable
             case ColumnKind.Id:
                 _writer.WriteString(key, id);
                 return;
-            case ColumnKind.Time:
-                WriteTime(key, timestamp); // @timestamp, the one time column, already read by Add
+            case ColumnKind.Time when column.Field == "@timestamp":
+                WriteTime(key, timestamp); // already read by Add
                 return;
             case ColumnKind.Document:
                 _writer.WritePropertyName(key);
@@ -195,6 +194,9 @@ internal sealed class EventLoadFile : IDisposable
                     _writer.WriteStringValue(value.ToString());
                 }
                 _writer.WriteEndArray();
+                break;
+            case ColumnKind.Time:
+                if (value.Kind == EcsValueKind.String && LoadTime.TryParse(value.AsString, out var time)) WriteTime(key, time);
                 break;
             case ColumnKind.Json:
                 _writer.WritePropertyName(key);
