@@ -18,19 +18,41 @@ public static class DocumentId
 {
     public static string For(SysmonEvent e, string? host)
     {
-        if (e.RecordId is { } record && !string.IsNullOrEmpty(host))
+        // The text hashed is built in a stack (or pooled) buffer: as strings it cost ~7% of all allocation when
+        // converting (a lowered host, a concatenation, and for content ids a StringBuilder of the whole event).
+        var text = new IdText(stackalloc char[256]);
+        try
         {
-            var text = string.Concat("v1|record|", host.ToLowerInvariant(), "|", e.Channel ?? Names.SysmonChannel, "|",
-                record.ToString(CultureInfo.InvariantCulture));
-            return Encode(text, content: false);
+            if (e.RecordId is { } record && !string.IsNullOrEmpty(host))
+            {
+                text.Append("v1|record|");
+                text.AppendLower(host);
+                text.Append('|');
+                text.Append(e.Channel ?? Names.SysmonChannel);
+                text.Append('|');
+                text.Append(record);
+                return Encode(text.Text, content: false);
+            }
+            text.Append("v1|content|");
+            text.AppendLower(host);
+            text.Append('|');
+            text.Append(e.EventId);
+            foreach (var kv in e.Data)
+            {
+                text.Append('|');
+                text.Append(kv.Key);
+                text.Append('=');
+                text.Append(kv.Value);
+            }
+            return Encode(text.Text, content: true);
         }
-        var sb = new StringBuilder(512);
-        sb.Append("v1|content|").Append(host?.ToLowerInvariant()).Append('|').Append(e.EventId.ToString(CultureInfo.InvariantCulture));
-        foreach (var kv in e.Data) sb.Append('|').Append(kv.Key).Append('=').Append(kv.Value);
-        return Encode(sb.ToString(), content: true);
+        finally
+        {
+            text.Dispose();
+        }
     }
 
-    private static string Encode(string text, bool content)
+    private static string Encode(ReadOnlySpan<char> text, bool content)
     {
         var max = Encoding.UTF8.GetMaxByteCount(text.Length);
         var rented = ArrayPool<byte>.Shared.Rent(max);
@@ -45,6 +67,59 @@ public static class DocumentId
         finally
         {
             ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    // Characters appended into a buffer that moves to a pooled array when it outgrows the one it started with.
+    private ref struct IdText(Span<char> initial)
+    {
+        private Span<char> _chars = initial;
+        private char[]? _rented;
+        private int _length;
+
+        public readonly ReadOnlySpan<char> Text => _chars[.._length];
+
+        public void Append(char c)
+        {
+            Ensure(1);
+            _chars[_length++] = c;
+        }
+
+        public void Append(ReadOnlySpan<char> s)
+        {
+            Ensure(s.Length);
+            s.CopyTo(_chars[_length..]);
+            _length += s.Length;
+        }
+
+        // Invariant lowering maps char for char: the same text as string.ToLowerInvariant.
+        public void AppendLower(ReadOnlySpan<char> s)
+        {
+            Ensure(s.Length);
+            _length += s.ToLowerInvariant(_chars[_length..]);
+        }
+
+        public void Append(long n)
+        {
+            Ensure(20);
+            n.TryFormat(_chars[_length..], out var written, default, CultureInfo.InvariantCulture);
+            _length += written;
+        }
+
+        private void Ensure(int more)
+        {
+            if (_length + more <= _chars.Length) return;
+            var bigger = ArrayPool<char>.Shared.Rent(Math.Max(_chars.Length * 2, _length + more));
+            _chars[.._length].CopyTo(bigger);
+            if (_rented is not null) ArrayPool<char>.Shared.Return(_rented);
+            _rented = bigger;
+            _chars = bigger;
+        }
+
+        public void Dispose()
+        {
+            if (_rented is not null) ArrayPool<char>.Shared.Return(_rented);
+            _rented = null;
         }
     }
 }
