@@ -75,10 +75,15 @@ public sealed class EcsMapper(EcsMapperOptions options, EventCatalogue? catalogu
         public bool Removed;
     }
 
+    // The working copy of an event's data, one per thread and reused (Map may run on several threads at once; the
+    // list never outlives the call): a new one per event was ~8% of what mapping allocated.
+    [ThreadStatic] private static List<Entry>? t_data;
+
     // Step 1 of Elastic's pipeline: EventData that is empty, "-" or the zero GUID is dropped.
     private static List<Entry> NonEmptyData(SysmonEvent e)
     {
-        var list = new List<Entry>(e.Data.Count);
+        var list = t_data is { Capacity: <= 1024 } kept ? kept : t_data = new List<Entry>(32); // an outsized event's list is not kept
+        list.Clear();
         foreach (var kv in e.Data)
         {
             var v = kv.Value;

@@ -109,4 +109,19 @@ public sealed class EcsMapperTests
         EcsJsonWriter.ToJson(Convert.Mapper().Map(Event(1, ("UtcTime", "2026-01-05 10:00:00.000"), ("Image", "C:\\작업\\a.exe"),
             ("CommandLine", "a.exe \"x\" <y>")))).Should().Be(json, "the same event always serialises to the same bytes");
     }
+
+    [Fact]
+    public async Task Mapping_on_several_threads_at_once_gives_what_mapping_one_by_one_gives()
+    {
+        // The mapper reuses a working list per thread: documents mapped in parallel must not see each other's data.
+        var text = string.Concat(SampleEvents.All.Select(s => EventForms.Beats(s) + "\n"));
+        var events = await Convert.EventsAsync(new JsonEventReader(), text);
+        var mapper = Convert.Mapper();
+        var expected = events.Select(e => EcsJsonWriter.ToJson(mapper.Map(e))).ToList();
+        var indexes = Enumerable.Range(0, 40).SelectMany(_ => Enumerable.Range(0, events.Count)).ToArray();
+        var actual = new string[indexes.Length];
+        Parallel.For(0, indexes.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 },
+            i => actual[i] = EcsJsonWriter.ToJson(mapper.Map(events[indexes[i]])));
+        for (var i = 0; i < indexes.Length; i++) actual[i].Should().Be(expected[indexes[i]]);
+    }
 }
