@@ -218,6 +218,27 @@ public sealed class DuckDbEventSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task Documents_without_an_id_or_a_valid_timestamp_are_refused_with_the_reason_and_the_rest_stored()
+    {
+        var docs = await MappedSamplesAsync();
+        docs[3].Set("@timestamp", "2026-02-30T07:20:48.728Z"); // no such day
+        docs[7].Id = null;
+        docs[7].Remove("event.id");
+        using var store = DuckDbStore.Open(StorePath);
+        await using var sink = new DuckDbEventSink(store);
+        var result = await sink.WriteAsync(docs, TestContext.Current.CancellationToken);
+        result.Stored.Should().Be(28);
+        result.Rejected!.Select(r => (r.Document, r.Reason)).Should().BeEquivalentTo(new[]
+        {
+            (docs[3], "document without a valid @timestamp"),
+            (docs[7], "document without event.id"),
+        });
+        var letter = result.Rejected![0].ToRejectedRecord();
+        letter.Position.Path.Should().NotBe("?", "the dead letter says which file the event came from");
+        store.Count().Should().Be(28);
+    }
+
+    [Fact]
     public async Task A_load_file_reusing_the_memory_of_earlier_loads_names_its_own_lines()
     {
         // Load files of a bulk sink share their id sets and write buffers: a damaged line of the third load must be
