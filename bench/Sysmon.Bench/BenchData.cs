@@ -21,6 +21,14 @@ public static class BenchData
         throw new InvalidOperationException("run the benchmarks from inside the repository");
     }
 
+    /// <summary>The reader a bench input file needs, by its extension (as `generate` names them).</summary>
+    public static string FormatOf(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".json" or ".ndjson" or ".jsonl" => "json",
+        ".xml" => "xml",
+        _ => "text",
+    };
+
     /// <summary>Returns (bytes, event count) of an input of about <paramref name="events"/> events.</summary>
     public static (byte[] Bytes, int Events) Build(string format, int events)
     {
