@@ -31,7 +31,7 @@ public sealed class DuckDbStore : IDisposable
     /// <summary>Opens (creating if needed) the store at <paramref name="path"/> and brings its schema up to date.</summary>
     /// <param name="memoryLimit">DuckDB's memory limit (e.g. "256MB"), so that ingest stays within a known footprint.</param>
     /// <param name="checkpointThreshold">WAL size at which DuckDB checkpoints on its own. Rows not checkpointed yet
-    /// stay in memory: the worker, which stores many small loads, peaked at 446 MB with 128 MB and 283 MB with 32 MB
+    /// stay in memory: the worker, which stores many small loads while it tails live files, peaked at 446 MB with 128 MB and 283 MB with 32 MB
     /// (200,000 events through the spool, same speed); `ingest` checkpoints its big loads itself and was ~20% slower
     /// with 32 MB, so it keeps 128 MB.</param>
     public static DuckDbStore Open(string path, string? memoryLimit = "256MB", int? threads = null, string checkpointThreshold = "128MB")

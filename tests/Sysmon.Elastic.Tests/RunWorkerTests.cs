@@ -21,8 +21,18 @@ public sealed class RunWorkerTests
 
     private sealed class WorkerProcess(string dir, params string[] extra) : IDisposable
     {
+        private readonly StringBuilder _log = new();
+
         public Process Process { get; } = Start(dir, extra);
-        public StringBuilder Log { get; } = new();
+
+        /// <summary>What the worker has logged so far (stdout and stderr).</summary>
+        public string Log
+        {
+            get
+            {
+                lock (_log) return _log.ToString();
+            }
+        }
 
         private static Process Start(string dir, string[] extra)
         {
@@ -37,12 +47,22 @@ public sealed class RunWorkerTests
             {
                 psi.ArgumentList.Add(a);
             }
-            var p = Process.Start(psi)!;
-            p.OutputDataReceived += (_, _) => { };
-            p.ErrorDataReceived += (_, _) => { };
-            p.BeginOutputReadLine();
-            p.BeginErrorReadLine();
-            return p;
+            return Process.Start(psi)!;
+        }
+
+        // Called once the object exists (Start is static, so it cannot capture _log).
+        public WorkerProcess Capture()
+        {
+            DataReceivedEventHandler append = (_, e) =>
+            {
+                if (e.Data is null) return;
+                lock (_log) _log.AppendLine(e.Data);
+            };
+            Process.OutputDataReceived += append;
+            Process.ErrorDataReceived += append;
+            Process.BeginOutputReadLine();
+            Process.BeginErrorReadLine();
+            return this;
         }
 
         public void KillHard() => Process.Kill(entireProcessTree: true);
@@ -52,6 +72,7 @@ public sealed class RunWorkerTests
             var clock = Stopwatch.StartNew();
             using (var kill = Process.Start("kill", ["-TERM", Process.Id.ToString(CultureInfo.InvariantCulture)])) kill!.WaitForExit();
             Process.WaitForExit(30_000).Should().BeTrue("the worker stops on SIGTERM");
+            Process.WaitForExit(); // drains the redirected output, so Log holds every line
             return clock.Elapsed;
         }
 
@@ -95,7 +116,7 @@ public sealed class RunWorkerTests
         await File.WriteAllTextAsync(live, "");
         const int total = 3000;
 
-        var worker = new WorkerProcess(dir);
+        var worker = new WorkerProcess(dir).Capture();
         var n = 0;
         async Task AppendAsync(int until)
         {
@@ -111,7 +132,7 @@ public sealed class RunWorkerTests
         worker.KillHard(); // mid-stream: some batches stored, the rest not yet
         worker.Dispose();
         await AppendAsync(1800);
-        using (var restarted = new WorkerProcess(dir))
+        using (var restarted = new WorkerProcess(dir).Capture())
         {
             await AppendAsync(total);
             await WaitForCheckpointAsync(dir, "live.ndjson", new FileInfo(live).Length);
@@ -130,6 +151,39 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
+    public async Task Files_found_in_one_scan_are_stored_by_one_commit_and_each_checkpointed_whole()
+    {
+        // One flush per file made a spool of many small files pay a DuckDB load each; the worker now stores a scan's
+        // files together and moves their checkpoints after that one flush.
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        const int files = 12, perFile = 40;
+        for (var f = 0; f < files; f++)
+        {
+            var lines = string.Concat(Enumerable.Range(f * perFile + 1, perFile).Select(Line));
+            await File.WriteAllTextAsync(Path.Combine(spool, $"host-{f:00}.ndjson"), lines);
+        }
+        string log;
+        using (var worker = new WorkerProcess(dir).Capture())
+        {
+            for (var f = 0; f < files; f++)
+            {
+                await WaitForCheckpointAsync(dir, $"host-{f:00}.ndjson", new FileInfo(Path.Combine(spool, $"host-{f:00}.ndjson")).Length);
+            }
+            worker.Terminate();
+            log = worker.Log;
+        }
+        log.Should().Contain($"{files * perFile} new event(s) stored from {files} file(s)", "the first scan finds every file");
+        using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
+        using var cmd = store.Connection.CreateCommand();
+        cmd.CommandText = "SELECT count(*), count(DISTINCT \"winlog.record_id\") FROM events";
+        using var reader = cmd.ExecuteReader();
+        reader.Read();
+        reader.GetInt64(0).Should().Be(files * perFile);
+        reader.GetInt64(1).Should().Be(files * perFile);
+    }
+
+    [Fact]
     public async Task A_settled_file_larger_than_one_read_is_taken_in_whole_lines_with_nothing_cut()
     {
         // Before the fix a settled file was read in MaxReadBytes pieces cut anywhere: the line across each cut went to
@@ -139,7 +193,7 @@ public sealed class RunWorkerTests
         var content = string.Concat(Enumerable.Range(1, 2000).Select(Line));
         await File.WriteAllTextAsync(Path.Combine(dir, "big.json"), content);
         File.Move(Path.Combine(dir, "big.json"), Path.Combine(dir, "spool", "big.json")); // complete before the worker sees it
-        using (var worker = new WorkerProcess(dir, "--Worker:MaxReadBytes=65536"))
+        using (var worker = new WorkerProcess(dir, "--Worker:MaxReadBytes=65536").Capture())
         {
             await WaitForCheckpointAsync(dir, "big.json", System.Text.Encoding.UTF8.GetByteCount(content));
             worker.Terminate();
@@ -170,7 +224,7 @@ public sealed class RunWorkerTests
         await File.WriteAllTextAsync(Path.Combine(hunts, "every-second.esql"),
             "// title: test\n// schedule: 0/1 * * * * ?\nFROM logs-sysmon* | STATS n = COUNT(*) BY host.name\n");
         await File.WriteAllTextAsync(Path.Combine(spool, "good.ndjson"), Line(1) + Line(2));
-        using (var worker = new WorkerProcess(dir, "--Worker:HuntsDirectory=" + hunts))
+        using (var worker = new WorkerProcess(dir, "--Worker:HuntsDirectory=" + hunts).Capture())
         {
             await WaitForCheckpointAsync(dir, "good.ndjson", new FileInfo(Path.Combine(spool, "good.ndjson")).Length);
             await Task.Delay(3500); // three or more runs of the hunt after the events are stored
@@ -196,7 +250,7 @@ public sealed class RunWorkerTests
         await File.WriteAllTextAsync(Path.Combine(spool, "half.xml"), "<Events><Event><System><EventID>1</EventID>");
         await File.WriteAllTextAsync(Path.Combine(spool, "good.ndjson"), Line(1) + Line(2));
 
-        using (var worker = new WorkerProcess(dir))
+        using (var worker = new WorkerProcess(dir).Capture())
         {
             await WaitForCheckpointAsync(dir, "good.ndjson", new FileInfo(Path.Combine(spool, "good.ndjson")).Length);
             await File.AppendAllTextAsync(Path.Combine(spool, "good.ndjson"), Line(3));

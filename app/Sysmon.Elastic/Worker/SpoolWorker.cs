@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Data.Common;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -38,6 +40,15 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     private CheckpointStore? _checkpoints;
     private EcsMapper? _mapper;
     private EventSource? _source;
+    // What was read since the last commit: each piece's checkpoint moves only once the sink has stored it.
+    private readonly List<(string File, Action Advance, long Events)> _uncommitted = [];
+    private long _uncommittedEvents;
+    private long _pendingStored;
+    private bool _unflushed;
+
+    /// <summary>Events read before the worker stores and checkpoints them even in the middle of a scan (bounds what
+    /// a crash makes it read again).</summary>
+    internal const long EventsPerCommit = 250_000;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -60,6 +71,15 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             while (!stoppingToken.IsCancellationRequested)
             {
                 foreach (var directory in _options.SpoolDirectories) await ScanAsync(directory, stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await CommitAsync(stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ElasticsearchUnavailableException)
+                {
+                    // Nothing read since the last commit is checkpointed: it is all read again at the next scan.
+                    LogCommitRetry(ex.Message);
+                }
                 await Task.Delay(_options.PollInterval, stoppingToken).ConfigureAwait(false);
             }
         }
@@ -68,6 +88,9 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         }
         finally
         {
+            // Stopping: what was read whole is stored and checkpointed; a piece cut short by the stop is stored as far
+            // as it went (its checkpoint stays, so it is read again and its stored events skipped as duplicates).
+            await CommitOnStopAsync().ConfigureAwait(false);
             _checkpoints?.Save();
             _deadLetters?.Dispose();
             if (_sink is not null) await _sink.DisposeAsync().ConfigureAwait(false);
@@ -90,7 +113,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         holder.Swap(new IndicatorSet(await indicators.LoadActiveAsync(CancellationToken.None).ConfigureAwait(false), registry.AllowList,
             registry.MatchParentDomains));
         // Bulk: DuckDB loads large files in a few big statements instead of one per batch of BatchSize (a 41 MB JSON
-        // file went at a third of `ingest`'s speed). Nothing is checkpointed before StoreAsync's flush has stored it.
+        // file went at a third of `ingest`'s speed). Nothing is checkpointed before CommitAsync's flush has stored it.
         _sink = new TaggingSink(store.CreateEventSink(SinkMode.Bulk), new EventTagger(() => holder.Current), indicators,
             a => LogAlert(a.Host ?? "", a.EventCode ?? "", a.MatchedField, a.MatchedAtomic, a.Feed));
         _deadLetters = new DeadLetterWriter(_options.DeadLetter);
@@ -143,12 +166,13 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         if (DateTime.UtcNow - seen.Since < _options.SettleTime) return;
         _settling.Remove(file);
         var results = _source!.ReadAsync(new InputFile(file, info.Length), new RunSummary(), ct);
-        var stored = await StoreAsync(results, baseOffset: 0, ct).ConfigureAwait(false);
-        checkpoint.Length = info.Length;
-        checkpoint.LastWriteTicks = ticks;
-        checkpoint.Done = true;
-        _checkpoints.Save();
-        LogIngested(file, stored);
+        var events = await WriteAllAsync(results, baseOffset: 0, ct).ConfigureAwait(false);
+        await ReadAsync(file, events, () =>
+        {
+            checkpoint.Length = info.Length;
+            checkpoint.LastWriteTicks = ticks;
+            checkpoint.Done = true;
+        }, ct).ConfigureAwait(false);
     }
 
     private async Task TailAsync(string file, CancellationToken ct)
@@ -170,28 +194,36 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         }
 
         var length = (int)Math.Min(info.Length - checkpoint.Offset, _options.MaxReadBytes);
-        var bytes = new byte[length];
-        await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+        // Pooled: a new array per read (up to MaxReadBytes, 16 MB) is large-object garbage that only a full collection frees.
+        var bytes = ArrayPool<byte>.Shared.Rent(length);
+        try
         {
-            stream.Seek(checkpoint.Offset, SeekOrigin.Begin);
-            length = await stream.ReadAtLeastAsync(bytes, length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+            await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            {
+                stream.Seek(checkpoint.Offset, SeekOrigin.Begin);
+                length = await stream.ReadAtLeastAsync(bytes.AsMemory(0, length), length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+            }
+            var format = Ingest.Reading.FormatSniffer.ByExtension(file) == InputFormat.Json ? InputFormat.Json : InputFormat.Text;
+            // Only whole records are taken: JSON up to the last line end, text up to the last blank line. What follows
+            // is taken once the file has stopped growing and the read reaches its end (a last record without a
+            // terminator); a read that stops short of the end (MaxReadBytes) never cuts a record, even in a settled file.
+            var reachesEnd = checkpoint.Offset + length >= info.Length;
+            var boundary = settled && reachesEnd ? length : LastBoundary(bytes.AsSpan(0, length), format);
+            // A whole read without any boundary is one record larger than MaxReadBytes: taken (and rejected) rather
+            // than waited for forever.
+            if (boundary <= 0 && length == _options.MaxReadBytes) boundary = length;
+            if (boundary <= 0) return;
+            IEventReader reader = format == InputFormat.Json ? new JsonEventReader() : new MessageTextReader();
+            var results = reader.ReadAsync(new MemoryStream(bytes, 0, boundary, writable: false), file, new ReaderOptions(), ct);
+            var events = await WriteAllAsync(results, checkpoint.Offset, ct).ConfigureAwait(false);
+            // Absolute, not '+= boundary': the move is applied later, at the commit.
+            var next = checkpoint.Offset + boundary;
+            await ReadAsync(file, events, () => checkpoint.Offset = next, ct).ConfigureAwait(false);
         }
-        var format = Ingest.Reading.FormatSniffer.ByExtension(file) == InputFormat.Json ? InputFormat.Json : InputFormat.Text;
-        // Only whole records are taken: JSON up to the last line end, text up to the last blank line. What follows
-        // is taken once the file has stopped growing and the read reaches its end (a last record without a
-        // terminator); a read that stops short of the end (MaxReadBytes) never cuts a record, even in a settled file.
-        var reachesEnd = checkpoint.Offset + length >= info.Length;
-        var boundary = settled && reachesEnd ? length : LastBoundary(bytes.AsSpan(0, length), format);
-        // A whole read without any boundary is one record larger than MaxReadBytes: taken (and rejected) rather
-        // than waited for forever.
-        if (boundary <= 0 && length == _options.MaxReadBytes) boundary = length;
-        if (boundary <= 0) return;
-        IEventReader reader = format == InputFormat.Json ? new JsonEventReader() : new MessageTextReader();
-        var results = reader.ReadAsync(new MemoryStream(bytes, 0, boundary, writable: false), file, new ReaderOptions(), ct);
-        var stored = await StoreAsync(results, checkpoint.Offset, ct).ConfigureAwait(false);
-        checkpoint.Offset += boundary;
-        _checkpoints.Save();
-        if (stored > 0) LogIngested(file, stored);
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+        }
     }
 
     private static int LastBoundary(ReadOnlySpan<byte> data, InputFormat format)
@@ -202,12 +234,53 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         return Math.Max(blank < 0 ? 0 : blank + 2, crlf < 0 ? 0 : crlf + 3);
     }
 
-    // Maps and stores what a reader yields, in batches, and flushes the sink: when it returns, everything read is
-    // stored (the caller checkpoints next). Rejects go to the dead letters. Returns documents stored.
-    private async Task<long> StoreAsync(IAsyncEnumerable<ReadResult> results, long baseOffset, CancellationToken ct)
+    // A piece of a file has been read whole and handed to the sink: its checkpoint moves at the next commit.
+    private async Task ReadAsync(string file, long events, Action advance, CancellationToken ct)
+    {
+        _uncommitted.Add((file, advance, events));
+        _uncommittedEvents += events;
+        if (_uncommittedEvents >= EventsPerCommit) await CommitAsync(ct).ConfigureAwait(false);
+    }
+
+    // Stores everything handed to the sink (one flush for all the pieces read since the last commit: files loaded one
+    // by one each cost a DuckDB load, and small loads rewrite the table's last row group), then moves their checkpoints
+    // and saves them. A flush that fails moves nothing: the pieces are read again at the next scan.
+    private async Task CommitAsync(CancellationToken ct)
+    {
+        if (_sink is null || !_unflushed) return;
+        var pieces = _uncommitted.ToArray();
+        var stored = _pendingStored;
+        _uncommitted.Clear();
+        _uncommittedEvents = 0;
+        _pendingStored = 0;
+        _unflushed = false;
+        stored += Stored(await _sink.FlushAsync(ct).ConfigureAwait(false));
+        if (pieces.Length == 0) return;
+        foreach (var piece in pieces) piece.Advance();
+        _checkpoints!.Save();
+        foreach (var piece in pieces) LogRead(piece.File, piece.Events);
+        LogStored(stored, pieces.Length);
+    }
+
+    private async Task CommitOnStopAsync()
+    {
+        try
+        {
+            await CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or DbException or ElasticsearchUnavailableException
+                                       or ElasticsearchRequestException)
+        {
+            LogCommitFailed(ex.Message);
+        }
+    }
+
+    // Maps what a reader yields and hands it to the sink in batches; rejects go to the dead letters. Nothing is
+    // flushed here (CommitAsync does). Returns the documents handed over.
+    private async Task<long> WriteAllAsync(IAsyncEnumerable<ReadResult> results, long baseOffset, CancellationToken ct)
     {
         var batch = new List<EcsDocument>(_options.BatchSize);
-        long stored = 0;
+        long written = 0;
         await foreach (var r in results.ConfigureAwait(false))
         {
             if (r.Event is { } e)
@@ -224,7 +297,8 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
                 }
                 if (batch.Count >= _options.BatchSize)
                 {
-                    stored += await WriteAsync(batch, ct).ConfigureAwait(false);
+                    written += batch.Count;
+                    await WriteAsync(batch, ct).ConfigureAwait(false);
                 }
             }
             else if (r.Rejected is { } rejected)
@@ -238,16 +312,18 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
                 DeadLetter(ignored.Position, ignored.Reason, null);
             }
         }
-        stored += await WriteAsync(batch, ct).ConfigureAwait(false);
-        return stored + Stored(await _sink!.FlushAsync(ct).ConfigureAwait(false));
+        written += batch.Count;
+        await WriteAsync(batch, ct).ConfigureAwait(false);
+        return written;
     }
 
-    private async Task<long> WriteAsync(List<EcsDocument> batch, CancellationToken ct)
+    // Bulk loads the sink finishes here are of pieces not committed yet: their counts show at the commit.
+    private async Task WriteAsync(List<EcsDocument> batch, CancellationToken ct)
     {
-        if (batch.Count == 0) return 0;
-        var result = await _sink!.WriteAsync(batch, ct).ConfigureAwait(false);
+        if (batch.Count == 0) return;
+        _unflushed = true;
+        _pendingStored += Stored(await _sink!.WriteAsync(batch, ct).ConfigureAwait(false));
         batch.Clear();
-        return Stored(result);
     }
 
     // What the sink stored; documents it refused (no id, no valid time, a row the store cannot read) are dead letters.
@@ -278,8 +354,17 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     [LoggerMessage(Level = LogLevel.Critical, Message = "cannot start: {Reason}")]
     private partial void LogCannotStart(string reason);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{File}: {Stored} new event(s) stored")]
-    private partial void LogIngested(string file, long stored);
+    [LoggerMessage(Level = LogLevel.Information, Message = "{File}: {Events} event(s) read and stored")]
+    private partial void LogRead(string file, long events);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Stored} new event(s) stored from {Pieces} file(s) or part(s) of files; checkpoints saved")]
+    private partial void LogStored(long stored, int pieces);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "could not store what was read ({Reason}); it is read again at the next scan")]
+    private partial void LogCommitRetry(string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "stopping: what was read could not be stored ({Reason}); it is read again at the next start")]
+    private partial void LogCommitFailed(string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{File}: shrank from {Offset} to {Length} bytes (rotated or truncated); reading it from the start")]
     private partial void LogTruncated(string file, long offset, long length);
