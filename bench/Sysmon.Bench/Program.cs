@@ -22,6 +22,7 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "quick") return await QuickAsync();
         if (args.Length > 0 && args[0] == "stages") return await StagesAsync(args.Length > 1 ? args[1] : null);
+        if (args.Length > 1 && args[0] == "allocs") return await AllocsAsync(args[1], args.Length > 2 ? args[2] : "map");
         if (args.Length > 0 && args[0] == "write") return await WriteOnlyAsync();
         if (args.Length > 0 && args[0] == "map") return await MapOnlyAsync();
         if (args.Length > 0 && args[0] == "duck") return await DuckAsync();
@@ -36,6 +37,34 @@ public static class Program
         }
         var config = DefaultConfig.Instance.AddJob(Job.Default.WithWarmupCount(2).WithIterationCount(8).WithLaunchCount(1));
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+        return 0;
+    }
+
+    // Which types read (+ map, + write) allocate on a file's events, sampled by the runtime's AllocationTick.
+    private static async Task<int> AllocsAsync(string file, string stage)
+    {
+        var mapper = new EcsMapper(new EcsMapperOptions { HostName = "BENCH", PublicSuffixes = PublicSuffixList.TryLoad() });
+        var format = BenchData.FormatOf(file);
+        var input = File.ReadAllBytes(file);
+        IEventReader reader = format switch { "xml" => new XmlEventReader(), "json" => new JsonEventReader(), _ => new MessageTextReader() };
+        using var sampler = new AllocationSampler();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var n = 0;
+        if (stage == "write")
+        {
+            n = await ConvertBenchmarks.ConvertOnce(input, reader, mapper);
+        }
+        else
+        {
+            await foreach (var r in reader.ReadAsync(new MemoryStream(input), "b", new ReaderOptions()))
+            {
+                if (r.Event is null) continue;
+                if (stage == "map") mapper.Map(r.Event);
+                n++;
+            }
+        }
+        Console.WriteLine($"{format} {stage}: {n:N0} events, {(GC.GetAllocatedBytesForCurrentThread() - before) / (double)n:N0} B/ev");
+        foreach (var (type, share) in sampler.Top(25)) Console.WriteLine($"{share,7:P1}  {type}");
         return 0;
     }
 

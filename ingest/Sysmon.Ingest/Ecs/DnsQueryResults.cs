@@ -23,7 +23,7 @@ public static class DnsQueryResults
                     var sp = rest.IndexOfAny(' ', '\t');
                     var typeText = sp < 0 ? rest : rest[..sp];
                     var data = sp < 0 ? ReadOnlySpan<char>.Empty : rest[(sp + 1)..].Trim();
-                    var answer = new EcsDocument();
+                    var answer = new EcsDocument(capacity: 2);
                     if (int.TryParse(typeText, NumberStyles.None, CultureInfo.InvariantCulture, out var t) &&
                         DnsTables.RecordTypes.TryGetValue(t, out var typeName))
                     {
@@ -46,7 +46,7 @@ public static class DnsQueryResults
         }
         foreach (var ip in resolved)
         {
-            var answer = new EcsDocument();
+            var answer = new EcsDocument(capacity: 2);
             answer.Set("data", ip);
             answer.Set("type", ip.Contains(':') ? "AAAA" : "A");
             answers.Add(answer);

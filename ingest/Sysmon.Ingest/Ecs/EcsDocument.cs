@@ -6,12 +6,16 @@ namespace Sysmon.Ingest.Ecs;
 /// </summary>
 public sealed class EcsDocument
 {
-    private readonly List<KeyValuePair<string, EcsValue>> _fields = new(64);
+    private readonly List<KeyValuePair<string, EcsValue>> _fields;
     // One bit per (length, last char) bucket of the paths present: most lookups of an absent path end here
     // instead of scanning the list (the mapper asks "is it there?" far more often than the answer is yes).
     private ulong _present;
     // Whether the fields are in path order (a document is written more than once: the DuckDB sink sorts it first).
     private bool _sorted;
+
+    /// <param name="capacity">Fields expected: an event's document holds 30-60; a nested object (a DNS answer) two,
+    /// and 64 slots for it were 1.5 KB of garbage per answer.</param>
+    public EcsDocument(int capacity = 64) => _fields = new(capacity);
 
     private static ulong Bit(string path) => 1UL << ((path.Length * 7 + path[^1]) & 63);
 
