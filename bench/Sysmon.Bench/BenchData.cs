@@ -1,3 +1,8 @@
+using Sysmon.Ingest.Ecs;
+using Sysmon.Ingest.Json;
+using Sysmon.Ingest.Reading;
+using Sysmon.Ingest.Text;
+using Sysmon.Ingest.Xml;
 using System.Text;
 
 namespace Sysmon.Bench;
@@ -28,6 +33,17 @@ public static class BenchData
         ".xml" => "xml",
         _ => "text",
     };
+
+    /// <summary>The reader for a bench format ("json", "xml", anything else is rendered text).</summary>
+    public static IEventReader ReaderFor(string format) => format switch
+    {
+        "xml" => new XmlEventReader(),
+        "json" => new JsonEventReader(),
+        _ => new MessageTextReader(),
+    };
+
+    /// <summary>The mapper every bench stage uses: a fixed host name and the Public Suffix List when installed.</summary>
+    public static EcsMapper Mapper() => new(new EcsMapperOptions { HostName = "BENCH", PublicSuffixes = PublicSuffixList.TryLoad() });
 
     /// <summary>Returns (bytes, event count) of an input of about <paramref name="events"/> events.</summary>
     public static (byte[] Bytes, int Events) Build(string format, int events)

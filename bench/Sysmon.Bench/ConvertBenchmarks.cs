@@ -29,13 +29,8 @@ public class ConvertBenchmarks
     public void Setup()
     {
         (_input, _) = BenchData.Build(Format, Events);
-        _reader = Format switch
-        {
-            "xml" => new XmlEventReader(),
-            "json" => new JsonEventReader(),
-            _ => new MessageTextReader(),
-        };
-        _mapper = new EcsMapper(new EcsMapperOptions { HostName = "BENCH", PublicSuffixes = PublicSuffixList.TryLoad() });
+        _reader = BenchData.ReaderFor(Format);
+        _mapper = BenchData.Mapper();
     }
 
     [Benchmark(OperationsPerInvoke = Events)]

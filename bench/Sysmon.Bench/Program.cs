@@ -40,29 +40,31 @@ public static class Program
         return 0;
     }
 
+    // Reads every event of the input (and maps it, given a mapper); returns the events read.
+    private static async Task<int> ReadOnceAsync(byte[] input, IEventReader reader, EcsMapper? mapper)
+    {
+        var n = 0;
+        await foreach (var r in reader.ReadAsync(new MemoryStream(input), "b", new ReaderOptions()))
+        {
+            if (r.Event is null) continue;
+            mapper?.Map(r.Event);
+            n++;
+        }
+        return n;
+    }
+
     // Which types read (+ map, + write) allocate on a file's events, sampled by the runtime's AllocationTick.
     private static async Task<int> AllocsAsync(string file, string stage)
     {
-        var mapper = new EcsMapper(new EcsMapperOptions { HostName = "BENCH", PublicSuffixes = PublicSuffixList.TryLoad() });
+        var mapper = BenchData.Mapper();
         var format = BenchData.FormatOf(file);
         var input = File.ReadAllBytes(file);
-        IEventReader reader = format switch { "xml" => new XmlEventReader(), "json" => new JsonEventReader(), _ => new MessageTextReader() };
+        var reader = BenchData.ReaderFor(format);
         using var sampler = new AllocationSampler();
         var before = GC.GetAllocatedBytesForCurrentThread();
-        var n = 0;
-        if (stage == "write")
-        {
-            n = await ConvertBenchmarks.ConvertOnce(input, reader, mapper);
-        }
-        else
-        {
-            await foreach (var r in reader.ReadAsync(new MemoryStream(input), "b", new ReaderOptions()))
-            {
-                if (r.Event is null) continue;
-                if (stage == "map") mapper.Map(r.Event);
-                n++;
-            }
-        }
+        var n = stage == "write"
+            ? await ConvertBenchmarks.ConvertOnce(input, reader, mapper)
+            : await ReadOnceAsync(input, reader, stage == "map" ? mapper : null);
         Console.WriteLine($"{format} {stage}: {n:N0} events, {(GC.GetAllocatedBytesForCurrentThread() - before) / (double)n:N0} B/ev");
         foreach (var (type, share) in sampler.Top(25)) Console.WriteLine($"{share,7:P1}  {type}");
         return 0;
@@ -73,33 +75,22 @@ public static class Program
     // generated fleet: `generate` or bench/make-json-fleet.sh), on that file's events, which is what ingest sees.
     private static async Task<int> StagesAsync(string? file)
     {
-        var mapper = new EcsMapper(new EcsMapperOptions { HostName = "BENCH", PublicSuffixes = PublicSuffixList.TryLoad() });
+        var mapper = BenchData.Mapper();
         var inputs = file is null
             ? new[] { "json", "text", "xml" }.Select(f => (Format: f, Bytes: BenchData.Build(f, 100_000).Bytes))
             : [(Format: BenchData.FormatOf(file), Bytes: File.ReadAllBytes(file))];
         foreach (var (format, input) in inputs)
         {
-            IEventReader reader = format switch { "xml" => new XmlEventReader(), "json" => new JsonEventReader(), _ => new MessageTextReader() };
+            var reader = BenchData.ReaderFor(format);
             for (var stage = 0; stage < 3; stage++)
             {
                 for (var rep = 0; rep < 2; rep++)
                 {
                     var sw = Stopwatch.StartNew();
                     var before = GC.GetAllocatedBytesForCurrentThread();
-                    var n = 0;
-                    if (stage == 2)
-                    {
-                        n = await ConvertBenchmarks.ConvertOnce(input, reader, mapper);
-                    }
-                    else
-                    {
-                        await foreach (var r in reader.ReadAsync(new MemoryStream(input), "b", new ReaderOptions()))
-                        {
-                            if (r.Event is null) continue;
-                            if (stage == 1) mapper.Map(r.Event);
-                            n++;
-                        }
-                    }
+                    var n = stage == 2
+                        ? await ConvertBenchmarks.ConvertOnce(input, reader, mapper)
+                        : await ReadOnceAsync(input, reader, stage == 1 ? mapper : null);
                     if (rep == 1)
                     {
                         Console.WriteLine($"{format,-5} {(stage == 0 ? "read" : stage == 1 ? "read+map" : "read+map+write"),-15} {n / sw.Elapsed.TotalSeconds,10:N0} ev/s {(GC.GetAllocatedBytesForCurrentThread() - before) / (double)n,8:N0} B/ev");
@@ -112,7 +103,7 @@ public static class Program
 
     private static async Task<int> WriteOnlyAsync()
     {
-        var mapper = new EcsMapper(new EcsMapperOptions { HostName = "BENCH", PublicSuffixes = PublicSuffixList.TryLoad() });
+        var mapper = BenchData.Mapper();
         var (input, _) = BenchData.Build("json", 30_000);
         var docs = new List<EcsDocument>();
         await foreach (var r in new JsonEventReader().ReadAsync(new MemoryStream(input), "b", new ReaderOptions())) docs.Add(mapper.Map(r.Event!));
@@ -202,7 +193,7 @@ public static class Program
 
     private static async Task<int> MapOnlyAsync()
     {
-        var mapper = new EcsMapper(new EcsMapperOptions { HostName = "BENCH", PublicSuffixes = PublicSuffixList.TryLoad() });
+        var mapper = BenchData.Mapper();
         var (input, _) = BenchData.Build("json", 30);
         var events = new List<Sysmon.Ingest.Events.SysmonEvent>();
         await foreach (var r in new JsonEventReader().ReadAsync(new MemoryStream(input), "b", new ReaderOptions())) events.Add(r.Event!);
@@ -219,7 +210,7 @@ public static class Program
     // The DuckDB sink's own managed work: writing mapped documents as load lines (no DuckDB), one core.
     private static async Task<int> LoadLinesAsync()
     {
-        var mapper = new EcsMapper(new EcsMapperOptions { HostName = "BENCH", PublicSuffixes = PublicSuffixList.TryLoad() });
+        var mapper = BenchData.Mapper();
         var (input, _) = BenchData.Build("json", 100_000);
         var path = Path.Combine(Path.GetTempPath(), "load-lines-bench.ndjson");
         var buffers = new Sysmon.Stores.DuckDb.Loading.LoadFileBuffers();
@@ -299,12 +290,12 @@ public static class Program
 
     private static async Task<int> QuickAsync()
     {
-        var mapper = new EcsMapper(new EcsMapperOptions { HostName = "BENCH", PublicSuffixes = PublicSuffixList.TryLoad() });
+        var mapper = BenchData.Mapper();
         Console.WriteLine("format  events    MB     events/s     MB/s   alloc B/event");
         foreach (var format in new[] { "json", "text", "xml" })
         {
             var (input, events) = BenchData.Build(format, 200_000);
-            IEventReader reader = format switch { "xml" => new XmlEventReader(), "json" => new JsonEventReader(), _ => new MessageTextReader() };
+            var reader = BenchData.ReaderFor(format);
             await ConvertBenchmarks.ConvertOnce(input, reader, mapper); // warm-up (JIT, tiering)
             await ConvertBenchmarks.ConvertOnce(input, reader, mapper);
             var before = GC.GetAllocatedBytesForCurrentThread();

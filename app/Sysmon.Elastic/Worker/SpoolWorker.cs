@@ -48,7 +48,12 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
 
     /// <summary>Events read before the worker stores and checkpoints them even in the middle of a scan (bounds what
     /// a crash makes it read again).</summary>
-    internal const long EventsPerCommit = 250_000;
+    private const long EventsPerCommit = 250_000;
+
+    // Failures the next scan may not meet again (a file locked or gone, a cluster down): what they interrupted is
+    // not checkpointed, so it is simply read again.
+    private static bool IsRetryLater(Exception ex) =>
+        ex is IOException or UnauthorizedAccessException or ElasticsearchUnavailableException;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -75,7 +80,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
                 {
                     await CommitAsync(stoppingToken).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ElasticsearchUnavailableException)
+                catch (Exception ex) when (IsRetryLater(ex))
                 {
                     // Nothing read since the last commit is checkpointed: it is all read again at the next scan.
                     LogCommitRetry(ex.Message);
@@ -142,8 +147,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
                     DeadLetter(new SourcePosition(file, null, 0), $"not a Sysmon input: extension '{ext}' is not one the worker reads", null);
                 }
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException
-                                           or ElasticsearchUnavailableException)
+            catch (Exception ex) when (IsRetryLater(ex))
             {
                 // The checkpoint did not move: the file is tried again on the next scan (a cluster that is down comes back).
                 LogFileError(file, ex.Message);
