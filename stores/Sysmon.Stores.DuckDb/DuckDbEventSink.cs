@@ -102,24 +102,39 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
         {
             if (file.Count == 0) return default;
             file.Complete();
-            BeforeLoad?.Invoke(file.Path);
             lock (store.Gate)
             {
-                Execute(EventLoadStatement.CreateLoadIds);
-                using (var appender = store.Connection.CreateAppender("temp", "main", EventLoadStatement.LoadIds))
+                if (store.LoadThreads == store.Threads) return StoreUnderGate(file);
+                Execute($"SET threads = {store.LoadThreads}");
+                try
                 {
-                    foreach (var id in file.Ids) appender.CreateRow().AppendValue(id).EndRow();
+                    return StoreUnderGate(file);
                 }
-                FindStoredIds();
-                var result = Insert(file);
-                // A full bulk load is checkpointed at once: the file stays compact (1M events: 483 MB instead of 800 MB)
-                // and nothing is left for the close (7 s at the end of a 1M ingest). Small ones (a worker's tailed
-                // lines, the last of an ingest) are left to DuckDB's own checkpoints: each would rewrite the table's
-                // last row group.
-                if (mode == SinkMode.Bulk && file.Count >= RowsPerLoad / 2) Execute("CHECKPOINT");
-                return result;
+                finally
+                {
+                    Execute($"SET threads = {store.Threads}"); // queries (hunts, the feed job) get every core back
+                }
             }
         }
+    }
+
+    // Under the store's gate: the load's ids, the duplicate check, the insert and (for a full load) the checkpoint.
+    private SinkResult StoreUnderGate(EventLoadFile file)
+    {
+        BeforeLoad?.Invoke(file.Path);
+        Execute(EventLoadStatement.CreateLoadIds);
+        using (var appender = store.Connection.CreateAppender("temp", "main", EventLoadStatement.LoadIds))
+        {
+            foreach (var id in file.Ids) appender.CreateRow().AppendValue(id).EndRow();
+        }
+        FindStoredIds();
+        var result = Insert(file);
+        // A full bulk load is checkpointed at once: the file stays compact (1M events: 483 MB instead of 800 MB)
+        // and nothing is left for the close (7 s at the end of a 1M ingest). Small ones (a worker's tailed
+        // lines, the last of an ingest) are left to DuckDB's own checkpoints: each would rewrite the table's
+        // last row group.
+        if (mode == SinkMode.Bulk && file.Count >= RowsPerLoad / 2) Execute("CHECKPOINT");
+        return result;
     }
 
     /// <summary>DuckDB's memory limit while the store's ids are scanned: the scan needs the load's ids and a few

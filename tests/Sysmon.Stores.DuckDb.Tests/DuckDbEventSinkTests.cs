@@ -271,6 +271,44 @@ public sealed class DuckDbEventSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task Events_are_loaded_on_the_load_threads_and_queries_get_every_thread_back()
+    {
+        var docs = await MappedSamplesAsync();
+        using var store = DuckDbStore.Open(StorePath, threads: 3, loadThreads: 1);
+        var during = new List<long>();
+        await using (var sink = new DuckDbEventSink(store, SinkMode.Bulk)
+        {
+            RowsPerLoad = 20,
+            BeforeLoad = _ => during.Add(Threads(store)),
+        })
+        {
+            for (var i = 0; i < docs.Count; i += 10)
+            {
+                await sink.WriteAsync(docs.Skip(i).Take(10).ToList(), TestContext.Current.CancellationToken);
+            }
+            await sink.FlushAsync(TestContext.Current.CancellationToken);
+        }
+        docs.Should().HaveCount(30);
+        during.Should().HaveCount(2).And.OnlyContain(t => t == 1);
+        Threads(store).Should().Be(3);
+        store.Count().Should().Be(docs.Count);
+    }
+
+    [Fact]
+    public void A_store_without_threads_is_refused()
+    {
+        var open = () => DuckDbStore.Open(StorePath, loadThreads: 0);
+        open.Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    private static long Threads(DuckDbStore store)
+    {
+        using var cmd = store.Connection.CreateCommand();
+        cmd.CommandText = "SELECT current_setting('threads')";
+        return System.Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public async Task A_document_larger_than_DuckDBs_default_json_object_size_is_stored_whole()
     {
         var docs = await MappedSamplesAsync();
