@@ -134,6 +134,7 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
         // lines, the last of an ingest) are left to DuckDB's own checkpoints: each would rewrite the table's
         // last row group.
         if (mode == SinkMode.Bulk && file.Count >= RowsPerLoad / 2) Execute("CHECKPOINT");
+        store.NoteRowsStored(result.Stored);
         return result;
     }
 

@@ -295,6 +295,30 @@ public sealed class DuckDbEventSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task A_store_attached_afresh_between_loads_keeps_every_event_once_and_still_finds_duplicates()
+    {
+        var docs = await MappedSamplesAsync();
+        using var store = DuckDbStore.Open(StorePath);
+        store.ReattachAfterRows = 10;
+        var results = new List<SinkResult>();
+        await using (var sink = new DuckDbEventSink(store, SinkMode.Bulk) { RowsPerLoad = 10 })
+        {
+            foreach (var round in new[] { docs, docs })
+            {
+                for (var i = 0; i < round.Count; i += 10)
+                {
+                    results.Add(await sink.WriteAsync(round.Skip(i).Take(10).ToList(), TestContext.Current.CancellationToken));
+                }
+            }
+            results.Add(await sink.FlushAsync(TestContext.Current.CancellationToken));
+        }
+        store.Reattachments.Should().Be(3, "30 rows stored, attached afresh after every 10");
+        results.Sum(r => r.Stored).Should().Be(30);
+        results.Sum(r => r.Duplicates).Should().Be(30, "the second round is found in the file attached afresh");
+        Query("SELECT count(*), count(DISTINCT id) FROM events").Single().Should().Equal(30L, 30L);
+    }
+
+    [Fact]
     public void A_store_without_threads_is_refused()
     {
         var open = () => DuckDbStore.Open(StorePath, loadThreads: 0);
