@@ -32,9 +32,13 @@ public sealed class DuckDbStore : IDisposable
     /// (fewer page faults: each inserting thread fills a row group of its own), same peak (bench/README.md).</summary>
     public static int DefaultLoadThreads => Math.Max(1, Environment.ProcessorCount / 2);
 
-    private DuckDbStore(string path, DuckDBConnection connection, string? memoryLimit, int threads, int loadThreads)
+    // The file's absolute path (load files go beside it; a reattach opens it again).
+    private readonly string _fullPath;
+
+    private DuckDbStore(string path, string fullPath, DuckDBConnection connection, string? memoryLimit, int threads, int loadThreads)
     {
         Path = path;
+        _fullPath = fullPath;
         Connection = connection;
         MemoryLimit = memoryLimit;
         Threads = threads;
@@ -90,7 +94,7 @@ public sealed class DuckDbStore : IDisposable
             connection.Dispose();
             throw;
         }
-        return new DuckDbStore(path, connection, memoryLimit, queryThreads, storeThreads);
+        return new DuckDbStore(path, full, connection, memoryLimit, queryThreads, storeThreads);
     }
 
     private static void Attach(DuckDBConnection connection, string full)
@@ -100,7 +104,7 @@ public sealed class DuckDbStore : IDisposable
     }
 
     /// <summary>Stored rows after which <see cref="NoteRowsStored"/> attaches the file afresh.</summary>
-    public long ReattachAfterRows { get; set; } = 500_000;
+    public long ReattachAfterRows { get; internal set; } = 500_000;
 
     /// <summary>Times the file was attached afresh (tests, logs).</summary>
     public int Reattachments { get; private set; }
@@ -114,17 +118,16 @@ public sealed class DuckDbStore : IDisposable
     /// no input size was safe under a memory bound. A file attached afresh loads row groups lazily, on first use.
     /// Takes 15-21 ms. The caller holds <see cref="Gate"/>.
     /// </summary>
-    public void NoteRowsStored(long rows)
+    internal void NoteRowsStored(long rows)
     {
         _rowsSinceAttach += rows;
         if (_rowsSinceAttach < ReattachAfterRows) return;
         _rowsSinceAttach = 0;
-        var full = System.IO.Path.GetFullPath(Path);
         try
         {
             DuckDbSchema.Execute(Connection, "USE memory");
             DuckDbSchema.Execute(Connection, $"DETACH {CatalogName}");
-            Attach(Connection, full);
+            Attach(Connection, _fullPath);
         }
         catch (DuckDBException ex)
         {
@@ -135,7 +138,7 @@ public sealed class DuckDbStore : IDisposable
 
     /// <summary>A new, unique path for a load file beside the store (see <see cref="DuckDbEventSink"/>).</summary>
     public string NewLoadFilePath() =>
-        System.IO.Path.GetFullPath(Path) + $".load-{Environment.ProcessId}-{Guid.NewGuid():N}.ndjson";
+        _fullPath + $".load-{Environment.ProcessId}-{Guid.NewGuid():N}.ndjson";
 
     // Load files left by a run that was killed (their process is gone); a live process's files are its own.
     private static void RemoveStaleLoadFiles(string full)
