@@ -1,4 +1,5 @@
 using DuckDB.NET.Data;
+using DuckDB.NET.Native;
 using Sysmon.Ingest.Ecs;
 using Sysmon.Ingest.Pipeline;
 using Sysmon.Stores.DuckDb.Loading;
@@ -104,19 +105,76 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
             file.Complete();
             lock (store.Gate)
             {
-                if (store.LoadThreads == store.Threads) return StoreUnderGate(file);
-                Execute($"SET threads = {store.LoadThreads}");
+                UseLoadSettings();
                 try
                 {
                     return StoreUnderGate(file);
                 }
                 finally
                 {
-                    Execute($"SET threads = {store.Threads}"); // queries (hunts, the feed job) get every core back
+                    UseQuerySettings();
                 }
             }
         }
     }
+
+    // The memory limit in force during the current load: the store's load limit, or its own limit after a load
+    // did not fit (or DuckDB refused to lower it).
+    private string? _loadLimit;
+
+    // DuckDB's threads and memory limit for a load (DuckDbStore.LoadThreads, LoadMemoryLimit).
+    private void UseLoadSettings()
+    {
+        if (store.LoadThreads != store.Threads) Execute($"SET threads = {store.LoadThreads}");
+        _loadLimit = store.MemoryLimit;
+        if (store.LoadMemoryLimit is { } limit && limit != store.MemoryLimit && TrySetMemoryLimit(limit)) _loadLimit = limit;
+    }
+
+    // Queries (hunts, the feed job) get every core and the store's own limit back.
+    private void UseQuerySettings()
+    {
+        if (store.LoadThreads != store.Threads) Execute($"SET threads = {store.Threads}");
+        if (_loadLimit != store.MemoryLimit) SetMemoryLimit(store.MemoryLimit);
+    }
+
+    private void SetMemoryLimit(string? limit) => Execute(limit is null ? "RESET memory_limit" : $"SET memory_limit = '{limit}'");
+
+    // Lowering the limit is refused while DuckDB holds more than it can evict.
+    private bool TrySetMemoryLimit(string limit)
+    {
+        try
+        {
+            SetMemoryLimit(limit);
+            return true;
+        }
+        catch (DuckDBException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Load statements (insert, checkpoint) that did not fit the load limit and were run again under the
+    /// store's own (tests).</summary>
+    internal int LoadsRetried { get; private set; }
+
+    // Runs a load's statement under the load limit; one that runs out of memory there is run again under the store's
+    // own limit (a failed statement is rolled back whole).
+    private T UnderLoadLimit<T>(Func<T> statement)
+    {
+        try
+        {
+            return statement();
+        }
+        catch (DuckDBException ex) when (IsOutOfMemory(ex) && _loadLimit != store.MemoryLimit)
+        {
+            LoadsRetried++;
+            SetMemoryLimit(store.MemoryLimit);
+            _loadLimit = store.MemoryLimit;
+            return statement();
+        }
+    }
+
+    private static bool IsOutOfMemory(DuckDBException ex) => ex.ErrorType == DuckDBErrorType.OutOfMemory;
 
     // Under the store's gate: the load's ids, the duplicate check, the insert and (for a full load) the checkpoint.
     private SinkResult StoreUnderGate(EventLoadFile file)
@@ -128,12 +186,12 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
             foreach (var id in file.Ids) appender.CreateRow().AppendValue(id).EndRow();
         }
         FindStoredIds();
-        var result = Insert(file);
+        var result = UnderLoadLimit(() => Insert(file));
         // A full bulk load is checkpointed at once: the file stays compact (1M events: 483 MB instead of 800 MB)
         // and nothing is left for the close (7 s at the end of a 1M ingest). Small ones (a worker's tailed
         // lines, the last of an ingest) are left to DuckDB's own checkpoints: each would rewrite the table's
         // last row group.
-        if (mode == SinkMode.Bulk && file.Count >= RowsPerLoad / 2) Execute("CHECKPOINT");
+        if (mode == SinkMode.Bulk && file.Count >= RowsPerLoad / 2) UnderLoadLimit(() => Execute("CHECKPOINT"));
         store.NoteRowsStored(result.Stored);
         return result;
     }
@@ -141,7 +199,7 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
     /// <summary>DuckDB's memory limit while the store's ids are scanned: the scan needs the load's ids and a few
     /// blocks, and what it reads stays cached up to the limit in force; this bounds that cache whatever the store's
     /// size (1M store, 123,000 ids: fine at 32 MB, out of memory at 16 MB). Should a machine's DuckDB need more
-    /// (more threads, more partitions), the scan is run again under the store's own limit.</summary>
+    /// (more threads, more partitions), the scan is run again under the load's limit.</summary>
     internal string IdScanMemoryLimit { get; init; } = "32MB";
 
     /// <summary>Scans that had to be run again under the store's limit (tests).</summary>
@@ -149,7 +207,7 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
 
     private void FindStoredIds()
     {
-        if (store.MemoryLimit is not null)
+        if (_loadLimit is not null)
         {
             try
             {
@@ -159,11 +217,11 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
             }
             catch (DuckDBException)
             {
-                IdScansRetried++; // too small here: again below, under the store's limit
+                IdScansRetried++; // too small here: again below, under the load's limit
             }
             finally
             {
-                Execute($"SET memory_limit = '{store.MemoryLimit}'");
+                SetMemoryLimit(_loadLimit);
             }
         }
         Execute(EventLoadStatement.CreateStoredIds);
@@ -176,7 +234,7 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
             var inserted = Execute(EventLoadStatement.Insert(file.Path, ignoreErrors: false));
             return new SinkResult(inserted, file.Count - inserted, null);
         }
-        catch (DuckDBException ex)
+        catch (DuckDBException ex) when (!IsOutOfMemory(ex))
         {
             // Some line DuckDB cannot read: name those lines, load the others.
             var lines = file.LinesOtherThan(ReadableOrdinals(file.Path));

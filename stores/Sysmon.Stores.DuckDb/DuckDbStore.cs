@@ -32,10 +32,21 @@ public sealed class DuckDbStore : IDisposable
     /// (fewer page faults: each inserting thread fills a row group of its own), same peak (bench/README.md).</summary>
     public static int DefaultLoadThreads => Math.Max(1, Environment.ProcessorCount / 2);
 
+    /// <summary>DuckDB's memory limit while it loads (null: the store's own). DuckDB keeps what it allocated for a
+    /// load up to its limit, so this bounds ingest's peak: 1M events peaked at 260 MB with 96MB, 298 MB with 128MB,
+    /// 348-357 MB with 256MB, equally fast (bench/README.md). A load that does not fit is run again under
+    /// <see cref="MemoryLimit"/>.</summary>
+    public string? LoadMemoryLimit { get; }
+
+    /// <summary>Megabytes of DuckDB memory per loading thread: one thread needed more than 64MB for a load of the
+    /// bench fleet (1.4 KB per event) and two more than 192MB; this leaves room for wider events.</summary>
+    public const int LoadMegabytesPerThread = 128;
+
     // The file's absolute path (load files go beside it; a reattach opens it again).
     private readonly string _fullPath;
 
-    private DuckDbStore(string path, string fullPath, DuckDBConnection connection, string? memoryLimit, int threads, int loadThreads)
+    private DuckDbStore(string path, string fullPath, DuckDBConnection connection, string? memoryLimit, int threads, int loadThreads,
+        string? loadMemoryLimit)
     {
         Path = path;
         _fullPath = fullPath;
@@ -43,6 +54,7 @@ public sealed class DuckDbStore : IDisposable
         MemoryLimit = memoryLimit;
         Threads = threads;
         LoadThreads = loadThreads;
+        LoadMemoryLimit = loadMemoryLimit;
     }
 
     /// <summary>Opens (creating if needed) the store at <paramref name="path"/> and brings its schema up to date.</summary>
@@ -53,8 +65,10 @@ public sealed class DuckDbStore : IDisposable
     /// with 32 MB, so it keeps 128 MB.</param>
     /// <param name="threads">DuckDB's threads for queries; default: every core.</param>
     /// <param name="loadThreads">DuckDB's threads while it stores events; default: <see cref="DefaultLoadThreads"/>.</param>
+    /// <param name="loadMemoryLimit">DuckDB's memory limit while it stores events; default:
+    /// <see cref="LoadMegabytesPerThread"/> per loading thread, none when <paramref name="memoryLimit"/> is null.</param>
     public static DuckDbStore Open(string path, string? memoryLimit = "256MB", int? threads = null, string checkpointThreshold = "128MB",
-        int? loadThreads = null)
+        int? loadThreads = null, string? loadMemoryLimit = null)
     {
         var queryThreads = threads ?? Environment.ProcessorCount;
         var storeThreads = loadThreads ?? DefaultLoadThreads;
@@ -94,7 +108,8 @@ public sealed class DuckDbStore : IDisposable
             connection.Dispose();
             throw;
         }
-        return new DuckDbStore(path, full, connection, memoryLimit, queryThreads, storeThreads);
+        loadMemoryLimit ??= memoryLimit is null ? null : $"{LoadMegabytesPerThread * storeThreads}MB";
+        return new DuckDbStore(path, full, connection, memoryLimit, queryThreads, storeThreads, loadMemoryLimit);
     }
 
     private static void Attach(DuckDBConnection connection, string full)
