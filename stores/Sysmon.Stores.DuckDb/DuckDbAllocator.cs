@@ -3,19 +3,24 @@ using System.Runtime.InteropServices;
 namespace Sysmon.Stores.DuckDb;
 
 /// <summary>
-/// Makes DuckDB's own allocator hand freed memory back to the system at once. On Linux DuckDB links jemalloc,
-/// which keeps freed pages for a second (its decay time) and only purges when it allocates again: after a load
-/// of 123,000 events jemalloc held 388 MB resident with 2 MB in use, and the next load stacked on top of it
-/// (bench/README.md). DuckDB's own settings (allocator_flush_threshold, allocator_background_threads) lowered that
-/// by a third; a decay time of zero removes it and measured no slower. Builds without jemalloc (Windows, macOS)
-/// have no such symbol and are left as they are; so is a process whose environment sets DUCKDB_JE_MALLOC_CONF.
+/// Makes DuckDB's own allocator hand freed memory back to the system within <see cref="DecayMilliseconds"/>. On
+/// Linux DuckDB links jemalloc, which keeps freed pages for a second (its decay time) and only purges when it
+/// allocates again: after a load of 123,000 events jemalloc held 388 MB resident with 2 MB in use, and the next load
+/// stacked on top of it (bench/README.md). A decay of zero removed that but doubled the cost of DuckDB's insert:
+/// every row group faulted in fresh pages (a quarter of ingest's CPU in the kernel). 10 ms keeps most of the reuse;
+/// the memory it holds is bounded by the store's load memory limit (<see cref="DuckDbStore.LoadMemoryLimit"/>).
+/// Builds without jemalloc (Windows, macOS) have no such symbol and are left as they are; so is a process whose
+/// environment sets DUCKDB_JE_MALLOC_CONF.
 /// </summary>
 internal static unsafe partial class DuckDbAllocator
 {
     private const string EnvironmentOverride = "DUCKDB_JE_MALLOC_CONF";
     private static int _done;
 
-    /// <summary>True once the decay times were set to zero in this process.</summary>
+    /// <summary>jemalloc's dirty and muzzy decay times set here.</summary>
+    public const long DecayMilliseconds = 10;
+
+    /// <summary>True once the decay times were set in this process.</summary>
     public static bool Applied { get; private set; }
 
     public static void ReturnFreedMemoryPromptly()
@@ -24,17 +29,17 @@ internal static unsafe partial class DuckDbAllocator
         if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable(EnvironmentOverride) is not null) return;
         try
         {
-            long zero = 0;
+            var decay = DecayMilliseconds;
             // The defaults for arenas made later, then every arena that exists (an arena not yet in use refuses).
-            var ok = Control("arenas.dirty_decay_ms", &zero) == 0 & Control("arenas.muzzy_decay_ms", &zero) == 0;
+            var ok = Control("arenas.dirty_decay_ms", &decay) == 0 & Control("arenas.muzzy_decay_ms", &decay) == 0;
             uint arenas = 0;
             nuint size = sizeof(uint);
             if (Mallctl("arenas.narenas", &arenas, &size, null, 0) == 0)
             {
                 for (var i = 0u; i < arenas; i++)
                 {
-                    Control($"arena.{i}.dirty_decay_ms", &zero);
-                    Control($"arena.{i}.muzzy_decay_ms", &zero);
+                    Control($"arena.{i}.dirty_decay_ms", &decay);
+                    Control($"arena.{i}.muzzy_decay_ms", &decay);
                 }
             }
             Applied = ok;
