@@ -19,9 +19,11 @@ namespace Sysmon.Stores.DuckDb;
 /// </summary>
 public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.Immediate) : IEventSink
 {
-    /// <summary>Documents per load in bulk mode: four of the store's row groups. DuckDB's memory during a load grows
-    /// with its size (1M events: 65,536 per load peaked ~35 MB lower than 122,880, costing ~5% of the speed).</summary>
-    public int RowsPerLoad { get; init; } = 65_536;
+    /// <summary>Documents per load in bulk mode: eight of the store's row groups. Each load has fixed costs (the scan
+    /// of the stored ids, a checkpoint); under the load memory limit bigger loads add only the sink's own id list:
+    /// 1M events took 27-30 s at 309-313 MB with 131,072, 31-32 s at 292-300 MB with 65,536 and 27 s at 351 MB
+    /// with 262,144 (bench/README.md).</summary>
+    public int RowsPerLoad { get; init; } = 131_072;
 
     /// <summary>Called with the load file's path just before DuckDB reads it (tests damage it here).</summary>
     internal Action<string>? BeforeLoad { get; init; }

@@ -4,7 +4,7 @@ namespace Sysmon.Stores.DuckDb.Loading;
 
 /// <summary>
 /// The memory of one <see cref="EventLoadFile"/> (its id set, its ids in line order, its write buffer), kept by the
-/// sink from one load to the next. A bulk load holds ~65,536 ids: allocated afresh for every load, these collections
+/// sink from one load to the next. A bulk load holds ~131,072 ids: allocated afresh for every load, these collections
 /// grew through the large object heap and set off most of an ingest's full (gen 2) garbage collections.
 /// </summary>
 internal sealed class LoadFileBuffers
