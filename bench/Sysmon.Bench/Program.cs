@@ -26,6 +26,7 @@ public static class Program
         if (args.Length > 0 && args[0] == "write") return await WriteOnlyAsync();
         if (args.Length > 0 && args[0] == "map") return await MapOnlyAsync();
         if (args.Length > 0 && args[0] == "duck") return await DuckAsync();
+        if (args.Length > 1 && args[0] == "duck-loads") return await DuckLoadsAsync(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3);
         if (args.Length > 0 && args[0] == "load-lines") return await LoadLinesAsync();
         if (args.Length > 0 && args[0] == "tagging") return await TaggingBench.RunAsync();
         if (args.Length > 0 && args[0] == "evtx") return await EvtxAsync(args.Length > 1 ? args[1] : null);
@@ -242,6 +243,38 @@ public static class Program
             Console.WriteLine($"load lines: {docs.Count / sw.Elapsed.TotalSeconds,10:N0} docs/s {sw.Elapsed.TotalMicroseconds / docs.Count,6:F2} µs/doc " +
                               $"{(GC.GetAllocatedBytesForCurrentThread() - before) / (double)docs.Count,8:N0} B/doc");
         }
+        return 0;
+    }
+
+    // DuckDB's part of the sink's bulk loads alone (load ids, stored-id scan, insert, checkpoint), under the store's
+    // own settings (load threads, load memory limit, allocator decay), on realistic events: the first loads' worth
+    // of a JSON file (e.g. one host of a generated fleet). The load lines are written outside the stopwatch.
+    private static async Task<int> DuckLoadsAsync(string file, int loads)
+    {
+        var mapper = BenchData.Mapper();
+        var path = Path.Combine(Path.GetTempPath(), "duck-loads-bench.duckdb");
+        File.Delete(path);
+        using var store = Sysmon.Stores.DuckDb.DuckDbStore.Open(path);
+        var started = 0L;
+        await using var sink = new Sysmon.Stores.DuckDb.DuckDbEventSink(store, SinkMode.Bulk) { BeforeLoad = _ => started = Stopwatch.GetTimestamp() };
+        Console.WriteLine($"{sink.RowsPerLoad:N0} events per load, {store.LoadThreads} loading thread(s), load memory limit {store.LoadMemoryLimit}");
+        await using var input = File.OpenRead(file);
+        var batch = new List<EcsDocument>(sink.RowsPerLoad);
+        var done = 0;
+        await foreach (var r in new JsonEventReader().ReadAsync(input, file, new ReaderOptions()))
+        {
+            if (r.Event is null) continue;
+            batch.Add(mapper.Map(r.Event));
+            if (batch.Count < sink.RowsPerLoad) continue;
+            await sink.WriteAsync(batch, default);
+            var stored = (await sink.FlushAsync(default)).Stored;
+            var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            Console.WriteLine($"load {++done}: {stored:N0} stored in {seconds:F2} s ({seconds / stored * 1e6:F1} µs per event)");
+            batch.Clear();
+            if (done == loads) break;
+        }
+        if (done < loads) Console.WriteLine($"{file} holds only {done} full load(s)");
+        Console.WriteLine($"peak RSS {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:F0} MB (documents of one load included)");
         return 0;
     }
 
