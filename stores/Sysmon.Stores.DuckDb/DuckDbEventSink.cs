@@ -21,7 +21,7 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
 {
     /// <summary>Documents per load in bulk mode: eight of the store's row groups. Each load has fixed costs (the scan
     /// of the stored ids, a checkpoint); under the load memory limit bigger loads add only the sink's own id list:
-    /// 1M events took 27-30 s at 309-313 MB with 131,072, 31-32 s at 292-300 MB with 65,536 and 27 s at 351 MB
+    /// 1M events took 27-32 s at 309-318 MB with 131,072, 31-38 s at 292-308 MB with 65,536 and 27 s at 351 MB
     /// with 262,144 (bench/README.md).</summary>
     public int RowsPerLoad { get; init; } = 131_072;
 
