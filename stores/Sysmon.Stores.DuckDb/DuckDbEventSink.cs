@@ -204,7 +204,7 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
     /// (more threads, more partitions), the scan is run again under the load's limit.</summary>
     internal string IdScanMemoryLimit { get; init; } = "32MB";
 
-    /// <summary>Scans that had to be run again under the store's limit (tests).</summary>
+    /// <summary>Scans that had to be run again under the load's limit (tests).</summary>
     internal int IdScansRetried { get; private set; }
 
     private void FindStoredIds()
@@ -213,7 +213,7 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
         {
             try
             {
-                Execute($"SET memory_limit = '{IdScanMemoryLimit}'"); // refused if DuckDB holds more that it cannot evict
+                SetMemoryLimit(IdScanMemoryLimit); // refused if DuckDB holds more that it cannot evict
                 Execute(EventLoadStatement.CreateStoredIds);
                 return;
             }

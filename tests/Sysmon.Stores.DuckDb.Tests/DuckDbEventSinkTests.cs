@@ -279,7 +279,7 @@ public sealed class DuckDbEventSinkTests : IDisposable
         await using (var sink = new DuckDbEventSink(store, SinkMode.Bulk)
         {
             RowsPerLoad = 20,
-            BeforeLoad = _ => during.Add(Threads(store)),
+            BeforeLoad = _ => during.Add(StoreSettings.Threads(store)),
         })
         {
             for (var i = 0; i < docs.Count; i += 10)
@@ -290,7 +290,7 @@ public sealed class DuckDbEventSinkTests : IDisposable
         }
         docs.Should().HaveCount(30);
         during.Should().HaveCount(2).And.OnlyContain(t => t == 1);
-        Threads(store).Should().Be(3);
+        StoreSettings.Threads(store).Should().Be(3);
         store.Count().Should().Be(docs.Count);
     }
 
@@ -323,13 +323,6 @@ public sealed class DuckDbEventSinkTests : IDisposable
     {
         var open = () => DuckDbStore.Open(StorePath, loadThreads: 0);
         open.Should().Throw<ArgumentOutOfRangeException>();
-    }
-
-    private static long Threads(DuckDbStore store)
-    {
-        using var cmd = store.Connection.CreateCommand();
-        cmd.CommandText = "SELECT current_setting('threads')";
-        return System.Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
     [Fact]

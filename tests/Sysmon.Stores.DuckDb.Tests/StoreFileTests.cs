@@ -6,6 +6,7 @@ using Sysmon.Ingest.Pipeline;
 using Sysmon.Ingest.Reading;
 using Sysmon.Ingest.Tests.Fixtures;
 using Xunit;
+using static Sysmon.Stores.DuckDb.Tests.StoreSettings;
 
 namespace Sysmon.Stores.DuckDb.Tests;
 
@@ -90,9 +91,7 @@ public sealed class StoreFileTests : IDisposable
             (sink.IdScansRetried > 0).Should().Be(retried);
         }
         store.Count().Should().Be(20_000);
-        using var cmd = store.Connection.CreateCommand();
-        cmd.CommandText = "SELECT current_setting('memory_limit')";
-        cmd.ExecuteScalar().Should().Be("244.1 MiB", "the store's own limit (256MB) is back after each scan");
+        MemoryLimit(store).Should().Be("244.1 MiB", "the store's own limit (256MB) is back after each scan");
     }
 
     [Fact]
@@ -133,13 +132,6 @@ public sealed class StoreFileTests : IDisposable
         using (var two = DuckDbStore.Open(StorePath, loadThreads: 2)) two.LoadMemoryLimit.Should().Be("256MB");
         using var unlimited = DuckDbStore.Open(StorePath, memoryLimit: null);
         unlimited.LoadMemoryLimit.Should().BeNull("a store without a limit loads without one");
-    }
-
-    private static string MemoryLimit(DuckDbStore store)
-    {
-        using var cmd = store.Connection.CreateCommand();
-        cmd.CommandText = "SELECT current_setting('memory_limit')";
-        return (string)cmd.ExecuteScalar()!;
     }
 
     [Fact]
