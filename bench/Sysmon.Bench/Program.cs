@@ -255,6 +255,14 @@ public static class Program
         var path = Path.Combine(Path.GetTempPath(), "duck-loads-bench.duckdb");
         File.Delete(path);
         using var store = Sysmon.Stores.DuckDb.DuckDbStore.Open(path);
+        // Settings to try beside the store's own, e.g. BENCH_DUCKDB_SQL="SET disabled_compression_methods = 'fsst'".
+        if (Environment.GetEnvironmentVariable("BENCH_DUCKDB_SQL") is { Length: > 0 } extra)
+        {
+            using var cmd = store.Connection.CreateCommand();
+            cmd.CommandText = extra;
+            cmd.ExecuteNonQuery();
+            Console.WriteLine($"also: {extra}");
+        }
         var started = 0L;
         await using var sink = new Sysmon.Stores.DuckDb.DuckDbEventSink(store, SinkMode.Bulk) { BeforeLoad = _ => started = Stopwatch.GetTimestamp() };
         Console.WriteLine($"{sink.RowsPerLoad:N0} events per load, {store.LoadThreads} loading thread(s), load memory limit {store.LoadMemoryLimit}");
