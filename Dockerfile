@@ -15,7 +15,11 @@ WORKDIR /data
 COPY --from=build /out /app
 # The spool directory the worker watches and the place its state, dead letters and DuckDB file go.
 VOLUME ["/spool", "/data"]
-ENV SYSMON_Worker__SpoolDirectories__0=/spool \
+# DOTNET_TC_CallCountingDelayMs=0: the runtime moves hot code to optimized tiers as soon as it is hot, instead of
+# waiting for a quiet spell of JIT activity that a busy ingest rarely has (README "Speed": 200,000 events through the
+# worker 11.3-11.5 s instead of 13.2-14.5 s). The runtime reads this knob only from the environment.
+ENV DOTNET_TC_CallCountingDelayMs=0 \
+    SYSMON_Worker__SpoolDirectories__0=/spool \
     SYSMON_Worker__StateFile=/data/sysmon-elastic.state.json \
     SYSMON_Worker__DeadLetter=/data/sysmon-elastic.deadletter.ndjson
 ENTRYPOINT ["dotnet", "/app/sysmon-elastic.dll"]
