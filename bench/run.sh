@@ -12,7 +12,7 @@ WORK=${BENCH_DIR:-$(mktemp -d /tmp/sysmon-bench.XXXXXX)}
 mkdir -p "$WORK"
 echo "building (Release) ..." >&2
 dotnet build -c Release "$ROOT/app/Sysmon.Elastic/Sysmon.Elastic.csproj" -nologo -v q >/dev/null
-# As the container runs it (Dockerfile, README "Speed"); BENCH_RUNTIME_DEFAULTS=1 measures the runtime's own tiering.
+# As the container runs it (Dockerfile; README, the speed paragraph); BENCH_RUNTIME_DEFAULTS=1 measures the runtime's own tiering.
 [ "${BENCH_RUNTIME_DEFAULTS:-0}" = 1 ] || export DOTNET_TC_CallCountingDelayMs=0
 CLI=(dotnet "$ROOT/app/Sysmon.Elastic/bin/Release/net10.0/sysmon-elastic.dll")
 

@@ -258,9 +258,7 @@ public static class Program
         // Settings to try beside the store's own, e.g. BENCH_DUCKDB_SQL="SET disabled_compression_methods = 'fsst'".
         if (Environment.GetEnvironmentVariable("BENCH_DUCKDB_SQL") is { Length: > 0 } extra)
         {
-            using var cmd = store.Connection.CreateCommand();
-            cmd.CommandText = extra;
-            cmd.ExecuteNonQuery();
+            Sysmon.Stores.DuckDb.Schema.DuckDbSchema.Execute(store.Connection, extra);
             Console.WriteLine($"also: {extra}");
         }
         var started = 0L;
