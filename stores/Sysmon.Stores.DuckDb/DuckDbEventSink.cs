@@ -250,6 +250,33 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
 
     private int Execute(string sql) => DuckDbSchema.Execute(store.Connection, sql);
 
+    private int _loadsRetriedTold;
+    private int _idScansRetriedTold;
+
+    /// <summary>Loads that needed more than the load memory limit since the last call: their memory went above what
+    /// README promises for a run, so the operator hears of it (wider events than the bench fleet's can do this).
+    /// The id scan's retries cost only time and memory within the load's limit: told too, but as what they are.</summary>
+    public IReadOnlyList<string> TakeWarnings()
+    {
+        List<string>? warnings = null;
+        if (LoadsRetried > _loadsRetriedTold)
+        {
+            (warnings ??= []).Add($"{Count(LoadsRetried - _loadsRetriedTold, "DuckDB load")} did not fit in the load memory limit " +
+                $"({store.LoadMemoryLimit}) and ran again under the store's own ({store.MemoryLimit ?? "DuckDB's default"}): " +
+                "memory peaked above the usual; unusually wide events need more memory per load (README: The embedded store)");
+            _loadsRetriedTold = LoadsRetried;
+        }
+        if (IdScansRetried > _idScansRetriedTold)
+        {
+            (warnings ??= []).Add($"{Count(IdScansRetried - _idScansRetriedTold, "scan")} of the stored ids did not fit in " +
+                $"{IdScanMemoryLimit} and ran again under the load memory limit (slower loads, no other effect)");
+            _idScansRetriedTold = IdScansRetried;
+        }
+        return warnings ?? [];
+    }
+
+    private static string Count(int n, string what) => n == 1 ? $"1 {what}" : $"{n} {what}s";
+
     private HashSet<long> ReadableOrdinals(string path)
     {
         using var cmd = store.Connection.CreateCommand();

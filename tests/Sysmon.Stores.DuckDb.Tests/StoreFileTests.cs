@@ -89,6 +89,9 @@ public sealed class StoreFileTests : IDisposable
             var flushed = await sink.FlushAsync(TestContext.Current.CancellationToken);
             flushed.Should().Be(new Sysmon.Ingest.Pipeline.SinkResult(0, 20_000, null), $"every id is stored already (scan limit {limit})");
             (sink.IdScansRetried > 0).Should().Be(retried);
+            var warnings = sink.TakeWarnings();
+            if (retried) warnings.Should().ContainSingle().Which.Should().StartWith("1 scan of the stored ids did not fit in 1MB");
+            else warnings.Should().BeEmpty();
         }
         store.Count().Should().Be(20_000);
         MemoryLimit(store).Should().Be("244.1 MiB", "the store's own limit (256MB) is back after each scan");
@@ -105,6 +108,7 @@ public sealed class StoreFileTests : IDisposable
         (await sink.FlushAsync(TestContext.Current.CancellationToken)).Stored.Should().Be(20_000);
         during.Should().Equal("95.3 MiB"); // DuckDB shows 100MB (10^8 bytes) in MiB
         sink.LoadsRetried.Should().Be(0);
+        sink.TakeWarnings().Should().BeEmpty("every load fitted");
         MemoryLimit(store).Should().Be("244.1 MiB", "hunts and the feed job run under the store's own limit (256MB)");
     }
 
@@ -118,11 +122,36 @@ public sealed class StoreFileTests : IDisposable
             await sink.WriteAsync(docs, TestContext.Current.CancellationToken);
             (await sink.FlushAsync(TestContext.Current.CancellationToken)).Should().Be(new SinkResult(40_000, 0, null));
             sink.LoadsRetried.Should().Be(1, "40,000 events do not fit in 16MB of DuckDB memory");
+            // The operator hears of it once: the run's memory went above the load limit.
+            sink.TakeWarnings().Should().ContainSingle().Which.Should()
+                .StartWith("1 DuckDB load did not fit in the load memory limit (16MB) and ran again under the store's own (256MB)");
+            sink.TakeWarnings().Should().BeEmpty("told already");
         }
         using var cmd = store.Connection.CreateCommand();
         cmd.CommandText = "SELECT count(*) = 40000 AND count(DISTINCT id) = 40000 FROM events";
         cmd.ExecuteScalar().Should().Be(true, "the attempt that ran out of memory left nothing behind");
         MemoryLimit(store).Should().Be("244.1 MiB");
+    }
+
+    [Fact]
+    public async Task A_load_that_needed_more_than_its_memory_limit_is_named_in_the_run_summary()
+    {
+        // The 30 samples as Winlogbeat lines, through the whole pipeline, into a store whose load limit nothing fits.
+        var input = Path.Combine(_dir, "samples.ndjson");
+        await File.WriteAllTextAsync(input, string.Concat(SampleEvents.All.Select(s => EventForms.Beats(s) + "\n")));
+        using var store = DuckDbStore.Open(StorePath, loadMemoryLimit: "1MB");
+        using var dead = new Sysmon.Ingest.DeadLetter.DeadLetterWriter(Path.Combine(_dir, "dead.ndjson"));
+        RunSummary summary;
+        await using (var sink = new DuckDbEventSink(store, SinkMode.Bulk))
+        {
+            var pipeline = new EventPipeline(new EventSource(InputFormat.Auto, ChannelFilter.SysmonOnly, new ReaderOptions()),
+                Sysmon.Ingest.Tests.Fixtures.Convert.Mapper(), sink, dead);
+            summary = await pipeline.RunAsync([new InputFile(input, new FileInfo(input).Length)], TestContext.Current.CancellationToken);
+        }
+        store.Count().Should().Be(SampleEvents.All.Count, "the load was stored whole under the store's own limit");
+        summary.ExitCode.Should().Be(0, "nothing was lost: a warning, not a partial run");
+        summary.Format("ingested").Should().Contain(
+            "warning: 1 DuckDB load did not fit in the load memory limit (1MB) and ran again under the store's own (256MB)");
     }
 
     [Fact]

@@ -259,6 +259,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         _pendingStored = 0;
         _unflushed = false;
         stored += Stored(await _sink.FlushAsync(ct).ConfigureAwait(false));
+        foreach (var warning in _sink.TakeWarnings()) LogStoreWarning(warning);
         if (pieces.Length == 0) return;
         foreach (var piece in pieces) piece.Advance();
         _checkpoints!.Save();
@@ -375,6 +376,9 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "rejected {Position}: {Reason}")]
     private partial void LogRejected(string position, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "store: {Warning}")]
+    private partial void LogStoreWarning(string warning);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{File}: {Reason}")]
     private partial void LogFileError(string file, string reason);

@@ -29,5 +29,7 @@ public sealed class TaggingSink(IEventSink inner, EventTagger tagger, IIndicator
 
     public ValueTask<SinkResult> FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
 
+    public IReadOnlyList<string> TakeWarnings() => inner.TakeWarnings();
+
     public ValueTask DisposeAsync() => inner.DisposeAsync();
 }

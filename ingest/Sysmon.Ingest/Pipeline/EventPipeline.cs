@@ -61,6 +61,7 @@ public sealed class EventPipeline(EventSource source, EcsMapper mapper, IEventSi
         await writer.ConfigureAwait(false);
         // A bulk sink stores its last load here: its duplicates belong in the summary too.
         Account(await sink.FlushAsync(ct).ConfigureAwait(false), [], summary);
+        summary.Warnings.AddRange(sink.TakeWarnings());
         deadLetters.Flush();
         summary.Stop();
         return summary;

@@ -30,6 +30,11 @@ public interface IEventSink : IAsyncDisposable
     ValueTask<SinkResult> WriteAsync(IReadOnlyList<EcsDocument> batch, CancellationToken cancellationToken);
 
     ValueTask<SinkResult> FlushAsync(CancellationToken cancellationToken);
+
+    /// <summary>What the operator should hear about since the last call and that is no single record's fault (a
+    /// load that needed more memory than its limit, say): `ingest` prints it in its summary, the worker logs it.
+    /// Asked for after a flush. Most sinks have nothing to say.</summary>
+    IReadOnlyList<string> TakeWarnings() => [];
 }
 
 /// <summary>How a sink may store: each batch before the write returns, or in large loads when that is much cheaper
