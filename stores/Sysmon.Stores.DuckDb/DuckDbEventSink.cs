@@ -263,7 +263,8 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
         {
             (warnings ??= []).Add($"{Count(LoadsRetried - _loadsRetriedTold, "DuckDB load")} did not fit in the load memory limit " +
                 $"({store.LoadMemoryLimit}) and ran again under the store's own ({store.MemoryLimit ?? "DuckDB's default"}): " +
-                "memory peaked above the usual; unusually wide events need more memory per load (README: The embedded store)");
+                "memory peaked above the usual; unusually wide events need more memory per load, which the store's options give " +
+                "(e.g. duckdb:PATH?memory_limit=512MB&load_memory_limit=256MB)");
             _loadsRetriedTold = LoadsRetried;
         }
         if (IdScansRetried > _idScansRetriedTold)

@@ -108,8 +108,21 @@ public sealed class DuckDbStore : IDisposable
             connection.Dispose();
             throw;
         }
-        loadMemoryLimit ??= memoryLimit is null ? null : $"{LoadMegabytesPerThread * storeThreads}MB";
+        loadMemoryLimit ??= DefaultLoadMemoryLimit(memoryLimit, storeThreads);
         return new DuckDbStore(path, full, connection, memoryLimit, queryThreads, storeThreads, loadMemoryLimit);
+    }
+
+    /// <summary>Opens the store with an operator's <paramref name="options"/> (defaults where they say nothing).</summary>
+    public static DuckDbStore Open(string path, DuckDbStoreOptions options, string checkpointThreshold = "128MB") =>
+        Open(path, options.MemoryLimit ?? "256MB", options.Threads, checkpointThreshold, options.LoadThreads, options.LoadMemoryLimit);
+
+    // LoadMegabytesPerThread per loading thread, but never above the store's own limit: a load that does not fit is
+    // run again under that limit, which would be pointless if it were the smaller one.
+    private static string? DefaultLoadMemoryLimit(string? memoryLimit, int loadThreads)
+    {
+        if (memoryLimit is null) return null;
+        var perThreads = $"{LoadMegabytesPerThread * loadThreads}MB";
+        return DuckDbStoreOptions.Bytes(perThreads) < DuckDbStoreOptions.Bytes(memoryLimit) ? perThreads : memoryLimit;
     }
 
     private static void Attach(DuckDBConnection connection, string full)

@@ -44,4 +44,38 @@ public sealed class IngestCommandTests
         second.ExitCode.Should().Be(0, second.Stderr);
         second.Stderr.Should().Contain($"duplicates skipped (already stored): {lines:N0}").And.Contain("now holds " + lines.ToString("N0"));
     }
+
+    [Fact]
+    public async Task DuckDB_options_after_the_path_are_in_force_and_a_load_beyond_its_limit_is_named_in_the_summary()
+    {
+        var dir = CliRunner.TempDir();
+        var generated = await CliRunner.RunAsync(dir, null, "generate", "--hosts", "1", "--days", "1", "--events-per-host-per-day", "400",
+            "--seed", "3", "--format", "json", "-o", "fleet");
+        generated.ExitCode.Should().Be(0, generated.Stderr);
+        var file = Directory.GetFiles(Path.Combine(dir, "fleet"), "WKS-*.json").Should().ContainSingle().Subject;
+        var lines = File.ReadLines(file).Count();
+
+        // No load fits in 1MB of DuckDB memory: each is run again under the store's limit, stored whole, and told.
+        var r = await CliRunner.RunAsync(dir, null, "ingest", file, "--store", "duckdb:s.duckdb?memory_limit=300MB&load_memory_limit=1MB");
+        r.ExitCode.Should().Be(0, "nothing was lost\n" + r.Stderr);
+        r.Stderr.Should().Contain("now holds " + lines.ToString("N0"))
+            .And.Contain("warning: 1 DuckDB load did not fit in the load memory limit (1MB) and ran again under the store's own (300MB)");
+        File.Exists(Path.Combine(dir, "s.duckdb")).Should().BeTrue("the options are not part of the file's name");
+        using var store = DuckDbStore.Open(Path.Combine(dir, "s.duckdb"));
+        store.Count().Should().Be(lines);
+    }
+
+    [Theory]
+    [InlineData("duckdb:s.duckdb?threads=none", "threads=none: expected a whole number of threads")]
+    [InlineData("duckdb:s.duckdb?cache=1GB", "unknown DuckDB store option 'cache'")]
+    [InlineData("duckdb:s.duckdb?memory_limit", "option 'memory_limit' is not name=value")]
+    public async Task A_wrong_DuckDB_option_is_a_usage_error_that_says_what_is_expected(string store, string message)
+    {
+        var dir = CliRunner.TempDir();
+        await File.WriteAllTextAsync(Path.Combine(dir, "empty.json"), "");
+        var r = await CliRunner.RunAsync(dir, null, "ingest", "empty.json", "--store", store);
+        r.ExitCode.Should().Be(2, r.Stderr);
+        r.Stderr.Should().Contain(message);
+        Directory.GetFiles(dir, "*.duckdb*").Should().BeEmpty("nothing is opened with settings that were refused");
+    }
 }

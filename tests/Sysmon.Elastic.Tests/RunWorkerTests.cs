@@ -184,6 +184,27 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
+    public async Task The_worker_takes_DuckDB_options_from_its_store_setting_and_logs_a_load_beyond_its_limit()
+    {
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        var content = string.Concat(Enumerable.Range(1, 100).Select(Line));
+        await File.WriteAllTextAsync(Path.Combine(dir, "a.ndjson"), content);
+        File.Move(Path.Combine(dir, "a.ndjson"), Path.Combine(spool, "a.ndjson"));
+        string log;
+        // The later --Worker:Store wins over the one WorkerProcess gives: same file, with options.
+        using (var worker = new WorkerProcess(dir, "--Worker:Store=duckdb:" + Path.Combine(dir, "store.duckdb") + "?load_memory_limit=1MB").Capture())
+        {
+            await WaitForCheckpointAsync(dir, "a.ndjson", content.Length);
+            worker.Terminate();
+            log = worker.Log;
+        }
+        log.Should().Contain("store: 1 DuckDB load did not fit in the load memory limit (1MB) and ran again under the store's own (256MB)");
+        using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
+        store.Count().Should().Be(100, "the load was stored whole under the store's own limit");
+    }
+
+    [Fact]
     public async Task A_settled_file_larger_than_one_read_is_taken_in_whole_lines_with_nothing_cut()
     {
         // Before the fix a settled file was read in MaxReadBytes pieces cut anywhere: the line across each cut went to

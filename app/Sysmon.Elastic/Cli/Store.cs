@@ -47,7 +47,9 @@ public sealed class Store : IDisposable
     {
         if (location.IsDuckDb)
         {
-            var duck = longRunning ? DuckDbStore.Open(location.Target, checkpointThreshold: "32MB") : DuckDbStore.Open(location.Target);
+            var duck = longRunning
+                ? DuckDbStore.Open(location.Target, location.DuckDbOptions, checkpointThreshold: "32MB")
+                : DuckDbStore.Open(location.Target, location.DuckDbOptions);
             var engine = new DuckDbHuntEngine(duck);
             return new Store(location, new DuckDbIndicatorStore(duck), engine, engine, new DuckDbProcessLookup(duck),
                 mode => new DuckDbEventSink(duck, mode), _ => Task.FromResult(duck.Count()), duck);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Sysmon.Stores.DuckDb;
 
 namespace Sysmon.Elastic.Cli;
 
@@ -12,7 +13,7 @@ public sealed record StoreLocation(string Kind, string Target)
 
     public static Option<string?> CreateOption() => new("--store")
     {
-        Description = $"Store URI: duckdb:PATH (default {DefaultUri}, or ${EnvironmentVariable}) or http(s)://host:9200 for Elasticsearch.",
+        Description = $"Store URI: duckdb:PATH[?load_memory_limit=256MB&...] (default {DefaultUri}, or ${EnvironmentVariable}) or http(s)://host:9200 for Elasticsearch.",
     };
 
     public static StoreLocation Parse(string? uri)
@@ -20,9 +21,9 @@ public sealed record StoreLocation(string Kind, string Target)
         uri ??= Environment.GetEnvironmentVariable(EnvironmentVariable) ?? DefaultUri;
         if (uri.StartsWith("duckdb:", StringComparison.OrdinalIgnoreCase))
         {
-            var path = uri["duckdb:".Length..];
+            var (path, options) = DuckDbPathAndOptions(uri["duckdb:".Length..]);
             if (path.Length == 0) throw new UsageException("--store duckdb: needs a file path, e.g. duckdb:./sysmon.duckdb");
-            return new StoreLocation("duckdb", path);
+            return new StoreLocation("duckdb", path) { DuckDbOptions = options };
         }
         if (uri.EndsWith(".duckdb", StringComparison.OrdinalIgnoreCase)) return new StoreLocation("duckdb", uri);
         if (uri.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || uri.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
@@ -32,7 +33,34 @@ public sealed record StoreLocation(string Kind, string Target)
         throw new UsageException($"--store '{uri}' is neither duckdb:PATH nor an http(s):// Elasticsearch URL");
     }
 
-    public override string ToString() => IsDuckDb ? "duckdb:" + Target : RedactedUrl(Target);
+    /// <summary>DuckDB's resources as given after the path (<c>duckdb:PATH?load_memory_limit=256MB</c>).</summary>
+    public DuckDbStoreOptions DuckDbOptions { get; init; } = DuckDbStoreOptions.Default;
+
+    // "PATH?name=value&name=value": the options after the last '?' (a '?' cannot be in a Windows path and is rare
+    // elsewhere; a path that has one and no options can end with '?').
+    private static (string Path, DuckDbStoreOptions Options) DuckDbPathAndOptions(string text)
+    {
+        var mark = text.LastIndexOf('?');
+        if (mark < 0) return (text, DuckDbStoreOptions.Default);
+        var pairs = new List<KeyValuePair<string, string>>();
+        foreach (var pair in text[(mark + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=');
+            if (eq <= 0) throw new UsageException($"--store duckdb: option '{pair}' is not name=value (known: {string.Join(", ", DuckDbStoreOptions.Names)})");
+            pairs.Add(new(pair[..eq].Trim(), pair[(eq + 1)..].Trim()));
+        }
+        try
+        {
+            return (text[..mark], DuckDbStoreOptions.Parse(pairs));
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UsageException("--store: " + ex.Message);
+        }
+    }
+
+    public override string ToString() =>
+        IsDuckDb ? "duckdb:" + Target + (DuckDbOptions.ToString() is { Length: > 0 } o ? "?" + o : "") : RedactedUrl(Target);
 
     // Never print credentials that may sit in a URL.
     private static string RedactedUrl(string url) =>
