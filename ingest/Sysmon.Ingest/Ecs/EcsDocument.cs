@@ -112,7 +112,7 @@ public sealed class EcsDocument
         var sorted = true;
         for (var i = 0; i < n; i++)
         {
-            if (!ranks.TryGetValue(_fields[i].Key, out var rank))
+            if (!ranks.TryGet(_fields[i].Key, out var rank))
             {
                 // A path not ranked yet (rare): a new table that ranks all of them, and start over.
                 if (PathOrder.For(_fields) is not { } all)

@@ -22,10 +22,17 @@ public static class EcsJsonWriter
     // Each dotted path split into its pre-encoded segments once per process: documents share a few hundred paths.
     private static readonly ConcurrentDictionary<string, JsonEncodedText[]> Segments = new(StringComparer.Ordinal);
 
-    private static JsonEncodedText[] SegmentsOf(string path) =>
-        Segments.TryGetValue(path, out var s) ? s
-        : Segments.Count < 100_000 ? Segments.GetOrAdd(path, static p => Encode(p))
-        : Encode(path);
+    private static readonly PathMemo<JsonEncodedText[]> SegmentsByPathObject = new();
+
+    private static JsonEncodedText[] SegmentsOf(string path)
+    {
+        if (SegmentsByPathObject.TryGet(path, out var known)) return known;
+        var segments = Segments.TryGetValue(path, out var s) ? s
+            : Segments.Count < 100_000 ? Segments.GetOrAdd(path, static p => Encode(p))
+            : Encode(path);
+        SegmentsByPathObject.Set(path, segments);
+        return segments;
+    }
 
     private static JsonEncodedText[] Encode(string path) =>
         path.Split('.').Select(x => JsonEncodedText.Encode(x, JavaScriptEncoder.UnsafeRelaxedJsonEscaping)).ToArray();

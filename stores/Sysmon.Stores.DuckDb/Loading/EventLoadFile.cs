@@ -137,9 +137,9 @@ internal sealed class EventLoadFile : IDisposable
         if (_inColumn.Length < fields.Count) _inColumn = new bool[Math.Max(fields.Count, _inColumn.Length * 2)];
         for (var f = 0; f < fields.Count; f++)
         {
-            var inColumn = EventColumns.StoredFields.TryGetValue(fields[f].Key, out var c);
-            _inColumn[f] = inColumn;
-            if (inColumn) _fieldOfColumn[c] = f;
+            var c = EventColumns.ColumnOf(fields[f].Key);
+            _inColumn[f] = c >= 0;
+            if (c >= 0) _fieldOfColumn[c] = f;
         }
     }
 

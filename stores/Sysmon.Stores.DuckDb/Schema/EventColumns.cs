@@ -1,4 +1,5 @@
 using System.Collections.Frozen;
+using Sysmon.Ingest.Ecs;
 
 namespace Sysmon.Stores.DuckDb.Schema;
 
@@ -88,6 +89,18 @@ public static class EventColumns
         .Select((c, i) => (Column: c, Index: i))
         .Where(x => x.Column.Kind is ColumnKind.Text or ColumnKind.Long or ColumnKind.Bool or ColumnKind.Time or ColumnKind.List or ColumnKind.Json)
         .ToFrozenDictionary(x => x.Column.Field, x => x.Index, StringComparer.Ordinal);
+
+    private static readonly PathMemo<int> ColumnOfPath = new();
+
+    /// <summary>The position in <see cref="All"/> of the column holding <paramref name="path"/>, or -1: a lookup in
+    /// <see cref="StoredFields"/>, remembered by the path object (asked for every field of every event).</summary>
+    public static int ColumnOf(string path)
+    {
+        if (ColumnOfPath.TryGet(path, out var column)) return column;
+        column = StoredFields.TryGetValue(path, out var c) ? c : -1;
+        ColumnOfPath.Set(path, column);
+        return column;
+    }
 
     /// <summary>The view that shows every field by its dotted name: the stored columns plus the rest, from doc.</summary>
     public static string CreateView(string view, string table) =>
