@@ -29,6 +29,7 @@ public sealed class ElasticsearchEventSink(ElasticsearchConnection es, BulkWrite
             send = fresh;
         }
         var outcome = await _writer.WriteAsync(dataStream, send, cancellationToken).ConfigureAwait(false);
+        lock (_resendsGate) _resends = _resends.Add(outcome.Resends);
         List<SinkRejection>? rejected = null;
         foreach (var (position, reason) in outcome.Rejected) (rejected ??= []).Add(new SinkRejection(send[position], reason));
         return new SinkResult(outcome.Stored, outcome.Duplicates + (batch.Count - send.Count), rejected);
@@ -36,6 +37,22 @@ public sealed class ElasticsearchEventSink(ElasticsearchConnection es, BulkWrite
 
     // Every batch is complete when WriteAsync returns; nothing is buffered here.
     public ValueTask<SinkResult> FlushAsync(CancellationToken cancellationToken) => ValueTask.FromResult(default(SinkResult));
+
+    private readonly Lock _resendsGate = new();
+    private BulkResends _resends = BulkResends.None;
+
+    /// <summary>Documents sent again since the last call (busy cluster, lost connections, 413s): each was stored in
+    /// the end, but a cluster that keeps pushing back slows ingest, and only this tells the operator why.</summary>
+    public IReadOnlyList<string> TakeWarnings()
+    {
+        BulkResends taken;
+        lock (_resendsGate)
+        {
+            taken = _resends;
+            _resends = BulkResends.None;
+        }
+        return taken.Describe() is { } warning ? [warning] : [];
+    }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -9,6 +9,7 @@ using Sysmon.Stores.Elasticsearch.Connection;
 using Sysmon.Stores.Elasticsearch.Hunts;
 using Sysmon.Stores.Elasticsearch.Indicators;
 using Sysmon.Stores.Elasticsearch.Setup;
+using Sysmon.Stores.Elasticsearch.Writing;
 using Xunit;
 using EsMethod = Elastic.Transport.HttpMethod;
 
@@ -75,6 +76,35 @@ public sealed class ElasticsearchStoreTests(ElasticsearchFixture fixture)
         afterRollover.Stored.Should().Be(0, "ids already in an older backing index are found before writing");
         afterRollover.Duplicates.Should().Be(docs.Count);
         (await CountAsync(es, stream)).Should().Be(docs.Count);
+        await es.SendAsync(EsMethod.DELETE, "_data_stream/" + stream, (string?)null, Ct);
+    }
+
+    [Fact]
+    public async Task A_cluster_answering_429_is_waited_for_and_the_operator_is_told()
+    {
+        var es = fixture.Connection;
+        var stream = NewStream();
+        var docs = await MappedDocuments.AllAsync();
+        var patient = new BulkWriterOptions { Backoff = new Backoff { Initial = TimeSpan.FromMilliseconds(200), Max = TimeSpan.FromSeconds(1), MaxRetries = 60 } };
+        var sink = new ElasticsearchEventSink(es, patient, stream);
+        (await sink.WriteAsync(docs.Take(1).ToList(), Ct)).Stored.Should().Be(1);
+        sink.TakeWarnings().Should().BeEmpty("a healthy cluster took the document the first time");
+
+        // The flood-stage disk block, set by hand: writes are answered 429 (TOO_MANY_REQUESTS/12) as on a full cluster.
+        await es.SendOkAsync(EsMethod.PUT, stream + "/_settings", """{"index.blocks.read_only_allow_delete": true}""", Ct);
+        var rest = docs.Skip(1).ToList();
+        var write = sink.WriteAsync(rest, Ct).AsTask();
+        await Task.Delay(TimeSpan.FromSeconds(3), Ct);
+        write.IsCompleted.Should().BeFalse("the writer waits for a busy cluster rather than dropping or rejecting");
+        await es.SendOkAsync(EsMethod.PUT, stream + "/_settings", """{"index.blocks.read_only_allow_delete": null}""", Ct);
+
+        var result = await write;
+        result.Stored.Should().Be(rest.Count);
+        result.Rejected.Should().BeNull();
+        (await CountAsync(es, stream)).Should().Be(docs.Count);
+        var warning = sink.TakeWarnings().Should().ContainSingle().Subject;
+        warning.Should().StartWith("Elasticsearch made 1 batch wait: documents were sent again").And.Contain("429");
+        sink.TakeWarnings().Should().BeEmpty("told once");
         await es.SendAsync(EsMethod.DELETE, "_data_stream/" + stream, (string?)null, Ct);
     }
 

@@ -6,7 +6,11 @@ namespace Sysmon.Stores.Elasticsearch.Writing;
 
 /// <summary>What became of a batch: how many were stored, how many were there already, and the documents the
 /// cluster refused for good (by position in the batch) with its reason.</summary>
-public sealed record BulkOutcome(int Stored, int Duplicates, IReadOnlyList<(int Position, string Reason)> Rejected);
+public sealed record BulkOutcome(int Stored, int Duplicates, IReadOnlyList<(int Position, string Reason)> Rejected)
+{
+    /// <summary>How the cluster made the batch wait: sends repeated after busy answers, lost connections or 413s.</summary>
+    public BulkResends Resends { get; init; } = BulkResends.None;
+}
 
 /// <summary>Sizes, concurrency and retry budget of the bulk writer.</summary>
 public sealed record BulkWriterOptions
@@ -40,10 +44,12 @@ public sealed class BulkWriter(ElasticsearchConnection es, BulkWriterOptions? op
         IReadOnlyList<int> pending = Enumerable.Range(0, docs.Count).ToList();
         var maxBytes = _options.MaxRequestBytes;
         string? lastCause = null;
+        var resent = 0;
         for (var retry = 0; pending.Count > 0; retry++)
         {
             if (retry > 0)
             {
+                resent += pending.Count;
                 if (retry > _options.Backoff.MaxRetries)
                 {
                     throw new ElasticsearchUnavailableException($"Elasticsearch at {es.DisplayUrl} did not accept {pending.Count} document(s) after " +
@@ -95,7 +101,10 @@ public sealed class BulkWriter(ElasticsearchConnection es, BulkWriterOptions? op
             pending = again;
             if (shrink) maxBytes = Math.Max(MinRequestBytes, maxBytes / 2); // 413: smaller requests next time
         }
-        return new BulkOutcome(stored, duplicates, rejected);
+        var resends = resent == 0 && maxBytes == _options.MaxRequestBytes
+            ? BulkResends.None
+            : new BulkResends(resent, resent == 0 ? 0 : 1, lastCause, maxBytes < _options.MaxRequestBytes ? maxBytes : null);
+        return new BulkOutcome(stored, duplicates, rejected) { Resends = resends };
     }
 
     private readonly record struct Sent(List<BulkItemResult>? Items, string? Cause, bool TooLarge = false);
