@@ -3,8 +3,8 @@ using System.Globalization;
 namespace Sysmon.Stores.Elasticsearch.Writing;
 
 /// <summary>
-/// Documents the bulk writer had to send again (a document sent three times counts twice), in how many batches, the last reason the cluster gave, and the
-/// request size it fell back to after 413s. Every resend was eventually answered (or the batch threw), so nothing is
+/// Documents the bulk writer had to send again (a document sent three times counts twice), in how many batches, the
+/// last reason the cluster gave, and the request size it fell back to after 413s. Every resend was eventually answered (or the batch threw), so nothing is
 /// lost; but a cluster that keeps answering 429 slows ingest by its back-off, and the operator should hear of it.
 /// </summary>
 public sealed record BulkResends(int Documents, int Batches, string? LastCause, int? ReducedRequestBytes)

@@ -101,9 +101,7 @@ public sealed class BulkWriter(ElasticsearchConnection es, BulkWriterOptions? op
             pending = again;
             if (shrink) maxBytes = Math.Max(MinRequestBytes, maxBytes / 2); // 413: smaller requests next time
         }
-        var resends = resent == 0 && maxBytes == _options.MaxRequestBytes
-            ? BulkResends.None
-            : new BulkResends(resent, resent == 0 ? 0 : 1, lastCause, maxBytes < _options.MaxRequestBytes ? maxBytes : null);
+        var resends = new BulkResends(resent, resent == 0 ? 0 : 1, lastCause, maxBytes < _options.MaxRequestBytes ? maxBytes : null);
         return new BulkOutcome(stored, duplicates, rejected) { Resends = resends };
     }
 
