@@ -24,13 +24,10 @@ public sealed class ProgressReporter(TextWriter output, bool interactive, TimeSp
             var now = _clock.Elapsed;
             if (now - _last < _interval) return;
             _last = now;
-            var rate = s.Events / Math.Max(now.TotalSeconds, 1e-3);
-            var line = $"files {s.FilesDone}/{s.FilesTotal}  events {s.Events:N0}  {rate:N0}/s  read {s.BytesRead / 1e6:N1} MB" +
-                       (s.Duplicates > 0 ? $"  duplicates {s.Duplicates:N0}" : "") + (s.Rejected > 0 ? $"  rejected {s.Rejected:N0}" : "");
+            var line = Line(s, now);
             if (interactive)
             {
-                var bar = Bar(s.FilesTotal == 0 ? 0 : (double)s.FilesDone / s.FilesTotal);
-                output.Write($"\r{bar} {line}   ");
+                output.Write($"\r{Bar(Done(s))} {line}   ");
                 _wroteLine = true;
             }
             else
@@ -47,6 +44,31 @@ public sealed class ProgressReporter(TextWriter output, bool interactive, TimeSp
             if (interactive && _wroteLine) output.WriteLine();
         }
     }
+
+    /// <summary>The progress line: how far (by bytes when the inputs' sizes are known, which moves within one large
+    /// file; by files otherwise), the counts, and an estimate of the reading left.</summary>
+    internal static string Line(RunSummary s, TimeSpan elapsed)
+    {
+        var seconds = Math.Max(elapsed.TotalSeconds, 1e-3);
+        var read = s.BytesRead;
+        var line = $"{Done(s) * 100,3:F0}%  files {s.FilesDone}/{s.FilesTotal}  events {s.Events:N0}  {s.Events / seconds:N0}/s  " +
+                   (s.BytesTotal > 0 ? $"read {read / 1e6:N1} of {s.BytesTotal / 1e6:N1} MB" : $"read {read / 1e6:N1} MB");
+        // No estimate from the first seconds (the first report came at 0.4 s and said 20 minutes for a 23 s run),
+        // nor for inputs that grew past their starting size.
+        if (s.BytesTotal > 0 && read > 0 && read < s.BytesTotal && elapsed >= EstimateAfter)
+        {
+            line += $"  eta {Eta(TimeSpan.FromSeconds((s.BytesTotal - read) * seconds / read))}";
+        }
+        return line + (s.Duplicates > 0 ? $"  duplicates {s.Duplicates:N0}" : "") + (s.Rejected > 0 ? $"  rejected {s.Rejected:N0}" : "");
+    }
+
+    private static readonly TimeSpan EstimateAfter = TimeSpan.FromSeconds(3);
+
+    private static double Done(RunSummary s) => Math.Clamp(
+        s.BytesTotal > 0 ? (double)s.BytesRead / s.BytesTotal : s.FilesTotal == 0 ? 0 : (double)s.FilesDone / s.FilesTotal, 0, 1);
+
+    private static string Eta(TimeSpan left) => left.TotalHours >= 1 ? $"{(int)left.TotalHours}h{left.Minutes:D2}m"
+        : left.TotalMinutes >= 1 ? $"{left.Minutes}m{left.Seconds:D2}s" : $"{Math.Ceiling(left.TotalSeconds):F0} s";
 
     private static string Bar(double fraction)
     {

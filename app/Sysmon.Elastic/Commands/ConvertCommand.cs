@@ -42,8 +42,10 @@ public static class ConvertCommand
             using (var deadLetters = new DeadLetterWriter(deadLetterPath))
             {
                 await using var sink = new NdjsonSink(outStream, ownsStream: output != "-");
-                var pipeline = new EventPipeline(source, mapper, sink, deadLetters);
+                var progress = ProgressReporter.ForStandardError();
+                var pipeline = new EventPipeline(source, mapper, sink, deadLetters) { OnProgress = progress.Report };
                 summary = await pipeline.RunAsync(files, ct).ConfigureAwait(false);
+                progress.Finish();
             }
             if (skippedUnknown > 0) summary.Warnings.Add($"{skippedUnknown} file(s) with unknown extensions skipped in directories");
             await stderr.WriteAsync(summary.Format("converted")).ConfigureAwait(false);

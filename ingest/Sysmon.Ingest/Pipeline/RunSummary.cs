@@ -22,14 +22,17 @@ public sealed class RunSummary
     public long BytesRead => Interlocked.Read(ref _bytesRead);
     public int FilesDone => Volatile.Read(ref _filesDone);
     public int FilesTotal { get; set; }
+
+    /// <summary>The inputs' sizes when the run started (0 when unknown, e.g. standard input): what progress
+    /// measures <see cref="BytesRead"/> against.</summary>
+    public long BytesTotal { get; set; }
     public string? CurrentFile { get; set; }
 
     public void AddDuplicates(long n) => Interlocked.Add(ref _duplicates, n);
-    public void FileDone(long bytes)
-    {
-        Interlocked.Add(ref _bytesRead, bytes);
-        Interlocked.Increment(ref _filesDone);
-    }
+    /// <summary>Counts bytes as the readers take them from the inputs (any thread).</summary>
+    public void AddBytesRead(long bytes) => Interlocked.Add(ref _bytesRead, bytes);
+
+    public void FileDone() => Interlocked.Increment(ref _filesDone);
     public SortedDictionary<string, long> ByEventCode { get; } = new(Comparer<string>.Create(CompareCodes));
     public SortedDictionary<string, long> ByHost { get; } = new(StringComparer.OrdinalIgnoreCase);
     public SortedDictionary<string, long> SkippedChannels { get; } = new(StringComparer.OrdinalIgnoreCase);

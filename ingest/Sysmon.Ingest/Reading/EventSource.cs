@@ -34,10 +34,10 @@ public sealed class EventSource(InputFormat forcedFormat, ChannelFilter channels
         Stream stream;
         try
         {
-            stream = file.IsStdin
+            stream = new ReadCountingStream(file.IsStdin
                 ? Console.OpenStandardInput()
                 : new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16,
-                    FileOptions.SequentialScan | FileOptions.Asynchronous);
+                    FileOptions.SequentialScan | FileOptions.Asynchronous), summary.AddBytesRead);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

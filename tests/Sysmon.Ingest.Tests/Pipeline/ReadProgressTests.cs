@@ -1,0 +1,64 @@
+using FluentAssertions;
+using Sysmon.Ingest.DeadLetter;
+using Sysmon.Ingest.Output;
+using Sysmon.Ingest.Pipeline;
+using Sysmon.Ingest.Reading;
+using Sysmon.Ingest.Tests.Fixtures;
+using Xunit;
+
+namespace Sysmon.Ingest.Tests.Pipeline;
+
+public sealed class ReadProgressTests
+{
+    private static readonly string Dir = Path.Combine(Path.GetTempPath(), "sysmon-read-progress-tests", Guid.NewGuid().ToString("N"));
+
+    [Fact]
+    public async Task Bytes_read_move_while_one_large_file_is_read_and_end_at_its_size()
+    {
+        Directory.CreateDirectory(Dir);
+        var input = Path.Combine(Dir, "one-large.ndjson");
+        // ~6 MB of Winlogbeat lines in one file: far beyond the readers' buffers, so progress must come from within it.
+        var lines = SampleEvents.All.Select(EventForms.Beats).ToArray();
+        await using (var w = new StreamWriter(input))
+        {
+            for (var i = 0; i < 4000; i++) await w.WriteLineAsync(lines[i % lines.Length]);
+        }
+        var length = new FileInfo(input).Length;
+        length.Should().BeGreaterThan(4_000_000);
+        var seen = new List<(long Read, int FilesDone)>();
+        using var dead = new DeadLetterWriter(Path.Combine(Dir, "dead.ndjson"));
+        RunSummary summary;
+        await using (var sink = new NdjsonSink(Stream.Null, ownsStream: false))
+        {
+            var pipeline = new EventPipeline(new EventSource(InputFormat.Auto, ChannelFilter.SysmonOnly, new ReaderOptions()),
+                Fixtures.Convert.Mapper("H"), sink, dead)
+            {
+                BatchSize = 100,
+                BatchesInFlight = 1,
+                OnProgress = s => seen.Add((s.BytesRead, s.FilesDone)),
+            };
+            summary = await pipeline.RunAsync([new InputFile(input, length)], TestContext.Current.CancellationToken);
+        }
+        summary.Events.Should().Be(4000);
+        summary.BytesTotal.Should().Be(length);
+        summary.BytesRead.Should().Be(length, "every byte of the file was read, once");
+        seen.Should().Contain(p => p.FilesDone == 0 && p.Read > 0 && p.Read < length / 2,
+            "progress reports bytes read before the file is done");
+        seen.Select(p => p.Read).Should().BeInAscendingOrder();
+    }
+
+    [Fact]
+    public async Task A_file_that_cannot_be_opened_adds_no_bytes()
+    {
+        Directory.CreateDirectory(Dir);
+        var missing = Path.Combine(Dir, "gone.ndjson");
+        using var dead = new DeadLetterWriter(Path.Combine(Dir, "dead-missing.ndjson"));
+        await using var sink = new NdjsonSink(Stream.Null, ownsStream: false);
+        var pipeline = new EventPipeline(new EventSource(InputFormat.Auto, ChannelFilter.SysmonOnly, new ReaderOptions()),
+            Fixtures.Convert.Mapper("H"), sink, dead);
+        var summary = await pipeline.RunAsync([new InputFile(missing, 1234)], TestContext.Current.CancellationToken);
+        summary.UnreadableFiles.Should().ContainSingle();
+        summary.BytesRead.Should().Be(0);
+        summary.BytesTotal.Should().Be(1234, "the size listed when the run started");
+    }
+}
