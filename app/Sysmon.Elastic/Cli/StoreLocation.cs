@@ -46,7 +46,11 @@ public sealed record StoreLocation(string Kind, string Target)
         foreach (var pair in text[(mark + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
         {
             var eq = pair.IndexOf('=');
-            if (eq <= 0) throw new UsageException($"--store duckdb: option '{pair}' is not name=value (known: {string.Join(", ", DuckDbStoreOptions.Names)})");
+            if (eq <= 0)
+            {
+                throw new UsageException($"--store duckdb: option '{pair}' is not name=value (known: {string.Join(", ", DuckDbStoreOptions.Names)}); " +
+                                         "a file name with '?' in it ends the URI with '?' (duckdb:PATH?)");
+            }
             pairs.Add(new(pair[..eq].Trim(), pair[(eq + 1)..].Trim()));
         }
         try
