@@ -7,4 +7,6 @@ public static class ExitCodes
     public const int Partial = 1;
     public const int Usage = 2;
     public const int StoreUnreachable = 3;
+    /// <summary>Stopped by Ctrl+C or SIGTERM (128 + SIGINT, the shell's own code for it).</summary>
+    public const int Interrupted = 130;
 }

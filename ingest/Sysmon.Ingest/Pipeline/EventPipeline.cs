@@ -54,10 +54,15 @@ public sealed class EventPipeline(EventSource source, EcsMapper mapper, IEventSi
         {
             // the sink's own exception is thrown below
         }
-        finally
+        catch
         {
+            // Stopped (or failed) while reading: the sink's write under way must end before the caller disposes the
+            // sink, or the two race (a load started after the sink was disposed, its file left on disk).
             channel.Writer.TryComplete();
+            await EndedAsync(writer).ConfigureAwait(false);
+            throw;
         }
+        channel.Writer.TryComplete();
         await writer.ConfigureAwait(false);
         // A bulk sink stores its last load here: its duplicates belong in the summary too.
         Account(await sink.FlushAsync(ct).ConfigureAwait(false), [], summary);
@@ -65,6 +70,19 @@ public sealed class EventPipeline(EventSource source, EcsMapper mapper, IEventSi
         deadLetters.Flush();
         summary.Stop();
         return summary;
+    }
+
+    // Waits for a task whose outcome is not the one to report.
+    private static async Task EndedAsync(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch
+        {
+            // the reading side's exception is the one thrown
+        }
     }
 
     private static long TotalLength(IReadOnlyList<InputFile> files)

@@ -77,4 +77,55 @@ public sealed class EventPipelineTests
         await run.Invoking(r => r).Should().ThrowAsync<IOException>().WithMessage("disk full");
         sink.Writes.Should().Be(1);
     }
+
+    // A sink whose writes take a while and say whether one is under way.
+    private sealed class SlowSink : IEventSink
+    {
+        private int _active;
+        public TaskCompletionSource FirstWrite { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public bool WriteUnderWay => Volatile.Read(ref _active) > 0;
+        public bool WroteAfterDispose { get; private set; }
+        private bool _disposed;
+
+        public async ValueTask<SinkResult> WriteAsync(IReadOnlyList<Sysmon.Ingest.Ecs.EcsDocument> batch, CancellationToken cancellationToken)
+        {
+            if (_disposed) WroteAfterDispose = true;
+            Interlocked.Increment(ref _active);
+            FirstWrite.TrySetResult();
+            await Task.Delay(300, CancellationToken.None); // like a bulk load, which does not stop half-way
+            Interlocked.Decrement(ref _active);
+            return new SinkResult(batch.Count, 0, null);
+        }
+
+        public ValueTask<SinkResult> FlushAsync(CancellationToken cancellationToken) => ValueTask.FromResult(default(SinkResult));
+
+        public ValueTask DisposeAsync()
+        {
+            _disposed = true;
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    [Fact]
+    public async Task A_stopped_run_returns_only_after_the_sinks_write_under_way_has_ended()
+    {
+        Directory.CreateDirectory(Dir);
+        var input = Path.Combine(Dir, "stopped.txt");
+        await File.WriteAllTextAsync(input, string.Join("\r\n\r\n", Enumerable.Range(0, 40).SelectMany(_ => SampleEvents.All.Select(s => EventForms.Text(s)))));
+        using var dead = new DeadLetterWriter(Path.Combine(Dir, "dead-stopped.ndjson"));
+        var sink = new SlowSink();
+        using var stop = new CancellationTokenSource();
+        var pipeline = new EventPipeline(new EventSource(InputFormat.Auto, ChannelFilter.SysmonOnly, new ReaderOptions()),
+            Fixtures.Convert.Mapper("H"), sink, dead) { BatchSize = 10, BatchesInFlight = 1 };
+        var run = pipeline.RunAsync([new InputFile(input, new FileInfo(input).Length)], stop.Token);
+        await sink.FirstWrite.Task.WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        await stop.CancelAsync();
+        await run.Invoking(r => r).Should().ThrowAsync<OperationCanceledException>();
+        // The caller disposes the sink next: a write still running then raced the disposal (a bulk load started after
+        // it, its load file left on disk).
+        sink.WriteUnderWay.Should().BeFalse();
+        await sink.DisposeAsync();
+        await Task.Delay(400, TestContext.Current.CancellationToken);
+        sink.WroteAfterDispose.Should().BeFalse();
+    }
 }
