@@ -180,7 +180,8 @@ public static class Program
             var records = 0L;
             while (await p.StandardOutput.ReadLineAsync() is { } line)
             {
-                if (line.StartsWith("Event number", StringComparison.Ordinal)) records++;
+                // `-f xml` writes one <Event ...> element per record (the text format's "Event number" lines are absent).
+                if (line.StartsWith("<Event ", StringComparison.Ordinal)) records++;
             }
             await p.WaitForExitAsync();
             clock.Stop();
