@@ -187,7 +187,7 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
         {
             foreach (var id in file.Ids) appender.CreateRow().AppendValue(id).EndRow();
         }
-        FindStoredIds();
+        FindStoredIds(file.TimeRange);
         var result = UnderLoadLimit(() => Insert(file));
         // A full bulk load is checkpointed at once: the file stays compact (1M events: 483 MB instead of 800 MB)
         // and nothing is left for the close (7 s at the end of a 1M ingest). Small ones (a worker's tailed
@@ -207,14 +207,14 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
     /// <summary>Scans that had to be run again under the load's limit (tests).</summary>
     internal int IdScansRetried { get; private set; }
 
-    private void FindStoredIds()
+    private void FindStoredIds((DateTime From, DateTime To)? range)
     {
         if (_loadLimit is not null)
         {
             try
             {
                 SetMemoryLimit(IdScanMemoryLimit); // refused if DuckDB holds more that it cannot evict
-                Execute(EventLoadStatement.CreateStoredIds);
+                Execute(EventLoadStatement.CreateStoredIds(range));
                 return;
             }
             catch (DuckDBException)
@@ -226,7 +226,7 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
                 SetMemoryLimit(_loadLimit);
             }
         }
-        Execute(EventLoadStatement.CreateStoredIds);
+        Execute(EventLoadStatement.CreateStoredIds(range));
     }
 
     private SinkResult Insert(EventLoadFile file)

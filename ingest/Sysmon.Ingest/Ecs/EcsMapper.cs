@@ -12,6 +12,10 @@ namespace Sysmon.Ingest.Ecs;
 /// </summary>
 public sealed class EcsMapper(EcsMapperOptions options, EventCatalogue? catalogue = null)
 {
+    /// <summary>In <c>tags</c> when <c>@timestamp</c> is the collector's time: the record itself carried none, so
+    /// another export of it may carry another time.</summary>
+    public const string CollectorTimeTag = "timestamp_from_collector";
+
     private const string ZeroGuid = "{00000000-0000-0000-0000-000000000000}";
     private readonly EventCatalogue _catalogue = catalogue ?? EventCatalogue.Default;
 
@@ -126,7 +130,7 @@ public sealed class EcsMapper(EcsMapperOptions options, EventCatalogue? catalogu
         else if (e.ObservedTime is { } observed)
         {
             doc.Set("@timestamp", SysmonTime.FormatMillis(observed));
-            doc.Append("tags", "timestamp_from_collector");
+            doc.Append("tags", CollectorTimeTag);
         }
         else
         {

@@ -69,6 +69,25 @@ internal sealed class EventLoadFile : IDisposable
     /// <summary>The ids of the lines, in line order.</summary>
     public IReadOnlyList<string> Ids => _lineIds;
 
+    /// <summary>The earliest and latest <c>@timestamp</c> of the lines (a record's time comes from the record, so
+    /// another copy of it already stored has the same); null when some line's time is the collector's, which
+    /// another export of the same record need not share.</summary>
+    public (DateTime From, DateTime To)? TimeRange => _collectorTimes || _lineIds.Count == 0 ? null : (_from, _to);
+
+    private DateTime _from = DateTime.MaxValue;
+    private DateTime _to = DateTime.MinValue;
+    private bool _collectorTimes;
+
+    private void NoteTime(EcsDocument doc, DateTime timestamp)
+    {
+        if (timestamp < _from) _from = timestamp;
+        if (timestamp > _to) _to = timestamp;
+        if (doc.TryGet("tags", out var tags) && tags.Kind == EcsValueKind.Strings && tags.AsStrings.Contains(EcsMapper.CollectorTimeTag))
+        {
+            _collectorTimes = true;
+        }
+    }
+
     /// <summary>Adds a document, unless its id is already in this file (the same record twice in one load) or it
     /// lacks what every row needs (an id and a valid @timestamp).</summary>
     public LineResult Add(EcsDocument doc)
@@ -81,6 +100,7 @@ internal sealed class EventLoadFile : IDisposable
         }
         if (!_ids.Add(id)) return LineResult.Duplicate;
         _lineIds.Add(id);
+        NoteTime(doc, timestamp);
         FindColumns(doc);
         _writer.WriteStartObject();
         _writer.WriteNumber(Ordinal, _ids.Count - 1);

@@ -30,9 +30,28 @@ internal static class EventLoadStatement
 
     public const string StoredIds = "load_stored_ids";
 
-    /// <summary>The load's ids that the store already holds.</summary>
-    public static string CreateStoredIds =>
-        $"CREATE OR REPLACE TEMP TABLE {StoredIds} AS SELECT e.id FROM {Names.EventsTable} e SEMI JOIN temp.{LoadIds} i ON e.id = i.id";
+    /// <summary>How far a stored copy's time may lie outside the load's own times and still be looked at. Exports
+    /// of one record carry the same UtcTime; the margin covers one that fell back to the log's TimeCreated.</summary>
+    public static readonly TimeSpan TimeMargin = TimeSpan.FromDays(1);
+
+    /// <summary>The load's ids that the store already holds. Given the load's time range, only stored rows within it
+    /// (and <see cref="TimeMargin"/>) are read: DuckDB skips row groups by their @timestamp bounds, so the scan no
+    /// longer grows with the store (20M stored ids, one thread: 466-820 ms a load read whole, 6-64 ms bounded; a
+    /// worker's small loads each read every stored id before).</summary>
+    public static string CreateStoredIds((DateTime From, DateTime To)? range) =>
+        $"CREATE OR REPLACE TEMP TABLE {StoredIds} AS SELECT e.id FROM {Names.EventsTable} e SEMI JOIN temp.{LoadIds} i ON e.id = i.id" +
+        (range is var (from, to) ? $" WHERE e.\"@timestamp\" BETWEEN {Timestamp(Shift(from, -TimeMargin))} AND {Timestamp(Shift(to, TimeMargin))}" : "");
+
+    // Times at the ends of DateTime's range (year 1, year 9999) stay there instead of overflowing.
+    private static DateTime Shift(DateTime t, TimeSpan by) =>
+        by < TimeSpan.Zero ? (t.Ticks + by.Ticks < 0 ? DateTime.MinValue : t + by)
+                           : (DateTime.MaxValue.Ticks - t.Ticks < by.Ticks ? DateTime.MaxValue : t + by);
+
+    private static string Timestamp(DateTime utc)
+    {
+        Span<byte> text = stackalloc byte[LoadTime.MaxLength];
+        return "TIMESTAMP '" + System.Text.Encoding.ASCII.GetString(text[..LoadTime.Format(utc, text)]) + "'";
+    }
 
     /// <summary>INSERT of the file's rows not yet stored (all but the ids in <see cref="StoredIds"/>); with
     /// <paramref name="ignoreErrors"/> unreadable lines are skipped.</summary>
