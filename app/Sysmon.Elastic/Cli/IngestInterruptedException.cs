@@ -8,7 +8,4 @@ namespace Sysmon.Elastic.Cli;
 public sealed class IngestInterruptedException(long storedByThisRun, long storeHolds, string store)
     : OperationCanceledException(
         $"interrupted: this run stored {storedByThisRun:N0} events before it stopped ({store} now holds {storeHolds:N0}); " +
-        "run the same command again to store the rest: events already stored are skipped")
-{
-    public long StoredByThisRun => storedByThisRun;
-}
+        "run the same command again to store the rest: events already stored are skipped");
