@@ -196,4 +196,25 @@ public sealed class StoreFileTests : IDisposable
         var (allocated, resident) = DuckDbAllocator.Statistics();
         (resident - allocated).Should().BeLessThan(64L << 20, $"resident {resident >> 20} MB, in use {allocated >> 20} MB");
     }
+
+    [Fact]
+    public async Task Before_it_closes_the_store_writes_what_the_WAL_holds_under_the_load_settings()
+    {
+        // A small load is left to the WAL (a full one is checkpointed by the sink). DuckDB's own checkpoint at close
+        // ran on every thread, and a checkpoint of the events table takes memory outside DuckDB's limit that
+        // doubles with the threads.
+        var docs = await ManyDocumentsAsync(300);
+        var store = DuckDbStore.Open(StorePath, threads: 2, loadThreads: 1);
+        await using (var sink = new DuckDbEventSink(store)) await sink.WriteAsync(docs, TestContext.Current.CancellationToken);
+        var wal = StorePath + ".wal";
+        new FileInfo(wal).Length.Should().BeGreaterThan(0, "the small load is in the WAL");
+        store.CheckpointUnderLoadSettings();
+        (File.Exists(wal) ? new FileInfo(wal).Length : 0).Should().Be(0, "the WAL is written into the file");
+        Threads(store).Should().Be(1);
+        MemoryLimit(store).Should().Be("122.0 MiB", "the load limit (128MB), not the store's 244.1 MiB");
+        store.Dispose();
+        store.Dispose(); // twice is harmless
+        using var reopened = DuckDbStore.Open(StorePath);
+        reopened.Count().Should().Be(300);
+    }
 }
