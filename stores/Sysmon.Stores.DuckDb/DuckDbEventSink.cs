@@ -124,36 +124,11 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
     // did not fit (or DuckDB refused to lower it).
     private string? _loadLimit;
 
-    // DuckDB's threads and memory limit for a load (DuckDbStore.LoadThreads, LoadMemoryLimit).
-    private void UseLoadSettings()
-    {
-        if (store.LoadThreads != store.Threads) Execute($"SET threads = {store.LoadThreads}");
-        _loadLimit = store.MemoryLimit;
-        if (store.LoadMemoryLimit is { } limit && limit != store.MemoryLimit && TrySetMemoryLimit(limit)) _loadLimit = limit;
-    }
+    private void UseLoadSettings() => _loadLimit = store.UseLoadSettings();
 
-    // Queries (hunts, the feed job) get every core and the store's own limit back.
-    private void UseQuerySettings()
-    {
-        if (store.LoadThreads != store.Threads) Execute($"SET threads = {store.Threads}");
-        if (_loadLimit != store.MemoryLimit) SetMemoryLimit(store.MemoryLimit);
-    }
+    private void UseQuerySettings() => store.UseQuerySettings(_loadLimit);
 
-    private void SetMemoryLimit(string? limit) => Execute(limit is null ? "RESET memory_limit" : $"SET memory_limit = '{limit}'");
-
-    // Lowering the limit is refused while DuckDB holds more than it can evict.
-    private bool TrySetMemoryLimit(string limit)
-    {
-        try
-        {
-            SetMemoryLimit(limit);
-            return true;
-        }
-        catch (DuckDBException)
-        {
-            return false;
-        }
-    }
+    private void SetMemoryLimit(string? limit) => store.SetMemoryLimit(limit);
 
     /// <summary>Load statements (insert, checkpoint) that did not fit the load limit and were run again under the
     /// store's own (tests).</summary>

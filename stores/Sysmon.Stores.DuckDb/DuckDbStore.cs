@@ -207,6 +207,40 @@ public sealed class DuckDbStore : IDisposable
         return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    /// <summary>DuckDB's threads and memory limit for a load (<see cref="LoadThreads"/>, <see cref="LoadMemoryLimit"/>);
+    /// the limit now in force: the load's, or the store's own when DuckDB refused to lower it (it held more than it
+    /// could evict). The caller holds <see cref="Gate"/>.</summary>
+    internal string? UseLoadSettings()
+    {
+        if (LoadThreads != Threads) DuckDbSchema.Execute(Connection, $"SET threads = {LoadThreads}");
+        if (LoadMemoryLimit is { } limit && limit != MemoryLimit && TrySetMemoryLimit(limit)) return limit;
+        return MemoryLimit;
+    }
+
+    /// <summary>Queries (hunts, the feed job) get every thread and the store's own limit back, after a load that ran
+    /// under <paramref name="loadLimit"/>.</summary>
+    internal void UseQuerySettings(string? loadLimit)
+    {
+        if (LoadThreads != Threads) DuckDbSchema.Execute(Connection, $"SET threads = {Threads}");
+        if (loadLimit != MemoryLimit) SetMemoryLimit(MemoryLimit);
+    }
+
+    internal void SetMemoryLimit(string? limit) =>
+        DuckDbSchema.Execute(Connection, limit is null ? "RESET memory_limit" : $"SET memory_limit = '{limit}'");
+
+    private bool TrySetMemoryLimit(string limit)
+    {
+        try
+        {
+            SetMemoryLimit(limit);
+            return true;
+        }
+        catch (DuckDBException)
+        {
+            return false;
+        }
+    }
+
     private bool _disposed;
 
     public void Dispose()
@@ -227,8 +261,7 @@ public sealed class DuckDbStore : IDisposable
         {
             try
             {
-                if (LoadThreads != Threads) DuckDbSchema.Execute(Connection, $"SET threads = {LoadThreads}");
-                if (LoadMemoryLimit is { } limit && limit != MemoryLimit) DuckDbSchema.Execute(Connection, $"SET memory_limit = '{limit}'");
+                UseLoadSettings();
                 DuckDbSchema.Execute(Connection, "CHECKPOINT");
             }
             catch (Exception ex) when (ex is DuckDBException or InvalidOperationException)

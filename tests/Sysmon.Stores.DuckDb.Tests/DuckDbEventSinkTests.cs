@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using FluentAssertions;
 using Sysmon.Ingest.DeadLetter;
 using Sysmon.Ingest.Ecs;
-using Sysmon.Ingest.Json;
 using Sysmon.Ingest.Output;
 using Sysmon.Ingest.Pipeline;
 using Sysmon.Ingest.Reading;
@@ -55,15 +54,8 @@ public sealed class DuckDbEventSinkTests : IDisposable
         return path;
     }
 
-    private async Task<List<EcsDocument>> MappedSamplesAsync()
-    {
-        var file = SampleFile("mapped.ndjson");
-        var mapper = Sysmon.Ingest.Tests.Fixtures.Convert.Mapper();
-        var docs = new List<EcsDocument>();
-        await using var stream = File.OpenRead(file);
-        await foreach (var r in new JsonEventReader().ReadAsync(stream, file, new ReaderOptions())) docs.Add(mapper.Map(r.Event!));
-        return docs;
-    }
+    private Task<List<EcsDocument>> MappedSamplesAsync() =>
+        Sysmon.Ingest.Tests.Fixtures.Convert.MappedSamplesAsync(Path.Combine(_dir, "mapped.ndjson"));
 
     private List<object?[]> Query(string sql)
     {

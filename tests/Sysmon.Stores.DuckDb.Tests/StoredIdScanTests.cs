@@ -1,9 +1,6 @@
 using FluentAssertions;
 using Sysmon.Ingest.Ecs;
-using Sysmon.Ingest.Json;
 using Sysmon.Ingest.Pipeline;
-using Sysmon.Ingest.Reading;
-using Sysmon.Ingest.Tests.Fixtures;
 using Sysmon.Stores.DuckDb.Loading;
 using Xunit;
 
@@ -34,16 +31,7 @@ public sealed class StoredIdScanTests : IDisposable
     private string StorePath => Path.Combine(_dir, "s.duckdb");
 
     // The 30 sample events, mapped afresh each time: equal ids, separate documents.
-    private async Task<List<EcsDocument>> SamplesAsync()
-    {
-        var file = Path.Combine(_dir, "samples.ndjson");
-        await File.WriteAllTextAsync(file, string.Concat(SampleEvents.All.Select(s => EventForms.Beats(s) + "\n")));
-        var mapper = Sysmon.Ingest.Tests.Fixtures.Convert.Mapper();
-        var docs = new List<EcsDocument>();
-        await using var stream = File.OpenRead(file);
-        await foreach (var r in new JsonEventReader().ReadAsync(stream, file, new ReaderOptions())) docs.Add(mapper.Map(r.Event!));
-        return docs;
-    }
+    private Task<List<EcsDocument>> SamplesAsync() => Sysmon.Ingest.Tests.Fixtures.Convert.MappedSamplesAsync(Path.Combine(_dir, "samples.ndjson"));
 
     private static void ShiftTime(EcsDocument doc, TimeSpan by)
     {

@@ -1,9 +1,6 @@
 using Sysmon.Enrich.Indicators;
 using Sysmon.Enrich.Matching;
 using Sysmon.Ingest.Ecs;
-using Sysmon.Ingest.Json;
-using Sysmon.Ingest.Reading;
-using Sysmon.Ingest.Tests.Fixtures;
 
 namespace Sysmon.Stores.Elasticsearch.Tests;
 
@@ -13,13 +10,7 @@ public static class MappedDocuments
 {
     public static async Task<List<EcsDocument>> AllAsync()
     {
-        var mapper = Ingest.Tests.Fixtures.Convert.Mapper();
-        var text = string.Concat(SampleEvents.All.Select(s => EventForms.Beats(s) + "\n"));
-        var docs = new List<EcsDocument>();
-        await foreach (var r in new JsonEventReader().ReadAsync(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text)), "samples", new ReaderOptions()))
-        {
-            docs.Add(mapper.Map(r.Event!));
-        }
+        var docs = await Ingest.Tests.Fixtures.Convert.MappedSamplesAsync();
         // Indicators for values the samples carry, so threat.enrichments is written too.
         var values = docs.SelectMany(d => new[] { d.GetString("destination.ip"), d.GetString("process.hash.sha256"), d.GetString("dns.question.name") })
             .OfType<string>().Distinct().ToList();

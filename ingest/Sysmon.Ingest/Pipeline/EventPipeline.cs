@@ -26,7 +26,7 @@ public sealed class EventPipeline(EventSource source, EcsMapper mapper, IEventSi
 
     public async Task<RunSummary> RunAsync(IReadOnlyList<InputFile> files, CancellationToken ct)
     {
-        var summary = new RunSummary { FilesTotal = files.Count, BytesTotal = TotalLength(files), DeadLetterPath = deadLetters.Path };
+        var summary = new RunSummary { FilesTotal = files.Count, BytesTotal = files.Sum(f => f.Length), DeadLetterPath = deadLetters.Path };
         var channel = Channel.CreateBounded<List<EcsDocument>>(new BoundedChannelOptions(BatchesInFlight)
         {
             SingleReader = true,
@@ -83,13 +83,6 @@ public sealed class EventPipeline(EventSource source, EcsMapper mapper, IEventSi
         {
             // the reading side's exception is the one thrown
         }
-    }
-
-    private static long TotalLength(IReadOnlyList<InputFile> files)
-    {
-        var total = 0L;
-        foreach (var f in files) total += f.Length;
-        return total;
     }
 
     /// <summary>Threads that map a batch of events to ECS at once. Default 1: on the 2-core reference machine the

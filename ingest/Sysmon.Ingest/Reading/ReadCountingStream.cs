@@ -5,23 +5,12 @@ namespace Sysmon.Ingest.Reading;
 /// while one large file is read (a 1.5 GB export used to show "read 0.0 MB" until its end). One addition per read
 /// of 64 KB or so: nothing a profile shows.
 /// </summary>
-internal sealed class ReadCountingStream(Stream inner, Action<long> onRead) : Stream
+internal sealed class ReadCountingStream(Stream inner, Action<long> onRead) : ForwardReadStream
 {
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
     public override int Read(Span<byte> buffer) => Counted(inner.Read(buffer));
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         Counted(await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false));
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     private int Counted(int n)
     {
@@ -40,9 +29,4 @@ internal sealed class ReadCountingStream(Stream inner, Action<long> onRead) : St
         await inner.DisposeAsync().ConfigureAwait(false);
         await base.DisposeAsync().ConfigureAwait(false);
     }
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

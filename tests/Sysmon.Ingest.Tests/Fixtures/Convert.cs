@@ -22,12 +22,21 @@ public static class Convert
         return results;
     }
 
-    public static async Task<List<SysmonEvent>> EventsAsync(IEventReader reader, string text)
+    public static async Task<List<SysmonEvent>> EventsAsync(IEventReader reader, string text, string path = "input")
     {
-        var results = await ReadAsync(reader, text);
+        var results = await ReadAsync(reader, text, path);
         var rejected = results.Where(r => r.Rejected is not null).Select(r => r.Rejected!.Reason).ToList();
         if (rejected.Count > 0) throw new InvalidOperationException("rejected: " + string.Join("; ", rejected));
         return results.Where(r => r.Event is not null).Select(r => r.Event!).ToList();
+    }
+
+    /// <summary>The sample events as Winlogbeat lines, read and mapped: one document per Sysmon event id, new objects
+    /// on every call (the same ids), with <paramref name="path"/> as their <c>log.file.path</c>.</summary>
+    public static async Task<List<EcsDocument>> MappedSamplesAsync(string path = "samples")
+    {
+        var mapper = Mapper();
+        var events = await EventsAsync(new Json.JsonEventReader(), string.Concat(SampleEvents.All.Select(s => EventForms.Beats(s) + "\n")), path);
+        return events.Select(mapper.Map).ToList();
     }
 
     public static EcsMapper Mapper(string? host = null) =>

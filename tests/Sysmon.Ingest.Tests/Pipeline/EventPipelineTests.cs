@@ -60,13 +60,20 @@ public sealed class EventPipelineTests
         public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
+    // The sample events forty times over as rendered text (1,200 events), in a file of the test directory.
+    private static async Task<string> ManySamplesFileAsync(string name)
+    {
+        Directory.CreateDirectory(Dir);
+        var input = Path.Combine(Dir, name);
+        await File.WriteAllTextAsync(input, string.Join("\r\n\r\n", Enumerable.Range(0, 40).SelectMany(_ => SampleEvents.All.Select(s => EventForms.Text(s)))));
+        return input;
+    }
+
     [Fact]
     public async Task A_sink_that_fails_ends_the_run_with_its_error_instead_of_leaving_the_reader_waiting()
     {
-        Directory.CreateDirectory(Dir);
-        var input = Path.Combine(Dir, "many.txt");
         // Far more batches than the channel holds: before the fix the reader waited forever on the full channel.
-        await File.WriteAllTextAsync(input, string.Join("\r\n\r\n", Enumerable.Range(0, 40).SelectMany(_ => SampleEvents.All.Select(s => EventForms.Text(s)))));
+        var input = await ManySamplesFileAsync("many.txt");
         using var dead = new DeadLetterWriter(Path.Combine(Dir, "dead-failing.ndjson"));
         var sink = new FailingSink();
         var pipeline = new EventPipeline(new EventSource(InputFormat.Auto, ChannelFilter.SysmonOnly, new ReaderOptions()),
@@ -109,9 +116,7 @@ public sealed class EventPipelineTests
     [Fact]
     public async Task A_stopped_run_returns_only_after_the_sinks_write_under_way_has_ended()
     {
-        Directory.CreateDirectory(Dir);
-        var input = Path.Combine(Dir, "stopped.txt");
-        await File.WriteAllTextAsync(input, string.Join("\r\n\r\n", Enumerable.Range(0, 40).SelectMany(_ => SampleEvents.All.Select(s => EventForms.Text(s)))));
+        var input = await ManySamplesFileAsync("stopped.txt");
         using var dead = new DeadLetterWriter(Path.Combine(Dir, "dead-stopped.ndjson"));
         var sink = new SlowSink();
         using var stop = new CancellationTokenSource();
