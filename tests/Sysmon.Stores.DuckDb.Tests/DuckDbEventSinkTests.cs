@@ -263,6 +263,33 @@ public sealed class DuckDbEventSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task Bulk_loads_hold_exactly_the_rows_per_load_even_when_a_batch_straddles_the_cut()
+    {
+        // Whole loads fill whole row groups; a load with a few rows over leaves a small row group that DuckDB's
+        // checkpoint later merges with the next partial load, rewriting it.
+        var docs = await MappedSamplesAsync();
+        using var store = DuckDbStore.Open(StorePath);
+        var loadSizes = new List<int>();
+        var results = new List<SinkResult>();
+        await using (var sink = new DuckDbEventSink(store, SinkMode.Bulk)
+        {
+            RowsPerLoad = 8,
+            BeforeLoad = path => loadSizes.Add(File.ReadLines(path).Count()),
+        })
+        {
+            for (var i = 0; i < docs.Count; i += 7)
+            {
+                results.Add(await sink.WriteAsync(docs.Skip(i).Take(7).ToList(), TestContext.Current.CancellationToken));
+            }
+            results.Add(await sink.FlushAsync(TestContext.Current.CancellationToken));
+        }
+        docs.Should().HaveCount(30);
+        loadSizes.Should().Equal(8, 8, 8, 6);
+        results.Sum(r => r.Stored).Should().Be(30);
+        Query("SELECT count(*), count(DISTINCT id) FROM events").Single().Should().Equal(30L, 30L);
+    }
+
+    [Fact]
     public async Task Events_are_loaded_on_the_load_threads_and_queries_get_every_thread_back()
     {
         var docs = await MappedSamplesAsync();
