@@ -33,8 +33,11 @@ public static class Program
         if (args.Length > 0 && args[0] == "evtx") return await EvtxAsync(args.Length > 1 ? args[1] : null);
         if (args.Length > 1 && args[0] == "evtx-file")
         {
-            // Only build the ~128 MB EVTX from the corpus (bench/run.sh times the CLI and evtxexport on it).
-            Console.WriteLine(EvtxBenchFile.Build(Path.Combine(BenchData.RepositoryRoot(), "..", "shared", "corpus", "evtx"), args[1], 128L << 20));
+            // Only build the EVTX from the corpus: ~128 MB by default (bench/run.sh times the CLI and evtxexport on it);
+            // `evtx-file OUT MEGABYTES unique` renumbers the repeated records, so that ingest stores every one.
+            var megabytes = args.Length > 2 ? long.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 128;
+            Console.WriteLine(EvtxBenchFile.Build(Path.Combine(BenchData.RepositoryRoot(), "..", "shared", "corpus", "evtx"), args[1],
+                megabytes << 20, uniqueRecords: args.Length > 3 && args[3] == "unique"));
             return 0;
         }
         var config = DefaultConfig.Instance.AddJob(Job.Default.WithWarmupCount(2).WithIterationCount(8).WithLaunchCount(1));
