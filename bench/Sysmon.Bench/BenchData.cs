@@ -31,13 +31,15 @@ public static class BenchData
     {
         ".json" or ".ndjson" or ".jsonl" => "json",
         ".xml" => "xml",
+        ".evtx" => "evtx",
         _ => "text",
     };
 
-    /// <summary>The reader for a bench format ("json", "xml", anything else is rendered text).</summary>
+    /// <summary>The reader for a bench format ("json", "xml", "evtx", anything else is rendered text).</summary>
     public static IEventReader ReaderFor(string format) => format switch
     {
         "xml" => new XmlEventReader(),
+        "evtx" => new Sysmon.Ingest.Evtx.EvtxEventReader(),
         "json" => new JsonEventReader(),
         _ => new MessageTextReader(),
     };
