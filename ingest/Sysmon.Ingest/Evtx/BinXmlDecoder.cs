@@ -19,6 +19,7 @@ internal sealed class BinXmlDecoder(byte[] chunk, int chunkLength)
     private int _work;
 
     private readonly Dictionary<int, string> _names = [];
+    private readonly Dictionary<int, string> _texts = [];
     private readonly Dictionary<int, (int Start, int End)> _templates = [];
     private readonly StringBuilder _attribute = new(256);
     private IBinXmlHandler _handler = null!;
@@ -123,9 +124,7 @@ internal sealed class BinXmlDecoder(byte[] chunk, int chunkLength)
             {
                 pos++;
                 var attributeName = ReadName(ref pos, end);
-                _attribute.Clear();
-                ReadValueParts(ref pos, end, values, _attribute, depth);
-                _handler.Attribute(attributeName, _attribute.ToString());
+                _handler.Attribute(attributeName, ReadAttributeValue(ref pos, end, values));
             }
         }
         var close = U8(pos, end);
@@ -181,7 +180,7 @@ internal sealed class BinXmlDecoder(byte[] chunk, int chunkLength)
                     break;
                 case 0x0d:
                 case 0x0e:
-                    Substitute(ref pos, end, values, depth, into: null);
+                    Substitute(ref pos, end, values, depth);
                     break;
                 case 0x0c:
                     ReadTemplateInstance(ref pos, end, depth);
@@ -203,54 +202,76 @@ internal sealed class BinXmlDecoder(byte[] chunk, int chunkLength)
         }
     }
 
-    // The parts of an attribute value: text, substitutions and references, until the next token of another kind.
-    private void ReadValueParts(ref int pos, int end, Value[] values, StringBuilder into, int depth)
+    // An attribute's value: its parts (text, substitutions, references) until the next token of another kind. A
+    // value of one part, the usual case, is that part's string itself, not a copy made through _attribute.
+    private string ReadAttributeValue(ref int pos, int end, Value[] values)
     {
+        string? single = null;
+        var many = false;
         while (pos < end)
         {
+            string? part;
             var token = U8(pos, end);
             switch (token & 0xBF)
             {
                 case 0x05:
                     pos += 2;
-                    into.Append(ReadUtf16(ref pos, end));
+                    part = ReadUtf16(ref pos, end);
                     break;
                 case 0x08:
-                    into.Append((char)U16(pos + 1, end));
+                    part = ((char)U16(pos + 1, end)).ToString();
                     pos += 3;
                     break;
                 case 0x09:
                     pos++;
-                    into.Append(Entity(ReadName(ref pos, end)));
+                    part = Entity(ReadName(ref pos, end));
                     break;
                 case 0x0d:
                 case 0x0e:
-                    Substitute(ref pos, end, values, depth, into);
+                    part = TakeSubstitution(ref pos, end, values) is { } v && v.Type != BinXmlValue.BinXml ? Render(v) : null; // binary XML cannot be an attribute value
                     break;
                 default:
-                    return;
+                    return many ? _attribute.ToString() : single ?? "";
             }
+            if (part is null) continue;
+            if (!many && single is null)
+            {
+                single = part;
+                continue;
+            }
+            if (!many)
+            {
+                _attribute.Clear().Append(single);
+                many = true;
+            }
+            _attribute.Append(part);
         }
+        return many ? _attribute.ToString() : single ?? "";
     }
 
-    private void Substitute(ref int pos, int end, Value[] values, int depth, StringBuilder? into)
+    // Element content's substitution: text, or a binary XML value decoded in place.
+    private void Substitute(ref int pos, int end, Value[] values, int depth)
     {
-        var id = U16(pos + 1, end);
-        Spend(pos);
-        pos += 4; // token, identifier, value type
-        if (id >= values.Length) return; // a substitution without a value renders as nothing
-        var v = values[id];
+        if (TakeSubstitution(ref pos, end, values) is not { } v) return;
         if (v.Type == BinXmlValue.BinXml)
         {
-            if (into is not null) return; // binary XML cannot be an attribute value
             var p = v.Offset;
             ReadDocument(ref p, v.Offset + v.Size, [], inSubstitution: true, depth + 1);
             return;
         }
-        var text = BinXmlValue.Render(v.Type, chunk.AsSpan(v.Offset, v.Size));
-        if (into is not null) into.Append(text);
-        else _handler.Text(text);
+        _handler.Text(Render(v));
     }
+
+    // The value a substitution token names (null: a substitution without a value, which renders as nothing).
+    private Value? TakeSubstitution(ref int pos, int end, Value[] values)
+    {
+        var id = U16(pos + 1, end);
+        Spend(pos);
+        pos += 4; // token, identifier, value type
+        return id < values.Length ? values[id] : null;
+    }
+
+    private string Render(Value v) => BinXmlValue.Render(v.Type, chunk.AsSpan(v.Offset, v.Size));
 
     private void ReadTemplateInstance(ref int pos, int end, int depth)
     {
@@ -321,11 +342,17 @@ internal sealed class BinXmlDecoder(byte[] chunk, int chunkLength)
         return name;
     }
 
+    // Text in the chunk (mostly in template definitions, e.g. each EventData element's Name, read for every record
+    // that uses the template): one string per chunk position.
     private string ReadUtf16(ref int pos, int end)
     {
         var count = U16(pos, end);
         Need(pos + 2, count * 2, end);
-        var text = Encoding.Unicode.GetString(chunk, pos + 2, count * 2);
+        if (!_texts.TryGetValue(pos, out var text))
+        {
+            text = Encoding.Unicode.GetString(chunk, pos + 2, count * 2);
+            _texts[pos] = text;
+        }
         pos += 2 + count * 2;
         return text;
     }

@@ -49,8 +49,10 @@ internal static class BinXmlValue
 
     public static string Utf16(ReadOnlySpan<byte> v)
     {
-        var s = Encoding.Unicode.GetString(v[..(v.Length & ~1)]);
-        return s.Length > 0 && s[^1] == '\0' ? s.TrimEnd('\0') : s;
+        // Trailing NULs (strings usually carry their terminator) are cut from the bytes, not from a first copy.
+        var length = v.Length & ~1;
+        while (length >= 2 && v[length - 2] == 0 && v[length - 1] == 0) length -= 2;
+        return length == 0 ? "" : Encoding.Unicode.GetString(v[..length]);
     }
 
     /// <summary>FILETIME as ISO-8601 UTC with 100 ns precision, as Windows prints SystemTime.</summary>

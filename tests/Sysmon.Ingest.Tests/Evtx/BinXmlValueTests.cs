@@ -10,6 +10,8 @@ public sealed class BinXmlValueTests
     [Theory]
     [InlineData(BinXmlValue.String, "41004200", "AB")]
     [InlineData(BinXmlValue.String, "41000000", "A")]
+    [InlineData(BinXmlValue.String, "410000004200000000", "A\0B")] // NULs inside stay; the terminators and an odd byte go
+    [InlineData(BinXmlValue.String, "00000000", "")]
     [InlineData(BinXmlValue.AnsiString, "414200", "AB")]
     [InlineData(BinXmlValue.Int8, "FF", "-1")]
     [InlineData(BinXmlValue.UInt8, "FF", "255")]
