@@ -113,6 +113,31 @@ public sealed class StoreFileTests : IDisposable
     }
 
     [Fact]
+    public async Task A_store_with_bound_queries_queries_under_the_load_limit_and_returns_to_it_after_a_load_that_needed_more()
+    {
+        // The worker's store: its scheduled hunts must not add the store's 256MB to what the loads hold.
+        var docs = await ManyDocumentsAsync(40_000);
+        using var store = DuckDbStore.Open(StorePath, loadMemoryLimit: "16MB", boundQueries: true);
+        store.QueryMemoryLimit.Should().Be("16MB");
+        MemoryLimit(store).Should().Be("15.2 MiB", "queries run under the load limit from the start"); // 16MB = 16 * 10^6 bytes
+        await using (var sink = new DuckDbEventSink(store, SinkMode.Bulk))
+        {
+            await sink.WriteAsync(docs, TestContext.Current.CancellationToken);
+            (await sink.FlushAsync(TestContext.Current.CancellationToken)).Stored.Should().Be(40_000);
+            sink.LoadsRetried.Should().Be(1, "40,000 events do not fit in 16MB: the store's own 256MB is the fallback still");
+        }
+        MemoryLimit(store).Should().Be("15.2 MiB", "after the load that needed more, queries are bound again");
+        store.Count().Should().Be(40_000);
+    }
+
+    [Fact]
+    public void A_store_without_bound_queries_queries_under_its_own_limit()
+    {
+        using var store = DuckDbStore.Open(StorePath, loadMemoryLimit: "100MB");
+        (store.QueryMemoryLimit, MemoryLimit(store)).Should().Be(("256MB", "244.1 MiB"));
+    }
+
+    [Fact]
     public async Task A_load_too_big_for_the_load_memory_limit_is_stored_whole_under_the_stores_own()
     {
         var docs = await ManyDocumentsAsync(40_000);

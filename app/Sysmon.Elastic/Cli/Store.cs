@@ -42,13 +42,14 @@ public sealed class Store : IDisposable
     public Func<SinkMode, IEventSink> CreateEventSink { get; }
     public Func<CancellationToken, Task<long>> CountEventsAsync { get; }
 
-    /// <param name="longRunning">For the worker: many small loads, so DuckDB checkpoints sooner (see DuckDbStore.Open).</param>
+    /// <param name="longRunning">For the worker: many small loads, so DuckDB checkpoints sooner, and its scheduled hunts
+    /// run under the load memory limit, not on top of it (see DuckDbStore.Open).</param>
     public static Store Open(StoreLocation location, bool longRunning = false)
     {
         if (location.IsDuckDb)
         {
             var duck = longRunning
-                ? DuckDbStore.Open(location.Target, location.DuckDbOptions, checkpointThreshold: "32MB")
+                ? DuckDbStore.Open(location.Target, location.DuckDbOptions, checkpointThreshold: "32MB", boundQueries: true)
                 : DuckDbStore.Open(location.Target, location.DuckDbOptions);
             var engine = new DuckDbHuntEngine(duck);
             return new Store(location, new DuckDbIndicatorStore(duck), engine, engine, new DuckDbProcessLookup(duck),
