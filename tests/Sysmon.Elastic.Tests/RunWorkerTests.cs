@@ -226,6 +226,27 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
+    public async Task A_backlog_larger_than_one_read_is_read_on_without_waiting_for_the_next_poll()
+    {
+        // One piece per scan, then the poll interval, made a worker catch up on a 1.47 GB file at 5,100 events/s.
+        var dir = CliRunner.TempDir();
+        Directory.CreateDirectory(Path.Combine(dir, "spool"));
+        var content = string.Concat(Enumerable.Range(1, 2000).Select(Line));
+        System.Text.Encoding.UTF8.GetByteCount(content).Should().BeGreaterThan(8 * 65536, "the file takes many reads");
+        await File.WriteAllTextAsync(Path.Combine(dir, "backlog.json"), content);
+        File.Move(Path.Combine(dir, "backlog.json"), Path.Combine(dir, "spool", "backlog.json"));
+        var clock = Stopwatch.StartNew();
+        using (var worker = new WorkerProcess(dir, "--Worker:MaxReadBytes=65536", "--Worker:PollInterval=00:10:00").Capture())
+        {
+            await WaitForCheckpointAsync(dir, "backlog.json", System.Text.Encoding.UTF8.GetByteCount(content));
+            clock.Elapsed.Should().BeLessThan(TimeSpan.FromMinutes(5), "no read waited for a poll interval of 10 minutes");
+            worker.Terminate();
+        }
+        using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
+        store.Count().Should().Be(2000);
+    }
+
+    [Fact]
     public async Task A_read_size_too_small_for_any_record_is_refused_at_start_with_the_reason()
     {
         // 0 (or a few bytes) would never hold a whole record: every tailed file would wait forever, silently.

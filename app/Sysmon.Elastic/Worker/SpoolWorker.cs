@@ -75,7 +75,8 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                foreach (var directory in _options.SpoolDirectories) await ScanAsync(directory, stoppingToken).ConfigureAwait(false);
+                var behind = false;
+                foreach (var directory in _options.SpoolDirectories) behind |= await ScanAsync(directory, stoppingToken).ConfigureAwait(false);
                 try
                 {
                     await CommitAsync(stoppingToken).ConfigureAwait(false);
@@ -85,7 +86,8 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
                     // Nothing read since the last commit is checkpointed: it is all read again at the next scan.
                     LogCommitRetry(ex.Message);
                 }
-                await Task.Delay(_options.PollInterval, stoppingToken).ConfigureAwait(false);
+                // A file left with more to read (a backlog) is read on at once, not after the poll interval.
+                if (!behind) await Task.Delay(_options.PollInterval, stoppingToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -129,9 +131,11 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         foreach (var dir in _options.SpoolDirectories) Directory.CreateDirectory(dir);
     }
 
-    private async Task ScanAsync(string directory, CancellationToken ct)
+    // True when a tailed file has more to read than this scan took.
+    private async Task<bool> ScanAsync(string directory, CancellationToken ct)
     {
-        if (!Directory.Exists(directory)) return;
+        var behind = false;
+        if (!Directory.Exists(directory)) return behind;
         foreach (var file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             ct.ThrowIfCancellationRequested();
@@ -141,7 +145,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             try
             {
                 if (WholeFiles.Contains(ext)) await IngestWholeFileAsync(file, ct).ConfigureAwait(false);
-                else if (TailedFiles.Contains(ext)) await TailAsync(file, ct).ConfigureAwait(false);
+                else if (TailedFiles.Contains(ext)) behind |= await TailAsync(file, ct).ConfigureAwait(false);
                 else if (_reportedUnsupported.Add(file))
                 {
                     DeadLetter(new SourcePosition(file, null, 0), $"not a Sysmon input: extension '{ext}' is not one the worker reads", null);
@@ -153,6 +157,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
                 LogFileError(file, ex.Message);
             }
         }
+        return behind;
     }
 
     private async Task IngestWholeFileAsync(string file, CancellationToken ct)
@@ -179,7 +184,10 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         }, ct).ConfigureAwait(false);
     }
 
-    private async Task TailAsync(string file, CancellationToken ct)
+    // Reads a tailed file on from its checkpoint, a piece of up to MaxReadBytes at a time, until its end or
+    // EventsPerCommit events (other files get their turn); true when it has more to read. One piece per scan, with
+    // the poll interval and a commit after each, caught up on a 1.47 GB file at 5,100 events/s (bench/README.md).
+    private async Task<bool> TailAsync(string file, CancellationToken ct)
     {
         var checkpoint = _checkpoints!.For(file);
         var info = new FileInfo(file);
@@ -188,7 +196,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             LogTruncated(file, checkpoint.Offset, info.Length);
             checkpoint.Offset = 0;
         }
-        if (info.Length == checkpoint.Offset) return;
+        if (info.Length == checkpoint.Offset) return false;
         var ticks = info.LastWriteTimeUtc.Ticks;
         var settled = _settling.TryGetValue(file, out var seen) && seen.Length == info.Length && seen.Ticks == ticks &&
                       DateTime.UtcNow - seen.Since >= _options.SettleTime;
@@ -196,33 +204,51 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         {
             _settling[file] = (info.Length, ticks, DateTime.UtcNow);
         }
+        var offset = checkpoint.Offset;
+        long events = 0;
+        while (offset < info.Length)
+        {
+            var (next, read) = await TailPieceAsync(file, checkpoint, offset, info.Length, settled, ct).ConfigureAwait(false);
+            if (next == offset) return false; // no whole record yet
+            offset = next;
+            events += read;
+            if (events >= EventsPerCommit) return offset < info.Length;
+        }
+        return false;
+    }
 
-        var length = (int)Math.Min(info.Length - checkpoint.Offset, _options.MaxReadBytes);
+    // One piece from `offset`: its whole records go to the sink and the checkpoint moves past them at the next
+    // commit. Returns where the piece ended (`offset` when it held no whole record) and its events.
+    private async Task<(long Next, long Events)> TailPieceAsync(string file, FileCheckpoint checkpoint, long offset, long fileLength, bool settled,
+        CancellationToken ct)
+    {
+        var length = (int)Math.Min(fileLength - offset, _options.MaxReadBytes);
         // Pooled: a new array per read (up to MaxReadBytes, 16 MB) is large-object garbage that only a full collection frees.
         var bytes = ArrayPool<byte>.Shared.Rent(length);
         try
         {
             await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
             {
-                stream.Seek(checkpoint.Offset, SeekOrigin.Begin);
+                stream.Seek(offset, SeekOrigin.Begin);
                 length = await stream.ReadAtLeastAsync(bytes.AsMemory(0, length), length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
             }
             var format = Ingest.Reading.FormatSniffer.ByExtension(file) == InputFormat.Json ? InputFormat.Json : InputFormat.Text;
             // Only whole records are taken: JSON up to the last line end, text up to the last blank line. What follows
             // is taken once the file has stopped growing and the read reaches its end (a last record without a
             // terminator); a read that stops short of the end (MaxReadBytes) never cuts a record, even in a settled file.
-            var reachesEnd = checkpoint.Offset + length >= info.Length;
+            var reachesEnd = offset + length >= fileLength;
             var boundary = settled && reachesEnd ? length : LastBoundary(bytes.AsSpan(0, length), format);
             // A whole read without any boundary is one record larger than MaxReadBytes: taken (and rejected) rather
             // than waited for forever.
             if (boundary <= 0 && length == _options.MaxReadBytes) boundary = length;
-            if (boundary <= 0) return;
+            if (boundary <= 0) return (offset, 0);
             IEventReader reader = format == InputFormat.Json ? new JsonEventReader() : new MessageTextReader();
             var results = reader.ReadAsync(new MemoryStream(bytes, 0, boundary, writable: false), file, new ReaderOptions(), ct);
-            var events = await WriteAllAsync(results, checkpoint.Offset, ct).ConfigureAwait(false);
+            var events = await WriteAllAsync(results, offset, ct).ConfigureAwait(false);
             // Absolute, not '+= boundary': the move is applied later, at the commit.
-            var next = checkpoint.Offset + boundary;
+            var next = offset + boundary;
             await ReadAsync(file, events, () => checkpoint.Offset = next, ct).ConfigureAwait(false);
+            return (next, events);
         }
         finally
         {
