@@ -38,6 +38,7 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
 
     public async ValueTask<SinkResult> WriteAsync(IReadOnlyList<EcsDocument> batch, CancellationToken cancellationToken)
     {
+        SinkResult loaded = default; // loads that ended while this batch was being added
         foreach (var doc in batch)
         {
             _file ??= new EventLoadFile(store.NewLoadFilePath(), _spareBuffers.TryPop(out var b) ? b : null, _spareBuffers.Push);
@@ -57,35 +58,27 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
             // left a few rows over (131,100 from batches of 100) left a small row group after it, and DuckDB's
             // checkpoint merges small neighbouring row groups: the next partial load (the last of an ingest) had
             // 44,000 rows rewritten in its checkpoint, 1.4 s and +170 MB on a 10M store (bench/README.md).
-            if (mode == SinkMode.Bulk && _file.Count >= RowsPerLoad) await StartLoadingAsync().ConfigureAwait(false);
+            if (mode == SinkMode.Bulk && _file.Count >= RowsPerLoad) loaded = Add(loaded, await StartLoadingAsync().ConfigureAwait(false));
         }
         var result = TakeCounts();
         if (mode == SinkMode.Immediate) return Add(result, Load(TakeFile()));
         if (_loading is { IsCompleted: true }) result = Add(result, await TakeLoadingAsync().ConfigureAwait(false));
-        return Add(result, TakeLoaded());
+        return Add(result, loaded);
     }
 
-    // Bulk mode: waits for the load under way (one at a time), then starts loading the file just filled.
-    private async Task StartLoadingAsync()
+    // Bulk mode: waits for the load under way (one at a time) and returns what it stored, then starts loading the
+    // file just filled.
+    private async Task<SinkResult> StartLoadingAsync()
     {
-        _loaded = Add(_loaded, await TakeLoadingAsync().ConfigureAwait(false));
+        var finished = await TakeLoadingAsync().ConfigureAwait(false);
         var file = TakeFile();
         _loading = Task.Run(() => Load(file), CancellationToken.None);
-    }
-
-    // What loads that ended while a batch was being added stored; reported with that batch.
-    private SinkResult _loaded;
-
-    private SinkResult TakeLoaded()
-    {
-        var loaded = _loaded;
-        _loaded = default;
-        return loaded;
+        return finished;
     }
 
     public async ValueTask<SinkResult> FlushAsync(CancellationToken cancellationToken)
     {
-        var result = Add(Add(TakeCounts(), TakeLoaded()), await TakeLoadingAsync().ConfigureAwait(false));
+        var result = Add(TakeCounts(), await TakeLoadingAsync().ConfigureAwait(false));
         return Add(result, Load(TakeFile()));
     }
 

@@ -134,8 +134,8 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     // True when a tailed file has more to read than this scan took.
     private async Task<bool> ScanAsync(string directory, CancellationToken ct)
     {
+        if (!Directory.Exists(directory)) return false;
         var behind = false;
-        if (!Directory.Exists(directory)) return behind;
         foreach (var file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             ct.ThrowIfCancellationRequested();

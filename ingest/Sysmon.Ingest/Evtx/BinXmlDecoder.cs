@@ -21,7 +21,7 @@ internal sealed class BinXmlDecoder(byte[] chunk, int chunkLength)
     private readonly Dictionary<int, string> _names = [];
     private readonly Dictionary<int, string> _texts = [];
     private readonly Dictionary<int, (int Start, int End)> _templates = [];
-    private readonly StringBuilder _attribute = new(256);
+    private readonly TextParts _attribute = new();
     private IBinXmlHandler _handler = null!;
 
     private readonly record struct Value(int Offset, int Size, byte Type);
@@ -202,12 +202,10 @@ internal sealed class BinXmlDecoder(byte[] chunk, int chunkLength)
         }
     }
 
-    // An attribute's value: its parts (text, substitutions, references) until the next token of another kind. A
-    // value of one part, the usual case, is that part's string itself, not a copy made through _attribute.
+    // An attribute's value: its parts (text, substitutions, references) until the next token of another kind.
     private string ReadAttributeValue(ref int pos, int end, Value[] values)
     {
-        string? single = null;
-        var many = false;
+        _attribute.Clear();
         while (pos < end)
         {
             string? part;
@@ -231,22 +229,11 @@ internal sealed class BinXmlDecoder(byte[] chunk, int chunkLength)
                     part = TakeSubstitution(ref pos, end, values) is { } v && v.Type != BinXmlValue.BinXml ? Render(v) : null; // binary XML cannot be an attribute value
                     break;
                 default:
-                    return many ? _attribute.ToString() : single ?? "";
+                    return _attribute.ToString();
             }
-            if (part is null) continue;
-            if (!many && single is null)
-            {
-                single = part;
-                continue;
-            }
-            if (!many)
-            {
-                _attribute.Clear().Append(single);
-                many = true;
-            }
-            _attribute.Append(part);
+            if (part is not null) _attribute.Add(part);
         }
-        return many ? _attribute.ToString() : single ?? "";
+        return _attribute.ToString();
     }
 
     // Element content's substitution: text, or a binary XML value decoded in place.

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Sysmon.Ingest.Ecs;
 using Sysmon.Ingest.Events;
 
@@ -14,10 +13,8 @@ internal sealed class EvtxEventBuilder : IBinXmlHandler
     private const int MaxDepth = 64;
     private readonly string[] _path = new string[MaxDepth];
     private readonly bool[] _hadChild = new bool[MaxDepth];
-    private readonly StringBuilder _text = new(512);
-    // An element's text when it came in one piece (nearly always: one substitution value), used as it is rather
-    // than copied through _text: EVTX reading allocated 7.3 KB per record, mostly strings made twice.
-    private string? _single;
+    // One-piece text is used as it is: EVTX reading allocated 7.3 KB per record, mostly strings made twice.
+    private readonly TextParts _text = new();
     private int _depth;
     private string? _dataName;
     private int _unnamed;
@@ -31,7 +28,7 @@ internal sealed class EvtxEventBuilder : IBinXmlHandler
         _event = new SysmonEvent();
         _depth = 0;
         _unnamed = 0;
-        ClearText();
+        _text.Clear();
         return _event;
     }
 
@@ -42,7 +39,7 @@ internal sealed class EvtxEventBuilder : IBinXmlHandler
         _path[_depth] = name;
         _hadChild[_depth] = false;
         _depth++;
-        ClearText();
+        _text.Clear();
         if (_depth == 3 && _path[1] == "EventData") _dataName = null;
     }
 
@@ -75,28 +72,7 @@ internal sealed class EvtxEventBuilder : IBinXmlHandler
         }
     }
 
-    public void Text(string text)
-    {
-        if (_single is null && _text.Length == 0)
-        {
-            _single = text;
-            return;
-        }
-        if (_single is not null)
-        {
-            _text.Append(_single);
-            _single = null;
-        }
-        _text.Append(text);
-    }
-
-    private string TextSoFar() => _single ?? _text.ToString();
-
-    private void ClearText()
-    {
-        _single = null;
-        _text.Clear();
-    }
+    public void Text(string text) => _text.Add(text);
 
     public void EndElement()
     {
@@ -108,25 +84,25 @@ internal sealed class EvtxEventBuilder : IBinXmlHandler
             switch (_path[1])
             {
                 case "System":
-                    SetSystemField(e, name, TextSoFar());
+                    SetSystemField(e, name, _text.ToString());
                     if (name == "EventID") SawEventId = true;
                     break;
                 case "EventData":
                     var dataName = name == "Data" ? _dataName : name;
                     if (string.IsNullOrEmpty(dataName)) dataName = "param" + (++_unnamed).ToString(CultureInfo.InvariantCulture);
-                    e.Data.Add(new(dataName, TextSoFar()));
+                    e.Data.Add(new(dataName, _text.ToString()));
                     break;
                 case "RenderingInfo":
-                    SetRenderingField(e, name, TextSoFar());
+                    SetRenderingField(e, name, _text.ToString());
                     break;
             }
         }
         if (_depth >= 3 && _path[1] == "UserData" && !_hadChild[_depth - 1])
         {
-            e.Data.Add(new(name, TextSoFar()));
+            e.Data.Add(new(name, _text.ToString()));
         }
         _depth--;
-        ClearText();
+        _text.Clear();
     }
 
     private static void SetSystemField(SysmonEvent e, string name, string text)
