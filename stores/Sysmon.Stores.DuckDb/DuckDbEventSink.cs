@@ -117,10 +117,16 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
             file.Complete();
             lock (store.Gate)
             {
+                store.EnsureAttached();
                 UseLoadSettings();
                 try
                 {
                     return StoreUnderGate(file);
+                }
+                catch (DuckDBException ex)
+                {
+                    store.RecoverAfterFailedLoad(ex); // the load is lost either way; the store must take the next one
+                    throw;
                 }
                 finally
                 {

@@ -123,9 +123,11 @@ public sealed class DuckDbStore : IDisposable
         return store;
     }
 
-    /// <summary>Opens the store with an operator's <paramref name="options"/> (defaults where they say nothing).</summary>
+    /// <summary>Opens the store with an operator's <paramref name="options"/> (defaults where they say nothing, and
+    /// <paramref name="checkpointThreshold"/> unless they name one).</summary>
     public static DuckDbStore Open(string path, DuckDbStoreOptions options, string checkpointThreshold = "128MB", bool boundQueries = false) =>
-        Open(path, options.MemoryLimit ?? "256MB", options.Threads, checkpointThreshold, options.LoadThreads, options.LoadMemoryLimit, boundQueries);
+        Open(path, options.MemoryLimit ?? "256MB", options.Threads, options.CheckpointThreshold ?? checkpointThreshold, options.LoadThreads,
+            options.LoadMemoryLimit, boundQueries);
 
     // LoadMegabytesPerThread per loading thread, but never above the store's own limit: a load that does not fit is
     // run again under that limit, which would be pointless if it were the smaller one.
@@ -136,10 +138,10 @@ public sealed class DuckDbStore : IDisposable
         return DuckDbStoreOptions.Bytes(perThreads) < DuckDbStoreOptions.Bytes(memoryLimit) ? perThreads : memoryLimit;
     }
 
-    private static void Attach(DuckDBConnection connection, string full)
+    private static void Attach(DuckDBConnection connection, string full, bool use = true)
     {
         DuckDbSchema.Execute(connection, $"ATTACH {DuckDbSchema.Literal(full)} AS {CatalogName} (ROW_GROUP_SIZE {RowGroupSize})");
-        DuckDbSchema.Execute(connection, $"USE {CatalogName}");
+        if (use) DuckDbSchema.Execute(connection, $"USE {CatalogName}");
     }
 
     /// <summary>Stored rows after which <see cref="NoteRowsStored"/> attaches the file afresh.</summary>
@@ -172,6 +174,53 @@ public sealed class DuckDbStore : IDisposable
         {
             throw new StoreException($"cannot attach DuckDB file {Path} again: {ex.Message}", ex);
         }
+        Reattachments++;
+    }
+
+    // False after a failed load invalidated the file and attaching it again failed too: the next load tries first.
+    private bool _attached = true;
+
+    /// <summary>
+    /// After a failed load: a checkpoint that could not be written (a full disk) leaves the attached file
+    /// "invalidated", and every later statement fails the same way even once space is back, until the file is
+    /// detached and attached again. Attaching replays what the file's WAL holds, so nothing committed is lost. Should
+    /// the attach fail too, the next load tries again (<see cref="EnsureAttached"/>). The caller holds <see cref="Gate"/>.
+    /// </summary>
+    internal void RecoverAfterFailedLoad(DuckDBException failure)
+    {
+        if (!failure.Message.Contains("has been invalidated", StringComparison.Ordinal)) return;
+        _attached = false;
+        try
+        {
+            EnsureAttached();
+        }
+        catch (StoreException)
+        {
+            // still no room, say: the next load tries again and reports its own failure
+        }
+    }
+
+    /// <summary>Attaches the file again if <see cref="RecoverAfterFailedLoad"/> could not. The caller holds <see cref="Gate"/>.</summary>
+    internal void EnsureAttached()
+    {
+        if (_attached) return;
+        try
+        {
+            // The store's connection cannot leave an invalidated default database (even USE fails on it); a second
+            // connection to the same DuckDB instance, whose default is the in-memory database, detaches and attaches it.
+            using (var other = Connection.Duplicate())
+            {
+                other.Open();
+                DuckDbSchema.Execute(other, $"DETACH DATABASE IF EXISTS {CatalogName}");
+                Attach(other, _fullPath, use: false);
+            }
+            DuckDbSchema.Execute(Connection, $"USE {CatalogName}");
+        }
+        catch (DuckDBException ex)
+        {
+            throw new StoreException($"cannot attach DuckDB file {Path} again: {ex.Message}", ex);
+        }
+        _attached = true;
         Reattachments++;
     }
 

@@ -12,7 +12,7 @@ namespace Sysmon.Stores.DuckDb;
 public sealed partial record DuckDbStoreOptions
 {
     /// <summary>The names an operator writes, as DuckDB names the settings they change.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["memory_limit", "load_memory_limit", "threads", "load_threads"];
+    public static IReadOnlyList<string> Names { get; } = ["memory_limit", "load_memory_limit", "threads", "load_threads", "checkpoint_threshold"];
 
     /// <summary>DuckDB's memory limit for queries and the store's fallback (default 256MB).</summary>
     public string? MemoryLimit { get; init; }
@@ -25,6 +25,9 @@ public sealed partial record DuckDbStoreOptions
 
     /// <summary>DuckDB's threads while it loads events (default: half the cores).</summary>
     public int? LoadThreads { get; init; }
+
+    /// <summary>WAL size at which DuckDB checkpoints on its own (default 128MB for `ingest`, 32MB for the worker).</summary>
+    public string? CheckpointThreshold { get; init; }
 
     public static DuckDbStoreOptions Default { get; } = new();
 
@@ -41,6 +44,7 @@ public sealed partial record DuckDbStoreOptions
                 "load_memory_limit" => options with { LoadMemoryLimit = Size(name, value) },
                 "threads" => options with { Threads = Count(name, value) },
                 "load_threads" => options with { LoadThreads = Count(name, value) },
+                "checkpoint_threshold" => options with { CheckpointThreshold = Size(name, value) },
                 _ => throw new ArgumentException($"unknown DuckDB store option '{name}'; known: {string.Join(", ", Names)}"),
             };
         }
@@ -95,6 +99,7 @@ public sealed partial record DuckDbStoreOptions
         if (LoadMemoryLimit is not null) parts.Add("load_memory_limit=" + LoadMemoryLimit);
         if (Threads is { } t) parts.Add("threads=" + t.ToString(CultureInfo.InvariantCulture));
         if (LoadThreads is { } l) parts.Add("load_threads=" + l.ToString(CultureInfo.InvariantCulture));
+        if (CheckpointThreshold is not null) parts.Add("checkpoint_threshold=" + CheckpointThreshold);
         return string.Join('&', parts);
     }
 }

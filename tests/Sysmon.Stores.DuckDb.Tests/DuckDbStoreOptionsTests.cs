@@ -44,9 +44,10 @@ public sealed class DuckDbStoreOptionsTests : IDisposable
     [Fact]
     public void Every_option_is_read_and_written_back_the_same_way()
     {
-        var options = Parse(("memory_limit", "1GB"), ("LOAD_MEMORY_LIMIT", "300 MiB"), ("threads", "4"), ("load_threads", "2"));
-        options.Should().Be(new DuckDbStoreOptions { MemoryLimit = "1GB", LoadMemoryLimit = "300 MiB", Threads = 4, LoadThreads = 2 });
-        options.ToString().Should().Be("memory_limit=1GB&load_memory_limit=300 MiB&threads=4&load_threads=2");
+        var options = Parse(("memory_limit", "1GB"), ("LOAD_MEMORY_LIMIT", "300 MiB"), ("threads", "4"), ("load_threads", "2"),
+            ("checkpoint_threshold", "64MB"));
+        options.Should().Be(new DuckDbStoreOptions { MemoryLimit = "1GB", LoadMemoryLimit = "300 MiB", Threads = 4, LoadThreads = 2, CheckpointThreshold = "64MB" });
+        options.ToString().Should().Be("memory_limit=1GB&load_memory_limit=300 MiB&threads=4&load_threads=2&checkpoint_threshold=64MB");
         Parse().Should().Be(DuckDbStoreOptions.Default);
         DuckDbStoreOptions.Default.ToString().Should().BeEmpty();
     }
@@ -56,7 +57,7 @@ public sealed class DuckDbStoreOptionsTests : IDisposable
     [InlineData("memory_limit", "256MB'; DROP TABLE events; --", "expected a size such as 256MB")]
     [InlineData("threads", "0", "at least 1")]
     [InlineData("load_threads", "-1", "at least 1")]
-    [InlineData("row_groups", "4", "unknown DuckDB store option 'row_groups'; known: memory_limit, load_memory_limit, threads, load_threads")]
+    [InlineData("row_groups", "4", "unknown DuckDB store option 'row_groups'; known: memory_limit, load_memory_limit, threads, load_threads, checkpoint_threshold")]
     public void A_value_DuckDB_would_not_take_is_refused_with_what_is_expected(string name, string value, string message)
     {
         var parse = () => Parse((name, value));
@@ -75,9 +76,11 @@ public sealed class DuckDbStoreOptionsTests : IDisposable
     [Fact]
     public async Task The_options_are_in_force_for_queries_and_loads()
     {
-        var options = Parse(("memory_limit", "300MB"), ("load_memory_limit", "200MB"), ("threads", "3"), ("load_threads", "1"));
+        var options = Parse(("memory_limit", "300MB"), ("load_memory_limit", "200MB"), ("threads", "3"), ("load_threads", "1"),
+            ("checkpoint_threshold", "1MB"));
         using var store = DuckDbStore.Open(Path.Combine(_dir, "s.duckdb"), options);
         (MemoryLimit(store), Threads(store)).Should().Be(("286.1 MiB", 3L)); // DuckDB shows 300MB (3 * 10^8 bytes) in MiB
+        Current(store, "checkpoint_threshold").Should().Be("976.5 KiB", "1MB, where the store's own default is 128MB");
         var during = new List<(string, long)>();
         await using (var sink = new DuckDbEventSink(store, SinkMode.Bulk) { BeforeLoad = _ => during.Add((MemoryLimit(store), Threads(store))) })
         {

@@ -137,14 +137,32 @@ internal sealed class EventLoadFile : IDisposable
     public void Complete()
     {
         WriteOutput();
-        _stream.Flush();
+        try
+        {
+            _stream.Flush();
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw TooLarge(ex);
+        }
     }
 
     private void WriteOutput()
     {
-        _stream.Write(_output.WrittenSpan);
+        try
+        {
+            _stream.Write(_output.WrittenSpan);
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw TooLarge(ex);
+        }
         _output.ResetWrittenCount();
     }
+
+    // .NET reports EFBIG (a file beyond the file system's or the process' file-size limit) as an argument error; it is
+    // an I/O failure of this file like a full disk.
+    private IOException TooLarge(ArgumentOutOfRangeException ex) => new($"could not write the load file {Path}: it would exceed the largest file the file system or the process' limit (ulimit -f) allows", ex);
 
     // One pass over the document's fields (sorted, so that the same indexes serve "doc" below): which field fills
     // which column, and which fields "doc" leaves out. Asking the document for each of the 47 columns instead
