@@ -51,6 +51,41 @@ public sealed partial class IngestInterruptionTests
         reopened.Count().Should().Be(lines);
     }
 
+    [Fact]
+    public async Task An_ingest_the_store_cannot_take_says_what_is_stored_and_the_same_command_finishes_the_job()
+    {
+        // A full disk, here the file-size limit (ulimit -f, with SIGXFSZ ignored so that the write fails with EFBIG):
+        // the load file cannot be written. Before, .NET's argument error for EFBIG ended the run with a stack trace.
+        // The runtime's W^X code mapping lives in a memory file, which the limit would refuse to grow: it is turned off.
+        if (!OperatingSystem.IsLinux()) Assert.Skip("limits the run's file sizes with bash's ulimit");
+        var dir = CliRunner.TempDir();
+        var generated = await CliRunner.RunAsync(dir, null, "generate", "--hosts", "1", "--days", "1", "--events-per-host-per-day", "3000",
+            "--seed", "12", "--format", "json", "-o", "fleet");
+        generated.ExitCode.Should().Be(0, generated.Stderr);
+        var input = Directory.GetFiles(Path.Combine(dir, "fleet"), "WKS-*.json").Single();
+        var lines = File.ReadLines(input).Count();
+
+        var psi = new ProcessStartInfo("bash") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-c", "trap '' XFSZ; ulimit -f 1000; export DOTNET_EnableWriteXorExecute=0; exec \"$@\"", "bash", "dotnet", CliRunner.Dll, "ingest", input, "--store", "duckdb:s.duckdb" })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var limited = Process.Start(psi)!;
+        var stderrTask = limited.StandardError.ReadToEndAsync();
+        _ = limited.StandardOutput.ReadToEndAsync();
+        await limited.WaitForExitAsync(TestContext.Current.CancellationToken);
+        var stderr = await stderrTask;
+        limited.ExitCode.Should().Be(2, stderr);
+        stderr.Should().Contain("error: could not write the load file").And
+            .Contain("the loads stored before the failure stay (duckdb:s.duckdb holds 0 events); once the cause is fixed (e.g. disk space), " +
+                     "run the same command again").And.NotContain("   at ", "no stack trace");
+        Directory.GetFiles(dir, "s.duckdb.load-*").Should().BeEmpty("the failed load's file is removed");
+
+        var again = await CliRunner.RunAsync(dir, null, "ingest", input, "--store", "duckdb:s.duckdb");
+        again.ExitCode.Should().Be(0, again.Stderr);
+        again.Stderr.Should().Contain("now holds " + lines.ToString("N0", CultureInfo.InvariantCulture));
+    }
+
     // Starts the command, sends SIGTERM once it reports its first stored events, and waits for it.
     private static async Task<(int Code, string Stderr)> RunAndTerminateAsync(string dir, string[] args)
     {

@@ -10,6 +10,10 @@ namespace Sysmon.Elastic.Cli;
 /// </summary>
 public static class CommandErrors
 {
+    /// <summary>The key under which a command adds what to do next to an exception's <see cref="Exception.Data"/>;
+    /// printed on the line after the error.</summary>
+    public const string NextStep = "sysmon-elastic.next-step";
+
     public static async Task<int> RunAsync(Func<TextWriter, Task<int>> command)
     {
         var stderr = Console.Error;
@@ -17,32 +21,23 @@ public static class CommandErrors
         {
             return await command(stderr).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is UsageException or IOException or UnauthorizedAccessException or Sysmon.Queries.Hunts.HuntFileException
-                                       or UnsupportedClusterException)
+        catch (Exception ex) when (Describe(ex) is var (message, code))
         {
-            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
-            return ExitCodes.Usage;
-        }
-        catch (StoreException ex)
-        {
-            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
-            return ExitCodes.StoreUnreachable;
-        }
-        catch (ElasticsearchUnavailableException ex)
-        {
-            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
-            return ExitCodes.StoreUnreachable;
-        }
-        catch (ElasticsearchRequestException ex)
-        {
-            // The cluster answered but refused: a missing resource (setup not run), a privilege, a bad query.
-            await stderr.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
-            return ex.Status is 400 or 404 ? ExitCodes.Usage : ExitCodes.StoreUnreachable;
-        }
-        catch (DuckDB.NET.Data.DuckDBException ex)
-        {
-            await stderr.WriteLineAsync("error: the DuckDB store failed: " + ex.Message).ConfigureAwait(false);
-            return ExitCodes.StoreUnreachable;
+            await stderr.WriteLineAsync("error: " + message).ConfigureAwait(false);
+            if (ex.Data[NextStep] is string next) await stderr.WriteLineAsync("  " + next).ConfigureAwait(false);
+            return code;
         }
     }
+
+    // The line and exit code for an error a command can meet; null for anything else (a defect, left to the runtime).
+    private static (string Message, int Code)? Describe(Exception ex) => ex switch
+    {
+        UsageException or IOException or UnauthorizedAccessException or Sysmon.Queries.Hunts.HuntFileException or UnsupportedClusterException =>
+            (ex.Message, ExitCodes.Usage),
+        StoreException or ElasticsearchUnavailableException => (ex.Message, ExitCodes.StoreUnreachable),
+        // The cluster answered but refused: a missing resource (setup not run), a privilege, a bad query.
+        ElasticsearchRequestException es => (ex.Message, es.Status is 400 or 404 ? ExitCodes.Usage : ExitCodes.StoreUnreachable),
+        DuckDB.NET.Data.DuckDBException => ("the DuckDB store failed: " + ex.Message, ExitCodes.StoreUnreachable),
+        _ => null,
+    };
 }

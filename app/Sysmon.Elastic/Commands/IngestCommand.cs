@@ -74,6 +74,27 @@ public static class IngestCommand
             var after = await store.CountEventsAsync(CancellationToken.None).ConfigureAwait(false);
             throw new IngestInterruptedException(after - before, after, location.ToString());
         }
+        catch (Exception ex) when (StoreErrors.Is(ex))
+        {
+            // A store that failed mid-run (a full disk): the loads before the failure are stored, each whole.
+            progress.Finish();
+            ex.Data[CommandErrors.NextStep] = $"the loads stored before the failure stay{await HoldsAsync(store).ConfigureAwait(false)}; once " +
+                "the cause is fixed (e.g. disk space), run the same command again: events already stored are skipped";
+            throw;
+        }
+    }
+
+    // ", (store) holds N events", or nothing when the store cannot say.
+    private static async Task<string> HoldsAsync(Store store)
+    {
+        try
+        {
+            return $" ({store.Location} holds {await store.CountEventsAsync(CancellationToken.None).ConfigureAwait(false):N0} events)";
+        }
+        catch (Exception ex) when (StoreErrors.Is(ex))
+        {
+            return "";
+        }
     }
 
     private static async Task<RunSummary> StoreAsync(IReadOnlyList<InputFile> files, StoreLocation location, Store store, EventSource source,
