@@ -19,11 +19,19 @@ public sealed class RunWorkerTests
         n.ToString(CultureInfo.InvariantCulture) + ",\"event_data\":{\"UtcTime\":\"2026-01-05 10:00:00.000\",\"ProcessGuid\":\"{8f2a3c1e-5b6d-6a3f-2a01-000000001e00}\",\"ProcessId\":\"" +
         n.ToString(CultureInfo.InvariantCulture) + "\",\"Image\":\"C:\\\\Windows\\\\System32\\\\cmd.exe\",\"User\":\"CORP\\\\alice\"}}}\n";
 
-    private sealed class WorkerProcess(string dir, params string[] extra) : IDisposable
+    private sealed class WorkerProcess(string dir, string[] extra, string? shellSetup = null) : IDisposable
     {
         private readonly StringBuilder _log = new();
 
-        public Process Process { get; } = Start(dir, extra);
+        public WorkerProcess(string dir, params string[] extra) : this(dir, extra, null)
+        {
+        }
+
+        /// <summary>A worker started through bash, which runs <paramref name="shellSetup"/> and then execs it (same
+        /// process id: limits set on it apply to the worker).</summary>
+        public static WorkerProcess UnderShell(string dir, string shellSetup, params string[] extra) => new(dir, extra, shellSetup);
+
+        public Process Process { get; } = Start(dir, extra, shellSetup);
 
         /// <summary>What the worker has logged so far (stdout and stderr).</summary>
         public string Log
@@ -34,9 +42,16 @@ public sealed class RunWorkerTests
             }
         }
 
-        private static Process Start(string dir, string[] extra)
+        private static Process Start(string dir, string[] extra, string? shellSetup)
         {
-            var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            var psi = new ProcessStartInfo(shellSetup is null ? "dotnet" : "bash")
+            {
+                WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            };
+            if (shellSetup is not null)
+            {
+                foreach (var a in new[] { "-c", shellSetup + "; exec \"$@\"", "bash", "dotnet" }) psi.ArgumentList.Add(a);
+            }
             foreach (var a in new[]
                      {
                          CliRunner.Dll, "run", "--Worker:SpoolDirectories:0=" + Path.Combine(dir, "spool"),
@@ -66,6 +81,24 @@ public sealed class RunWorkerTests
         }
 
         public void KillHard() => Process.Kill(entireProcessTree: true);
+
+        public async Task WaitForLogAsync(string text, int times = 1)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(90);
+            while (CountOf(Log, text) < times)
+            {
+                if (Process.HasExited) throw new InvalidOperationException($"the worker ended (exit code {Process.ExitCode}) before logging '{text}':\n{Log}");
+                if (DateTime.UtcNow > deadline) throw new TimeoutException($"the worker did not log '{text}' {times} time(s):\n{Log}");
+                await Task.Delay(100);
+            }
+        }
+
+        private static int CountOf(string log, string text)
+        {
+            var n = 0;
+            for (var i = log.IndexOf(text, StringComparison.Ordinal); i >= 0; i = log.IndexOf(text, i + text.Length, StringComparison.Ordinal)) n++;
+            return n;
+        }
 
         public TimeSpan Terminate()
         {
@@ -148,6 +181,69 @@ public sealed class RunWorkerTests
         reader.GetInt64(1).Should().Be(total);
         reader.GetInt64(2).Should().Be(1);
         reader.GetInt64(3).Should().Be(total);
+    }
+
+    [Theory]
+    // The load file beside the store cannot be written (at 256 KB: 20 files of 150 events load ~2 MB at once).
+    [InlineData("", 256_000, 150, "could not write the load file")]
+    // The load file can, the store's checkpoint cannot (a checkpoint at every commit; the first grows the new file
+    // past 1 MB): DuckDB invalidates the attached file, and only detaching and attaching it again makes it usable.
+    [InlineData("?checkpoint_threshold=1KB", 600_000, 20, "has been invalidated")]
+    public async Task A_store_that_cannot_be_written_holds_the_spool_back_and_takes_it_whole_once_it_can(string storeOptions, int fileSizeLimit,
+        int perFile, string failure)
+    {
+        // A full disk (here the process' file-size limit, which fails writes the same way and can be lifted while the
+        // worker runs) made the worker end with a stack trace and exit code 0. A failed write may also have held
+        // documents of files read earlier in the scan, so nothing read since the last commit may be checkpointed.
+        if (!OperatingSystem.IsLinux() || !File.Exists("/usr/bin/prlimit"))
+        {
+            Assert.Skip("needs Linux and prlimit (util-linux) to limit the running worker's file sizes");
+        }
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        // SIGXFSZ ignored (kept across exec): a write beyond the limit fails with EFBIG instead of ending the process.
+        // The runtime's W^X code mapping lives in a memory file, which the limit would refuse to grow: it is turned off.
+        using var worker = WorkerProcess.UnderShell(dir, "trap '' XFSZ; export DOTNET_EnableWriteXorExecute=0", "--Worker:StoreRetryDelay=00:00:00.200",
+            "--Worker:Store=duckdb:" + Path.Combine(dir, "store.duckdb") + storeOptions).Capture();
+        await worker.WaitForLogAsync("watching");
+        Prlimit(worker.Process.Id, fileSizeLimit.ToString(CultureInfo.InvariantCulture) + ":unlimited");
+        const int files = 20;
+        for (var f = 0; f < files; f++)
+        {
+            var lines = string.Concat(Enumerable.Range(f * perFile + 1, perFile).Select(Line));
+            await File.WriteAllTextAsync(Path.Combine(dir, "f.tmp"), lines);
+            File.Move(Path.Combine(dir, "f.tmp"), Path.Combine(spool, $"host-{f:00}.ndjson"));
+        }
+        await worker.WaitForLogAsync("the store could not take what was read", times: 3);
+        worker.Process.HasExited.Should().BeFalse("a store that cannot be written stops nothing");
+        worker.Log.Should().Contain("it is read and offered again in").And.Contain(failure);
+        var state = Path.Combine(dir, "state.json");
+        (File.Exists(state) ? await File.ReadAllTextAsync(state) : "").Should().NotContain("host-", "nothing is checkpointed while nothing is stored");
+
+        Prlimit(worker.Process.Id, "unlimited:unlimited"); // space comes back
+        for (var f = 0; f < files; f++)
+        {
+            await WaitForCheckpointAsync(dir, $"host-{f:00}.ndjson", new FileInfo(Path.Combine(spool, $"host-{f:00}.ndjson")).Length);
+        }
+        worker.Terminate();
+        worker.Process.ExitCode.Should().Be(0, worker.Log);
+        var dead = Path.Combine(dir, "dead.ndjson");
+        (File.Exists(dead) ? await File.ReadAllTextAsync(dead) : "").Should().BeEmpty("nothing was refused");
+        Directory.GetFiles(dir, "store.duckdb.load-*").Should().BeEmpty("failed loads leave no files behind");
+        using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
+        using var cmd = store.Connection.CreateCommand();
+        cmd.CommandText = "SELECT count(*), count(DISTINCT \"winlog.record_id\") FROM events";
+        using var reader = cmd.ExecuteReader();
+        reader.Read();
+        reader.GetInt64(0).Should().Be(files * perFile);
+        reader.GetInt64(1).Should().Be(files * perFile);
+    }
+
+    private static void Prlimit(int pid, string fileSize)
+    {
+        using var p = Process.Start("prlimit", ["--pid", pid.ToString(CultureInfo.InvariantCulture), "--fsize=" + fileSize])!;
+        p.WaitForExit();
+        p.ExitCode.Should().Be(0, "prlimit may change the limits of a process of the same user");
     }
 
     [Fact]

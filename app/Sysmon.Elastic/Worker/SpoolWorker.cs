@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Data.Common;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -36,6 +35,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     private readonly Dictionary<string, (long Length, long Ticks, DateTime Since)> _settling = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reportedUnsupported = new(StringComparer.Ordinal);
     private IEventSink? _sink;
+    private Func<IEventSink>? _createSink;
     private DeadLetterWriter? _deadLetters;
     private CheckpointStore? _checkpoints;
     private EcsMapper? _mapper;
@@ -50,10 +50,9 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     /// a crash makes it read again).</summary>
     private const long EventsPerCommit = 250_000;
 
-    // Failures the next scan may not meet again (a file locked or gone, a cluster down): what they interrupted is
-    // not checkpointed, so it is simply read again.
-    private static bool IsRetryLater(Exception ex) =>
-        ex is IOException or UnauthorizedAccessException or ElasticsearchUnavailableException;
+    // Failures of a file or the state file that the next scan may not meet again (a file locked or gone): what they
+    // interrupted is not checkpointed, so it is simply read again. The store's own failures are StoreWriteException.
+    private static bool IsRetryLater(Exception ex) => ex is IOException or UnauthorizedAccessException;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -76,14 +75,23 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             while (!stoppingToken.IsCancellationRequested)
             {
                 var behind = false;
-                foreach (var directory in _options.SpoolDirectories) behind |= await ScanAsync(directory, stoppingToken).ConfigureAwait(false);
                 try
                 {
-                    await CommitAsync(stoppingToken).ConfigureAwait(false);
+                    foreach (var directory in _options.SpoolDirectories) behind |= await ScanAsync(directory, stoppingToken).ConfigureAwait(false);
+                    // The wait after failures grows until the store takes a write again (a scan may write nothing).
+                    if (await CommitAsync(stoppingToken).ConfigureAwait(false)) _storeFailures = 0;
+                }
+                catch (StoreWriteException ex) when (!ex.NeedsRestart)
+                {
+                    // Nothing read since the last commit is checkpointed: it is all read again, once the wait is over.
+                    var wait = await ForgetUncommittedAsync().ConfigureAwait(false);
+                    LogStoreRetry(ex.Message, wait);
+                    await Task.Delay(wait, stoppingToken).ConfigureAwait(false);
+                    continue;
                 }
                 catch (Exception ex) when (IsRetryLater(ex))
                 {
-                    // Nothing read since the last commit is checkpointed: it is all read again at the next scan.
+                    // The state file could not be saved: the checkpoints are saved again at the next commit.
                     LogCommitRetry(ex.Message);
                 }
                 // A file left with more to read (a backlog) is read on at once, not after the poll interval.
@@ -93,6 +101,21 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
+        catch (StoreWriteException ex)
+        {
+            // A supervisor (docker's restart policy, systemd) starts the worker again; it resumes from the checkpoints.
+            await ForgetUncommittedAsync(replaceSink: false).ConfigureAwait(false);
+            LogStoreLost(ex.Message);
+            Environment.ExitCode = ExitCodes.StoreUnreachable;
+            lifetime.StopApplication();
+        }
+        catch (Exception ex)
+        {
+            // Without this the host logs the failure and still exits 0, which a supervisor takes for a clean stop.
+            LogFailed(ex);
+            Environment.ExitCode = ExitCodes.InternalError;
+            lifetime.StopApplication();
+        }
         finally
         {
             // Stopping: what was read whole is stored and checkpointed; a piece cut short by the stop is stored as far
@@ -100,8 +123,38 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             await CommitOnStopAsync().ConfigureAwait(false);
             _checkpoints?.Save();
             _deadLetters?.Dispose();
-            if (_sink is not null) await _sink.DisposeAsync().ConfigureAwait(false);
+            await DisposeSinkAsync().ConfigureAwait(false);
             LogStopped();
+        }
+    }
+
+    private int _storeFailures;
+
+    // After a failed write: what was read since the last commit is dropped (its checkpoints have not moved), and so is
+    // the sink with what it still held; a new one takes the next attempt. Returns how long to wait before it.
+    private async Task<TimeSpan> ForgetUncommittedAsync(bool replaceSink = true)
+    {
+        _uncommitted.Clear();
+        _uncommittedEvents = 0;
+        _pendingStored = 0;
+        _unflushed = false;
+        await DisposeSinkAsync().ConfigureAwait(false);
+        if (replaceSink) _sink = CreateSink();
+        var wait = _options.StoreRetryDelay * Math.Pow(2, Math.Min(_storeFailures++, 16));
+        return wait < WorkerOptions.MaxStoreRetryDelay ? wait : WorkerOptions.MaxStoreRetryDelay;
+    }
+
+    private async Task DisposeSinkAsync()
+    {
+        if (_sink is not { } sink) return;
+        _sink = null;
+        try
+        {
+            await sink.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (StoreWriteException.IsStoreError(ex))
+        {
+            // a load that was still running failed too; it was part of what is read again
         }
     }
 
@@ -121,8 +174,9 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             registry.MatchParentDomains));
         // Bulk: DuckDB loads large files in a few big statements instead of one per batch of BatchSize (a 41 MB JSON
         // file went at a third of `ingest`'s speed). Nothing is checkpointed before CommitAsync's flush has stored it.
-        _sink = new TaggingSink(store.CreateEventSink(SinkMode.Bulk), new EventTagger(() => holder.Current), indicators,
+        _createSink = () => new TaggingSink(store.CreateEventSink(SinkMode.Bulk), new EventTagger(() => holder.Current), indicators,
             a => LogAlert(a.Host ?? "", a.EventCode ?? "", a.MatchedField, a.MatchedAtomic, a.Feed));
+        _sink = CreateSink();
         _deadLetters = new DeadLetterWriter(_options.DeadLetter);
         _checkpoints = new CheckpointStore(_options.StateFile);
         _checkpoints.Load();
@@ -130,6 +184,8 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         _source = new EventSource(InputFormat.Auto, ChannelFilter.From(_options.Channels), new ReaderOptions());
         foreach (var dir in _options.SpoolDirectories) Directory.CreateDirectory(dir);
     }
+
+    private IEventSink CreateSink() => _createSink!();
 
     // True when a tailed file has more to read than this scan took.
     private async Task<bool> ScanAsync(string directory, CancellationToken ct)
@@ -153,7 +209,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             }
             catch (Exception ex) when (IsRetryLater(ex))
             {
-                // The checkpoint did not move: the file is tried again on the next scan (a cluster that is down comes back).
+                // The checkpoint did not move: the file is tried again on the next scan.
                 LogFileError(file, ex.Message);
             }
         }
@@ -269,28 +325,37 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     {
         _uncommitted.Add((file, advance, events));
         _uncommittedEvents += events;
-        if (_uncommittedEvents >= EventsPerCommit) await CommitAsync(ct).ConfigureAwait(false);
+        if (_uncommittedEvents >= EventsPerCommit && await CommitAsync(ct).ConfigureAwait(false)) _storeFailures = 0;
     }
 
     // Stores everything handed to the sink (one flush for all the pieces read since the last commit: files loaded one
     // by one each cost a DuckDB load, and small loads rewrite the table's last row group), then moves their checkpoints
-    // and saves them. A flush that fails moves nothing: the pieces are read again at the next scan.
-    private async Task CommitAsync(CancellationToken ct)
+    // and saves them. A flush that fails moves nothing: the pieces are read again at the next scan. False when there was
+    // nothing to store.
+    private async Task<bool> CommitAsync(CancellationToken ct)
     {
-        if (_sink is null || !_unflushed) return;
+        if (_sink is null || !_unflushed) return false;
         var pieces = _uncommitted.ToArray();
         var stored = _pendingStored;
         _uncommitted.Clear();
         _uncommittedEvents = 0;
         _pendingStored = 0;
         _unflushed = false;
-        stored += Stored(await _sink.FlushAsync(ct).ConfigureAwait(false));
+        try
+        {
+            stored += Stored(await _sink.FlushAsync(ct).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (StoreWriteException.IsStoreError(ex))
+        {
+            throw new StoreWriteException(ex);
+        }
         foreach (var warning in _sink.TakeWarnings()) LogStoreWarning(warning);
-        if (pieces.Length == 0) return;
+        if (pieces.Length == 0) return true;
         foreach (var piece in pieces) piece.Advance();
         _checkpoints!.Save();
         foreach (var piece in pieces) LogRead(piece.File, piece.Events);
         LogStored(stored, pieces.Length);
+        return true;
     }
 
     private async Task CommitOnStopAsync()
@@ -299,8 +364,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         {
             await CommitAsync(CancellationToken.None).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException or DbException or ElasticsearchUnavailableException
-                                       or ElasticsearchRequestException)
+        catch (Exception ex) when (ex is StoreWriteException or IOException or InvalidOperationException)
         {
             LogCommitFailed(ex.Message);
         }
@@ -353,7 +417,14 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     {
         if (batch.Count == 0) return;
         _unflushed = true;
-        _pendingStored += Stored(await _sink!.WriteAsync(batch, ct).ConfigureAwait(false));
+        try
+        {
+            _pendingStored += Stored(await _sink!.WriteAsync(batch, ct).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (StoreWriteException.IsStoreError(ex))
+        {
+            throw new StoreWriteException(ex);
+        }
         batch.Clear();
     }
 
@@ -391,8 +462,17 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     [LoggerMessage(Level = LogLevel.Information, Message = "{Stored} new event(s) stored from {Pieces} file(s) or part(s) of files; checkpoints saved")]
     private partial void LogStored(long stored, int pieces);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "could not store what was read ({Reason}); it is read again at the next scan")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "could not save the checkpoints ({Reason}); they are saved again at the next commit")]
     private partial void LogCommitRetry(string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "the store could not take what was read ({Reason}); nothing read since the last commit is checkpointed, and it is read and offered again in {Wait}")]
+    private partial void LogStoreRetry(string reason, TimeSpan wait);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "stopping: the store can no longer be written ({Reason}); start the worker again once the cause is fixed (e.g. disk space): it resumes from its checkpoints and loses nothing")]
+    private partial void LogStoreLost(string reason);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "stopping on an unexpected error; nothing read since the last commit is checkpointed")]
+    private partial void LogFailed(Exception ex);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "stopping: what was read could not be stored ({Reason}); it is read again at the next start")]
     private partial void LogCommitFailed(string reason);

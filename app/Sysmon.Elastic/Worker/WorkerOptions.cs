@@ -26,6 +26,12 @@ public sealed class WorkerOptions
     /// <summary>Bytes read from a tailed file at a time (a read ends at the last whole record within it).</summary>
     public int MaxReadBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>The wait after the store failed to take what was read (a full disk, a cluster down) before it is read
+    /// and offered again; doubled after each failure in a row, up to <see cref="MaxStoreRetryDelay"/>.</summary>
+    public TimeSpan StoreRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+
+    public static readonly TimeSpan MaxStoreRetryDelay = TimeSpan.FromMinutes(5);
+
     /// <summary>Channels to keep; empty = Sysmon's; "*" = all.</summary>
     public List<string> Channels { get; set; } = [];
 
