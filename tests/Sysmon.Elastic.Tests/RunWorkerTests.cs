@@ -252,6 +252,31 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
+    public async Task Files_gone_from_the_spool_leave_the_state_file()
+    {
+        // The state file is rewritten at every commit; it kept an entry for every file the spool ever held.
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        var archived = Path.Combine(spool, "day1", "archived.ndjson");
+        var live = Path.Combine(spool, "live.ndjson");
+        Directory.CreateDirectory(Path.GetDirectoryName(archived)!);
+        await File.WriteAllTextAsync(archived, Line(1) + Line(2));
+        await File.WriteAllTextAsync(live, Line(3));
+        var state = Path.Combine(dir, "state.json");
+        using (var worker = new WorkerProcess(dir).Capture())
+        {
+            await WaitForCheckpointAsync(dir, "archived.ndjson", new FileInfo(archived).Length);
+            await WaitForCheckpointAsync(dir, "live.ndjson", new FileInfo(live).Length);
+            Directory.Delete(Path.GetDirectoryName(archived)!, recursive: true);
+            await File.AppendAllTextAsync(live, Line(4)); // the next commit saves the state again
+            await WaitForCheckpointAsync(dir, "live.ndjson", new FileInfo(live).Length);
+            worker.Terminate();
+        }
+        (await File.ReadAllTextAsync(state)).Should().Contain("live.ndjson").And.NotContain("archived.ndjson");
+        StoredRecords(dir).Should().Be((4L, 4L), "forgetting a file's checkpoint takes nothing from the store");
+    }
+
+    [Fact]
     public async Task Files_found_in_one_scan_are_stored_by_one_commit_and_each_checkpointed_whole()
     {
         // One flush per file made a spool of many small files pay a DuckDB load each; the worker now stores a scan's
