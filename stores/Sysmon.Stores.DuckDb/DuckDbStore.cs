@@ -105,7 +105,11 @@ public sealed class DuckDbStore : IDisposable
         catch (DuckDBException ex)
         {
             connection?.Dispose();
-            throw new StoreException($"cannot open DuckDB file {path}: {ex.Message}", ex);
+            // DuckDB lets one process write a file: most often the worker (`run`) holds it while `ingest` is tried.
+            var next = ex.Message.Contains("Conflicting lock", StringComparison.Ordinal)
+                ? "; another process has it open (the worker, `run`?): stop it first, or drop the files into that worker's spool directory"
+                : "";
+            throw new StoreException($"cannot open DuckDB file {path}: {ex.Message}{next}", ex);
         }
         try
         {

@@ -277,6 +277,21 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
+    public async Task Ingest_into_the_store_a_running_worker_holds_says_who_holds_it_and_what_to_do()
+    {
+        var dir = CliRunner.TempDir();
+        Directory.CreateDirectory(Path.Combine(dir, "spool"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "more.ndjson"), Line(1));
+        using var worker = new WorkerProcess(dir).Capture();
+        await worker.WaitForLogAsync("watching");
+        var r = await CliRunner.RunAsync(dir, null, "ingest", Path.Combine(dir, "more.ndjson"), "--store", "duckdb:" + Path.Combine(dir, "store.duckdb"));
+        r.ExitCode.Should().Be(3, r.Stderr);
+        r.Stderr.Should().Contain("Conflicting lock").And.Contain($"(PID {worker.Process.Id})")
+            .And.Contain("stop it first, or drop the files into that worker's spool directory");
+        worker.Terminate();
+    }
+
+    [Fact]
     public async Task Files_found_in_one_scan_are_stored_by_one_commit_and_each_checkpointed_whole()
     {
         // One flush per file made a spool of many small files pay a DuckDB load each; the worker now stores a scan's
