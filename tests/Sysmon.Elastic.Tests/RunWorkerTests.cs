@@ -292,6 +292,33 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
+    public async Task A_tailed_file_replaced_under_its_name_is_read_from_its_start_even_when_it_is_longer()
+    {
+        // Rotation by rename and create: the new file had grown past the old checkpoint before the next scan, and
+        // size alone took it for the old one grown: it was read from the old offset, its first records lost.
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        var live = Path.Combine(spool, "live.ndjson");
+        await File.WriteAllTextAsync(live, string.Concat(Enumerable.Range(1, 3).Select(Line)));
+        string log;
+        using (var worker = new WorkerProcess(dir).Capture())
+        {
+            await WaitForCheckpointAsync(dir, "live.ndjson", new FileInfo(live).Length);
+            var next = Path.Combine(dir, "next.ndjson");
+            await File.WriteAllTextAsync(next, string.Concat(Enumerable.Range(4, 10).Select(Line)));
+            File.Move(live, Path.Combine(dir, "live.ndjson.1")); // rotated out of the spool
+            File.Move(next, live);
+            await WaitForCheckpointAsync(dir, "live.ndjson", new FileInfo(live).Length);
+            worker.Terminate();
+            log = worker.Log;
+        }
+        log.Should().Contain("its first bytes changed (replaced or rotated under the same name); reading it from the start");
+        var dead = Path.Combine(dir, "dead.ndjson");
+        (File.Exists(dead) ? await File.ReadAllTextAsync(dead) : "").Should().BeEmpty("no line was read from the middle");
+        StoredRecords(dir).Should().Be((13L, 13L), "both files' lines, each once");
+    }
+
+    [Fact]
     public async Task Files_found_in_one_scan_are_stored_by_one_commit_and_each_checkpointed_whole()
     {
         // One flush per file made a spool of many small files pay a DuckDB load each; the worker now stores a scan's

@@ -9,6 +9,11 @@ public sealed class FileCheckpoint
     public long Length { get; set; }
     public long LastWriteTicks { get; set; }
     public bool Done { get; set; }
+
+    /// <summary>A tailed file's first bytes as <see cref="FileHead"/> hashed them (null: not yet, or a state file
+    /// written before they were kept), and how many.</summary>
+    public string? Head { get; set; }
+    public int HeadLength { get; set; }
 }
 
 /// <summary>

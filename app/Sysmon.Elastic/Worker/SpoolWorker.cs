@@ -274,9 +274,14 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         if (info.Length < checkpoint.Offset)
         {
             LogTruncated(file, checkpoint.Offset, info.Length);
-            checkpoint.Offset = 0;
+            (checkpoint.Offset, checkpoint.Head, checkpoint.HeadLength) = (0, null, 0);
         }
         if (info.Length == checkpoint.Offset) return false;
+        if (checkpoint is { Offset: > 0, Head: { } head } && FileHead.Hash(file, checkpoint.HeadLength) != head)
+        {
+            LogReplaced(file, checkpoint.Offset);
+            (checkpoint.Offset, checkpoint.Head, checkpoint.HeadLength) = (0, null, 0);
+        }
         var ticks = info.LastWriteTimeUtc.Ticks;
         var settled = _settling.TryGetValue(file, out var seen) && seen.Length == info.Length && seen.Ticks == ticks &&
                       DateTime.UtcNow - seen.Since >= _options.SettleTime;
@@ -327,7 +332,14 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             var events = await WriteAllAsync(results, offset, ct).ConfigureAwait(false);
             // Absolute, not '+= boundary': the move is applied later, at the commit.
             var next = offset + boundary;
-            await ReadAsync(file, events, () => checkpoint.Offset = next, ct).ConfigureAwait(false);
+            // The file's head is kept with the checkpoint until it is MaxBytes long (one small read per piece until then).
+            var headLength = (int)Math.Min(FileHead.MaxBytes, next);
+            var head = checkpoint.HeadLength < headLength ? FileHead.Hash(file, headLength) : null;
+            await ReadAsync(file, events, () =>
+            {
+                checkpoint.Offset = next;
+                if (head is not null) (checkpoint.Head, checkpoint.HeadLength) = (head, headLength);
+            }, ct).ConfigureAwait(false);
             return (next, events);
         }
         finally
@@ -500,6 +512,9 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
 
     [LoggerMessage(Level = LogLevel.Error, Message = "stopping: what was read could not be stored ({Reason}); it is read again at the next start")]
     private partial void LogCommitFailed(string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{File}: its first bytes changed (replaced or rotated under the same name); reading it from the start, not from {Offset}")]
+    private partial void LogReplaced(string file, long offset);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{File}: shrank from {Offset} to {Length} bytes (rotated or truncated); reading it from the start")]
     private partial void LogTruncated(string file, long offset, long length);
