@@ -33,8 +33,10 @@ public sealed class RunSummary
     public void AddBytesRead(long bytes) => Interlocked.Add(ref _bytesRead, bytes);
 
     public void FileDone() => Interlocked.Increment(ref _filesDone);
-    public SortedDictionary<string, long> ByEventCode { get; } = new(Comparer<string>.Create(CompareCodes));
-    public SortedDictionary<string, long> ByHost { get; } = new(StringComparer.OrdinalIgnoreCase);
+    // Hashed, not sorted: counted for every event; the summary sorts them once.
+    public Dictionary<string, long> ByEventCode { get; } = new(StringComparer.Ordinal);
+    /// <summary>Events per host.name ("" for events that name none).</summary>
+    public Dictionary<string, long> ByHost { get; } = new(StringComparer.OrdinalIgnoreCase);
     public SortedDictionary<string, long> SkippedChannels { get; } = new(StringComparer.OrdinalIgnoreCase);
     public SortedDictionary<InputFormat, int> Formats { get; } = [];
     public List<string> Ignored { get; } = [];
@@ -62,7 +64,8 @@ public sealed class RunSummary
         lock (_lock)
         {
             ByEventCode[code] = ByEventCode.GetValueOrDefault(code) + 1;
-            if (host is not null) ByHost[host] = ByHost.GetValueOrDefault(host) + 1;
+            host ??= "";
+            ByHost[host] = ByHost.GetValueOrDefault(host) + 1;
         }
     }
 
@@ -73,7 +76,7 @@ public sealed class RunSummary
         lock (_lock)
         {
             if (ByEventCode.TryGetValue(code, out var n)) ByEventCode[code] = n - 1;
-            if (host is not null && ByHost.TryGetValue(host, out var h)) ByHost[host] = h - 1;
+            if (ByHost.TryGetValue(host ?? "", out var h)) ByHost[host ?? ""] = h - 1;
         }
     }
 
@@ -96,24 +99,55 @@ public sealed class RunSummary
         return string.CompareOrdinal(a, b);
     }
 
+    /// <summary>Hosts listed by name in the summary, the busiest first; the others are summed on one line.</summary>
+    public const int HostsListed = 20;
+
+    /// <summary>The host row of events that name none (rendered message text without --host).</summary>
+    public const string NoHost = "(no host.name)";
+
+    // One row per event code: its number, Sysmon's name for it, and the events.
+    private void AppendCodeTable(System.Text.StringBuilder sb)
+    {
+        if (ByEventCode.Count == 0) return;
+        var rows = ByEventCode.Where(kv => kv.Value > 0).OrderBy(kv => kv.Key, Comparer<string>.Create(CompareCodes)).Select(kv => (kv.Key, Name: NameOf(kv.Key), Count: kv.Value.ToString("N0"))).ToList();
+        if (rows.Count == 0) return;
+        var nameWidth = Math.Max("event".Length, rows.Max(r => r.Name.Length));
+        var countWidth = Math.Max("events".Length, rows.Max(r => r.Count.Length));
+        sb.AppendLine($"  {"code",5}  {"event".PadRight(nameWidth)}  {"events".PadLeft(countWidth)}");
+        foreach (var (code, name, count) in rows) sb.AppendLine($"  {code,5}  {name.PadRight(nameWidth)}  {count.PadLeft(countWidth)}");
+    }
+
+    // The busiest hosts by name (ties by name), then how many more and their events.
+    private void AppendHostTable(System.Text.StringBuilder sb)
+    {
+        var hosts = ByHost.Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase).ToList();
+        if (hosts.Count == 0) return;
+        var listed = hosts.Take(HostsListed).Select(kv => (Name: kv.Key.Length == 0 ? NoHost : kv.Key, Count: kv.Value.ToString("N0"))).ToList();
+        var nameWidth = Math.Max("host".Length, listed.Max(h => h.Name.Length));
+        var countWidth = Math.Max("events".Length, listed.Max(h => h.Count.Length));
+        sb.AppendLine($"  {"host".PadRight(nameWidth)}  {"events".PadLeft(countWidth)}");
+        foreach (var (name, count) in listed) sb.AppendLine($"  {name.PadRight(nameWidth)}  {count.PadLeft(countWidth)}");
+        if (hosts.Count > HostsListed)
+        {
+            sb.AppendLine($"  ... {hosts.Count - HostsListed:N0} more host(s) ({hosts.Count:N0} in all): {hosts.Skip(HostsListed).Sum(kv => kv.Value):N0} events");
+        }
+    }
+
+    // "Process Create" for "1" (the rendered message's header, as Sysmon names the event); "" for a code it does not know.
+    private static string NameOf(string code) =>
+        int.TryParse(code, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) &&
+        Catalogue.EventCatalogue.Default.Find(id) is { Headers: [var header, ..] }
+            ? header.TrimEnd().TrimEnd(':')
+            : "";
+
     /// <summary>The human summary printed to stderr at the end of a run.</summary>
     public string Format(string verb)
     {
         var sb = new System.Text.StringBuilder();
         var seconds = Math.Max(Elapsed.TotalSeconds, 1e-6);
         sb.AppendLine($"{verb} {Events:N0} events from {FilesDone} file(s) in {Elapsed.TotalSeconds:F2} s ({Events / seconds:N0} events/s)");
-        if (ByEventCode.Count > 0)
-        {
-            sb.AppendLine("  by event code: " + string.Join(", ", ByEventCode.Select(kv => $"{kv.Key}: {kv.Value:N0}")));
-        }
-        if (ByHost.Count > 0 && ByHost.Count <= 20)
-        {
-            sb.AppendLine("  by host:       " + string.Join(", ", ByHost.Select(kv => $"{kv.Key}: {kv.Value:N0}")));
-        }
-        else if (ByHost.Count > 20)
-        {
-            sb.AppendLine($"  hosts:         {ByHost.Count:N0}");
-        }
+        AppendCodeTable(sb);
+        AppendHostTable(sb);
         if (Duplicates > 0) sb.AppendLine($"  newly stored: {Events - Duplicates:N0}; duplicates skipped (already stored): {Duplicates:N0}");
         if (SkippedChannels.Count > 0)
         {
