@@ -528,7 +528,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     [LoggerMessage(Level = LogLevel.Critical, Message = "stopping: the store can no longer be written ({Reason}); start the worker again once the cause is fixed (e.g. disk space): it resumes from its checkpoints and loses nothing")]
     private partial void LogStoreLost(string reason);
 
-    [LoggerMessage(Level = LogLevel.Critical, Message = "stopping on an unexpected error; nothing read since the last commit is checkpointed")]
+    [LoggerMessage(Level = LogLevel.Critical, Message = "stopping on an unexpected error (a defect; please report it with this log): what was read whole is stored and checkpointed first")]
     private partial void LogFailed(Exception ex);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "stopping: what was read could not be stored ({Reason}); it is read again at the next start")]
