@@ -28,6 +28,7 @@ public static class Program
         if (args.Length > 1 && args[0] == "split") return SplitOnly(args[1]);
         if (args.Length > 0 && args[0] == "duck") return await DuckAsync();
         if (args.Length > 1 && args[0] == "duck-loads") return await DuckLoadsAsync(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3);
+        if (args.Length > 1 && args[0] == "layouts") return await LayoutBench.RunAsync(args[1]);
         if (args.Length > 0 && args[0] == "load-lines") return await LoadLinesAsync();
         if (args.Length > 0 && args[0] == "tagging") return await TaggingBench.RunAsync();
         if (args.Length > 0 && args[0] == "evtx") return await EvtxAsync(args.Length > 1 ? args[1] : null);
