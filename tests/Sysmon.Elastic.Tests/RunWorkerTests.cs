@@ -420,6 +420,16 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
+    public async Task A_store_retry_delay_of_zero_is_refused_at_start_rather_than_retrying_in_a_tight_loop()
+    {
+        var dir = CliRunner.TempDir();
+        var r = await CliRunner.RunAsync(dir, null, "run", "--Worker:SpoolDirectories:0=" + Path.Combine(dir, "spool"),
+            "--Worker:Store=duckdb:" + Path.Combine(dir, "s.duckdb"), "--Worker:StateFile=" + Path.Combine(dir, "state.json"), "--Worker:StoreRetryDelay=00:00:00");
+        r.ExitCode.Should().Be(2, r.Stdout + r.Stderr);
+        (r.Stdout + r.Stderr).Should().Contain("Worker:StoreRetryDelay is 00:00:00; it must be positive");
+    }
+
+    [Fact]
     public async Task A_scheduled_hunt_runs_on_quartz_and_reports_each_row_once()
     {
         var dir = CliRunner.TempDir();

@@ -166,6 +166,10 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         {
             throw new UsageException($"Worker:MaxReadBytes is {_options.MaxReadBytes}; it must be at least 65536 (bytes read from a tailed file at a time)");
         }
+        if (_options.StoreRetryDelay <= TimeSpan.Zero)
+        {
+            throw new UsageException($"Worker:StoreRetryDelay is {_options.StoreRetryDelay}; it must be positive (the wait after the store failed, e.g. 00:00:05)");
+        }
         var store = services.GetRequiredService<Store>();
         var indicators = services.GetRequiredService<IIndicatorStore>();
         var holder = services.GetRequiredService<IndicatorSetHolder>();
