@@ -408,25 +408,18 @@ public sealed class RunWorkerTests
         store.Count().Should().Be(2000);
     }
 
-    [Fact]
-    public async Task A_read_size_too_small_for_any_record_is_refused_at_start_with_the_reason()
-    {
-        // 0 (or a few bytes) would never hold a whole record: every tailed file would wait forever, silently.
-        var dir = CliRunner.TempDir();
-        var r = await CliRunner.RunAsync(dir, null, "run", "--Worker:SpoolDirectories:0=" + Path.Combine(dir, "spool"),
-            "--Worker:Store=duckdb:" + Path.Combine(dir, "s.duckdb"), "--Worker:StateFile=" + Path.Combine(dir, "state.json"), "--Worker:MaxReadBytes=0");
-        r.ExitCode.Should().Be(2, r.Stdout + r.Stderr);
-        (r.Stdout + r.Stderr).Should().Contain("Worker:MaxReadBytes is 0; it must be at least 65536");
-    }
-
-    [Fact]
-    public async Task A_store_retry_delay_of_zero_is_refused_at_start_rather_than_retrying_in_a_tight_loop()
+    [Theory]
+    // 0 (or a few bytes) would never hold a whole record: every tailed file would wait forever, silently.
+    [InlineData("--Worker:MaxReadBytes=0", "Worker:MaxReadBytes is 0; it must be at least 65536")]
+    // No wait at all would retry a failing store in a tight loop.
+    [InlineData("--Worker:StoreRetryDelay=00:00:00", "Worker:StoreRetryDelay is 00:00:00; it must be positive")]
+    public async Task A_setting_the_worker_cannot_run_with_is_refused_at_start_with_the_reason(string setting, string message)
     {
         var dir = CliRunner.TempDir();
         var r = await CliRunner.RunAsync(dir, null, "run", "--Worker:SpoolDirectories:0=" + Path.Combine(dir, "spool"),
-            "--Worker:Store=duckdb:" + Path.Combine(dir, "s.duckdb"), "--Worker:StateFile=" + Path.Combine(dir, "state.json"), "--Worker:StoreRetryDelay=00:00:00");
+            "--Worker:Store=duckdb:" + Path.Combine(dir, "s.duckdb"), "--Worker:StateFile=" + Path.Combine(dir, "state.json"), setting);
         r.ExitCode.Should().Be(2, r.Stdout + r.Stderr);
-        (r.Stdout + r.Stderr).Should().Contain("Worker:StoreRetryDelay is 00:00:00; it must be positive");
+        (r.Stdout + r.Stderr).Should().Contain(message);
     }
 
     [Fact]
