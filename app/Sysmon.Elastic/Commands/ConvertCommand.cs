@@ -39,13 +39,29 @@ public static class ConvertCommand
                 ? Console.OpenStandardOutput()
                 : new FileStream(output, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
             RunSummary summary;
+            // Ctrl+C or SIGTERM stops reading; what was converted is written out whole (the runtime's own handling
+            // ended the process with up to 64 KB unwritten and the last line cut).
+            using var signals = new StopSignals(ct);
             using (var deadLetters = new DeadLetterWriter(deadLetterPath))
             {
-                await using var sink = new NdjsonSink(outStream, ownsStream: output != "-");
-                var progress = ProgressReporter.ForStandardError();
-                var pipeline = new EventPipeline(source, mapper, sink, deadLetters) { OnProgress = progress.Report };
-                summary = await pipeline.RunAsync(files, ct).ConfigureAwait(false);
-                progress.Finish();
+                var sink = new NdjsonSink(outStream, ownsStream: output != "-");
+                await using (sink.ConfigureAwait(false))
+                {
+                    var progress = ProgressReporter.ForStandardError();
+                    var pipeline = new EventPipeline(source, mapper, sink, deadLetters) { OnProgress = progress.Report };
+                    try
+                    {
+                        summary = await pipeline.RunAsync(files, signals.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (signals.Token.IsCancellationRequested)
+                    {
+                        progress.Finish();
+                        await stderr.WriteLineAsync($"interrupted: {sink.Written:N0} events written to {(output == "-" ? "standard output" : output)} " +
+                                                    "before the stop, each a whole line; run the command again to convert everything").ConfigureAwait(false);
+                        return ExitCodes.Interrupted;
+                    }
+                    progress.Finish();
+                }
             }
             if (skippedUnknown > 0) summary.Warnings.Add($"{skippedUnknown} file(s) with unknown extensions skipped in directories");
             await stderr.WriteAsync(summary.Format("converted")).ConfigureAwait(false);

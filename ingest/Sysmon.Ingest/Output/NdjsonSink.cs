@@ -14,6 +14,9 @@ public sealed class NdjsonSink : IEventSink
     private readonly ArrayBufferWriter<byte> _buffer = new(1 << 20);
     private readonly Utf8JsonWriter _writer;
 
+    /// <summary>Documents written so far (each a whole line).</summary>
+    public long Written { get; private set; }
+
     public NdjsonSink(Stream stream, bool ownsStream)
     {
         _stream = stream;
@@ -31,8 +34,10 @@ public sealed class NdjsonSink : IEventSink
             _buffer.GetSpan(1)[0] = (byte)'\n';
             _buffer.Advance(1);
         }
-        await _stream.WriteAsync(_buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        // Not cancellable: a batch goes out whole, so that output cut short by a stop ends with a whole line.
+        await _stream.WriteAsync(_buffer.WrittenMemory, CancellationToken.None).ConfigureAwait(false);
         _buffer.ResetWrittenCount();
+        Written += batch.Count;
         return SinkResult.AllStored(batch.Count);
     }
 
