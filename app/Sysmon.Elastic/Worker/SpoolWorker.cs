@@ -323,7 +323,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
                 length = await stream.ReadAtLeastAsync(bytes.AsMemory(0, length), length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
             }
             var format = Ingest.Reading.FormatSniffer.ByExtension(file) == InputFormat.Json ? InputFormat.Json : InputFormat.Text;
-            // Only whole records are taken: JSON up to the last line end, text up to the last blank line. What follows
+            // Only whole records are taken: JSON up to the end of its last whole object, text up to the last blank line. What follows
             // is taken once the file has stopped growing and the read reaches its end (a last record without a
             // terminator); a read that stops short of the end (MaxReadBytes) never cuts a record, even in a settled file.
             var reachesEnd = offset + length >= fileLength;
@@ -355,7 +355,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
 
     private static int LastBoundary(ReadOnlySpan<byte> data, InputFormat format)
     {
-        if (format == InputFormat.Json) return data.LastIndexOf((byte)'\n') + 1;
+        if (format == InputFormat.Json) return JsonRecordBoundary.LastRecordEnd(data);
         var blank = data.LastIndexOf("\n\n"u8);
         var crlf = data.LastIndexOf("\n\r\n"u8);
         return Math.Max(blank < 0 ? 0 : blank + 2, crlf < 0 ? 0 : crlf + 3);
