@@ -410,6 +410,35 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
+    public async Task A_utf16_file_as_windows_powershell_writes_it_is_tailed_like_utf8()
+    {
+        // Read as bytes, every record was rejected (`ingest` transcodes UTF-16). Some names lie outside the BMP, so
+        // that a character of the text is not always two bytes of the file.
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        string Lines(int from, int to) => string.Concat(Enumerable.Range(from, to - from + 1)
+            .Select(n => n % 7 == 0 ? Line(n).Replace("alice", "al\U0001F600ce", StringComparison.Ordinal) : Line(n)));
+        var exported = Path.Combine(dir, "events.json");
+        await File.WriteAllTextAsync(exported, Lines(1, 300), System.Text.Encoding.Unicode); // with its byte-order mark
+        File.Move(exported, Path.Combine(spool, "events.json"));
+        var live = Path.Combine(spool, "events.json");
+        using (var worker = new WorkerProcess(dir, "--Worker:MaxReadBytes=65536").Capture())
+        {
+            await WaitForCheckpointAsync(dir, "events.json", new FileInfo(live).Length);
+            await using (var append = new FileStream(live, FileMode.Append)) await append.WriteAsync(System.Text.Encoding.Unicode.GetBytes(Lines(301, 400)));
+            await WaitForCheckpointAsync(dir, "events.json", new FileInfo(live).Length);
+            worker.Terminate();
+        }
+        var dead = Path.Combine(dir, "dead.ndjson");
+        (File.Exists(dead) ? await File.ReadAllTextAsync(dead) : "").Should().BeEmpty();
+        StoredRecords(dir).Should().Be((400L, 400L));
+        using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
+        using var cmd = store.Connection.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM events WHERE \"user.name\" = 'al\U0001F600ce'";
+        Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture).Should().Be(57, "every seventh of 400, whole");
+    }
+
+    [Fact]
     public async Task A_backlog_larger_than_one_read_is_read_on_without_waiting_for_the_next_poll()
     {
         // One piece per scan, then the poll interval, made a worker catch up on a 1.47 GB file at 5,100 events/s.

@@ -317,26 +317,32 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         var bytes = ArrayPool<byte>.Shared.Rent(length);
         try
         {
+            System.Text.Encoding? utf16;
             await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
             {
+                utf16 = Utf16Piece.EncodingOf(stream);
                 stream.Seek(offset, SeekOrigin.Begin);
                 length = await stream.ReadAtLeastAsync(bytes.AsMemory(0, length), length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
             }
+            // UTF-16 is read, and cut, as UTF-8 text; the cut is mapped back to the file's bytes below.
+            var utf8 = utf16 is null ? null : Utf16Piece.ToUtf8(bytes.AsSpan(0, length), utf16, startsFile: offset == 0);
+            var text = utf8 ?? bytes;
+            var textLength = utf8?.Length ?? length;
             var format = Ingest.Reading.FormatSniffer.ByExtension(file) == InputFormat.Json ? InputFormat.Json : InputFormat.Text;
             // Only whole records are taken: JSON up to the end of its last whole object, text up to the last blank line. What follows
             // is taken once the file has stopped growing and the read reaches its end (a last record without a
             // terminator); a read that stops short of the end (MaxReadBytes) never cuts a record, even in a settled file.
             var reachesEnd = offset + length >= fileLength;
-            var boundary = settled && reachesEnd ? length : LastBoundary(bytes.AsSpan(0, length), format);
+            var boundary = settled && reachesEnd ? textLength : LastBoundary(text.AsSpan(0, textLength), format);
             // A whole read without any boundary is one record larger than MaxReadBytes: taken (and rejected) rather
             // than waited for forever.
-            if (boundary <= 0 && length == _options.MaxReadBytes) boundary = length;
+            if (boundary <= 0 && length == _options.MaxReadBytes) boundary = textLength;
             if (boundary <= 0) return (offset, 0);
             IEventReader reader = format == InputFormat.Json ? new JsonEventReader() : new MessageTextReader();
-            var results = reader.ReadAsync(new MemoryStream(bytes, 0, boundary, writable: false), file, new ReaderOptions(), ct);
+            var results = reader.ReadAsync(new MemoryStream(text, 0, boundary, writable: false), file, new ReaderOptions(), ct);
             var events = await WriteAllAsync(results, offset, ct).ConfigureAwait(false);
             // Absolute, not '+= boundary': the move is applied later, at the commit.
-            var next = offset + boundary;
+            var next = offset + (utf8 is null ? boundary : Utf16Piece.FileBytes(utf8, boundary, startsFile: offset == 0));
             // The file's head is kept with the checkpoint until it is MaxBytes long (one small read per piece until then).
             var headLength = (int)Math.Min(FileHead.MaxBytes, next);
             var head = checkpoint.HeadLength < headLength ? FileHead.Hash(file, headLength) : null;
