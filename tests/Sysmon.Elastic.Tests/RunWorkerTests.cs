@@ -439,6 +439,40 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
+    public async Task Sysmon_for_linux_syslog_lines_in_a_tailed_log_are_read_as_ingest_reads_them()
+    {
+        // The format was taken from the extension: a `.log` was rendered message text, and every syslog line of
+        // Sysmon for Linux was ignored. It is now told from the file's first bytes, as `ingest` tells it.
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        static string Syslog(int from, int to) => string.Concat(Enumerable.Range(from, to - from + 1).Select(n =>
+            "Jun  5 19:58:34 ubuntu sysmon: <Event><System><Provider Name=\"Linux-Sysmon\" Guid=\"{ff032593-a8d3-4f13-b0d6-01fc615a0f97}\"/>" +
+            "<EventID>1</EventID><Version>5</Version><Level>4</Level><Task>1</Task><Opcode>0</Opcode><Keywords>0x8000000000000000</Keywords>" +
+            "<TimeCreated SystemTime=\"2023-06-05T19:58:34.025223900Z\"/><EventRecordID>" + n.ToString(CultureInfo.InvariantCulture) +
+            "</EventRecordID><Correlation/><Execution ProcessID=\"35543\" ThreadID=\"35543\"/><Channel>Linux-Sysmon/Operational</Channel>" +
+            "<Computer>ubuntu</Computer><Security UserId=\"0\"/></System><EventData><Data Name=\"RuleName\">-</Data>" +
+            "<Data Name=\"UtcTime\">2023-06-05 19:58:34.029</Data><Data Name=\"ProcessGuid\">{d6ab2d35-3a9a-647e-c5e4-f0eaa6550000}</Data>" +
+            "<Data Name=\"ProcessId\">35548</Data><Data Name=\"Image\">/usr/bin/curl</Data><Data Name=\"User\">root</Data></EventData></Event>\n"));
+        var log = Path.Combine(spool, "syslog.log");
+        await File.WriteAllTextAsync(log, Syslog(1, 150));
+        using (var worker = new WorkerProcess(dir, "--Worker:MaxReadBytes=65536").Capture())
+        {
+            await WaitForCheckpointAsync(dir, "syslog.log", new FileInfo(log).Length);
+            await File.AppendAllTextAsync(log, Syslog(151, 200));
+            await WaitForCheckpointAsync(dir, "syslog.log", new FileInfo(log).Length);
+            worker.Terminate();
+        }
+        var dead = Path.Combine(dir, "dead.ndjson");
+        (File.Exists(dead) ? await File.ReadAllTextAsync(dead) : "").Should().BeEmpty();
+        using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
+        using var cmd = store.Connection.CreateCommand();
+        cmd.CommandText = "SELECT count(DISTINCT \"winlog.record_id\"), min(\"winlog.channel\") FROM events";
+        using var reader = cmd.ExecuteReader();
+        reader.Read();
+        (reader.GetInt64(0), reader.GetString(1)).Should().Be((200L, "Linux-Sysmon/Operational"));
+    }
+
+    [Fact]
     public async Task A_backlog_larger_than_one_read_is_read_on_without_waiting_for_the_next_poll()
     {
         // One piece per scan, then the poll interval, made a worker catch up on a 1.47 GB file at 5,100 events/s.
@@ -503,7 +537,7 @@ public sealed class RunWorkerTests
         // dead-lettered again at every scan (100 MB of junk: 1.9 GB of dead letters and 2.4M log lines in 90 s).
         var dir = CliRunner.TempDir();
         var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
-        var junk = string.Concat(Enumerable.Range(0, 200).Select(i => $"not json {i}\n"));
+        var junk = string.Concat(Enumerable.Range(0, 200).Select(i => $"{{oops {i}}}\n")); // JSON-looking, each line its own reject
         await File.WriteAllTextAsync(Path.Combine(spool, "junk.json"), junk);
         string log;
         using (var worker = new WorkerProcess(dir).Capture())

@@ -317,19 +317,20 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         var bytes = ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            System.Text.Encoding? utf16;
+            TailedFormat tailed;
             await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
             {
-                utf16 = Utf16Piece.EncodingOf(stream);
+                tailed = TailedFormat.Of(stream, file);
                 stream.Seek(offset, SeekOrigin.Begin);
                 length = await stream.ReadAtLeastAsync(bytes.AsMemory(0, length), length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
             }
             // UTF-16 is read, and cut, as UTF-8 text; the cut is mapped back to the file's bytes below.
-            var utf8 = utf16 is null ? null : Utf16Piece.ToUtf8(bytes.AsSpan(0, length), utf16, startsFile: offset == 0);
+            var utf8 = tailed.Utf16 is { } utf16 ? Utf16Piece.ToUtf8(bytes.AsSpan(0, length), utf16, startsFile: offset == 0) : null;
             var text = utf8 ?? bytes;
             var textLength = utf8?.Length ?? length;
-            var format = Ingest.Reading.FormatSniffer.ByExtension(file) == InputFormat.Json ? InputFormat.Json : InputFormat.Text;
-            // Only whole records are taken: JSON up to the end of its last whole object, text up to the last blank line. What follows
+            var format = tailed.Format;
+            // Only whole records are taken: JSON up to the end of its last whole object, syslog XML up to the end of its
+            // last event, text up to the last blank line. What follows
             // is taken once the file has stopped growing and the read reaches its end (a last record without a
             // terminator); a read that stops short of the end (MaxReadBytes) never cuts a record, even in a settled file.
             var reachesEnd = offset + length >= fileLength;
@@ -338,7 +339,12 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             // than waited for forever.
             if (boundary <= 0 && length == _options.MaxReadBytes) boundary = textLength;
             if (boundary <= 0) return (offset, 0);
-            IEventReader reader = format == InputFormat.Json ? new JsonEventReader() : new MessageTextReader();
+            IEventReader reader = format switch
+            {
+                InputFormat.Json => new JsonEventReader(),
+                InputFormat.Xml => new Sysmon.Ingest.Xml.XmlEventReader(),
+                _ => new MessageTextReader(),
+            };
             var results = reader.ReadAsync(new MemoryStream(text, 0, boundary, writable: false), file, new ReaderOptions(), ct);
             var events = await WriteAllAsync(results, offset, ct).ConfigureAwait(false);
             // Absolute, not '+= boundary': the move is applied later, at the commit.
@@ -362,6 +368,11 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     private static int LastBoundary(ReadOnlySpan<byte> data, InputFormat format)
     {
         if (format == InputFormat.Json) return JsonRecordBoundary.LastRecordEnd(data);
+        if (format == InputFormat.Xml)
+        {
+            var end = data.LastIndexOf("</Event>"u8);
+            return end < 0 ? 0 : end + "</Event>".Length;
+        }
         var blank = data.LastIndexOf("\n\n"u8);
         var crlf = data.LastIndexOf("\n\r\n"u8);
         return Math.Max(blank < 0 ? 0 : blank + 2, crlf < 0 ? 0 : crlf + 3);

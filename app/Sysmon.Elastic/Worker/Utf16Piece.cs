@@ -10,14 +10,6 @@ namespace Sysmon.Elastic.Worker;
 /// </summary>
 internal static class Utf16Piece
 {
-    /// <summary>UTF-16 when the file starts with its byte-order mark, else null. Leaves the stream at its start.</summary>
-    public static Encoding? EncodingOf(FileStream stream)
-    {
-        Span<byte> bom = stackalloc byte[2];
-        stream.Seek(0, SeekOrigin.Begin);
-        return stream.ReadAtLeast(bom, 2, throwOnEndOfStream: false) == 2 ? FormatSniffer.Utf16Encoding(bom) : null;
-    }
-
     /// <summary>The piece's whole code units as UTF-8 (the byte-order mark left out when the piece starts the file).</summary>
     public static byte[] ToUtf8(ReadOnlySpan<byte> piece, Encoding utf16, bool startsFile)
     {
