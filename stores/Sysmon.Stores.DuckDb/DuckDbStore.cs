@@ -168,20 +168,12 @@ public sealed class DuckDbStore : IDisposable
         _rowsSinceAttach += rows;
         if (_rowsSinceAttach < ReattachAfterRows) return;
         _rowsSinceAttach = 0;
-        try
-        {
-            DuckDbSchema.Execute(Connection, "USE memory");
-            DuckDbSchema.Execute(Connection, $"DETACH {CatalogName}");
-            Attach(Connection, _fullPath);
-        }
-        catch (DuckDBException ex)
-        {
-            throw new StoreException($"cannot attach DuckDB file {Path} again: {ex.Message}", ex);
-        }
-        Reattachments++;
+        _attached = false;
+        EnsureAttached();
     }
 
-    // False after a failed load invalidated the file and attaching it again failed too: the next load tries first.
+    // False while the file is to be attached afresh (NoteRowsStored), or after a failed load invalidated it and
+    // attaching it again failed too: the next load tries first.
     private bool _attached = true;
 
     /// <summary>
@@ -204,7 +196,8 @@ public sealed class DuckDbStore : IDisposable
         }
     }
 
-    /// <summary>Attaches the file again if <see cref="RecoverAfterFailedLoad"/> could not. The caller holds <see cref="Gate"/>.</summary>
+    /// <summary>Attaches the file afresh when <see cref="NoteRowsStored"/> or <see cref="RecoverAfterFailedLoad"/> asked for it.
+    /// The caller holds <see cref="Gate"/>.</summary>
     internal void EnsureAttached()
     {
         if (_attached) return;

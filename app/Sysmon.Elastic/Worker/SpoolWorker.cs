@@ -153,7 +153,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         {
             await sink.DisposeAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (StoreWriteException.IsStoreError(ex))
+        catch (Exception ex) when (StoreErrors.Is(ex))
         {
             // a load that was still running failed too; it was part of what is read again
         }
@@ -282,7 +282,8 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             (checkpoint.Offset, checkpoint.Head, checkpoint.HeadLength) = (0, null, 0);
         }
         if (info.Length == checkpoint.Offset) return false;
-        if (checkpoint is { Offset: > 0, Head: { } head } && FileHead.Hash(file, checkpoint.HeadLength) != head)
+        var head = FileHead.Read(file);
+        if (checkpoint is { Offset: > 0, Head: { } hash } && head.Hash(checkpoint.HeadLength) != hash)
         {
             LogReplaced(file, checkpoint.Offset);
             (checkpoint.Offset, checkpoint.Head, checkpoint.HeadLength) = (0, null, 0);
@@ -294,11 +295,12 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         {
             _settling[file] = (info.Length, ticks, DateTime.UtcNow);
         }
+        var format = TailedFormat.Of(head, file);
         var offset = checkpoint.Offset;
         long events = 0;
         while (offset < info.Length)
         {
-            var (next, read) = await TailPieceAsync(file, checkpoint, offset, info.Length, settled, ct).ConfigureAwait(false);
+            var (next, read) = await TailPieceAsync(file, checkpoint, head, format, offset, info.Length, settled, ct).ConfigureAwait(false);
             if (next == offset) return false; // no whole record yet
             offset = next;
             events += read;
@@ -309,18 +311,16 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
 
     // One piece from `offset`: its whole records go to the sink and the checkpoint moves past them at the next
     // commit. Returns where the piece ended (`offset` when it held no whole record) and its events.
-    private async Task<(long Next, long Events)> TailPieceAsync(string file, FileCheckpoint checkpoint, long offset, long fileLength, bool settled,
-        CancellationToken ct)
+    private async Task<(long Next, long Events)> TailPieceAsync(string file, FileCheckpoint checkpoint, FileHead head, TailedFormat tailed,
+        long offset, long fileLength, bool settled, CancellationToken ct)
     {
         var length = (int)Math.Min(fileLength - offset, _options.MaxReadBytes);
         // Pooled: a new array per read (up to MaxReadBytes, 16 MB) is large-object garbage that only a full collection frees.
         var bytes = ArrayPool<byte>.Shared.Rent(length);
         try
         {
-            TailedFormat tailed;
             await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
             {
-                tailed = TailedFormat.Of(stream, file);
                 stream.Seek(offset, SeekOrigin.Begin);
                 length = await stream.ReadAtLeastAsync(bytes.AsMemory(0, length), length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
             }
@@ -330,9 +330,9 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             var textLength = utf8?.Length ?? length;
             var format = tailed.Format;
             // Only whole records are taken: JSON up to the end of its last whole object, syslog XML up to the end of its
-            // last event, text up to the last blank line. What follows
-            // is taken once the file has stopped growing and the read reaches its end (a last record without a
-            // terminator); a read that stops short of the end (MaxReadBytes) never cuts a record, even in a settled file.
+            // last event, text up to the last blank line. What follows is taken once the file has stopped growing and
+            // the read reaches its end (a last record without a terminator); a read that stops short of the end
+            // (MaxReadBytes) never cuts a record, even in a settled file.
             var reachesEnd = offset + length >= fileLength;
             var boundary = settled && reachesEnd ? textLength : LastBoundary(text.AsSpan(0, textLength), format);
             // A whole read without any boundary is one record larger than MaxReadBytes: taken (and rejected) rather
@@ -349,13 +349,14 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             var events = await WriteAllAsync(results, offset, ct).ConfigureAwait(false);
             // Absolute, not '+= boundary': the move is applied later, at the commit.
             var next = offset + (utf8 is null ? boundary : Utf16Piece.FileBytes(utf8, boundary, startsFile: offset == 0));
-            // The file's head is kept with the checkpoint until it is MaxBytes long (one small read per piece until then).
-            var headLength = (int)Math.Min(FileHead.MaxBytes, next);
-            var head = checkpoint.HeadLength < headLength ? FileHead.Hash(file, headLength) : null;
+            // The hash of the file's head grows with the checkpoint up to HashedBytes (the head read at the scan's start
+            // holds them: the file was at least this long).
+            var headLength = (int)Math.Min(FileHead.HashedBytes, next);
+            var hash = checkpoint.HeadLength < headLength ? head.Hash(headLength) : null;
             await ReadAsync(file, events, () =>
             {
                 checkpoint.Offset = next;
-                if (head is not null) (checkpoint.Head, checkpoint.HeadLength) = (head, headLength);
+                if (hash is not null) (checkpoint.Head, checkpoint.HeadLength) = (hash, headLength);
             }, ct).ConfigureAwait(false);
             return (next, events);
         }
@@ -404,14 +405,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         _unflushed = false;
         if (flushed)
         {
-            try
-            {
-                stored += Stored(await _sink.FlushAsync(ct).ConfigureAwait(false));
-            }
-            catch (Exception ex) when (StoreWriteException.IsStoreError(ex))
-            {
-                throw new StoreWriteException(ex);
-            }
+            stored += Stored(await OnStoreAsync(() => _sink.FlushAsync(ct)).ConfigureAwait(false));
             foreach (var warning in _sink.TakeWarnings()) LogStoreWarning(warning);
         }
         LogRejectedUnlogged();
@@ -479,19 +473,25 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         return written;
     }
 
+    // A call to the sink, whose store failures are told apart from those of reading a file (StoreWriteException).
+    private static async Task<SinkResult> OnStoreAsync(Func<ValueTask<SinkResult>> call)
+    {
+        try
+        {
+            return await call().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (StoreErrors.Is(ex))
+        {
+            throw new StoreWriteException(ex);
+        }
+    }
+
     // Bulk loads the sink finishes here are of pieces not committed yet: their counts show at the commit.
     private async Task WriteAsync(List<EcsDocument> batch, CancellationToken ct)
     {
         if (batch.Count == 0) return;
         _unflushed = true;
-        try
-        {
-            _pendingStored += Stored(await _sink!.WriteAsync(batch, ct).ConfigureAwait(false));
-        }
-        catch (Exception ex) when (StoreWriteException.IsStoreError(ex))
-        {
-            throw new StoreWriteException(ex);
-        }
+        _pendingStored += Stored(await OnStoreAsync(() => _sink!.WriteAsync(batch, ct)).ConfigureAwait(false));
         batch.Clear();
     }
 

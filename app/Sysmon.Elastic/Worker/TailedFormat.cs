@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using Sysmon.Ingest.Reading;
 
@@ -11,26 +10,11 @@ namespace Sysmon.Elastic.Worker;
 /// </summary>
 internal readonly record struct TailedFormat(InputFormat Format, Encoding? Utf16)
 {
-    /// <summary>Reads the file's head (leaves the stream's position anywhere).</summary>
-    public static TailedFormat Of(FileStream stream, string file)
-    {
-        var head = ArrayPool<byte>.Shared.Rent(FormatSniffer.SniffBytes);
-        try
+    public static TailedFormat Of(FileHead head, string file) =>
+        new(FormatSniffer.Sniff(head.Bytes, file) switch
         {
-            stream.Seek(0, SeekOrigin.Begin);
-            var length = stream.ReadAtLeast(head.AsSpan(0, FormatSniffer.SniffBytes), FormatSniffer.SniffBytes, throwOnEndOfStream: false);
-            var bytes = head.AsSpan(0, length);
-            var format = FormatSniffer.Sniff(bytes, file) switch
-            {
-                InputFormat.Json => InputFormat.Json,
-                InputFormat.Xml => InputFormat.Xml,
-                _ => InputFormat.Text, // an EVTX or anything else under a tailed name: its lines are reported as text
-            };
-            return new TailedFormat(format, FormatSniffer.Utf16Encoding(bytes));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(head);
-        }
-    }
+            InputFormat.Json => InputFormat.Json,
+            InputFormat.Xml => InputFormat.Xml,
+            _ => InputFormat.Text, // an EVTX or anything else under a tailed name: its lines are reported as text
+        }, FormatSniffer.Utf16Encoding(head.Bytes));
 }

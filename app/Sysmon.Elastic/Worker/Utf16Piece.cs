@@ -1,5 +1,4 @@
 using System.Text;
-using Sysmon.Ingest.Reading;
 
 namespace Sysmon.Elastic.Worker;
 

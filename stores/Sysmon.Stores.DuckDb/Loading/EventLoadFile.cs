@@ -134,35 +134,23 @@ internal sealed class EventLoadFile : IDisposable
     }
 
     /// <summary>Writes what is buffered, so DuckDB reads every line.</summary>
-    public void Complete()
-    {
-        WriteOutput();
-        try
-        {
-            _stream.Flush();
-        }
-        catch (ArgumentOutOfRangeException ex)
-        {
-            throw TooLarge(ex);
-        }
-    }
+    public void Complete() => WriteOutput(flush: true);
 
-    private void WriteOutput()
+    private void WriteOutput(bool flush = false)
     {
         try
         {
             _stream.Write(_output.WrittenSpan);
+            if (flush) _stream.Flush();
         }
         catch (ArgumentOutOfRangeException ex)
         {
-            throw TooLarge(ex);
+            // .NET reports EFBIG (a file beyond the file system's or the process' file-size limit) as an argument
+            // error; it is an I/O failure of this file like a full disk.
+            throw new IOException($"could not write the load file {Path}: it would exceed the largest file the file system or the process' limit (ulimit -f) allows", ex);
         }
         _output.ResetWrittenCount();
     }
-
-    // .NET reports EFBIG (a file beyond the file system's or the process' file-size limit) as an argument error; it is
-    // an I/O failure of this file like a full disk.
-    private IOException TooLarge(ArgumentOutOfRangeException ex) => new($"could not write the load file {Path}: it would exceed the largest file the file system or the process' limit (ulimit -f) allows", ex);
 
     // One pass over the document's fields (sorted, so that the same indexes serve "doc" below): which field fills
     // which column, and which fields "doc" leaves out. Asking the document for each of the 47 columns instead
