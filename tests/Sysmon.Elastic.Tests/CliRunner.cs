@@ -34,6 +34,17 @@ public static class CliRunner
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>Runs `generate` for a one-day JSON fleet into DIR/fleet; the hosts' files.</summary>
+    public static async Task<string[]> GenerateFleetAsync(string dir, int hosts, int eventsPerHost, int seed)
+    {
+        var generated = await RunAsync(dir, null, "generate", "--hosts", Invariant(hosts), "--days", "1", "--events-per-host-per-day",
+            Invariant(eventsPerHost), "--seed", Invariant(seed), "--format", "json", "-o", "fleet");
+        FluentAssertions.AssertionExtensions.Should(generated.ExitCode).Be(0, generated.Stderr);
+        return Directory.GetFiles(Path.Combine(dir, "fleet"), "WKS-*.json");
+    }
+
+    private static string Invariant(int n) => n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     public static string TempDir()
     {
         var dir = Path.Combine(Path.GetTempPath(), "sysmon-elastic-tests", Guid.NewGuid().ToString("N"));

@@ -96,9 +96,7 @@ public sealed class ConvertCommandTests
         // The runtime's own handling of SIGTERM ended the process with up to 64 KB unwritten and the last line cut.
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) Assert.Skip("sends SIGTERM with kill(1)");
         var dir = CliRunner.TempDir();
-        var generated = await CliRunner.RunAsync(dir, null, "generate", "--hosts", "4", "--days", "1", "--events-per-host-per-day", "60000",
-            "--seed", "13", "--format", "json", "-o", "fleet");
-        generated.ExitCode.Should().Be(0, generated.Stderr);
+        await CliRunner.GenerateFleetAsync(dir, 4, 60000, 13);
         var output = Path.Combine(dir, "out.ndjson");
         var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = dir, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { CliRunner.Dll, "convert", "fleet", "-o", output }) psi.ArgumentList.Add(a);

@@ -12,10 +12,7 @@ public sealed class IngestCommandTests
     public async Task Ingest_stores_every_good_event_once_dead_letters_the_junk_and_a_second_run_adds_nothing()
     {
         var dir = CliRunner.TempDir();
-        var generated = await CliRunner.RunAsync(dir, null, "generate", "--hosts", "3", "--days", "1", "--events-per-host-per-day", "700",
-            "--seed", "5", "--format", "json", "-o", "fleet");
-        generated.ExitCode.Should().Be(0, generated.Stderr);
-        var hosts = Directory.GetFiles(Path.Combine(dir, "fleet"), "WKS-*.json");
+        var hosts = await CliRunner.GenerateFleetAsync(dir, 3, 700, 5);
         var lines = hosts.Sum(f => File.ReadLines(f).Count());
         lines.Should().BeGreaterThan(2000);
         var junk = Path.Combine(dir, "junk.json");
@@ -49,10 +46,8 @@ public sealed class IngestCommandTests
     public async Task DuckDB_options_after_the_path_are_in_force_and_a_load_beyond_its_limit_is_named_in_the_summary()
     {
         var dir = CliRunner.TempDir();
-        var generated = await CliRunner.RunAsync(dir, null, "generate", "--hosts", "1", "--days", "1", "--events-per-host-per-day", "400",
-            "--seed", "3", "--format", "json", "-o", "fleet");
-        generated.ExitCode.Should().Be(0, generated.Stderr);
-        var file = Directory.GetFiles(Path.Combine(dir, "fleet"), "WKS-*.json").Should().ContainSingle().Subject;
+        var fleet = await CliRunner.GenerateFleetAsync(dir, 1, 400, 3);
+        var file = fleet.Should().ContainSingle().Subject;
         var lines = File.ReadLines(file).Count();
 
         // No load fits in 1MB of DuckDB memory: each is run again under the store's limit, stored whole, and told.

@@ -22,10 +22,7 @@ public sealed partial class IngestInterruptionTests
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) Assert.Skip("sends SIGTERM with kill(1)");
         var dir = CliRunner.TempDir();
         // Enough events (~150,000) that the run is still reading when the signal comes, with one bulk load possible before it.
-        var generated = await CliRunner.RunAsync(dir, null, "generate", "--hosts", "5", "--days", "1", "--events-per-host-per-day", "30000",
-            "--seed", "11", "--format", "json", "-o", "fleet");
-        generated.ExitCode.Should().Be(0, generated.Stderr);
-        var hosts = Directory.GetFiles(Path.Combine(dir, "fleet"), "WKS-*.json");
+        var hosts = await CliRunner.GenerateFleetAsync(dir, 5, 30000, 11);
         var lines = hosts.Sum(f => File.ReadLines(f).Count());
         string[] args = ["ingest", .. hosts, "--store", "duckdb:s.duckdb"];
 
@@ -59,10 +56,8 @@ public sealed partial class IngestInterruptionTests
         // The runtime's W^X code mapping lives in a memory file, which the limit would refuse to grow: it is turned off.
         if (!OperatingSystem.IsLinux()) Assert.Skip("limits the run's file sizes with bash's ulimit");
         var dir = CliRunner.TempDir();
-        var generated = await CliRunner.RunAsync(dir, null, "generate", "--hosts", "1", "--days", "1", "--events-per-host-per-day", "3000",
-            "--seed", "12", "--format", "json", "-o", "fleet");
-        generated.ExitCode.Should().Be(0, generated.Stderr);
-        var input = Directory.GetFiles(Path.Combine(dir, "fleet"), "WKS-*.json").Single();
+        var fleet = await CliRunner.GenerateFleetAsync(dir, 1, 3000, 12);
+        var input = fleet.Single();
         var lines = File.ReadLines(input).Count();
 
         var psi = new ProcessStartInfo("bash") { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
