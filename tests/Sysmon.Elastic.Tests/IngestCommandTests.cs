@@ -75,4 +75,36 @@ public sealed class IngestCommandTests
         r.Stderr.Should().Contain(message);
         Directory.GetFiles(dir, "*.duckdb*").Should().BeEmpty("nothing is opened with settings that were refused");
     }
+
+    [Fact]
+    public async Task Gzipped_logs_in_a_directory_or_on_stdin_are_ingested_as_the_plain_ones_are()
+    {
+        var dir = CliRunner.TempDir();
+        var hosts = await CliRunner.GenerateFleetAsync(dir, 3, 300, 11);
+        var lines = hosts.Sum(f => File.ReadLines(f).Count());
+        var rotated = Directory.CreateDirectory(Path.Combine(dir, "rotated")).FullName;
+        foreach (var host in hosts)
+        {
+            await using var input = File.OpenRead(host);
+            await using var output = new System.IO.Compression.GZipStream(File.Create(Path.Combine(rotated, Path.GetFileName(host) + ".1.gz")),
+                System.IO.Compression.CompressionLevel.Fastest);
+            await input.CopyToAsync(output, TestContext.Current.CancellationToken);
+        }
+
+        var fromDirectory = await CliRunner.RunAsync(dir, null, "ingest", rotated, "--store", "duckdb:s.duckdb");
+        fromDirectory.ExitCode.Should().Be(0, fromDirectory.Stderr);
+        fromDirectory.Stderr.Should().Contain("now holds " + lines.ToString("N0"));
+        var plain = await CliRunner.RunAsync(dir, null, ["ingest", .. hosts, "--store", "duckdb:s.duckdb"]);
+        plain.Stderr.Should().Contain($"duplicates skipped (already stored): {lines:N0}", "the same records, the same ids");
+
+        var one = Directory.GetFiles(rotated).Order(StringComparer.Ordinal).First();
+        var psi = new System.Diagnostics.ProcessStartInfo("bash") { WorkingDirectory = dir, RedirectStandardError = true };
+        foreach (var a in new[] { "-c", "exec dotnet \"$1\" ingest - --store duckdb:piped.duckdb < \"$2\"", "bash", CliRunner.Dll, one }) psi.ArgumentList.Add(a);
+        using var piped = System.Diagnostics.Process.Start(psi)!;
+        var stderr = await piped.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await piped.WaitForExitAsync(TestContext.Current.CancellationToken);
+        piped.ExitCode.Should().Be(0, stderr);
+        using var store = DuckDbStore.Open(Path.Combine(dir, "piped.duckdb"));
+        store.Count().Should().Be(File.ReadLines(hosts.Order(StringComparer.Ordinal).First()).Count());
+    }
 }

@@ -583,4 +583,54 @@ public sealed class RunWorkerTests
         dead.Should().Contain(d => d["file"]!.GetValue<string>().EndsWith("junk.json") && d["reason"]!.GetValue<string>().Length > 0);
         dead.Should().Contain(d => d["file"]!.GetValue<string>().EndsWith("half.xml") && d["reason"]!.GetValue<string>().Contains("unterminated"));
     }
+
+    [Fact]
+    public async Task Compressed_files_and_archives_dropped_into_the_spool_are_stored_once_and_damage_is_a_dead_letter()
+    {
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        static byte[] Gzip(string text)
+        {
+            using var output = new MemoryStream();
+            using (var gz = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Optimal)) gz.Write(Encoding.UTF8.GetBytes(text));
+            return output.ToArray();
+        }
+        var rotated = Gzip(string.Concat(Enumerable.Range(1, 100).Select(Line)));
+        await File.WriteAllBytesAsync(Path.Combine(spool, "sysmon.ndjson.1.gz"), rotated);
+        using (var zip = System.IO.Compression.ZipFile.Open(Path.Combine(spool, "collection.zip"), System.IO.Compression.ZipArchiveMode.Create))
+        {
+            await using (var w = new StreamWriter(await zip.CreateEntry("WKS-7/sysmon.ndjson").OpenAsync(TestContext.Current.CancellationToken)))
+            {
+                await w.WriteAsync(string.Concat(Enumerable.Range(101, 50).Select(Line)));
+            }
+            await using (var w = new StreamWriter(await zip.CreateEntry("WKS-7/NTUSER.DAT").OpenAsync(TestContext.Current.CancellationToken)))
+            {
+                await w.WriteAsync("regf");
+            }
+        }
+        var damaged = Gzip(string.Concat(Enumerable.Range(151, 2000).Select(Line)));
+        for (var i = damaged.Length / 2; i < damaged.Length / 2 + 64; i++) damaged[i] = 0xFF;
+        await File.WriteAllBytesAsync(Path.Combine(spool, "damaged.ndjson.gz"), damaged);
+
+        string log;
+        using (var worker = new WorkerProcess(dir).Capture())
+        {
+            await worker.WaitForLogAsync("sysmon.ndjson.1.gz: 100 event(s) read and stored");
+            await worker.WaitForLogAsync("collection.zip: 50 event(s) read and stored");
+            await worker.WaitForLogAsync("damaged.ndjson.gz: ");
+            await Task.Delay(1500); // more scans: nothing is read twice
+            worker.Terminate();
+            log = worker.Log;
+        }
+        log.Should().Contain("collection.zip: 1 file(s) in the archive with unknown extensions skipped");
+        var dead = (await File.ReadAllLinesAsync(Path.Combine(dir, "dead.ndjson"))).Select(l => JsonNode.Parse(l)!).ToList();
+        dead.Should().ContainSingle(d => d["reason"]!.GetValue<string>().StartsWith("gzip data is damaged", StringComparison.Ordinal))
+            .Which["file"]!.GetValue<string>().Should().EndWith("damaged.ndjson.gz");
+        using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
+        var damagedStored = store.Count() - 150;
+        damagedStored.Should().BeGreaterThan(0, "the damaged file's events before the damage are kept").And.BeLessThan(2000);
+        using var cmd = store.Connection.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM events WHERE \"log.file.path\" = '" + Path.Combine(spool, "collection.zip") + "!/WKS-7/sysmon.ndjson'";
+        Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture).Should().Be(50);
+    }
 }

@@ -9,7 +9,7 @@ public sealed class ReadingOptions
 {
     public Argument<string[]> Paths { get; } = new("paths")
     {
-        Description = "Files or directories to read ('-' for standard input). Directories are walked.",
+        Description = "Files or directories to read ('-' for standard input). Directories are walked; .gz, .zip and .tar (.tar.gz) are read through.",
         Arity = ArgumentArity.OneOrMore,
     };
 

@@ -20,15 +20,15 @@ using Sysmon.Ingest.Text;
 namespace Sysmon.Elastic.Worker;
 
 /// <summary>
-/// The long-running ingest worker: watches spool directories; whole-file inputs (.evtx, .xml) are ingested once
-/// they stop changing; line-oriented inputs (.json, .ndjson, .jsonl, .log, .txt) are tailed. A file's checkpoint
+/// The long-running ingest worker: watches spool directories; whole-file inputs (.evtx, .xml, and compressed files
+/// and archives: .gz, .tgz, .tar, .zip) are ingested once they stop changing; line-oriented inputs (.json, .ndjson, .jsonl, .log, .txt) are tailed. A file's checkpoint
 /// moves only after the batch holding its records is stored, so a restart, a crash or kill -9 loses nothing, and
 /// replayed records are recognised by their deterministic ids.
 /// </summary>
 public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostApplicationLifetime lifetime, IServiceProvider services,
     ILogger<SpoolWorker> log) : BackgroundService
 {
-    private static readonly HashSet<string> WholeFiles = new(StringComparer.OrdinalIgnoreCase) { ".evtx", ".xml" };
+    private static readonly HashSet<string> WholeFiles = new(StringComparer.OrdinalIgnoreCase) { ".evtx", ".xml", ".gz", ".tgz", ".tar", ".zip" };
     private static readonly HashSet<string> TailedFiles = new(StringComparer.OrdinalIgnoreCase) { ".json", ".ndjson", ".jsonl", ".log", ".txt" };
 
     private readonly WorkerOptions _options = options.Value;
@@ -259,8 +259,13 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         }
         if (DateTime.UtcNow - seen.Since < _options.SettleTime) return;
         _settling.Remove(file);
-        var results = _source!.ReadAsync(new InputFile(file, info.Length), new RunSummary(), ct);
+        var summary = new RunSummary();
+        var results = _source!.ReadAsync(new InputFile(file, info.Length), summary, ct);
         var events = await WriteAllAsync(results, baseOffset: 0, ct).ConfigureAwait(false);
+        // A file that could not be opened (permissions, a lock) is not done: it is tried again at the next scan.
+        if (summary.UnreadableFiles.Count > 0) throw new IOException(summary.UnreadableFiles[0]);
+        // What ingest prints at the end of a run (archive entries skipped, no record of the channel) goes to the log.
+        foreach (var warning in summary.Warnings) LogReadWarning(warning);
         await ReadAsync(file, events, () =>
         {
             checkpoint.Length = info.Length;
@@ -566,6 +571,9 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "rejected {Count} more record(s); each is in {DeadLetters}")]
     private partial void LogRejectedMore(long count, string deadLetters);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
+    private partial void LogReadWarning(string warning);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "store: {Warning}")]
     private partial void LogStoreWarning(string warning);

@@ -12,7 +12,12 @@ public static class InputFiles
     private static readonly HashSet<string> KnownExtensions = new(StringComparer.OrdinalIgnoreCase)
     {
         ".evtx", ".xml", ".json", ".ndjson", ".jsonl", ".log", ".txt",
+        // Compressed files and archives, read through (their content is sniffed like any file's).
+        ".gz", ".tgz", ".tar", ".zip",
     };
+
+    /// <summary>True when a directory walk (or an archive's listing) reads a file of this name.</summary>
+    public static bool IsKnown(string path) => KnownExtensions.Contains(System.IO.Path.GetExtension(path));
 
     /// <summary>Expands <paramref name="paths"/>; paths that do not exist are returned in <paramref name="missing"/>.</summary>
     public static List<InputFile> Expand(IEnumerable<string> paths, out List<string> missing, out int skippedUnknown)
@@ -30,7 +35,7 @@ public static class InputFiles
             {
                 foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
                 {
-                    if (KnownExtensions.Contains(System.IO.Path.GetExtension(file))) files.Add(new InputFile(file, new FileInfo(file).Length));
+                    if (IsKnown(file)) files.Add(new InputFile(file, new FileInfo(file).Length));
                     else skippedUnknown++;
                 }
             }

@@ -1,9 +1,11 @@
+using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Sysmon.Ingest.Events;
 using Sysmon.Ingest.Evtx;
 using Sysmon.Ingest.Json;
 using Sysmon.Ingest.Pipeline;
+using Sysmon.Ingest.Reading.Compressed;
 using Sysmon.Ingest.Text;
 using Sysmon.Ingest.Xml;
 
@@ -11,10 +13,14 @@ namespace Sysmon.Ingest.Reading;
 
 /// <summary>
 /// Opens one input, decides its format (sniffed from content unless forced), picks the reader and applies the
-/// channel filter. Everything that reads files goes through here, so every command gets every format.
+/// channel filter. Everything that reads files goes through here, so every command gets every format, compressed
+/// (.gz) or in an archive (.zip, .tar, .tar.gz) too.
 /// </summary>
 public sealed class EventSource(InputFormat forcedFormat, ChannelFilter channels, ReaderOptions options)
 {
+    // gzip inside tar inside gzip is a collection; deeper is a decompression bomb (a gzip quine never ends).
+    private const int MaxNesting = 4;
+
     private readonly Dictionary<InputFormat, IEventReader> _readers = new()
     {
         [InputFormat.Xml] = new XmlEventReader(),
@@ -45,25 +51,213 @@ public sealed class EventSource(InputFormat forcedFormat, ChannelFilter channels
             yield break;
         }
         await using var owned = stream;
-        var head = new byte[FormatSniffer.SniffBytes];
-        var headLength = await ReadHeadAsync(stream, head, ct).ConfigureAwait(false);
-        var format = forcedFormat == InputFormat.Auto ? FormatSniffer.Sniff(head.AsSpan(0, headLength), file.Path) : forcedFormat;
+        var head = await ReadHeadAsync(stream, ct).ConfigureAwait(false);
+        if (ZipInput.IsZip(head.Span) && !file.IsStdin)
+        {
+            await foreach (var r in ReadZipAsync(file, head.Length, summary, ct).ConfigureAwait(false)) yield return r;
+            yield break;
+        }
+        var trailer = !file.IsStdin && GzipInput.IsGzip(head.Span) ? GzipInput.TrailerSize(file.Path) : null;
+        await foreach (var r in ReadContentAsync(new PrefixedStream(head, stream), head, file.Path, file.Path, trailer, 0, summary, ct)
+                           .ConfigureAwait(false))
+        {
+            yield return r;
+        }
+    }
+
+    // One file's bytes, or an archive entry's: unwrapped if compressed or an archive, else read by its format's reader.
+    // Positions name `path`; `name` is what the content was called (the extension breaks format ties).
+    private async IAsyncEnumerable<ReadResult> ReadContentAsync(Stream body, ReadOnlyMemory<byte> head, string path, string name,
+        uint? gzipTrailer, int depth, RunSummary summary, [EnumeratorCancellation] CancellationToken ct)
+    {
+        if ((GzipInput.IsGzip(head.Span) || TarInput.IsTar(head.Span) || ZipInput.IsZip(head.Span)) && depth >= MaxNesting)
+        {
+            yield return ReadResult.Reject(new SourcePosition(path, null, 0), $"compressed more than {MaxNesting} levels deep: not read");
+            yield break;
+        }
+        if (GzipInput.IsGzip(head.Span))
+        {
+            await using var inflated = DecompressedStream.Gzip(body);
+            await foreach (var r in ReadInflatedAsync(inflated, path, GzipInput.InnerName(name), depth, summary, ct).ConfigureAwait(false))
+            {
+                yield return r;
+            }
+            if (gzipTrailer is not null && await inflated.DrainAsync(ct).ConfigureAwait(false) &&
+                GzipInput.LooksTruncated(gzipTrailer, inflated.Decompressed))
+            {
+                yield return ReadResult.Reject(new SourcePosition(path, null, inflated.Decompressed),
+                    $"gzip file ends early: {inflated.Decompressed:N0} bytes decompressed, its trailer gives {gzipTrailer:N0}; " +
+                    "it looks truncated (copied while being written?), and what followed is not in it");
+            }
+            yield break;
+        }
+        if (TarInput.IsTar(head.Span))
+        {
+            await foreach (var r in ReadEntriesAsync(TarInput.EntriesAsync(body, ct), path, depth, summary, null, ct).ConfigureAwait(false))
+            {
+                yield return r;
+            }
+            yield break;
+        }
+        if (ZipInput.IsZip(head.Span))
+        {
+            // A zip's directory is at its end: it needs a file to seek in, which a stream inside another does not give.
+            yield return ReadResult.Reject(new SourcePosition(path, null, 0),
+                "zip archive inside a compressed file or another archive (or on stdin): extract it, then read the extracted files");
+            yield break;
+        }
+        await foreach (var r in ReadEventsAsync(body, head, path, name, summary, ct).ConfigureAwait(false)) yield return r;
+    }
+
+    // What a decompressor gives, from its own first bytes on.
+    private async IAsyncEnumerable<ReadResult> ReadInflatedAsync(DecompressedStream inflated, string path, string name, int depth,
+        RunSummary summary, [EnumeratorCancellation] CancellationToken ct)
+    {
+        ReadOnlyMemory<byte> head;
+        string? problem = null;
+        try
+        {
+            head = await ReadHeadAsync(inflated, ct).ConfigureAwait(false);
+        }
+        catch (CorruptInputException ex)
+        {
+            (head, problem) = (default, ex.Message);
+        }
+        if (problem is not null)
+        {
+            yield return ReadResult.Reject(new SourcePosition(path, null, inflated.Decompressed), problem);
+            yield break;
+        }
+        await foreach (var r in ReadContentAsync(new PrefixedStream(head, inflated), head, path, name, null, depth + 1, summary, ct)
+                           .ConfigureAwait(false))
+        {
+            yield return r;
+        }
+    }
+
+    private async IAsyncEnumerable<ReadResult> ReadZipAsync(InputFile file, int headLength, RunSummary summary,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        ZipArchive? archive = null;
+        string? problem = null;
+        try
+        {
+            archive = new ZipArchive(new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete),
+                ZipArchiveMode.Read, leaveOpen: false);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            problem = $"not a readable zip archive (copied while being written?): {ex.Message}";
+        }
+        if (archive is null)
+        {
+            yield return ReadResult.Reject(new SourcePosition(file.Path, null, 0), problem!);
+            yield break;
+        }
+        using (archive)
+        {
+            // Progress goes by file bytes: the head already read counts, then each entry's compressed size beyond it,
+            // then the archive's directory.
+            var counted = (long)headLength;
+            var covered = 0L;
+            void EntryDone(long compressed)
+            {
+                covered += compressed;
+                if (covered <= counted) return;
+                summary.AddBytesRead(covered - counted);
+                counted = covered;
+            }
+            await foreach (var r in ReadEntriesAsync(ZipInput.Entries(archive).ToAsyncEnumerable(), file.Path, 0, summary, EntryDone, ct)
+                               .ConfigureAwait(false))
+            {
+                yield return r;
+            }
+            if (file.Length > counted) summary.AddBytesRead(file.Length - counted);
+        }
+    }
+
+    private async IAsyncEnumerable<ReadResult> ReadEntriesAsync(IAsyncEnumerable<ArchiveEntry> entries, string archive, int depth,
+        RunSummary summary, Action<long>? entryDone, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var skipped = 0;
+        await foreach (var entry in entries.ConfigureAwait(false))
+        {
+            // The jar-URL convention: the archive, "!/", the path inside it.
+            var path = archive + "!/" + entry.Name.TrimStart('/');
+            entryDone?.Invoke(entry.CompressedLength);
+            if (entry.Skipped)
+            {
+                skipped++;
+                continue;
+            }
+            if (entry.Problem is { } problem)
+            {
+                yield return ReadResult.Reject(new SourcePosition(path, null, 0), problem);
+                continue;
+            }
+            await using var data = entry.Data!;
+            var inflated = data as DecompressedStream;
+            ReadOnlyMemory<byte> head = default;
+            string? unreadable = null;
+            try
+            {
+                head = await ReadHeadAsync(data, ct).ConfigureAwait(false);
+            }
+            catch (CorruptInputException ex)
+            {
+                unreadable = ex.Message;
+            }
+            if (unreadable is not null)
+            {
+                yield return ReadResult.Reject(new SourcePosition(path, null, inflated?.Decompressed ?? 0), unreadable);
+                continue;
+            }
+            await foreach (var r in ReadContentAsync(new PrefixedStream(head, data), head, path, entry.Name, null, depth + 1, summary, ct)
+                               .ConfigureAwait(false))
+            {
+                yield return r;
+            }
+        }
+        if (skipped > 0) summary.Warnings.Add($"{archive}: {skipped} file(s) in the archive with unknown extensions skipped");
+    }
+
+    // A file's (or entry's) events, read by its format's reader, with the channel filter applied. Damaged compressed
+    // data ends the reading with a dead letter; the events before it stand.
+    private async IAsyncEnumerable<ReadResult> ReadEventsAsync(Stream body, ReadOnlyMemory<byte> head, string path, string name,
+        RunSummary summary, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var format = forcedFormat == InputFormat.Auto ? FormatSniffer.Sniff(head.Span, name) : forcedFormat;
         summary.CountFormat(format);
-        Stream body = new PrefixedStream(head.AsMemory(0, headLength), stream);
-        if (format != InputFormat.Evtx && FormatSniffer.Utf16Encoding(head.AsSpan(0, headLength)) is { } utf16)
+        if (format != InputFormat.Evtx && FormatSniffer.Utf16Encoding(head.Span) is { } utf16)
         {
             body = Encoding.CreateTranscodingStream(body, utf16, Encoding.UTF8, leaveOpen: false);
         }
         if (!_readers.TryGetValue(format, out var reader))
         {
-            yield return ReadResult.Reject(new SourcePosition(file.Path, null, 0),
-                $"{format} input is not supported by this build", null);
+            yield return ReadResult.Reject(new SourcePosition(path, null, 0), $"{format} input is not supported by this build", null);
             yield break;
         }
         var sawAny = false;
         var accepted = 0L;
-        await foreach (var result in reader.ReadAsync(body, file.Path, options, ct).ConfigureAwait(false))
+        await using var results = reader.ReadAsync(body, path, options, ct).GetAsyncEnumerator(ct);
+        while (true)
         {
+            ReadResult result;
+            CorruptInputException? damaged = null;
+            try
+            {
+                if (!await results.MoveNextAsync().ConfigureAwait(false)) break;
+                result = results.Current;
+            }
+            catch (CorruptInputException ex)
+            {
+                (result, damaged) = (default, ex);
+            }
+            if (damaged is not null)
+            {
+                yield return ReadResult.Reject(new SourcePosition(path, null, damaged.Offset), damaged.Message);
+                break;
+            }
             if (result.Event is { } e)
             {
                 sawAny = true;
@@ -78,12 +272,13 @@ public sealed class EventSource(InputFormat forcedFormat, ChannelFilter channels
         }
         if (sawAny && accepted == 0 && !channels.IsAll)
         {
-            summary.Warnings.Add($"{file.Path}: no records of channel {channels.Describe()} (is this a Sysmon log?)");
+            summary.Warnings.Add($"{path}: no records of channel {channels.Describe()} (is this a Sysmon log?)");
         }
     }
 
-    private static async ValueTask<int> ReadHeadAsync(Stream stream, byte[] head, CancellationToken ct)
+    private static async ValueTask<ReadOnlyMemory<byte>> ReadHeadAsync(Stream stream, CancellationToken ct)
     {
+        var head = new byte[FormatSniffer.SniffBytes];
         var total = 0;
         while (total < head.Length)
         {
@@ -91,6 +286,6 @@ public sealed class EventSource(InputFormat forcedFormat, ChannelFilter channels
             if (n == 0) break;
             total += n;
         }
-        return total;
+        return head.AsMemory(0, total);
     }
 }
