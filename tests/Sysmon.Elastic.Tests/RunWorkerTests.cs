@@ -388,6 +388,33 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
+    public async Task A_record_larger_than_one_read_is_read_whole_as_ingest_reads_it()
+    {
+        // A 300 KB command line (an encoded PowerShell payload, say) in 64 KB reads: the worker dead-lettered it as a
+        // record larger than MaxReadBytes, where ingest stored it.
+        var dir = CliRunner.TempDir();
+        Directory.CreateDirectory(Path.Combine(dir, "spool"));
+        var payload = "powershell.exe -enc " + new string('A', 300_000);
+        var big = Line(51).Replace("\"event_id\":\"5\"", "\"event_id\":\"1\"", StringComparison.Ordinal)
+            .Replace("\"User\"", "\"CommandLine\":\"" + payload + "\",\"User\"", StringComparison.Ordinal);
+        var content = string.Concat(Enumerable.Range(1, 50).Select(Line)) + big + string.Concat(Enumerable.Range(52, 50).Select(Line));
+        await File.WriteAllTextAsync(Path.Combine(dir, "payload.json"), content);
+        File.Move(Path.Combine(dir, "payload.json"), Path.Combine(dir, "spool", "payload.json"));
+        using (var worker = new WorkerProcess(dir, "--Worker:MaxReadBytes=65536").Capture())
+        {
+            await WaitForCheckpointAsync(dir, "payload.json", Encoding.UTF8.GetByteCount(content));
+            worker.Terminate();
+        }
+        var dead = Path.Combine(dir, "dead.ndjson");
+        (File.Exists(dead) ? await File.ReadAllTextAsync(dead) : "").Should().BeEmpty();
+        using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
+        store.Count().Should().Be(101);
+        using var cmd = store.Connection.CreateCommand();
+        cmd.CommandText = "SELECT length(\"process.command_line\") FROM events WHERE \"process.pid\" = 51";
+        Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture).Should().Be(payload.Length);
+    }
+
+    [Fact]
     public async Task A_pretty_printed_json_array_larger_than_one_read_is_cut_between_objects_not_inside_them()
     {
         // Reads were cut at the last line break, which inside a pretty-printed object split it in two: of a 36 MB
@@ -496,6 +523,8 @@ public sealed class RunWorkerTests
     [Theory]
     // 0 (or a few bytes) would never hold a whole record: every tailed file would wait forever, silently.
     [InlineData("--Worker:MaxReadBytes=0", "Worker:MaxReadBytes is 0; it must be at least 65536")]
+    // Records could never be as large as one read.
+    [InlineData("--Worker:MaxRecordBytes=1000", "Worker:MaxRecordBytes is 1000; it must be at least Worker:MaxReadBytes (16777216)")]
     // No wait at all would retry a failing store in a tight loop.
     [InlineData("--Worker:StoreRetryDelay=00:00:00", "Worker:StoreRetryDelay is 00:00:00; it must be positive")]
     public async Task A_setting_the_worker_cannot_run_with_is_refused_at_start_with_the_reason(string setting, string message)

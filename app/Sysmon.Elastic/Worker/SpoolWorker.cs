@@ -166,6 +166,10 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         {
             throw new UsageException($"Worker:MaxReadBytes is {_options.MaxReadBytes}; it must be at least 65536 (bytes read from a tailed file at a time)");
         }
+        if (_options.MaxRecordBytes < _options.MaxReadBytes)
+        {
+            throw new UsageException($"Worker:MaxRecordBytes is {_options.MaxRecordBytes}; it must be at least Worker:MaxReadBytes ({_options.MaxReadBytes})");
+        }
         if (_options.StoreRetryDelay <= TimeSpan.Zero)
         {
             throw new UsageException($"Worker:StoreRetryDelay is {_options.StoreRetryDelay}; it must be positive (the wait after the store failed, e.g. 00:00:05)");
@@ -319,56 +323,75 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     private async Task<(long Next, long Events)> TailPieceAsync(string file, FileCheckpoint checkpoint, FileHead head, TailedFormat tailed,
         long offset, long fileLength, bool settled, CancellationToken ct)
     {
-        var length = (int)Math.Min(fileLength - offset, _options.MaxReadBytes);
-        // Pooled: a new array per read (up to MaxReadBytes, 16 MB) is large-object garbage that only a full collection frees.
-        var bytes = ArrayPool<byte>.Shared.Rent(length);
-        try
+        var readSize = _options.MaxReadBytes;
+        while (true)
         {
-            await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+            var length = (int)Math.Min(fileLength - offset, readSize);
+            // Pooled: a new array per read (up to MaxReadBytes, 16 MB) is large-object garbage that only a full collection frees.
+            var bytes = ArrayPool<byte>.Shared.Rent(length);
+            try
             {
-                stream.Seek(offset, SeekOrigin.Begin);
-                length = await stream.ReadAtLeastAsync(bytes.AsMemory(0, length), length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+                await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete))
+                {
+                    stream.Seek(offset, SeekOrigin.Begin);
+                    length = await stream.ReadAtLeastAsync(bytes.AsMemory(0, length), length, throwOnEndOfStream: false, ct).ConfigureAwait(false);
+                }
+                // UTF-16 is read, and cut, as UTF-8 text; the cut is mapped back to the file's bytes below.
+                var utf8 = tailed.Utf16 is { } utf16 ? Utf16Piece.ToUtf8(bytes.AsSpan(0, length), utf16, startsFile: offset == 0) : null;
+                var text = utf8 ?? bytes;
+                var textLength = utf8?.Length ?? length;
+                var format = tailed.Format;
+                // Only whole records are taken: JSON up to the end of its last whole object, syslog XML up to the end of
+                // its last event, text up to the last blank line. What follows is taken once the file has stopped growing
+                // and the read reaches its end (a last record without a terminator); a read that stops short of the end
+                // never cuts a record, even in a settled file.
+                var reachesEnd = offset + length >= fileLength;
+                var boundary = settled && reachesEnd ? textLength : LastBoundary(text.AsSpan(0, textLength), format);
+                if (boundary <= 0 && length == readSize)
+                {
+                    // A whole read without any boundary starts a record larger than the read: read again, twice as much,
+                    // up to MaxRecordBytes; a record larger still is taken (and rejected) rather than waited for forever.
+                    if (readSize < _options.MaxRecordBytes && !reachesEnd)
+                    {
+                        readSize = (int)Math.Min((long)readSize * 2, _options.MaxRecordBytes);
+                        continue;
+                    }
+                    boundary = textLength;
+                }
+                if (boundary <= 0) return (offset, 0);
+                return await ReadPieceAsync(file, checkpoint, head, format, offset, text, boundary, utf8, ct).ConfigureAwait(false);
             }
-            // UTF-16 is read, and cut, as UTF-8 text; the cut is mapped back to the file's bytes below.
-            var utf8 = tailed.Utf16 is { } utf16 ? Utf16Piece.ToUtf8(bytes.AsSpan(0, length), utf16, startsFile: offset == 0) : null;
-            var text = utf8 ?? bytes;
-            var textLength = utf8?.Length ?? length;
-            var format = tailed.Format;
-            // Only whole records are taken: JSON up to the end of its last whole object, syslog XML up to the end of its
-            // last event, text up to the last blank line. What follows is taken once the file has stopped growing and
-            // the read reaches its end (a last record without a terminator); a read that stops short of the end
-            // (MaxReadBytes) never cuts a record, even in a settled file.
-            var reachesEnd = offset + length >= fileLength;
-            var boundary = settled && reachesEnd ? textLength : LastBoundary(text.AsSpan(0, textLength), format);
-            // A whole read without any boundary is one record larger than MaxReadBytes: taken (and rejected) rather
-            // than waited for forever.
-            if (boundary <= 0 && length == _options.MaxReadBytes) boundary = textLength;
-            if (boundary <= 0) return (offset, 0);
-            IEventReader reader = format switch
+            finally
             {
-                InputFormat.Json => new JsonEventReader(),
-                InputFormat.Xml => new Sysmon.Ingest.Xml.XmlEventReader(),
-                _ => new MessageTextReader(),
-            };
-            var results = reader.ReadAsync(new MemoryStream(text, 0, boundary, writable: false), file, new ReaderOptions(), ct);
-            var events = await WriteAllAsync(results, offset, ct).ConfigureAwait(false);
-            // Absolute, not '+= boundary': the move is applied later, at the commit.
-            var next = offset + (utf8 is null ? boundary : Utf16Piece.FileBytes(utf8, boundary, startsFile: offset == 0));
-            // The hash of the file's head grows with the checkpoint up to HashedBytes (the head read at the scan's start
-            // holds them: the file was at least this long).
-            var headLength = (int)Math.Min(FileHead.HashedBytes, next);
-            var hash = checkpoint.HeadLength < headLength ? head.Hash(headLength) : null;
-            await ReadAsync(file, events, () =>
-            {
-                checkpoint.Offset = next;
-                if (hash is not null) (checkpoint.Head, checkpoint.HeadLength) = (hash, headLength);
-            }, ct).ConfigureAwait(false);
-            return (next, events);
+                ArrayPool<byte>.Shared.Return(bytes);
+            }
         }
-        finally
+    }
+
+    // The whole records of a piece (`text` up to `boundary`) to the sink; the checkpoint moves past them at the next commit.
+    private async Task<(long Next, long Events)> ReadPieceAsync(string file, FileCheckpoint checkpoint, FileHead head, InputFormat format,
+        long offset, byte[] text, int boundary, byte[]? utf8, CancellationToken ct)
+    {
+        IEventReader reader = format switch
         {
-            ArrayPool<byte>.Shared.Return(bytes);
-        }
+            InputFormat.Json => new JsonEventReader(),
+            InputFormat.Xml => new Sysmon.Ingest.Xml.XmlEventReader(),
+            _ => new MessageTextReader(),
+        };
+        var results = reader.ReadAsync(new MemoryStream(text, 0, boundary, writable: false), file, new ReaderOptions(), ct);
+        var events = await WriteAllAsync(results, offset, ct).ConfigureAwait(false);
+        // Absolute, not '+= boundary': the move is applied later, at the commit.
+        var next = offset + (utf8 is null ? boundary : Utf16Piece.FileBytes(utf8, boundary, startsFile: offset == 0));
+        // The hash of the file's head grows with the checkpoint up to HashedBytes (the head read at the scan's start
+        // holds them: the file was at least this long).
+        var headLength = (int)Math.Min(FileHead.HashedBytes, next);
+        var hash = checkpoint.HeadLength < headLength ? head.Hash(headLength) : null;
+        await ReadAsync(file, events, () =>
+        {
+            checkpoint.Offset = next;
+            if (hash is not null) (checkpoint.Head, checkpoint.HeadLength) = (hash, headLength);
+        }, ct).ConfigureAwait(false);
+        return (next, events);
     }
 
     private static int LastBoundary(ReadOnlySpan<byte> data, InputFormat format)

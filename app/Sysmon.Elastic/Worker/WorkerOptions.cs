@@ -26,6 +26,10 @@ public sealed class WorkerOptions
     /// <summary>Bytes read from a tailed file at a time (a read ends at the last whole record within it).</summary>
     public int MaxReadBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>The largest record a tailed file may hold: a read that finds no whole record in MaxReadBytes is made
+    /// twice as large, up to this (ingest reads a 17 MB command line; the worker dead-lettered it).</summary>
+    public int MaxRecordBytes { get; set; } = 64 * 1024 * 1024;
+
     /// <summary>The wait after the store failed to take what was read (a full disk, a cluster down) before it is read
     /// and offered again; doubled after each failure in a row, up to <see cref="MaxStoreRetryDelay"/>.</summary>
     public TimeSpan StoreRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
