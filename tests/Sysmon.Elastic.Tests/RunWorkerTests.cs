@@ -662,4 +662,37 @@ public sealed class RunWorkerTests
         cmd.CommandText = "SELECT count(*) FROM events WHERE \"log.file.path\" = '" + Path.Combine(spool, "collection.zip") + "!/WKS-7/sysmon.ndjson'";
         Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture).Should().Be(50);
     }
+
+    [Fact]
+    public async Task Notes_beside_events_are_logged_as_ingest_shows_them_not_dead_lettered()
+    {
+        // Prose between pasted messages (and, with the corpus, an EVTX header that undercounts its chunks) is a note
+        // in ingest's summary; the worker wrote it to the dead letters, as if records had been lost.
+        var dir = CliRunner.TempDir();
+        var generated = await CliRunner.RunAsync(dir, null, "generate", "--hosts", "1", "--days", "1", "--events-per-host-per-day", "5",
+            "--seed", "1", "--format", "text", "-o", "text");
+        generated.ExitCode.Should().Be(0, generated.Stderr);
+        var messages = Directory.GetFiles(Path.Combine(dir, "text")).Should().ContainSingle().Subject;
+        var events = System.Text.RegularExpressions.Regex.Count(await File.ReadAllTextAsync(messages), @"^UtcTime: ", System.Text.RegularExpressions.RegexOptions.Multiline);
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(spool, "ticket-4711.txt"),
+            "Pasted from the ticket by the analyst on call:\n\n" + await File.ReadAllTextAsync(messages));
+        var shared = CliRunner.SharedDir();
+        var evtx = shared is null ? null : Path.Combine(shared, "corpus", "evtx", "derived", "Sysmon_UACME_64_dirty_stale_header.evtx");
+        if (evtx is not null && File.Exists(evtx)) File.Copy(evtx, Path.Combine(spool, "stale-header.evtx"));
+        else evtx = null;
+
+        string log;
+        using (var worker = new WorkerProcess(dir, "--Worker:HostName=WKS-0001").Capture())
+        {
+            await worker.WaitForLogAsync($"ticket-4711.txt: {events} event(s) read and stored");
+            if (evtx is not null) await worker.WaitForLogAsync("stale-header.evtx: 530 event(s) read and stored");
+            worker.Terminate();
+            log = worker.Log;
+        }
+        var dead = Path.Combine(dir, "dead.ndjson");
+        (File.Exists(dead) ? await File.ReadAllTextAsync(dead) : "").Should().BeEmpty("nothing was lost");
+        log.Should().Contain("note: " + Path.Combine(spool, "ticket-4711.txt")).And.Contain("outside any Sysmon event");
+        if (evtx is not null) log.Should().MatchRegex(@"note: \S*stale-header\.evtx.*(chunk|header)");
+    }
 }

@@ -465,12 +465,15 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     {
         var batch = new List<EcsDocument>(_options.BatchSize);
         long written = 0;
+        var sawEvents = false;
+        List<IgnoredInput>? ignoredHere = null;
         await foreach (var r in results.ConfigureAwait(false))
         {
             if (r.Event is { } e)
             {
+                sawEvents = true;
                 if (!_source!.Channels.Accepts(e)) continue;
-                if (baseOffset > 0) e.Position = e.Position with { Offset = baseOffset + (e.Position.Offset ?? 0), Line = null };
+                e.Position = InFile(e.Position);
                 try
                 {
                     batch.Add(_mapper!.Map(e));
@@ -487,18 +490,29 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             }
             else if (r.Rejected is { } rejected)
             {
-                var position = baseOffset > 0 ? rejected.Position with { Offset = baseOffset + (rejected.Position.Offset ?? 0), Line = null } : rejected.Position;
-                DeadLetter(position, rejected.Reason, rejected.Excerpt);
+                DeadLetter(InFile(rejected.Position), rejected.Reason, rejected.Excerpt);
             }
             else if (r.Ignored is { } ignored)
             {
-                // In a spool directory everything is meant to be Sysmon: ignored input is reported, not dropped.
-                DeadLetter(ignored.Position, ignored.Reason, null);
+                (ignoredHere ??= []).Add(ignored);
             }
+        }
+        // As ingest tells them apart: beside events, ignored input is a note (an EVTX header that undercounts its
+        // chunks, a separator between pasted messages), logged; in a file or piece without any event it is all there
+        // is (the wrong file, junk), and a dead letter.
+        foreach (var ignored in ignoredHere ?? [])
+        {
+            var position = InFile(ignored.Position);
+            if (sawEvents) LogNote(position, ignored.Reason);
+            else DeadLetter(position, ignored.Reason, null);
         }
         written += batch.Count;
         await WriteAsync(batch, ct).ConfigureAwait(false);
         return written;
+
+        // A piece's positions are offsets in the piece; the file's are further on by where the piece starts (its line
+        // numbers are unknown).
+        SourcePosition InFile(SourcePosition p) => baseOffset > 0 ? p with { Offset = baseOffset + (p.Offset ?? 0), Line = null } : p;
     }
 
     // A call to the sink, whose store failures are told apart from those of reading a file (StoreWriteException).
@@ -594,6 +608,9 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "rejected {Count} more record(s); each is in {DeadLetters}")]
     private partial void LogRejectedMore(long count, string deadLetters);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "note: {Position}: {Reason}")]
+    private partial void LogNote(SourcePosition position, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
     private partial void LogReadWarning(string warning);
