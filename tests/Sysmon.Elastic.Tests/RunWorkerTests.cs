@@ -292,6 +292,30 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
+    public async Task A_tailed_file_replaced_by_one_of_exactly_its_length_is_read_again()
+    {
+        // Size alone took a file read to its end and replaced by one of the same length for unchanged: the new
+        // records were never read (until the file grew, and then from the old offset).
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        var live = Path.Combine(spool, "live.ndjson");
+        await File.WriteAllTextAsync(live, string.Concat(Enumerable.Range(101, 50).Select(Line)));
+        using (var worker = new WorkerProcess(dir).Capture())
+        {
+            await WaitForCheckpointAsync(dir, "live.ndjson", new FileInfo(live).Length);
+            await Task.Delay(500); // scans that find it read to its end
+            var next = Path.Combine(dir, "next.ndjson");
+            await File.WriteAllTextAsync(next, string.Concat(Enumerable.Range(201, 50).Select(Line)));
+            new FileInfo(next).Length.Should().Be(new FileInfo(live).Length, "the case is a replacement of the same length");
+            File.Move(next, live, overwrite: true);
+            await worker.WaitForLogAsync("its first bytes changed");
+            await worker.WaitForLogAsync("live.ndjson: 50 event(s) read and stored", times: 2);
+            worker.Terminate();
+        }
+        StoredRecords(dir).Should().Be((100L, 100L), "both versions' lines, each once");
+    }
+
+    [Fact]
     public async Task A_tailed_file_replaced_under_its_name_is_read_from_its_start_even_when_it_is_longer()
     {
         // Rotation by rename and create: the new file had grown past the old checkpoint before the next scan, and

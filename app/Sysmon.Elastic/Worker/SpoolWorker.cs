@@ -33,6 +33,9 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
 
     private readonly WorkerOptions _options = options.Value;
     private readonly Dictionary<string, (long Length, long Ticks, DateTime Since)> _settling = new(StringComparer.Ordinal);
+
+    // The write time of each tailed file when it was last found read to its end (its head checked then).
+    private readonly Dictionary<string, long> _readToEnd = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reportedUnsupported = new(StringComparer.Ordinal);
     private IEventSink? _sink;
     private Func<IEventSink>? _createSink;
@@ -246,6 +249,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         bool Gone(string file) => file.StartsWith(prefix, StringComparison.Ordinal) && !present.Contains(file);
         _checkpoints!.Forget(Gone);
         foreach (var file in _settling.Keys.Where(Gone).ToList()) _settling.Remove(file);
+        foreach (var file in _readToEnd.Keys.Where(Gone).ToList()) _readToEnd.Remove(file);
         _reportedUnsupported.RemoveWhere(Gone);
     }
 
@@ -290,14 +294,20 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             LogTruncated(file, checkpoint.Offset, info.Length);
             (checkpoint.Offset, checkpoint.Head, checkpoint.HeadLength) = (0, null, 0);
         }
-        if (info.Length == checkpoint.Offset) return false;
+        var ticks = info.LastWriteTimeUtc.Ticks;
+        // A file read to its end is looked at again only when it was written since: one rewritten to exactly its old
+        // length (rotated and refilled between two scans) was taken for unchanged, and its new records never read.
+        if (info.Length == checkpoint.Offset && (checkpoint.Head is null || !_readToEnd.TryAdd(file, ticks) && !ChangedSince(file, ticks)))
+        {
+            return false;
+        }
         var head = FileHead.Read(file);
         if (checkpoint is { Offset: > 0, Head: { } hash } && head.Hash(checkpoint.HeadLength) != hash)
         {
             LogReplaced(file, checkpoint.Offset);
             (checkpoint.Offset, checkpoint.Head, checkpoint.HeadLength) = (0, null, 0);
         }
-        var ticks = info.LastWriteTimeUtc.Ticks;
+        if (info.Length == checkpoint.Offset) return false;
         var settled = _settling.TryGetValue(file, out var seen) && seen.Length == info.Length && seen.Ticks == ticks &&
                       DateTime.UtcNow - seen.Since >= _options.SettleTime;
         if (!_settling.TryGetValue(file, out seen) || seen.Length != info.Length || seen.Ticks != ticks)
@@ -392,6 +402,14 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             if (hash is not null) (checkpoint.Head, checkpoint.HeadLength) = (hash, headLength);
         }, ct).ConfigureAwait(false);
         return (next, events);
+    }
+
+    // True when the tailed file was written since it was last found read to its end (and notes the new time).
+    private bool ChangedSince(string file, long ticks)
+    {
+        if (_readToEnd[file] == ticks) return false;
+        _readToEnd[file] = ticks;
+        return true;
     }
 
     private static int LastBoundary(ReadOnlySpan<byte> data, InputFormat format)
