@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -297,10 +298,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         var ticks = info.LastWriteTimeUtc.Ticks;
         // A file read to its end is looked at again only when it was written since: one rewritten to exactly its old
         // length (rotated and refilled between two scans) was taken for unchanged, and its new records never read.
-        if (info.Length == checkpoint.Offset && (checkpoint.Head is null || !_readToEnd.TryAdd(file, ticks) && !ChangedSince(file, ticks)))
-        {
-            return false;
-        }
+        if (info.Length == checkpoint.Offset && (checkpoint.Head is null || !WrittenSinceReadToEnd(file, ticks))) return false;
         var head = FileHead.Read(file);
         if (checkpoint is { Offset: > 0, Head: { } hash } && head.Hash(checkpoint.HeadLength) != hash)
         {
@@ -404,11 +402,13 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         return (next, events);
     }
 
-    // True when the tailed file was written since it was last found read to its end (and notes the new time).
-    private bool ChangedSince(string file, long ticks)
+    // True when the tailed file is found read to its end for the first time, or was written since it last was (and
+    // notes the time). One lookup: it runs for every file at every scan.
+    private bool WrittenSinceReadToEnd(string file, long ticks)
     {
-        if (_readToEnd[file] == ticks) return false;
-        _readToEnd[file] = ticks;
+        ref var seen = ref CollectionsMarshal.GetValueRefOrAddDefault(_readToEnd, file, out var known);
+        if (known && seen == ticks) return false;
+        seen = ticks;
         return true;
     }
 
