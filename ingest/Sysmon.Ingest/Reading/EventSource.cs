@@ -142,7 +142,7 @@ public sealed class EventSource(InputFormat forcedFormat, ChannelFilter channels
         string? problem = null;
         try
         {
-            archive = new ZipArchive(new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete),
+            archive = new ZipArchive(new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16),
                 ZipArchiveMode.Read, leaveOpen: false);
         }
         catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
@@ -156,66 +156,64 @@ public sealed class EventSource(InputFormat forcedFormat, ChannelFilter channels
         }
         using (archive)
         {
-            // Progress goes by file bytes: the head already read counts, then each entry's compressed size beyond it,
-            // then the archive's directory.
-            var counted = (long)headLength;
-            var covered = 0L;
-            void EntryDone(long compressed)
-            {
-                covered += compressed;
-                if (covered <= counted) return;
-                summary.AddBytesRead(covered - counted);
-                counted = covered;
-            }
-            await foreach (var r in ReadEntriesAsync(ZipInput.Entries(archive).ToAsyncEnumerable(), file.Path, 0, summary, EntryDone, ct)
+            var progress = new ZipProgress(summary.AddBytesRead, headLength);
+            await foreach (var r in ReadEntriesAsync(ZipInput.Entries(archive).ToAsyncEnumerable(), file.Path, 0, summary, progress, ct)
                                .ConfigureAwait(false))
             {
                 yield return r;
             }
-            if (file.Length > counted) summary.AddBytesRead(file.Length - counted);
+            progress.Finish(file.Length);
         }
     }
 
     private async IAsyncEnumerable<ReadResult> ReadEntriesAsync(IAsyncEnumerable<ArchiveEntry> entries, string archive, int depth,
-        RunSummary summary, Action<long>? entryDone, [EnumeratorCancellation] CancellationToken ct)
+        RunSummary summary, ZipProgress? progress, [EnumeratorCancellation] CancellationToken ct)
     {
         var skipped = 0;
         await foreach (var entry in entries.ConfigureAwait(false))
         {
-            // The jar-URL convention: the archive, "!/", the path inside it.
-            var path = archive + "!/" + entry.Name.TrimStart('/');
-            entryDone?.Invoke(entry.CompressedLength);
-            if (entry.Skipped)
-            {
-                skipped++;
-                continue;
-            }
-            if (entry.Problem is { } problem)
-            {
-                yield return ReadResult.Reject(new SourcePosition(path, null, 0), problem);
-                continue;
-            }
-            await using var data = entry.Data!;
-            var inflated = data as DecompressedStream;
-            ReadOnlyMemory<byte> head = default;
-            string? unreadable = null;
             try
             {
-                head = await ReadHeadAsync(data, ct).ConfigureAwait(false);
+                // The jar-URL convention: the archive, "!/", the path inside it.
+                var path = archive + "!/" + (entry.Name.StartsWith("./", StringComparison.Ordinal) ? entry.Name[2..] : entry.Name).TrimStart('/');
+                if (entry.Skipped)
+                {
+                    skipped++;
+                    continue;
+                }
+                if (entry.Problem is { } problem)
+                {
+                    yield return ReadResult.Reject(new SourcePosition(path, null, 0), problem);
+                    continue;
+                }
+                await using var data = entry.Data!;
+                var inflated = data as DecompressedStream;
+                if (inflated is not null && progress is not null) inflated.OnRead = n => progress.Within(entry, n);
+                ReadOnlyMemory<byte> head = default;
+                string? unreadable = null;
+                try
+                {
+                    head = await ReadHeadAsync(data, ct).ConfigureAwait(false);
+                }
+                catch (CorruptInputException ex)
+                {
+                    unreadable = ex.Message;
+                }
+                if (unreadable is not null)
+                {
+                    yield return ReadResult.Reject(new SourcePosition(path, null, inflated?.Decompressed ?? 0), unreadable);
+                    continue;
+                }
+                await foreach (var r in ReadContentAsync(new PrefixedStream(head, data), head, path, entry.Name, null, depth + 1, summary, ct)
+                                   .ConfigureAwait(false))
+                {
+                    yield return r;
+                }
             }
-            catch (CorruptInputException ex)
+            finally
             {
-                unreadable = ex.Message;
-            }
-            if (unreadable is not null)
-            {
-                yield return ReadResult.Reject(new SourcePosition(path, null, inflated?.Decompressed ?? 0), unreadable);
-                continue;
-            }
-            await foreach (var r in ReadContentAsync(new PrefixedStream(head, data), head, path, entry.Name, null, depth + 1, summary, ct)
-                               .ConfigureAwait(false))
-            {
-                yield return r;
+                // Read, skipped or refused: the entry's share of the file is done.
+                progress?.Done(entry);
             }
         }
         if (skipped > 0) summary.Warnings.Add($"{archive}: {skipped} file(s) in the archive with unknown extensions skipped");

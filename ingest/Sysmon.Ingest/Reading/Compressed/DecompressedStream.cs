@@ -13,6 +13,9 @@ internal sealed class DecompressedStream(Stream decompressor, string what) : For
     /// <summary>Decompressed bytes read so far.</summary>
     public long Decompressed { get; private set; }
 
+    /// <summary>Told the decompressed bytes read so far after each read (progress through an archive).</summary>
+    public Action<long>? OnRead { get; set; }
+
     /// <summary>True once the data was found damaged (the reading ended there, reported).</summary>
     public bool Damaged { get; private set; }
 
@@ -47,6 +50,7 @@ internal sealed class DecompressedStream(Stream decompressor, string what) : For
     private int Counted(int n)
     {
         Decompressed += n;
+        OnRead?.Invoke(Decompressed);
         return n;
     }
 

@@ -20,13 +20,13 @@ public static class ZipInput
             if (entry.FullName.EndsWith('/') || entry.FullName.EndsWith('\\')) continue; // a directory
             if (!InputFiles.IsKnown(entry.Name))
             {
-                yield return new ArchiveEntry(entry.FullName, null, null, entry.CompressedLength);
+                yield return new ArchiveEntry(entry.FullName, null, null, entry.CompressedLength, entry.Length);
                 continue;
             }
             if (entry.IsEncrypted)
             {
                 yield return new ArchiveEntry(entry.FullName, null,
-                    "encrypted zip entry (password-protected): extract it with its password, then read the extracted file", entry.CompressedLength);
+                    "encrypted zip entry (password-protected): extract it with its password, then read the extracted file", entry.CompressedLength, entry.Length);
                 continue;
             }
             Stream? data = null;
@@ -40,8 +40,8 @@ public static class ZipInput
                 problem = $"zip entry cannot be opened: {ex.Message}";
             }
             yield return data is null
-                ? new ArchiveEntry(entry.FullName, null, problem, entry.CompressedLength)
-                : new ArchiveEntry(entry.FullName, new DecompressedStream(data, "zip entry data"), null, entry.CompressedLength);
+                ? new ArchiveEntry(entry.FullName, null, problem, entry.CompressedLength, entry.Length)
+                : new ArchiveEntry(entry.FullName, new DecompressedStream(data, "zip entry data"), null, entry.CompressedLength, entry.Length);
         }
     }
 }
