@@ -58,7 +58,7 @@ public sealed class Store : IDisposable
         var es = new ElasticsearchConnection(OptionsFor(location));
         var hunts = new ElasticsearchHuntEngine(es);
         return new Store(location, new ElasticsearchIndicatorStore(es), hunts, hunts, new ElasticsearchProcessLookup(es),
-            _ => new ElasticsearchEventSink(es), ct => CountAsync(es, ct), null);
+            _ => new ElasticsearchEventSink(es, location.BulkOptions), ct => CountAsync(es, ct), null);
     }
 
     public static ElasticsearchOptions OptionsFor(StoreLocation location)

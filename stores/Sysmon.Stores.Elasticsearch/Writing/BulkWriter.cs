@@ -12,15 +12,6 @@ public sealed record BulkOutcome(int Stored, int Duplicates, IReadOnlyList<(int 
     public BulkResends Resends { get; init; } = BulkResends.None;
 }
 
-/// <summary>Sizes, concurrency and retry budget of the bulk writer.</summary>
-public sealed record BulkWriterOptions
-{
-    /// <summary>About this many bytes per request (before gzip).</summary>
-    public int MaxRequestBytes { get; init; } = 5 * 1024 * 1024;
-    /// <summary>Requests in flight at once.</summary>
-    public int MaxInFlight { get; init; } = 3;
-    public Backoff Backoff { get; init; } = new();
-}
 
 /// <summary>
 /// Writes documents with <c>_bulk</c>: bodies of about <see cref="BulkWriterOptions.MaxRequestBytes"/>, a few in flight
