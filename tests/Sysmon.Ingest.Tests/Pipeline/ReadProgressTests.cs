@@ -25,20 +25,7 @@ public sealed class ReadProgressTests
         }
         var length = new FileInfo(input).Length;
         length.Should().BeGreaterThan(4_000_000);
-        var seen = new List<(long Read, int FilesDone)>();
-        using var dead = new DeadLetterWriter(Path.Combine(Dir, "dead.ndjson"));
-        RunSummary summary;
-        await using (var sink = new NdjsonSink(Stream.Null, ownsStream: false))
-        {
-            var pipeline = new EventPipeline(new EventSource(InputFormat.Auto, ChannelFilter.SysmonOnly, new ReaderOptions()),
-                Fixtures.Convert.Mapper("H"), sink, dead)
-            {
-                BatchSize = 100,
-                BatchesInFlight = 1,
-                OnProgress = s => seen.Add((s.BytesRead, s.FilesDone)),
-            };
-            summary = await pipeline.RunAsync([new InputFile(input, length)], TestContext.Current.CancellationToken);
-        }
+        var (summary, seen) = await RunAsync(new InputFile(input, length));
         summary.Events.Should().Be(4000);
         summary.BytesTotal.Should().Be(length);
         summary.BytesRead.Should().Be(length, "every byte of the file was read, once");
@@ -52,13 +39,48 @@ public sealed class ReadProgressTests
     {
         Directory.CreateDirectory(Dir);
         var missing = Path.Combine(Dir, "gone.ndjson");
-        using var dead = new DeadLetterWriter(Path.Combine(Dir, "dead-missing.ndjson"));
-        await using var sink = new NdjsonSink(Stream.Null, ownsStream: false);
-        var pipeline = new EventPipeline(new EventSource(InputFormat.Auto, ChannelFilter.SysmonOnly, new ReaderOptions()),
-            Fixtures.Convert.Mapper("H"), sink, dead);
-        var summary = await pipeline.RunAsync([new InputFile(missing, 1234)], TestContext.Current.CancellationToken);
+        var (summary, _) = await RunAsync(new InputFile(missing, 1234));
         summary.UnreadableFiles.Should().ContainSingle();
         summary.BytesRead.Should().Be(0);
         summary.BytesTotal.Should().Be(1234, "the size listed when the run started");
+    }
+
+    [Fact]
+    public async Task Progress_moves_through_a_zip_holding_one_large_log_and_ends_at_its_size()
+    {
+        // Counting an entry whole when it began showed 100% from the first second of a one-log KAPE zip.
+        Directory.CreateDirectory(Dir);
+        var path = Path.Combine(Dir, "one-log.zip");
+        using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Create))
+        await using (var w = new StreamWriter(await zip.CreateEntry("Logs/sysmon.ndjson").OpenAsync(TestContext.Current.CancellationToken)))
+        {
+            var lines = SampleEvents.All.Select(EventForms.Beats).ToArray();
+            for (var i = 0; i < 4000; i++) await w.WriteLineAsync(lines[i % lines.Length]);
+        }
+        var length = new FileInfo(path).Length;
+
+        var (summary, seen) = await RunAsync(new InputFile(path, length));
+
+        summary.Events.Should().Be(4000);
+        summary.BytesRead.Should().Be(length);
+        seen.Should().Contain(p => p.FilesDone == 0 && p.Read > length / 4 && p.Read < length * 3 / 4, "progress moves within the entry");
+        seen.Select(p => p.Read).Should().BeInAscendingOrder();
+    }
+
+    // The pipeline over one input in small batches, with every progress report it made (bytes read, files done).
+    private static async Task<(RunSummary Summary, List<(long Read, int FilesDone)> Seen)> RunAsync(InputFile input)
+    {
+        var seen = new List<(long Read, int FilesDone)>();
+        using var dead = new DeadLetterWriter(Path.Combine(Dir, Guid.NewGuid().ToString("N") + ".dead.ndjson"));
+        await using var sink = new NdjsonSink(Stream.Null, ownsStream: false);
+        var pipeline = new EventPipeline(new EventSource(InputFormat.Auto, ChannelFilter.SysmonOnly, new ReaderOptions()),
+            Fixtures.Convert.Mapper("H"), sink, dead)
+        {
+            BatchSize = 100,
+            BatchesInFlight = 1,
+            OnProgress = s => seen.Add((s.BytesRead, s.FilesDone)),
+        };
+        var summary = await pipeline.RunAsync([input], TestContext.Current.CancellationToken);
+        return (summary, seen);
     }
 }

@@ -152,32 +152,6 @@ public sealed class CompressedInputTests : IDisposable
     }
 
     [Fact]
-    public async Task Progress_moves_through_a_zip_holding_one_large_log_and_ends_at_its_size()
-    {
-        // Counting an entry whole when it began showed 100% from the first second of a one-log KAPE zip.
-        var path = WriteZip("one-log.zip", ("Logs/sysmon.ndjson", Utf8(string.Concat(Enumerable.Repeat(BeatsLines, 300)))));
-        var length = new FileInfo(path).Length;
-        var seen = new List<(long Read, int FilesDone)>();
-        using var dead = new Sysmon.Ingest.DeadLetter.DeadLetterWriter(Path.Combine(_dir, "dead.ndjson"));
-        RunSummary summary;
-        await using (var sink = new Sysmon.Ingest.Output.NdjsonSink(Stream.Null, ownsStream: false))
-        {
-            var pipeline = new EventPipeline(new EventSource(InputFormat.Auto, ChannelFilter.SysmonOnly, new ReaderOptions()),
-                Fixtures.Convert.Mapper("H"), sink, dead)
-            {
-                BatchSize = 100,
-                BatchesInFlight = 1,
-                OnProgress = s => seen.Add((s.BytesRead, s.FilesDone)),
-            };
-            summary = await pipeline.RunAsync([new InputFile(path, length)], TestContext.Current.CancellationToken);
-        }
-        summary.Events.Should().Be(300L * SampleEvents.All.Count);
-        summary.BytesRead.Should().Be(length);
-        seen.Should().Contain(p => p.FilesDone == 0 && p.Read > length / 4 && p.Read < length * 3 / 4, "progress moves within the entry");
-        seen.Select(p => p.Read).Should().BeInAscendingOrder();
-    }
-
-    [Fact]
     public async Task A_gzip_made_of_several_members_is_read_whole_and_not_called_truncated()
     {
         var half = SampleEvents.All.Count / 2;
