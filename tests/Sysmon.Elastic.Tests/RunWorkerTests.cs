@@ -292,6 +292,42 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
+    public async Task Records_written_just_before_a_rotation_are_read_from_the_rotated_file_and_nothing_twice()
+    {
+        // logrotate (or NXLog) renames sysmon.json to sysmon.json.1 and a new sysmon.json begins. The records
+        // appended after the worker's last scan and before the rename were in sysmon.json.1 only, a name the worker did
+        // not read: up to a poll interval's worth of events lost at every rotation.
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        var live = Path.Combine(spool, "sysmon.json");
+        await File.WriteAllTextAsync(live, string.Concat(Enumerable.Range(1, 50).Select(Line)));
+        string log;
+        using (var worker = new WorkerProcess(dir, "--Worker:PollInterval=00:00:03").Capture())
+        {
+            await WaitForCheckpointAsync(dir, "sysmon.json", new FileInfo(live).Length);
+            // Between two scans: the tail is written, the file rotated, and the next one begun.
+            await File.AppendAllTextAsync(live, string.Concat(Enumerable.Range(51, 10).Select(Line)));
+            File.Move(live, live + ".1");
+            await File.WriteAllTextAsync(live, string.Concat(Enumerable.Range(61, 10).Select(Line)));
+            await worker.WaitForLogAsync("sysmon.json.1: 10 event(s) read and stored");
+            await worker.WaitForLogAsync("sysmon.json: 10 event(s) read and stored");
+            // A second rotation moves the first one on (sysmon.json.1 to .2): nothing is read again.
+            File.Move(live + ".1", live + ".2");
+            File.Move(live, live + ".1");
+            await File.WriteAllTextAsync(live, string.Concat(Enumerable.Range(71, 5).Select(Line)));
+            await worker.WaitForLogAsync("sysmon.json: 5 event(s) read and stored");
+            await Task.Delay(3500); // one more scan
+            worker.Terminate();
+            log = worker.Log;
+        }
+        log.Should().Contain("sysmon.json.1: starts as a file that left its name did (rotated or copied); reading on from offset");
+        log.Should().NotContain("sysmon.json.2: 60 event(s)").And.NotContain("sysmon.json.1: 70 event(s)");
+        StoredRecords(dir).Should().Be((75L, 75L), "every record once, the rotated tail included");
+        var dead = Path.Combine(dir, "dead.ndjson");
+        (File.Exists(dead) ? await File.ReadAllTextAsync(dead) : "").Should().BeEmpty("a rotated name is a Sysmon input, not junk");
+    }
+
+    [Fact]
     public async Task A_tailed_file_replaced_by_one_of_exactly_its_length_is_read_again()
     {
         // Size alone took a file read to its end and replaced by one of the same length for unchanged: the new

@@ -49,11 +49,17 @@ public sealed class CheckpointStore(string path)
         return checkpoint;
     }
 
-    /// <summary>Drops the checkpoints of files that <paramref name="gone"/> says no longer exist (saved at the next
-    /// <see cref="Save"/>). Should such a file come back, it is read again and its stored events skipped by id.</summary>
-    public void Forget(Func<string, bool> gone)
+    /// <summary>Drops (and returns) the checkpoints of files that <paramref name="gone"/> says no longer exist (saved at
+    /// the next <see cref="Save"/>). Should such a file come back, it is read again and its stored events skipped by id.</summary>
+    public List<FileCheckpoint> Forget(Func<string, bool> gone)
     {
-        foreach (var file in Files.Keys.Where(gone).ToList()) Files.Remove(file);
+        var forgotten = new List<FileCheckpoint>();
+        foreach (var file in Files.Keys.Where(gone).ToList())
+        {
+            forgotten.Add(Files[file]);
+            Files.Remove(file);
+        }
+        return forgotten;
     }
 
     public void Save()

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -31,6 +32,12 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
 {
     private static readonly HashSet<string> WholeFiles = new(StringComparer.OrdinalIgnoreCase) { ".evtx", ".xml", ".gz", ".tgz", ".tar", ".zip" };
     private static readonly HashSet<string> TailedFiles = new(StringComparer.OrdinalIgnoreCase) { ".json", ".ndjson", ".jsonl", ".log", ".txt" };
+
+    // A tailed file's name after rotation: a number (logrotate, NXLog: sysmon.json.1) or a date (dateext: sysmon.json-20261205).
+    [GeneratedRegex(@"\.(json|ndjson|jsonl|log|txt)[.-][0-9]+$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex RotatedName();
+
+    private readonly DepartedFiles _departed = new();
 
     private readonly WorkerOptions _options = options.Value;
     private readonly Dictionary<string, (long Length, long Ticks, DateTime Since)> _settling = new(StringComparer.Ordinal);
@@ -226,7 +233,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             try
             {
                 if (WholeFiles.Contains(ext)) await IngestWholeFileAsync(file, ct).ConfigureAwait(false);
-                else if (TailedFiles.Contains(ext)) behind |= await TailAsync(file, ct).ConfigureAwait(false);
+                else if (TailedFiles.Contains(ext) || RotatedName().IsMatch(name)) behind |= await TailAsync(file, ct).ConfigureAwait(false);
                 else if (_reportedUnsupported.Add(file))
                 {
                     DeadLetter(new SourcePosition(file, null, 0), $"not a Sysmon input: extension '{ext}' is not one the worker reads", null);
@@ -248,7 +255,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         var present = new HashSet<string>(files, StringComparer.Ordinal);
         var prefix = Path.EndsInDirectorySeparator(directory) ? directory : directory + Path.DirectorySeparatorChar;
         bool Gone(string file) => file.StartsWith(prefix, StringComparison.Ordinal) && !present.Contains(file);
-        _checkpoints!.Forget(Gone);
+        foreach (var departed in _checkpoints!.Forget(Gone)) _departed.Add(departed);
         foreach (var file in _settling.Keys.Where(Gone).ToList()) _settling.Remove(file);
         foreach (var file in _readToEnd.Keys.Where(Gone).ToList()) _readToEnd.Remove(file);
         _reportedUnsupported.RemoveWhere(Gone);
@@ -293,7 +300,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         if (info.Length < checkpoint.Offset)
         {
             LogTruncated(file, checkpoint.Offset, info.Length);
-            (checkpoint.Offset, checkpoint.Head, checkpoint.HeadLength) = (0, null, 0);
+            Depart(checkpoint);
         }
         var ticks = info.LastWriteTimeUtc.Ticks;
         // A file read to its end is looked at again only when it was written since: one rewritten to exactly its old
@@ -303,7 +310,12 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         if (checkpoint is { Offset: > 0, Head: { } hash } && head.Hash(checkpoint.HeadLength) != hash)
         {
             LogReplaced(file, checkpoint.Offset);
-            (checkpoint.Offset, checkpoint.Head, checkpoint.HeadLength) = (0, null, 0);
+            Depart(checkpoint);
+        }
+        if (checkpoint is { Offset: 0, Head: null } && _departed.Take(head, info.Length) is var (offset0, head0, headLength0))
+        {
+            LogContinued(file, offset0);
+            (checkpoint.Offset, checkpoint.Head, checkpoint.HeadLength) = (offset0, head0, headLength0);
         }
         if (info.Length == checkpoint.Offset) return false;
         var settled = _settling.TryGetValue(file, out var seen) && seen.Length == info.Length && seen.Ticks == ticks &&
@@ -400,6 +412,14 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             if (hash is not null) (checkpoint.Head, checkpoint.HeadLength) = (hash, headLength);
         }, ct).ConfigureAwait(false);
         return (next, events);
+    }
+
+    // The file under this name is another from now on: where the old one had got to is kept for a file that turns up
+    // with its first bytes (the old one renamed, or a copy of it), and this name is read from its start.
+    private void Depart(FileCheckpoint checkpoint)
+    {
+        _departed.Add(new FileCheckpoint { Offset = checkpoint.Offset, Head = checkpoint.Head, HeadLength = checkpoint.HeadLength });
+        (checkpoint.Offset, checkpoint.Head, checkpoint.HeadLength) = (0, null, 0);
     }
 
     // True when the tailed file is found read to its end for the first time, or was written since it last was (and
@@ -626,6 +646,9 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "rejected {Count} more record(s); each is in {DeadLetters}")]
     private partial void LogRejectedMore(long count, string deadLetters);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{File}: starts as a file that left its name did (rotated or copied); reading on from offset {Offset}")]
+    private partial void LogContinued(string file, long offset);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "note: {Position}: {Reason}")]
     private partial void LogNote(SourcePosition position, string reason);
