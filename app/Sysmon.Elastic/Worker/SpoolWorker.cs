@@ -23,9 +23,10 @@ namespace Sysmon.Elastic.Worker;
 
 /// <summary>
 /// The long-running ingest worker: watches spool directories; whole-file inputs (.evtx, .xml, and compressed files
-/// and archives: .gz, .tgz, .tar, .zip) are ingested once they stop changing; line-oriented inputs (.json, .ndjson, .jsonl, .log, .txt) are tailed. A file's checkpoint
-/// moves only after the batch holding its records is stored, so a restart, a crash or kill -9 loses nothing, and
-/// replayed records are recognised by their deterministic ids.
+/// and archives: .gz, .tgz, .tar, .zip) are ingested once they stop changing; line-oriented inputs (.json, .ndjson,
+/// .jsonl, .log, .txt, and their rotated names) are tailed. A file's checkpoint moves only after the batch holding its
+/// records is stored, so a restart, a crash or kill -9 loses nothing, and replayed records are recognised by their
+/// deterministic ids.
 /// </summary>
 public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostApplicationLifetime lifetime, IServiceProvider services,
     ILogger<SpoolWorker> log) : BackgroundService
