@@ -328,6 +328,31 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
+    public async Task Records_written_just_before_a_copytruncate_are_read_from_the_copy()
+    {
+        // logrotate's copytruncate: the file is copied to sysmon.json.1 and emptied in place. The records appended
+        // since the worker's last scan were only in the copy.
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        var live = Path.Combine(spool, "sysmon.json");
+        await File.WriteAllTextAsync(live, string.Concat(Enumerable.Range(1, 50).Select(Line)));
+        string log;
+        using (var worker = new WorkerProcess(dir, "--Worker:PollInterval=00:00:03").Capture())
+        {
+            await WaitForCheckpointAsync(dir, "sysmon.json", new FileInfo(live).Length);
+            await File.AppendAllTextAsync(live, string.Concat(Enumerable.Range(51, 10).Select(Line)));
+            File.Copy(live, live + ".1");
+            await File.WriteAllTextAsync(live, string.Concat(Enumerable.Range(61, 5).Select(Line))); // emptied, then written on
+            await worker.WaitForLogAsync("sysmon.json.1: 10 event(s) read and stored");
+            await worker.WaitForLogAsync("sysmon.json: 5 event(s) read and stored");
+            worker.Terminate();
+            log = worker.Log;
+        }
+        log.Should().Contain("sysmon.json: shrank from").And.Contain("sysmon.json.1: starts as a file that left its name did");
+        StoredRecords(dir).Should().Be((65L, 65L));
+    }
+
+    [Fact]
     public async Task A_tailed_file_replaced_by_one_of_exactly_its_length_is_read_again()
     {
         // Size alone took a file read to its end and replaced by one of the same length for unchanged: the new
