@@ -106,6 +106,11 @@ public sealed class EventSource(InputFormat forcedFormat, ChannelFilter channels
                 "zip archive inside a compressed file or another archive (or on stdin): extract it, then read the extracted files");
             yield break;
         }
+        if (UnsupportedCompression.Reason(head.Span) is { } unsupported)
+        {
+            yield return ReadResult.Reject(new SourcePosition(path, null, 0), unsupported);
+            yield break;
+        }
         await foreach (var r in ReadEventsAsync(body, head, path, name, summary, ct).ConfigureAwait(false)) yield return r;
     }
 

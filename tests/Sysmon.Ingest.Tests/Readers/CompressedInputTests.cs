@@ -263,4 +263,32 @@ public sealed class CompressedInputTests : IDisposable
         Ids(zip).Should().Equal(Ids(plain));
         Ids(await ReadAsync(gz)).Should().Equal(Ids(plain));
     }
+
+    [Theory]
+    [InlineData("sysmon.json.bz2", "425A6839314159265359", "bzip2-compressed data")]
+    [InlineData("sysmon.json.xz", "FD377A585A00", "xz-compressed data")]
+    [InlineData("sysmon.json.zst", "28B52FFD", "zstd-compressed data")]
+    [InlineData("collection.7z", "377ABCAF271C", "7-Zip-compressed data")]
+    [InlineData("collection.rar", "526172211A0700", "RAR-compressed data")]
+    public async Task Compression_this_build_cannot_unpack_is_named_in_the_dead_letter(string name, string magicHex, string reason)
+    {
+        // Read as text before, these were "lines outside any Sysmon event".
+        var body = new byte[4096];
+        new Random(3).NextBytes(body);
+        var path = Path.Combine(_dir, name);
+        File.WriteAllBytes(path, [.. System.Convert.FromHexString(magicHex), .. body]);
+
+        var read = await ReadAsync(path);
+
+        read.Documents.Should().BeEmpty();
+        read.Rejected.Should().ContainSingle().Which.Reason.Should().StartWith(reason).And.Contain("unpack it first");
+    }
+
+    [Fact]
+    public async Task Text_that_merely_starts_like_bzip2_is_read_as_text()
+    {
+        var read = await ReadAsync(Write("notes.txt", "BZh, the ticket says:\n\n" + TextEvents));
+        read.Documents.Should().HaveCount(SampleEvents.All.Count);
+        read.Rejected.Should().BeEmpty();
+    }
 }
