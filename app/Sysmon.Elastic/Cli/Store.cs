@@ -56,8 +56,8 @@ public sealed class Store : IDisposable
                 mode => new DuckDbEventSink(duck, mode), _ => Task.FromResult(duck.Count()), duck);
         }
         var es = new ElasticsearchConnection(OptionsFor(location));
-        var hunts = new ElasticsearchHuntEngine(es);
-        return new Store(location, new ElasticsearchIndicatorStore(es), hunts, hunts, new ElasticsearchProcessLookup(es),
+        var hunts = new ElasticsearchHuntEngine(es, location.BulkOptions);
+        return new Store(location, new ElasticsearchIndicatorStore(es, location.BulkOptions), hunts, hunts, new ElasticsearchProcessLookup(es),
             _ => new ElasticsearchEventSink(es, location.BulkOptions), ct => CountAsync(es, ct), null);
     }
 

@@ -14,9 +14,9 @@ namespace Sysmon.Stores.Elasticsearch.Hunts;
 /// as named <c>params</c>. Scheduled results go to the <c>sysmon-hunts</c> index, one document per row with the same
 /// content-derived id as the embedded store uses, so a row reported by an earlier run is not reported again.
 /// </summary>
-public sealed partial class ElasticsearchHuntEngine(ElasticsearchConnection es) : IHuntEngine, IHuntResultStore
+public sealed partial class ElasticsearchHuntEngine(ElasticsearchConnection es, BulkWriterOptions? bulk = null) : IHuntEngine, IHuntResultStore
 {
-    private readonly BulkWriter _writer = new(es);
+    private readonly BulkWriter _writer = new(es, bulk);
 
     [GeneratedRegex(@"\?([A-Za-z_][A-Za-z0-9_]*)")]
     private static partial Regex Placeholder();

@@ -18,12 +18,12 @@ namespace Sysmon.Stores.Elasticsearch.Indicators;
 /// sysmon-ioc-* policy (an enrich index is a snapshot), and only then let the caller retro-hunt. Feed states live in
 /// <c>sysmon-feeds</c>, alerts in the data stream <c>logs-sysmon.alerts-default</c>.
 /// </summary>
-public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es) : IIndicatorStore
+public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, BulkWriterOptions? bulk = null) : IIndicatorStore
 {
     public static readonly string[] Policies = ["sysmon-ioc-ip", "sysmon-ioc-cidr", "sysmon-ioc-hash", "sysmon-ioc-domain"];
     private const int Page = 5000;
 
-    private readonly BulkWriter _writer = new(es);
+    private readonly BulkWriter _writer = new(es, bulk);
 
     public string EventsPattern { get; init; } = "logs-sysmon-*";
 
