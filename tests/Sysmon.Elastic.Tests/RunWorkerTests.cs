@@ -291,30 +291,50 @@ public sealed class RunWorkerTests
         worker.Terminate();
     }
 
+    private static string Lines(int first, int count) => string.Concat(Enumerable.Range(first, count).Select(Line));
+
+    // A worker (scans 3 s apart) that has read spool/sysmon.json (lines 1-50) to its end; then, before its next scan,
+    // lines 51-60 are appended and the file is rotated by `rotate`.
+    private static async Task<(string Dir, string Live, WorkerProcess Worker)> ReadThenRotatedAsync(Func<string, Task> rotate)
+    {
+        var dir = CliRunner.TempDir();
+        var live = Path.Combine(Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName, "sysmon.json");
+        await File.WriteAllTextAsync(live, Lines(1, 50));
+        var worker = new WorkerProcess(dir, "--Worker:PollInterval=00:00:03").Capture();
+        try
+        {
+            await WaitForCheckpointAsync(dir, "sysmon.json", new FileInfo(live).Length);
+            await File.AppendAllTextAsync(live, Lines(51, 10));
+            await rotate(live);
+            return (dir, live, worker);
+        }
+        catch
+        {
+            worker.Dispose(); // no worker left running behind a failed test
+            throw;
+        }
+    }
+
     [Fact]
     public async Task Records_written_just_before_a_rotation_are_read_from_the_rotated_file_and_nothing_twice()
     {
         // logrotate (or NXLog) renames sysmon.json to sysmon.json.1 and a new sysmon.json begins. The records
         // appended after the worker's last scan and before the rename were in sysmon.json.1 only, a name the worker did
         // not read: up to a poll interval's worth of events lost at every rotation.
-        var dir = CliRunner.TempDir();
-        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
-        var live = Path.Combine(spool, "sysmon.json");
-        await File.WriteAllTextAsync(live, string.Concat(Enumerable.Range(1, 50).Select(Line)));
-        string log;
-        using (var worker = new WorkerProcess(dir, "--Worker:PollInterval=00:00:03").Capture())
+        var (dir, live, worker) = await ReadThenRotatedAsync(async live =>
         {
-            await WaitForCheckpointAsync(dir, "sysmon.json", new FileInfo(live).Length);
-            // Between two scans: the tail is written, the file rotated, and the next one begun.
-            await File.AppendAllTextAsync(live, string.Concat(Enumerable.Range(51, 10).Select(Line)));
             File.Move(live, live + ".1");
-            await File.WriteAllTextAsync(live, string.Concat(Enumerable.Range(61, 10).Select(Line)));
+            await File.WriteAllTextAsync(live, Lines(61, 10));
+        });
+        string log;
+        using (worker)
+        {
             await worker.WaitForLogAsync("sysmon.json.1: 10 event(s) read and stored");
             await worker.WaitForLogAsync("sysmon.json: 10 event(s) read and stored");
             // A second rotation moves the first one on (sysmon.json.1 to .2): nothing is read again.
             File.Move(live + ".1", live + ".2");
             File.Move(live, live + ".1");
-            await File.WriteAllTextAsync(live, string.Concat(Enumerable.Range(71, 5).Select(Line)));
+            await File.WriteAllTextAsync(live, Lines(71, 5));
             await worker.WaitForLogAsync("sysmon.json: 5 event(s) read and stored");
             await Task.Delay(3500); // one more scan
             worker.Terminate();
@@ -332,17 +352,14 @@ public sealed class RunWorkerTests
     {
         // logrotate's copytruncate: the file is copied to sysmon.json.1 and emptied in place. The records appended
         // since the worker's last scan were only in the copy.
-        var dir = CliRunner.TempDir();
-        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
-        var live = Path.Combine(spool, "sysmon.json");
-        await File.WriteAllTextAsync(live, string.Concat(Enumerable.Range(1, 50).Select(Line)));
-        string log;
-        using (var worker = new WorkerProcess(dir, "--Worker:PollInterval=00:00:03").Capture())
+        var (dir, _, worker) = await ReadThenRotatedAsync(async live =>
         {
-            await WaitForCheckpointAsync(dir, "sysmon.json", new FileInfo(live).Length);
-            await File.AppendAllTextAsync(live, string.Concat(Enumerable.Range(51, 10).Select(Line)));
             File.Copy(live, live + ".1");
-            await File.WriteAllTextAsync(live, string.Concat(Enumerable.Range(61, 5).Select(Line))); // emptied, then written on
+            await File.WriteAllTextAsync(live, Lines(61, 5)); // emptied, then written on
+        });
+        string log;
+        using (worker)
+        {
             await worker.WaitForLogAsync("sysmon.json.1: 10 event(s) read and stored");
             await worker.WaitForLogAsync("sysmon.json: 5 event(s) read and stored");
             worker.Terminate();
