@@ -78,7 +78,7 @@ public sealed class EventSource(InputFormat forcedFormat, ChannelFilter channels
         if (GzipInput.IsGzip(head.Span))
         {
             await using var inflated = DecompressedStream.Gzip(body);
-            await foreach (var r in ReadInflatedAsync(inflated, path, GzipInput.InnerName(name), depth, summary, ct).ConfigureAwait(false))
+            await foreach (var r in ReadUnwrappedAsync(inflated, path, GzipInput.InnerName(name), depth, summary, ct).ConfigureAwait(false))
             {
                 yield return r;
             }
@@ -114,26 +114,26 @@ public sealed class EventSource(InputFormat forcedFormat, ChannelFilter channels
         await foreach (var r in ReadEventsAsync(body, head, path, name, summary, ct).ConfigureAwait(false)) yield return r;
     }
 
-    // What a decompressor gives, from its own first bytes on.
-    private async IAsyncEnumerable<ReadResult> ReadInflatedAsync(DecompressedStream inflated, string path, string name, int depth,
+    // What a decompressor or an archive entry gives, from its own first bytes on (damage met there is a dead letter).
+    private async IAsyncEnumerable<ReadResult> ReadUnwrappedAsync(Stream data, string path, string name, int depth,
         RunSummary summary, [EnumeratorCancellation] CancellationToken ct)
     {
-        ReadOnlyMemory<byte> head;
+        ReadOnlyMemory<byte> head = default;
         string? problem = null;
         try
         {
-            head = await ReadHeadAsync(inflated, ct).ConfigureAwait(false);
+            head = await ReadHeadAsync(data, ct).ConfigureAwait(false);
         }
         catch (CorruptInputException ex)
         {
-            (head, problem) = (default, ex.Message);
+            problem = ex.Message;
         }
         if (problem is not null)
         {
-            yield return ReadResult.Reject(new SourcePosition(path, null, inflated.Decompressed), problem);
+            yield return ReadResult.Reject(new SourcePosition(path, null, (data as DecompressedStream)?.Decompressed ?? 0), problem);
             yield break;
         }
-        await foreach (var r in ReadContentAsync(new PrefixedStream(head, inflated), head, path, name, null, depth + 1, summary, ct)
+        await foreach (var r in ReadContentAsync(new PrefixedStream(head, data), head, path, name, null, depth + 1, summary, ct)
                            .ConfigureAwait(false))
         {
             yield return r;
@@ -192,28 +192,8 @@ public sealed class EventSource(InputFormat forcedFormat, ChannelFilter channels
                     continue;
                 }
                 await using var data = entry.Data!;
-                var inflated = data as DecompressedStream;
-                if (inflated is not null && progress is not null) inflated.OnRead = n => progress.Within(entry, n);
-                ReadOnlyMemory<byte> head = default;
-                string? unreadable = null;
-                try
-                {
-                    head = await ReadHeadAsync(data, ct).ConfigureAwait(false);
-                }
-                catch (CorruptInputException ex)
-                {
-                    unreadable = ex.Message;
-                }
-                if (unreadable is not null)
-                {
-                    yield return ReadResult.Reject(new SourcePosition(path, null, inflated?.Decompressed ?? 0), unreadable);
-                    continue;
-                }
-                await foreach (var r in ReadContentAsync(new PrefixedStream(head, data), head, path, entry.Name, null, depth + 1, summary, ct)
-                                   .ConfigureAwait(false))
-                {
-                    yield return r;
-                }
+                if (data is DecompressedStream inflated && progress is not null) inflated.OnRead = n => progress.Within(entry, n);
+                await foreach (var r in ReadUnwrappedAsync(data, path, entry.Name, depth, summary, ct).ConfigureAwait(false)) yield return r;
             }
             finally
             {
