@@ -23,6 +23,31 @@ public sealed class ConvertCommandTests
     }
 
     [Fact]
+    public async Task A_wevtutil_text_export_saved_by_powershell_names_its_host_and_counts_other_logs()
+    {
+        // `wevtutil qe Microsoft-Windows-Sysmon/Operational /f:text > sysmon.txt` in Windows PowerShell: UTF-16 with a
+        // byte-order mark, CR LF, each record under its Event[N] block. The System record stands for a dump of several logs.
+        var dir = CliRunner.TempDir();
+        var export = "Event[0]:\r\n  Log Name: Microsoft-Windows-Sysmon/Operational\r\n  Source: Microsoft-Windows-Sysmon\r\n" +
+                     "  Date: 2026-01-05T10:00:05.5004521Z\r\n  Event ID: 5\r\n  Task: Process terminated (rule: ProcessTerminate)\r\n" +
+                     "  Level: Information\r\n  Opcode: Info\r\n  Keyword: N/A\r\n  User: S-1-5-18\r\n  User Name: NT AUTHORITY\\SYSTEM\r\n" +
+                     "  Computer: WKS-7.corp.example\r\n  Description: \r\n" + Event5 + "\r\n" +
+                     "Event[1]:\r\n  Log Name: System\r\n  Source: Service Control Manager\r\n  Date: 2026-01-05T10:00:06.0000000Z\r\n" +
+                     "  Event ID: 7036\r\n  Task: N/A\r\n  Level: Information\r\n  Opcode: N/A\r\n  Keyword: Classic\r\n  User: N/A\r\n" +
+                     "  User Name: N/A\r\n  Computer: WKS-7.corp.example\r\n  Description: \r\nThe Print Spooler service entered the stopped state.\r\n\r\n";
+        await File.WriteAllTextAsync(Path.Combine(dir, "sysmon.txt"), export, System.Text.Encoding.Unicode, TestContext.Current.CancellationToken);
+        var r = await CliRunner.RunAsync(dir, null, "convert", "sysmon.txt", "--host", "ignored-when-the-export-names-one", "-o", "out.ndjson");
+        r.ExitCode.Should().Be(0, r.Stderr);
+        var doc = JsonNode.Parse(File.ReadAllLines(Path.Combine(dir, "out.ndjson")).Single())!;
+        doc["host"]!["name"]!.GetValue<string>().Should().Be("WKS-7.corp.example");
+        doc["winlog"]!["channel"]!.GetValue<string>().Should().Be("Microsoft-Windows-Sysmon/Operational");
+        doc["user"]!["id"]!.GetValue<string>().Should().Be("S-1-5-18");
+        doc["event"]!["created"]!.GetValue<string>().Should().StartWith("2026-01-05T10:00:05.500452");
+        doc["log"]!["offset"]!.GetValue<long>().Should().Be(0, "the record starts at its Event[0] line, the file's first");
+        r.Stderr.Should().Contain("skipped, other channels: System: 1").And.NotContain("ignored");
+    }
+
+    [Fact]
     public async Task Bad_records_go_to_the_dead_letter_file_and_the_exit_code_says_partial()
     {
         var dir = CliRunner.TempDir();

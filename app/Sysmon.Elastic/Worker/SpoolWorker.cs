@@ -441,9 +441,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             var end = data.LastIndexOf("</Event>"u8);
             return end < 0 ? 0 : end + "</Event>".Length;
         }
-        var blank = data.LastIndexOf("\n\n"u8);
-        var crlf = data.LastIndexOf("\n\r\n"u8);
-        return Math.Max(blank < 0 ? 0 : blank + 2, crlf < 0 ? 0 : crlf + 3);
+        return TextRecordBoundary.LastRecordEnd(data);
     }
 
     // A piece of a file has been read whole and handed to the sink: its checkpoint moves at the next commit.

@@ -81,4 +81,17 @@ public sealed class EveryEventIdTests
         ShouldEqual(Convert.Without(actual, "event.id", "tags", "log.file", "log.offset"),
             Convert.Without(expected, "log.file", "log.offset"));
     }
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public async Task A_wevtutil_text_export_maps_like_xml_but_for_what_wevtutil_does_not_print(int id)
+    {
+        // The Event[N] block carries host, channel, user, level and creation time; no record id, version, keywords,
+        // provider GUID or process of the event log service. No --host is given: the host comes from the export.
+        var expected = Convert.Without(Golden(id), "event.id", "winlog.provider_guid", "winlog.record_id", "winlog.version",
+            "winlog.keywords", "winlog.process", "log.file", "log.offset");
+        var actual = await Convert.SingleAsync(new MessageTextReader(), EventForms.Wevtutil(Sample(id)) + "\r\n\r\n");
+        actual["tags"]!.AsArray().Select(t => t!.GetValue<string>()).Should().Equal(Names.MessageParsedTag);
+        ShouldEqual(Convert.Without(actual, "event.id", "tags", "log.file", "log.offset"), expected);
+    }
 }

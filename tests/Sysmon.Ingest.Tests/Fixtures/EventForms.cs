@@ -68,6 +68,22 @@ public static class EventForms
         return sb.ToString();
     }
 
+    /// <summary>The event as <c>wevtutil qe Microsoft-Windows-Sysmon/Operational /f:text</c> prints it: the
+    /// <c>Event[N]:</c> block (labels, order and indentation as in wevtutil's output on Windows 10 and later), then the
+    /// rendered message.</summary>
+    public static string Wevtutil(SampleEvent s, int index = 0, string lineBreak = "\r\n")
+    {
+        var def = EventCatalogue.Default.Find(s.Id)!;
+        string[] header =
+        [
+            $"Event[{index}]:", "  Log Name: Microsoft-Windows-Sysmon/Operational", "  Source: Microsoft-Windows-Sysmon",
+            $"  Date: {s.TimeCreated}", $"  Event ID: {s.Id}", $"  Task: {def.TaskName}",
+            $"  Level: {(s.Level == 2 ? "Error" : "Information")}", "  Opcode: Info", "  Keyword: N/A", "  User: S-1-5-18",
+            "  User Name: NT AUTHORITY\\SYSTEM", $"  Computer: {SampleEvent.Computer}", "  Description: ",
+        ];
+        return string.Join(lineBreak, header) + lineBreak + Text(s, lineBreak);
+    }
+
     /// <summary>A Winlogbeat / Elastic Agent document (winlog.*), as one line.</summary>
     public static string Beats(SampleEvent s) => Json(w =>
     {

@@ -100,4 +100,61 @@ public sealed class MessageTextReaderTests
         connect["winlog"]!["event_data"]!["SourceIp"]!.GetValue<string>().Should().Be("172.20.XXX.XXX");
         connect["winlog"]!["event_data"]!["DestinationIp"]!.GetValue<string>().Should().Be("XXX.XXX.XXX.XXX");
     }
+
+    // A System record as wevtutil before Windows 10 prints it (a Date without a zone), with blank lines in its description.
+    private const string ServiceRecord = "Event[1]:\n  Log Name: System\n  Source: Service Control Manager\n  Date: 2026-01-05T10:00:02.000\n" +
+        "  Event ID: 7036\n  Task: None\n  Level: Information\n  Opcode: N/A\n  Keyword: Classic\n  User: N/A\n  User Name: N/A\n" +
+        "  Computer: WKS-0042.corp.example\n  Description: \nThe Windows Update service entered the running state.\n\nUser: not a field.\n\n";
+
+    [Fact]
+    public async Task A_wevtutil_export_gives_each_message_its_header_and_reads_other_logs_records_whole()
+    {
+        var text = EventForms.Wevtutil(Create, 0, "\n") + "\n\n" + ServiceRecord + EventForms.Wevtutil(Connect, 2, "\n") + "\n\n";
+        var results = await Convert.ReadAsync(new MessageTextReader(), text, "sysmon.txt");
+        results.Should().OnlyContain(r => r.Event != null, "every line belongs to a record: nothing is ignored or rejected");
+        var events = results.Select(r => r.Event!).ToList();
+        events.Select(e => (e.EventId, e.Channel, e.Computer)).Should().Equal(
+            (1, "Microsoft-Windows-Sysmon/Operational", SampleEvent.Computer), (7036, "System", SampleEvent.Computer),
+            (3, "Microsoft-Windows-Sysmon/Operational", SampleEvent.Computer));
+        var recordStarts = text.Split('\n').Select((line, i) => (line, i)).Where(x => x.line.StartsWith("Event[")).Select(x => (long)x.i + 1);
+        events.Select(e => e.Position.Line!.Value).Should().Equal(recordStarts);
+        events[0].UserSid.Should().Be("S-1-5-18");
+        events[0].TimeCreated.Should().Be(DateTimeOffset.Parse(Create.TimeCreated, System.Globalization.CultureInfo.InvariantCulture));
+        events[0].Message.Should().StartWith("Process Create:\nRuleName: ").And.NotContain("Event[");
+        // The other log's description runs to the next record, blank lines and "Name: value" lines included; its
+        // Date has no zone, so it is not taken for a UTC time.
+        events[1].Message.Should().Be("The Windows Update service entered the running state.\n\nUser: not a field.");
+        events[1].Data.Should().BeEmpty();
+        events[1].TimeCreated.Should().BeNull();
+        Convert.Ecs(events[2])["host"]!["name"]!.GetValue<string>().Should().Be(SampleEvent.Computer);
+    }
+
+    [Fact]
+    public async Task A_wevtutil_header_that_disagrees_with_its_message_is_rejected_and_one_without_a_message_is_ignored()
+    {
+        var mislabelled = EventForms.Wevtutil(Create, 0, "\n").Replace("Event ID: 1\n", "Event ID: 10\n", StringComparison.Ordinal);
+        var cutShort = "Event[1]:\n  Log Name: Microsoft-Windows-Sysmon/Operational\n  Source: Microsoft-Windows-Sysmon\n";
+        var text = mislabelled + "\n\n" + cutShort + EventForms.Text(Connect, "\n") + "\n";
+        var results = await Convert.ReadAsync(new MessageTextReader(), text, "sysmon.txt");
+        var rejected = results.Single(r => r.Rejected is not null).Rejected!;
+        rejected.Reason.Should().Be("the wevtutil header says Event ID 10, the message is 'Process Create:' (event 1)");
+        rejected.Position.Line.Should().Be(1);
+        rejected.Excerpt.Should().StartWith("Event[0]:\n  Log Name:");
+        // The cut-short header is counted as ignored lines; the message after it is read, without the header's host.
+        results.Single(r => r.Ignored is not null).Ignored!.Reason.Should().StartWith("3 line(s)");
+        var connect = results.Single(r => r.Event is not null).Event!;
+        connect.EventId.Should().Be(3);
+        connect.Computer.Should().BeNull();
+    }
+
+    [Theory]
+    [InlineData("Process Create:\nUtcTime: x\n\nNetwork connection detected:\nUtcTime: y", "Process Create:\nUtcTime: x\n\n")]
+    [InlineData("Event[0]:\n  Description:\nProcess Create:\n\nEvent[1]:\n  Description:\nSome text\n\nmore", "Event[0]:\n  Description:\nProcess Create:\n\n")]
+    [InlineData("Event[5]:\n  Description:\nA paragraph.\n\nAnother one.\n\n", "")]
+    [InlineData("\uFEFFEvent[0]:\n  Description:\nA paragraph.\n\n", "")]
+    public void A_tailed_piece_is_cut_after_its_last_whole_record(string piece, string wholeRecords)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(piece);
+        TextRecordBoundary.LastRecordEnd(bytes).Should().Be(System.Text.Encoding.UTF8.GetByteCount(wholeRecords));
+    }
 }

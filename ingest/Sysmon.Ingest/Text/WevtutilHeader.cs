@@ -1,0 +1,106 @@
+using System.Globalization;
+using Sysmon.Ingest.Events;
+
+namespace Sysmon.Ingest.Text;
+
+/// <summary>
+/// The block that <c>wevtutil qe LOG /f:text</c> prints above each event's message: an <c>Event[N]:</c> line, then
+/// indented <c>Name: value</c> lines (Log Name, Source, Date, Event ID, Task, Level, Opcode, Keyword, User, User Name,
+/// Computer) up to <c>Description:</c>, after which the rendered message follows. The labels are English on every
+/// system; values such as Level are localised. It carries what a bare message lacks: the computer (host.name), the
+/// channel and the user's SID.
+/// </summary>
+internal sealed class WevtutilHeader
+{
+    private readonly Dictionary<string, string> _values = new(StringComparer.Ordinal);
+
+    private WevtutilHeader(string text, string lineBreak, long line, long offset)
+    {
+        Lines.Add((text, lineBreak));
+        StartLine = line;
+        StartOffset = offset;
+    }
+
+    /// <summary>The header's lines as read (with their line breaks), from <c>Event[N]:</c> to <c>Description:</c>.</summary>
+    public List<(string Text, string Break)> Lines { get; } = new(14);
+
+    public long StartLine { get; }
+    public long StartOffset { get; }
+
+    /// <summary>True once the <c>Description:</c> line has been read: the message comes next.</summary>
+    public bool Complete { get; private set; }
+
+    public string? LogName => Value("Log Name");
+    public string? Source => Value("Source");
+    public string? Computer => Value("Computer");
+
+    /// <summary>The event id the header states, or null when it has none or it is not a number.</summary>
+    public int? EventId => int.TryParse(Value("Event ID"), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+
+    /// <summary>True when the header names a channel or provider other than Sysmon's: its message is not Sysmon's.</summary>
+    public bool IsForeign =>
+        LogName is { } log ? !log.Equals(Names.SysmonChannel, StringComparison.OrdinalIgnoreCase) && !log.Equals(Names.LinuxSysmonChannel, StringComparison.OrdinalIgnoreCase)
+        : Source is { } source && !source.Contains("Sysmon", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A header starting at <paramref name="text"/> when it is an <c>Event[N]:</c> line, otherwise null.</summary>
+    public static WevtutilHeader? TryStart(string text, string lineBreak, long line, long offset)
+    {
+        var t = text.AsSpan().TrimEnd();
+        if (t.Length < "Event[0]:".Length || !t.StartsWith("Event[", StringComparison.Ordinal) || !t.EndsWith("]:", StringComparison.Ordinal)) return null;
+        var number = t["Event[".Length..^2];
+        foreach (var c in number)
+        {
+            if (!char.IsAsciiDigit(c)) return null;
+        }
+        return new WevtutilHeader(text, lineBreak, line, offset);
+    }
+
+    /// <summary>Takes one indented <c>Name: value</c> line; false when <paramref name="text"/> is not one.</summary>
+    public bool TryAdd(string text, string lineBreak)
+    {
+        if (Complete || text.Length == 0 || !char.IsWhiteSpace(text[0])) return false;
+        var t = text.AsSpan().Trim();
+        var colon = t.IndexOf(':');
+        if (colon <= 0 || (colon + 1 < t.Length && t[colon + 1] != ' ')) return false;
+        var name = t[..colon].ToString();
+        Lines.Add((text, lineBreak));
+        if (name == "Description")
+        {
+            Complete = true;
+            return true;
+        }
+        var value = t[(colon + 1)..].Trim();
+        if (value.Length > 0 && !value.SequenceEqual("N/A")) _values[name] = value.ToString();
+        return true;
+    }
+
+    /// <summary>Copies what the header knows into an event read from its message.</summary>
+    public void ApplyTo(SysmonEvent e)
+    {
+        e.Channel = LogName ?? e.Channel;
+        e.Provider = Source ?? e.Provider;
+        e.Computer = Computer ?? e.Computer;
+        e.TaskName = Value("Task") ?? e.TaskName;
+        e.LevelName = Value("Level") ?? e.LevelName;
+        e.OpcodeName = Value("Opcode") ?? e.OpcodeName;
+        if (Value("User") is { } sid && sid.StartsWith("S-1-", StringComparison.Ordinal)) e.UserSid = sid;
+        // Newer wevtutil prints the time in UTC with a 'Z'; older versions print it without a zone, and a time of an
+        // unknown zone is not made a UTC one (the message's UtcTime is the event's time anyway).
+        if (Value("Date") is { } date && date.EndsWith('Z') &&
+            DateTimeOffset.TryParse(date, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var created))
+        {
+            e.TimeCreated = created;
+        }
+    }
+
+    /// <summary>The record of another log (System, Security): an event without Sysmon data, which the channel filter
+    /// counts and skips (or, under <c>--channel *</c>, is stored with its header's fields).</summary>
+    public SysmonEvent ToForeignEvent(string message, SourcePosition position)
+    {
+        var e = new SysmonEvent { EventId = EventId ?? 0, Message = message, Position = position };
+        ApplyTo(e);
+        return e;
+    }
+
+    private string? Value(string name) => _values.GetValueOrDefault(name);
+}
