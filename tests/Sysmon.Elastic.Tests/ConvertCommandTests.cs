@@ -48,6 +48,28 @@ public sealed class ConvertCommandTests
     }
 
     [Fact]
+    public async Task A_zip_piped_on_stdin_is_read_through_a_temporary_copy()
+    {
+        // e.g. `ssh collector cat WKS-7_kape.zip | sysmon-elastic convert -`: a zip's directory is at its end.
+        var dir = CliRunner.TempDir();
+        var zip = Path.Combine(dir, "collection.zip");
+        using (var archive = System.IO.Compression.ZipFile.Open(zip, System.IO.Compression.ZipArchiveMode.Create))
+        {
+            await using var entry = await archive.CreateEntry("WKS-7/sysmon.log").OpenAsync(TestContext.Current.CancellationToken);
+            await entry.WriteAsync(System.Text.Encoding.UTF8.GetBytes(Event5), TestContext.Current.CancellationToken);
+        }
+        var psi = new System.Diagnostics.ProcessStartInfo("bash") { WorkingDirectory = dir, RedirectStandardError = true };
+        foreach (var a in new[] { "-c", "exec dotnet \"$1\" convert - --host WKS-7 -o out.ndjson < \"$2\"", "bash", CliRunner.Dll, zip }) psi.ArgumentList.Add(a);
+        using var piped = System.Diagnostics.Process.Start(psi)!;
+        var stderr = await piped.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await piped.WaitForExitAsync(TestContext.Current.CancellationToken);
+        piped.ExitCode.Should().Be(0, stderr);
+        var doc = JsonNode.Parse(File.ReadAllLines(Path.Combine(dir, "out.ndjson")).Single())!;
+        doc["log"]!["file"]!["path"]!.GetValue<string>().Should().Be("-!/WKS-7/sysmon.log");
+        doc["event"]!["code"]!.GetValue<string>().Should().Be("5");
+    }
+
+    [Fact]
     public async Task Bad_records_go_to_the_dead_letter_file_and_the_exit_code_says_partial()
     {
         var dir = CliRunner.TempDir();

@@ -16,7 +16,8 @@ namespace Sysmon.Ingest.Reading;
 /// channel filter. Everything that reads files goes through here, so every command gets every format, compressed
 /// (.gz) or in an archive (.zip, .tar, .tar.gz) too.
 /// </summary>
-public sealed class EventSource(InputFormat forcedFormat, ChannelFilter channels, ReaderOptions options)
+public sealed class EventSource(InputFormat forcedFormat, ChannelFilter channels, ReaderOptions options,
+    long maxSpooledZipBytes = ZipInput.MaxSpooledBytes)
 {
     // gzip inside tar inside gzip is a collection; deeper is a decompression bomb (a gzip quine never ends).
     private const int MaxNesting = 4;
@@ -101,9 +102,24 @@ public sealed class EventSource(InputFormat forcedFormat, ChannelFilter channels
         }
         if (ZipInput.IsZip(head.Span))
         {
-            // A zip's directory is at its end: it needs a file to seek in, which a stream inside another does not give.
-            yield return ReadResult.Reject(new SourcePosition(path, null, 0),
-                "zip archive inside a compressed file or another archive (or on stdin): extract it, then read the extracted files");
+            // A zip's directory is at its end: it needs a file to seek in, which stdin or a stream inside another archive
+            // is not. So it is copied to a temporary file first.
+            FileStream? spooled = null;
+            string? problem = null;
+            try
+            {
+                spooled = await ZipInput.SpoolAsync(body, maxSpooledZipBytes, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CorruptInputException)
+            {
+                problem = ex is CorruptInputException ? ex.Message : $"zip archive not copied to a temporary file: {ex.Message}";
+            }
+            if (spooled is null)
+            {
+                yield return ReadResult.Reject(new SourcePosition(path, null, 0), problem!);
+                yield break;
+            }
+            await foreach (var r in ReadZipAsync(spooled, path, depth, summary, null, ct).ConfigureAwait(false)) yield return r;
             yield break;
         }
         if (UnsupportedCompression.Reason(head.Span) is { } unsupported)
@@ -143,31 +159,53 @@ public sealed class EventSource(InputFormat forcedFormat, ChannelFilter channels
     private async IAsyncEnumerable<ReadResult> ReadZipAsync(InputFile file, int headLength, RunSummary summary,
         [EnumeratorCancellation] CancellationToken ct)
     {
-        ZipArchive? archive = null;
+        FileStream? stream = null;
         string? problem = null;
         try
         {
-            archive = new ZipArchive(new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16),
-                ZipArchiveMode.Read, leaveOpen: false);
+            stream = new FileStream(file.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
         }
-        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            problem = $"not a readable zip archive (copied while being written?): {ex.Message}";
+            problem = $"not a readable zip archive: {ex.Message}";
         }
-        if (archive is null)
+        if (stream is null)
         {
             yield return ReadResult.Reject(new SourcePosition(file.Path, null, 0), problem!);
             yield break;
         }
+        var progress = new ZipProgress(summary.AddBytesRead, headLength);
+        await foreach (var r in ReadZipAsync(stream, file.Path, 0, summary, progress, ct).ConfigureAwait(false)) yield return r;
+        progress.Finish(file.Length);
+    }
+
+    // The entries of a zip in a seekable file (which this closes); `depth` is the zip's own nesting.
+    private async IAsyncEnumerable<ReadResult> ReadZipAsync(FileStream zip, string path, int depth, RunSummary summary,
+        ZipProgress? progress, [EnumeratorCancellation] CancellationToken ct)
+    {
+        ZipArchive? archive = null;
+        string? problem = null;
+        try
+        {
+            archive = new ZipArchive(zip, ZipArchiveMode.Read, leaveOpen: false);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException)
+        {
+            problem = $"not a readable zip archive (copied while being written?): {ex.Message}";
+            await zip.DisposeAsync().ConfigureAwait(false);
+        }
+        if (archive is null)
+        {
+            yield return ReadResult.Reject(new SourcePosition(path, null, 0), problem!);
+            yield break;
+        }
         using (archive)
         {
-            var progress = new ZipProgress(summary.AddBytesRead, headLength);
-            await foreach (var r in ReadEntriesAsync(ZipInput.Entries(archive).ToAsyncEnumerable(), file.Path, 0, summary, progress, ct)
+            await foreach (var r in ReadEntriesAsync(ZipInput.Entries(archive).ToAsyncEnumerable(), path, depth, summary, progress, ct)
                                .ConfigureAwait(false))
             {
                 yield return r;
             }
-            progress.Finish(file.Length);
         }
     }
 

@@ -219,13 +219,45 @@ public sealed class CompressedInputTests : IDisposable
     }
 
     [Fact]
-    public async Task A_zip_inside_an_archive_and_a_gzip_bomb_are_refused_with_a_reason()
+    public async Task A_zip_inside_a_zip_or_a_gzip_is_read_through_a_temporary_copy()
+    {
+        var inner = Path.Combine(_dir, "inner.zip");
+        WriteZip("inner.zip", ("logs/a.ndjson", Utf8(BeatsLines)));
+        var outer = WriteZip("outer.zip", ("inner.zip", File.ReadAllBytes(inner)), ("b.ndjson", Utf8(BeatsLines)));
+        var gzipped = Path.Combine(_dir, "collection.zip.gz");
+        File.WriteAllBytes(gzipped, Gzip(File.ReadAllBytes(inner)));
+        var temporary = Directory.GetFiles(Path.GetTempPath(), "sysmon-elastic-*.zip").Length;
+
+        var nested = await ReadAsync(outer);
+        nested.Rejected.Should().BeEmpty();
+        nested.Documents.Should().HaveCount(2 * SampleEvents.All.Count);
+        nested.Documents.Select(d => d.GetString("log.file.path")).Distinct().Should().Equal(
+            outer + "!/inner.zip!/logs/a.ndjson", outer + "!/b.ndjson");
+        var plain = await ReadAsync(Write("a.ndjson", BeatsLines));
+        nested.Documents.Take(SampleEvents.All.Count).Select(d => d.Id).Should().Equal(plain.Documents.Select(d => d.Id));
+
+        var fromGzip = await ReadAsync(gzipped);
+        fromGzip.Rejected.Should().BeEmpty();
+        fromGzip.Documents.Select(d => d.Id).Should().Equal(plain.Documents.Select(d => d.Id));
+        Directory.GetFiles(Path.GetTempPath(), "sysmon-elastic-*.zip").Length.Should().BeLessThanOrEqualTo(temporary, "the copies are deleted");
+    }
+
+    [Fact]
+    public async Task A_nested_zip_over_the_copy_limit_and_a_gzip_bomb_are_refused_with_a_reason()
     {
         var inner = Path.Combine(_dir, "inner.zip");
         WriteZip("inner.zip", ("a.ndjson", Utf8(BeatsLines)));
-        var nested = await ReadAsync(WriteZip("outer.zip", ("inner.zip", File.ReadAllBytes(inner)), ("b.ndjson", Utf8(BeatsLines))));
-        nested.Documents.Should().HaveCount(SampleEvents.All.Count);
-        nested.Rejected.Should().ContainSingle().Which.Reason.Should().StartWith("zip archive inside");
+        var outer = WriteZip("outer.zip", ("inner.zip", File.ReadAllBytes(inner)), ("b.ndjson", Utf8(BeatsLines)));
+        var limited = new EventSource(InputFormat.Auto, ChannelFilter.SysmonOnly, new ReaderOptions(), maxSpooledZipBytes: 1000);
+        var (events, rejected) = (0, new List<RejectedRecord>());
+        await foreach (var r in limited.ReadAsync(new InputFile(outer, new FileInfo(outer).Length), new RunSummary(), TestContext.Current.CancellationToken))
+        {
+            events += r.Event is null ? 0 : 1;
+            if (r.Rejected is { } x) rejected.Add(x);
+        }
+        events.Should().Be(SampleEvents.All.Count);
+        rejected.Should().ContainSingle().Which.Should().Match<RejectedRecord>(r =>
+            r.Position.Path == outer + "!/inner.zip" && r.Reason.StartsWith("zip archive not copied to a temporary file: zip archive of more than 1,000 bytes", StringComparison.Ordinal));
 
         var layers = Utf8(BeatsLines);
         for (var i = 0; i < 6; i++) layers = Gzip(layers);
