@@ -15,7 +15,7 @@ public sealed class ReadingOptions
 
     public Option<string> Format { get; } = new("--format")
     {
-        Description = "Input format: auto (sniffed from content), evtx, xml, json or text.",
+        Description = "Input format: auto (sniffed from content), evtx, xml, json, text or csv.",
         DefaultValueFactory = _ => "auto",
     };
 
@@ -74,7 +74,8 @@ public sealed class ReadingOptions
             "xml" => InputFormat.Xml,
             "json" or "ndjson" => InputFormat.Json,
             "text" or "txt" => InputFormat.Text,
-            _ => throw new UsageException($"--format '{text}' is not one of auto, evtx, xml, json, text"),
+            "csv" => InputFormat.Csv,
+            _ => throw new UsageException($"--format '{text}' is not one of auto, evtx, xml, json, text, csv"),
         };
     }
 

@@ -22,7 +22,7 @@ using Sysmon.Ingest.Text;
 namespace Sysmon.Elastic.Worker;
 
 /// <summary>
-/// The long-running ingest worker: watches spool directories; whole-file inputs (.evtx, .xml, and compressed files
+/// The long-running ingest worker: watches spool directories; whole-file inputs (.evtx, .xml, .csv, and compressed files
 /// and archives: .gz, .tgz, .tar, .zip) are ingested once they stop changing; line-oriented inputs (.json, .ndjson,
 /// .jsonl, .log, .txt, and their rotated names) are tailed. A file's checkpoint moves only after the batch holding its
 /// records is stored, so a restart, a crash or kill -9 loses nothing, and replayed records are recognised by their
@@ -31,7 +31,7 @@ namespace Sysmon.Elastic.Worker;
 public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostApplicationLifetime lifetime, IServiceProvider services,
     ILogger<SpoolWorker> log) : BackgroundService
 {
-    private static readonly HashSet<string> WholeFiles = new(StringComparer.OrdinalIgnoreCase) { ".evtx", ".xml", ".gz", ".tgz", ".tar", ".zip" };
+    private static readonly HashSet<string> WholeFiles = new(StringComparer.OrdinalIgnoreCase) { ".evtx", ".xml", ".csv", ".gz", ".tgz", ".tar", ".zip" };
     private static readonly HashSet<string> TailedFiles = new(StringComparer.OrdinalIgnoreCase) { ".json", ".ndjson", ".jsonl", ".log", ".txt" };
 
     // A tailed file's name after rotation: a number (logrotate, NXLog: sysmon.json.1) or a date (dateext: sysmon.json-20261205).

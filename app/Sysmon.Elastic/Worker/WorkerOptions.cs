@@ -15,7 +15,7 @@ public sealed class WorkerOptions
 
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long a whole-file input (.evtx, .xml) must stay unchanged before it is taken as complete.</summary>
+    /// <summary>How long a whole-file input (.evtx, .xml, .csv) must stay unchanged before it is taken as complete.</summary>
     public TimeSpan SettleTime { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Documents mapped and tagged at a time before they go to the sink. 1,000 EVTX documents (~7 KB each

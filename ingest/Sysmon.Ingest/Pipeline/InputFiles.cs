@@ -11,7 +11,7 @@ public static class InputFiles
 {
     private static readonly HashSet<string> KnownExtensions = new(StringComparer.OrdinalIgnoreCase)
     {
-        ".evtx", ".xml", ".json", ".ndjson", ".jsonl", ".log", ".txt",
+        ".evtx", ".xml", ".json", ".ndjson", ".jsonl", ".log", ".txt", ".csv",
         // Compressed files and archives, read through (their content is sniffed like any file's).
         ".gz", ".tgz", ".tar", ".zip",
     };

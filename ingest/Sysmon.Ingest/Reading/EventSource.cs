@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Sysmon.Ingest.Csv;
 using Sysmon.Ingest.Events;
 using Sysmon.Ingest.Evtx;
 using Sysmon.Ingest.Json;
@@ -28,6 +29,7 @@ public sealed class EventSource(InputFormat forcedFormat, ChannelFilter channels
         [InputFormat.Json] = new JsonEventReader(),
         [InputFormat.Text] = new MessageTextReader(),
         [InputFormat.Evtx] = new EvtxEventReader(),
+        [InputFormat.Csv] = new CsvEventReader(),
     };
 
     public ChannelFilter Channels => channels;

@@ -1,4 +1,4 @@
 namespace Sysmon.Ingest.Reading;
 
 /// <summary>The input forms the readers understand; <see cref="Auto"/> sniffs the content.</summary>
-public enum InputFormat { Auto, Evtx, Xml, Json, Text }
+public enum InputFormat { Auto, Evtx, Xml, Json, Text, Csv }

@@ -94,4 +94,18 @@ public sealed class EveryEventIdTests
         actual["tags"]!.AsArray().Select(t => t!.GetValue<string>()).Should().Equal(Names.MessageParsedTag);
         ShouldEqual(Convert.Without(actual, "event.id", "tags", "log.file", "log.offset"), expected);
     }
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public async Task A_get_winevent_csv_export_maps_like_xml_with_the_same_document_id(int id)
+    {
+        // Export-Csv carries the record id, computer and channel: the row is the same record as the XML's, with the same
+        // event.id. Only its TimeCreated is in local time without a zone, so event.created is not derived from it.
+        var expected = Convert.Without(Golden(id), "event.created", "log.file", "log.offset");
+        var csv = "#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord\r\n" + EventForms.GetWinEventCsvHeader + "\r\n" +
+                  EventForms.GetWinEventCsvRow(Sample(id)) + "\r\n";
+        var actual = await Convert.SingleAsync(new Sysmon.Ingest.Csv.CsvEventReader(), csv);
+        actual["tags"]!.AsArray().Select(t => t!.GetValue<string>()).Should().Equal(Names.MessageParsedTag);
+        ShouldEqual(Convert.Without(actual, "tags", "log.file", "log.offset"), expected);
+    }
 }

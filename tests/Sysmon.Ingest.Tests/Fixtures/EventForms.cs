@@ -84,6 +84,31 @@ public static class EventForms
         return string.Join(lineBreak, header) + lineBreak + Text(s, lineBreak);
     }
 
+    /// <summary>The header of <c>Get-WinEvent | Export-Csv</c> in Windows PowerShell: EventLogRecord's properties.</summary>
+    public const string GetWinEventCsvHeader = "\"Message\",\"Id\",\"Version\",\"Qualifiers\",\"Level\",\"Task\",\"Opcode\",\"Keywords\"," +
+        "\"RecordId\",\"ProviderName\",\"ProviderId\",\"LogName\",\"ProcessId\",\"ThreadId\",\"MachineName\",\"UserId\",\"TimeCreated\"," +
+        "\"ActivityId\",\"RelatedActivityId\",\"ContainerLog\",\"MatchedQueryIds\",\"Bookmark\",\"LevelDisplayName\",\"OpcodeDisplayName\"," +
+        "\"TaskDisplayName\",\"KeywordsDisplayNames\",\"Properties\"";
+
+    /// <summary>The event as one row of <c>Get-WinEvent -LogName Microsoft-Windows-Sysmon/Operational | Export-Csv</c>:
+    /// every property quoted except empty ones, the message with its CR LF line breaks, the time in the exporting
+    /// machine's local format, object-valued properties as their type names.</summary>
+    public static string GetWinEventCsvRow(SampleEvent s, char delimiter = ',')
+    {
+        var def = EventCatalogue.Default.Find(s.Id)!;
+        var local = DateTime.ParseExact(s.UtcTime, "yyyy-MM-dd HH:mm:ss.fff", System.Globalization.CultureInfo.InvariantCulture).AddHours(-5);
+        string?[] values =
+        [
+            Text(s), s.Id.ToString(), s.Version.ToString(), null, s.Level.ToString(), s.Id.ToString(), "0", "-9223372036854775808",
+            s.RecordId.ToString(), "Microsoft-Windows-Sysmon", ProviderGuid.Trim('{', '}'), "Microsoft-Windows-Sysmon/Operational",
+            "3228", "4288", SampleEvent.Computer, "S-1-5-18", local.ToString("M/d/yyyy h:mm:ss tt", System.Globalization.CultureInfo.InvariantCulture),
+            null, null, "Microsoft-Windows-Sysmon/Operational", "System.UInt32[]", "System.Diagnostics.Eventing.Reader.EventBookmark",
+            s.Level == 2 ? "Error" : "Information", "Info", def.TaskName, "System.Collections.ObjectModel.ReadOnlyCollection`1[System.String]",
+            "System.Collections.Generic.List`1[System.Diagnostics.Eventing.Reader.EventProperty]",
+        ];
+        return string.Join(delimiter, values.Select(v => v is null ? "" : "\"" + v.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""));
+    }
+
     /// <summary>A Winlogbeat / Elastic Agent document (winlog.*), as one line.</summary>
     public static string Beats(SampleEvent s) => Json(w =>
     {
