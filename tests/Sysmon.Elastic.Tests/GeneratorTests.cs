@@ -22,6 +22,7 @@ public sealed class GeneratorTests
     [InlineData("json")]
     [InlineData("xml")]
     [InlineData("text")]
+    [InlineData("csv")]
     public void The_same_seed_gives_the_same_bytes_and_another_seed_does_not(string format)
     {
         var a = CliRunner.TempDir();
@@ -40,6 +41,7 @@ public sealed class GeneratorTests
     [InlineData("json")]
     [InlineData("xml")]
     [InlineData("text")]
+    [InlineData("csv")]
     public async Task Every_format_converts_without_a_rejection_and_covers_every_event_id(string format)
     {
         var dir = CliRunner.TempDir();
@@ -64,6 +66,30 @@ public sealed class GeneratorTests
         read.Should().Be(fleet.Events);
         ids.Should().BeEquivalentTo(EventCatalogue.Default.Events.Select(e => e.Id), "all 29 event types and the error event appear");
         fleet.ByEventId.Keys.Should().BeEquivalentTo(ids);
+    }
+
+    [Fact]
+    public async Task A_csv_export_and_the_json_of_the_same_fleet_give_the_same_document_ids()
+    {
+        // Export-Csv carries the record id and computer: its rows are the same records as the shipper's lines.
+        async Task<List<string>> IdsAsync(string format)
+        {
+            var dir = CliRunner.TempDir();
+            var fleet = FleetGenerator.Generate(Small(format), dir);
+            var source = new EventSource(InputFormat.Auto, ChannelFilter.SysmonOnly, new ReaderOptions());
+            var mapper = new EcsMapper(new EcsMapperOptions());
+            var ids = new List<string>();
+            foreach (var file in fleet.Files.Order(StringComparer.Ordinal))
+            {
+                await foreach (var r in source.ReadAsync(new InputFile(file, new FileInfo(file).Length), new RunSummary(), TestContext.Current.CancellationToken))
+                {
+                    ids.Add(mapper.Map(r.Event!).Id!);
+                }
+            }
+            return ids;
+        }
+        var csv = await IdsAsync("csv");
+        csv.Should().HaveCountGreaterThan(1000).And.Equal(await IdsAsync("json"));
     }
 
     [Fact]

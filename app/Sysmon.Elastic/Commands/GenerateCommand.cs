@@ -13,7 +13,7 @@ public static class GenerateCommand
         var days = new Option<int>("--days") { Description = "Days of activity, starting 2026-01-05.", DefaultValueFactory = _ => 1 };
         var perDay = new Option<int>("--events-per-host-per-day") { Description = "About this many events per host and day.", DefaultValueFactory = _ => 2000 };
         var seed = new Option<int>("--seed") { Description = "The same seed gives the same bytes.", DefaultValueFactory = _ => 1 };
-        var format = new Option<string>("--format") { Description = "json (Winlogbeat lines), xml (event XML export) or text (rendered messages; ingest with --host).", DefaultValueFactory = _ => "json" };
+        var format = new Option<string>("--format") { Description = "json (Winlogbeat lines), xml (event XML export), text (rendered messages; ingest with --host) or csv (Get-WinEvent | Export-Csv).", DefaultValueFactory = _ => "json" };
         var scenario = new Option<string?>("--scenario") { Description = "intrusion: plant an attack and write scenario.json (ground truth) and feed.txt beside the events." };
         var output = new Option<string>("-o", "--output") { Description = "Output directory (one file per host).", Required = true };
         var command = new Command("generate", "Write a realistic, deterministic synthetic fleet's Sysmon events, optionally with a planted intrusion.");

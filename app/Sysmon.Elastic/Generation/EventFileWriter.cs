@@ -7,8 +7,9 @@ using Sysmon.Ingest.Catalogue;
 namespace Sysmon.Elastic.Generation;
 
 /// <summary>The forms a generated host log is written in: Windows event XML (an <c>&lt;Events&gt;</c> export),
-/// Winlogbeat-style JSON lines, or the rendered message text (which, like the real thing, names no host: ingest it
-/// with <c>--host</c>). EventData is written in the catalogue's manifest order.</summary>
+/// Winlogbeat-style JSON lines, the rendered message text (which, like the real thing, names no host: ingest it
+/// with <c>--host</c>), or <c>Get-WinEvent | Export-Csv</c> rows. EventData is written in the catalogue's manifest
+/// order.</summary>
 public sealed class EventFileWriter : IDisposable
 {
     public const string ProviderGuid = "{5770385f-c22a-43e0-bf4c-06f5698ffbd9}";
@@ -26,12 +27,13 @@ public sealed class EventFileWriter : IDisposable
         if (format == "json") _json = new Utf8JsonWriter(_stream, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         else
         {
-            _text = new StreamWriter(_stream, new UTF8Encoding(false), 1 << 16) { NewLine = format == "text" ? "\r\n" : "\n" };
+            _text = new StreamWriter(_stream, new UTF8Encoding(false), 1 << 16) { NewLine = format is "text" or "csv" ? "\r\n" : "\n" };
             if (format == "xml") _text.WriteLine("<Events>");
+            if (format == "csv") _text.WriteLine(CsvHeader);
         }
     }
 
-    public static string Extension(string format) => format switch { "xml" => ".xml", "json" => ".json", _ => ".txt" };
+    public static string Extension(string format) => format switch { "xml" => ".xml", "json" => ".json", "csv" => ".csv", _ => ".txt" };
 
     public void Write(GeneratedEvent e)
     {
@@ -40,6 +42,7 @@ public sealed class EventFileWriter : IDisposable
         {
             case "json": WriteJson(e, def); break;
             case "xml": WriteXml(e, def); break;
+            case "csv": WriteCsv(e, def); break;
             default: WriteText(e, def); break;
         }
     }
@@ -119,6 +122,33 @@ public sealed class EventFileWriter : IDisposable
         }
         w.WriteLine();
         w.WriteLine();
+    }
+
+    // PowerShell 5's Export-Csv: a #TYPE line, then EventLogRecord's properties, every value quoted but empty ones.
+    private const string CsvHeader = "#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord\r\n" +
+        "\"Message\",\"Id\",\"Version\",\"Qualifiers\",\"Level\",\"Task\",\"Opcode\",\"Keywords\",\"RecordId\",\"ProviderName\",\"ProviderId\"," +
+        "\"LogName\",\"ProcessId\",\"ThreadId\",\"MachineName\",\"UserId\",\"TimeCreated\",\"ActivityId\",\"RelatedActivityId\",\"ContainerLog\"," +
+        "\"MatchedQueryIds\",\"Bookmark\",\"LevelDisplayName\",\"OpcodeDisplayName\",\"TaskDisplayName\",\"KeywordsDisplayNames\",\"Properties\"";
+
+    private void WriteCsv(GeneratedEvent e, EventDefinition def)
+    {
+        var w = _text!;
+        w.Write('"');
+        w.Write(def.Headers[0]);
+        foreach (var field in def.Fields)
+        {
+            if (!e.Data.TryGetValue(field, out var value)) continue;
+            w.Write("\r\n");
+            w.Write(field);
+            w.Write(": ");
+            w.Write(value.Replace("\"", "\"\"", StringComparison.Ordinal));
+        }
+        var id = e.Id.ToString(CultureInfo.InvariantCulture);
+        w.Write($"\",\"{id}\",\"{def.Version}\",,\"{(e.Id == 255 ? 2 : 4)}\",\"{id}\",\"0\",\"-9223372036854775808\",\"{e.RecordId}\",");
+        w.Write($"\"{Names.SysmonProvider}\",\"{ProviderGuid.Trim('{', '}')}\",\"{Names.SysmonChannel}\",\"3228\",\"4288\",\"{_host}\",\"S-1-5-18\",");
+        w.Write($"\"{e.Time.ToString("M/d/yyyy h:mm:ss tt", CultureInfo.InvariantCulture)}\",,,\"{Names.SysmonChannel}\",\"System.UInt32[]\",");
+        w.Write($"\"System.Diagnostics.Eventing.Reader.EventBookmark\",\"{(e.Id == 255 ? "Error" : "Information")}\",\"Info\",\"{def.TaskName}\",");
+        w.WriteLine("\"System.Collections.ObjectModel.ReadOnlyCollection`1[System.String]\",\"System.Collections.Generic.List`1[System.Diagnostics.Eventing.Reader.EventProperty]\"");
     }
 
     public void Dispose()

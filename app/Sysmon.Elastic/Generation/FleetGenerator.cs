@@ -32,7 +32,7 @@ public static class FleetGenerator
         "rupert", "sybil", "trent", "victor", "walter", "yvonne",
     ];
 
-    public static readonly string[] Formats = ["json", "xml", "text"];
+    public static readonly string[] Formats = ["json", "xml", "text", "csv"];
 
     public static FleetSummary Generate(FleetOptions options, string directory, Action<int, long>? progress = null)
     {
