@@ -101,9 +101,13 @@ public sealed class ConvertCommandTests
     {
         var dir = CliRunner.TempDir();
         await File.WriteAllTextAsync(Path.Combine(dir, "a.log"), Event5);
-        var r = await CliRunner.RunAsync(dir, null, "convert", "a.log", "--format", "csv");
+        var r = await CliRunner.RunAsync(dir, null, "convert", "a.log", "--format", "parquet");
         r.ExitCode.Should().Be(2);
-        r.Stderr.Should().Contain("--format 'csv'");
+        r.Stderr.Should().Contain("--format 'parquet'");
+        // A known format that does not fit the file is no usage error: the file is a dead letter with the reason.
+        var forced = await CliRunner.RunAsync(dir, null, "convert", "a.log", "--format", "csv", "-o", "out.ndjson");
+        forced.ExitCode.Should().Be(1, forced.Stderr);
+        (await File.ReadAllTextAsync(Path.Combine(dir, "out.ndjson.deadletter.ndjson"))).Should().Contain("CSV without a Message column");
     }
 
     [Fact]

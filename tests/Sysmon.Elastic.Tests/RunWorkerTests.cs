@@ -494,6 +494,58 @@ public sealed class RunWorkerTests
         store.Count().Should().Be(2000);
     }
 
+    // Record n of a `wevtutil qe ... /f:text` export of the Sysmon and Security logs: every third a Security logon,
+    // whose description holds blank lines of its own.
+    private static string WevtutilRecord(int n)
+    {
+        var i = n.ToString(CultureInfo.InvariantCulture);
+        return n % 3 == 0
+            ? $"Event[{i}]:\r\n  Log Name: Security\r\n  Source: Microsoft-Windows-Security-Auditing\r\n  Date: 2026-01-05T10:00:00.0000000Z\r\n" +
+              "  Event ID: 4624\r\n  Task: Logon\r\n  Level: Information\r\n  Opcode: Info\r\n  Keyword: Audit Success\r\n  User: N/A\r\n" +
+              "  User Name: N/A\r\n  Computer: WKS-7.corp.example\r\n  Description: \r\nAn account was successfully logged on.\r\n\r\n" +
+              "Subject:\r\n\tSecurity ID:\t\tS-1-5-18\r\n\tAccount Name:\t\tWKS-7$\r\n\tAccount Domain:\t\tCORP\r\n\tLogon ID:\t\t0x3E7\r\n\r\n" +
+              "Logon Information:\r\n\tLogon Type:\t\t5\r\n\tRestricted Admin Mode:\t-\r\n\tVirtual Account:\t\tNo\r\n\tElevated Token:\t\tYes\r\n\r\n" +
+              "Impersonation Level:\t\tImpersonation\r\n\r\n" +
+              "New Logon:\r\n\tSecurity ID:\t\tS-1-5-18\r\n\tAccount Name:\t\tSYSTEM\r\n\tAccount Domain:\t\tNT AUTHORITY\r\n\tLogon ID:\t\t0x3E7\r\n\r\n" +
+              "Process Information:\r\n\tProcess ID:\t\t0x2f4\r\n\tProcess Name:\t\tC:\\Windows\\System32\\services.exe\r\n\r\n" +
+              "Network Information:\r\n\tWorkstation Name:\t-\r\n\tSource Network Address:\t-\r\n\tSource Port:\t\t-\r\n\r\n" +
+              "This event is generated when a logon session is created. It is generated on the computer that was accessed.\r\n\r\n" +
+              $"Package Name (NTLM only):\t{new string('-', n * 37 % 400)}\r\n\r\n" // records of varied lengths, so reads end anywhere in them
+            : $"Event[{i}]:\r\n  Log Name: Microsoft-Windows-Sysmon/Operational\r\n  Source: Microsoft-Windows-Sysmon\r\n" +
+              "  Date: 2026-01-05T10:00:00.0000000Z\r\n  Event ID: 5\r\n  Task: Process terminated (rule: ProcessTerminate)\r\n  Level: Information\r\n" +
+              "  Opcode: Info\r\n  Keyword: N/A\r\n  User: S-1-5-18\r\n  User Name: NT AUTHORITY\\SYSTEM\r\n  Computer: WKS-7.corp.example\r\n" +
+              $"  Description: \r\nProcess terminated:\r\nRuleName: -\r\nUtcTime: 2026-01-05 10:00:00.000\r\nProcessGuid: {{8f2a3c1e-5b6d-6a3f-2a01-000000001e00}}\r\n" +
+              $"ProcessId: {i}\r\nImage: C:\\Windows\\System32\\cmd.exe\r\nUser: CORP\\alice\r\n\r\n";
+    }
+
+    [Fact]
+    public async Task A_wevtutil_text_export_larger_than_one_read_is_cut_between_records_and_names_its_host()
+    {
+        // Cut at any blank line, a piece could start inside a Security description, whose lines were then noted as
+        // outside any event; and without its Event[N] block read, every event lacked host.name.
+        var dir = CliRunner.TempDir();
+        Directory.CreateDirectory(Path.Combine(dir, "spool"));
+        var content = string.Concat(Enumerable.Range(0, 900).Select(WevtutilRecord));
+        await File.WriteAllTextAsync(Path.Combine(dir, "sysmon.txt"), content);
+        File.Move(Path.Combine(dir, "sysmon.txt"), Path.Combine(dir, "spool", "sysmon.txt"));
+        string log;
+        using (var worker = new WorkerProcess(dir, "--Worker:MaxReadBytes=65536").Capture())
+        {
+            await WaitForCheckpointAsync(dir, "sysmon.txt", System.Text.Encoding.UTF8.GetByteCount(content));
+            worker.Terminate();
+            log = worker.Log;
+        }
+        var dead = Path.Combine(dir, "dead.ndjson");
+        (File.Exists(dead) ? await File.ReadAllTextAsync(dead) : "").Should().BeEmpty();
+        log.Should().NotContain("outside any Sysmon event");
+        using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
+        using var cmd = store.Connection.CreateCommand();
+        cmd.CommandText = "SELECT count(*), count(DISTINCT \"process.pid\"), count(*) FILTER (WHERE \"host.name\" = 'WKS-7.corp.example') FROM events";
+        using var reader = cmd.ExecuteReader();
+        reader.Read().Should().BeTrue();
+        (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2)).Should().Be((600L, 600L, 600L), "two of every three records are Sysmon's");
+    }
+
     [Fact]
     public async Task A_record_larger_than_one_read_is_read_whole_as_ingest_reads_it()
     {
