@@ -743,6 +743,33 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
+    public async Task A_csv_export_written_in_two_goes_is_read_whole_once_it_settles()
+    {
+        // Export-Csv writes as Get-WinEvent reads the log; a row cut at a read would be two dead letters.
+        var dir = CliRunner.TempDir();
+        var generated = await CliRunner.RunAsync(dir, null, "generate", "--hosts", "1", "--days", "1", "--events-per-host-per-day", "400",
+            "--seed", "2", "--format", "csv", "-o", "csv");
+        generated.ExitCode.Should().Be(0, generated.Stderr);
+        var export = await File.ReadAllBytesAsync(Directory.GetFiles(Path.Combine(dir, "csv"), "*.csv").Should().ContainSingle().Subject);
+        var rows = System.Text.RegularExpressions.Regex.Count(System.Text.Encoding.UTF8.GetString(export), "^UtcTime: ",
+            System.Text.RegularExpressions.RegexOptions.Multiline);
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        var live = Path.Combine(spool, "WKS-0001.csv");
+        using (var worker = new WorkerProcess(dir, "--Worker:SettleTime=00:00:03").Capture())
+        {
+            await File.WriteAllBytesAsync(live, export[..(export.Length / 2)]);
+            await Task.Delay(300); // well within SettleTime
+            await using (var append = new FileStream(live, FileMode.Append)) await append.WriteAsync(export.AsMemory(export.Length / 2));
+            await worker.WaitForLogAsync($"WKS-0001.csv: {rows} event(s) read and stored");
+            worker.Terminate();
+        }
+        var dead = Path.Combine(dir, "dead.ndjson");
+        (File.Exists(dead) ? await File.ReadAllTextAsync(dead) : "").Should().BeEmpty();
+        using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
+        store.Count().Should().Be(rows);
+    }
+
+    [Fact]
     public async Task Junk_beside_good_files_is_dead_lettered_and_never_stops_the_worker()
     {
         var dir = CliRunner.TempDir();
