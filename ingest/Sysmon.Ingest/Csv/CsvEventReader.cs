@@ -83,28 +83,23 @@ public sealed class CsvEventReader(EventCatalogue? catalogue = null) : IEventRea
             return ReadResult.Reject(position, $"{row.Count} fields, the header has {columns.Count}", Excerpt(record));
         }
         var message = columns.Message < row.Count ? row[columns.Message] : "";
+        var properties = columns.Properties(row);
         var e = RenderedMessageParser.TryParse(message, _catalogue, out error);
         if (e is null)
         {
-            if (!IsForeign(row, columns)) return ReadResult.Reject(position, error ?? "unreadable message", Excerpt(record));
-            e = new SysmonEvent { EventId = columns.EventId(row) ?? 0 };
+            if (!EventLogRecordProperties.IsForeign(properties)) return ReadResult.Reject(position, error ?? "unreadable message", Excerpt(record));
+            e = new SysmonEvent { EventId = EventLogRecordProperties.EventId(properties) ?? 0 };
         }
-        else if (columns.EventId(row) is { } stated && stated != e.EventId)
+        else if (EventLogRecordProperties.EventId(properties) is { } stated && stated != e.EventId)
         {
             return ReadResult.Reject(position, $"the Id column says {stated}, the message is event {e.EventId}", Excerpt(record));
         }
-        columns.ApplyTo(row, e);
+        EventLogRecordProperties.ApplyTo(e, properties);
         e.Position = position;
         e.Message = message;
         if (options.KeepOriginal) e.Original = Encoding.UTF8.GetString(record).TrimEnd('\r', '\n');
         return ReadResult.Of(e);
     }
-
-    // A row of another log (System, Security) in a mixed export: its message is not Sysmon's.
-    private static bool IsForeign(List<string> row, EventLogCsvColumns columns) =>
-        columns.Channel(row) is { } log
-            ? !log.Equals(Names.SysmonChannel, StringComparison.OrdinalIgnoreCase) && !log.Equals(Names.LinuxSysmonChannel, StringComparison.OrdinalIgnoreCase)
-            : columns.Provider(row) is { } provider && !provider.Contains("Sysmon", StringComparison.OrdinalIgnoreCase);
 
     // The header's first delimiter outside quotes: ',' by default, ';' or a tab under Export-Csv -UseCulture / -Delimiter.
     private static byte Delimiter(ReadOnlySpan<byte> header)

@@ -1,6 +1,3 @@
-using System.Globalization;
-using Sysmon.Ingest.Events;
-
 namespace Sysmon.Ingest.Csv;
 
 /// <summary>
@@ -11,8 +8,7 @@ namespace Sysmon.Ingest.Csv;
 /// <item>Event Viewer's "Save All Events As... CSV": Level, Date and Time, Source, Event ID, Task Category, then the
 /// message in a sixth column without a name.</item>
 /// </list>
-/// Times in both are the exporting machine's local time in its culture's format, without a zone, so they are not
-/// read: the message's UtcTime is the event's time.
+/// What the columns mean is <see cref="Sysmon.Ingest.Events.EventLogRecordProperties"/>.
 /// </summary>
 internal sealed class EventLogCsvColumns
 {
@@ -54,37 +50,8 @@ internal sealed class EventLogCsvColumns
         return null;
     }
 
-    /// <summary>The event id a row states, or null.</summary>
-    public int? EventId(List<string> row) => int.TryParse(Value(row, "Id"), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
-
-    public string? Channel(List<string> row) => Value(row, "LogName");
-
-    public string? Provider(List<string> row) => Value(row, "ProviderName");
-
-    /// <summary>Copies what the row's columns know into an event read from its message.</summary>
-    public void ApplyTo(List<string> row, SysmonEvent e)
-    {
-        e.Channel = Channel(row) ?? e.Channel;
-        e.Provider = Provider(row) ?? e.Provider;
-        e.Computer = Value(row, "MachineName") ?? e.Computer;
-        if (Value(row, "ProviderId") is { } guid && Guid.TryParse(guid, out var g)) e.ProviderGuid = g.ToString("B");
-        if (Long(row, "RecordId") is { } record) e.RecordId = record;
-        if (Long(row, "Version") is { } version) e.Version = (int)version;
-        if (Long(row, "Level") is { } level) e.Level = (int)level;
-        if (Long(row, "Task") is { } task) e.Task = (int)task;
-        if (Long(row, "Opcode") is { } opcode) e.Opcode = (int)opcode;
-        // EventLogRecord.Keywords is a signed long: 0x8000000000000000 (Sysmon's) prints as -9223372036854775808.
-        if (Long(row, "Keywords", NumberStyles.AllowLeadingSign) is { } keywords) e.Keywords = $"0x{unchecked((ulong)keywords):x}";
-        if (Long(row, "ProcessId") is { } pid) e.ExecutionProcessId = pid;
-        if (Long(row, "ThreadId") is { } tid) e.ExecutionThreadId = tid;
-        if (Value(row, "UserId") is { } sid && sid.StartsWith("S-1-", StringComparison.Ordinal)) e.UserSid = sid;
-        e.LevelName = Value(row, "LevelDisplayName") ?? e.LevelName;
-        e.OpcodeName = Value(row, "OpcodeDisplayName") ?? e.OpcodeName;
-        e.TaskName = Value(row, "TaskDisplayName") ?? e.TaskName;
-    }
-
-    private long? Long(List<string> row, string name, NumberStyles styles = NumberStyles.None) =>
-        long.TryParse(Value(row, name), styles, CultureInfo.InvariantCulture, out var v) ? v : null;
+    /// <summary>The row's <c>EventLogRecord</c> properties by name (null when absent or empty).</summary>
+    public Func<string, string?> Properties(List<string> row) => name => Value(row, name);
 
     private string? Value(List<string> row, string name) =>
         _index.TryGetValue(name, out var i) && i < row.Count && row[i].Length > 0 ? row[i] : null;

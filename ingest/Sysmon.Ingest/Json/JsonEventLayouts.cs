@@ -11,7 +11,7 @@ namespace Sysmon.Ingest.Json;
 /// Turns one flattened JSON object into a <see cref="SysmonEvent"/>, whatever shipped it: Winlogbeat / Elastic
 /// Agent (<c>winlog.*</c>), the evtx_dump layout (<c>Event.System</c>, <c>Event.EventData</c>), NXLog-style flat
 /// documents (<c>EventID</c>, <c>Hostname</c>, data at the top level), or any object whose message field holds
-/// a rendered Sysmon message. Structured fields always win over the message; collector-local times
+/// a rendered Sysmon message (with <c>Get-WinEvent | ConvertTo-Json</c>'s record properties beside it). Structured fields always win over the message; collector-local times
 /// (NXLog <c>EventTime</c>, flattened <c>TimeCreated</c>) are never taken for UTC.
 /// </summary>
 internal sealed class JsonEventLayouts(EventCatalogue catalogue)
@@ -39,6 +39,8 @@ internal sealed class JsonEventLayouts(EventCatalogue catalogue)
         if (f.HasPrefix("winlog.")) return FromBeats(f, out error);
         if (f.HasPrefix("Event.System.")) return FromEvtxDump(f, out error);
         if (f.Get("EventID") is not null || f.Get("EventId") is not null) return FromFlat(f, out error);
+        // Get-WinEvent | ConvertTo-Json: EventLogRecord's properties beside the message (UserId is an object there).
+        Func<string, string?> record = name => name == "UserId" ? f.Get("UserId.Value") ?? f.Get(name) : f.Get(name);
         foreach (var key in MessageKeys)
         {
             var message = f.Get(key);
@@ -47,7 +49,23 @@ internal sealed class JsonEventLayouts(EventCatalogue catalogue)
             if (e is null) return null;
             e.Message = message;
             e.Computer = f.Get("host.name") ?? f.Get("hostname") ?? f.GetIgnoreCase("Hostname") ?? f.Get("host");
+            if (EventLogRecordProperties.Present(record))
+            {
+                if (EventLogRecordProperties.EventId(record) is { } stated && stated != e.EventId)
+                {
+                    error = $"Id says {stated}, the message is event {e.EventId}";
+                    return null;
+                }
+                EventLogRecordProperties.ApplyTo(e, record);
+            }
             return e;
+        }
+        if (EventLogRecordProperties.Present(record) && EventLogRecordProperties.IsForeign(record))
+        {
+            // Another log's record in the same export: an event without data, for the channel filter to count.
+            var other = new SysmonEvent { EventId = EventLogRecordProperties.EventId(record) ?? 0, Message = f.Get("Message") };
+            EventLogRecordProperties.ApplyTo(other, record);
+            return other;
         }
         error = "JSON object is not a Sysmon event: no winlog.*, Event.System, EventID or rendered Sysmon message";
         return null;

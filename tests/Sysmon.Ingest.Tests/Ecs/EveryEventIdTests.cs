@@ -108,4 +108,14 @@ public sealed class EveryEventIdTests
         actual["tags"]!.AsArray().Select(t => t!.GetValue<string>()).Should().Equal(Names.MessageParsedTag);
         ShouldEqual(Convert.Without(actual, "tags", "log.file", "log.offset"), expected);
     }
+
+    [Theory]
+    [MemberData(nameof(Ids))]
+    public async Task A_get_winevent_json_export_maps_like_xml_with_the_same_document_id(int id)
+    {
+        var expected = Convert.Without(Golden(id), "event.created", "log.file", "log.offset");
+        var actual = await Convert.SingleAsync(new JsonEventReader(), "[" + EventForms.GetWinEventJson(Sample(id)) + "]");
+        actual["tags"]!.AsArray().Select(t => t!.GetValue<string>()).Should().Equal(Names.MessageParsedTag);
+        ShouldEqual(Convert.Without(actual, "tags", "log.file", "log.offset"), expected);
+    }
 }

@@ -109,6 +109,50 @@ public static class EventForms
         return string.Join(delimiter, values.Select(v => v is null ? "" : "\"" + v.Replace("\"", "\"\"", StringComparison.Ordinal) + "\""));
     }
 
+    /// <summary>The event as <c>Get-WinEvent | ConvertTo-Json -Compress</c> writes one EventLogRecord: the same
+    /// properties as the CSV's (numbers as numbers), UserId as a SecurityIdentifier object, TimeCreated in
+    /// Windows PowerShell's <c>\/Date(ms)\/</c> form, Properties as EventProperty objects.</summary>
+    public static string GetWinEventJson(SampleEvent s) => Json(w =>
+    {
+        var def = EventCatalogue.Default.Find(s.Id)!;
+        var created = DateTimeOffset.ParseExact(s.UtcTime + "Z", "yyyy-MM-dd HH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+        w.WriteString("Message", Text(s));
+        w.WriteNumber("Id", s.Id);
+        w.WriteNumber("Version", s.Version);
+        w.WriteNull("Qualifiers");
+        w.WriteNumber("Level", s.Level);
+        w.WriteNumber("Task", s.Id);
+        w.WriteNumber("Opcode", 0);
+        w.WriteNumber("Keywords", long.MinValue);
+        w.WriteNumber("RecordId", s.RecordId);
+        w.WriteString("ProviderName", "Microsoft-Windows-Sysmon");
+        w.WriteString("ProviderId", ProviderGuid.Trim('{', '}'));
+        w.WriteString("LogName", "Microsoft-Windows-Sysmon/Operational");
+        w.WriteNumber("ProcessId", 3228);
+        w.WriteNumber("ThreadId", 4288);
+        w.WriteString("MachineName", SampleEvent.Computer);
+        w.WriteStartObject("UserId");
+        w.WriteNumber("BinaryLength", 12);
+        w.WriteNull("AccountDomainSid");
+        w.WriteString("Value", "S-1-5-18");
+        w.WriteEndObject();
+        w.WriteString("TimeCreated", $"/Date({created.ToUnixTimeMilliseconds()})/");
+        w.WriteNull("ActivityId");
+        w.WriteString("LevelDisplayName", s.Level == 2 ? "Error" : "Information");
+        w.WriteString("OpcodeDisplayName", "Info");
+        w.WriteString("TaskDisplayName", def.TaskName);
+        w.WriteStartArray("KeywordsDisplayNames");
+        w.WriteEndArray();
+        w.WriteStartArray("Properties");
+        foreach (var (_, value) in s.Data)
+        {
+            w.WriteStartObject();
+            w.WriteString("Value", value);
+            w.WriteEndObject();
+        }
+        w.WriteEndArray();
+    });
+
     /// <summary>A Winlogbeat / Elastic Agent document (winlog.*), as one line.</summary>
     public static string Beats(SampleEvent s) => Json(w =>
     {

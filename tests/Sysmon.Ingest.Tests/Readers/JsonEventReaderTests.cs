@@ -150,6 +150,24 @@ public sealed class JsonEventReaderTests
         events[1].GetData("Image").Should().Be("C:\\b.exe");
     }
 
+    [Fact]
+    public async Task A_get_winevent_json_export_of_several_logs_counts_the_others_and_rejects_a_mislabelled_record()
+    {
+        // Get-WinEvent -LogName Security,Microsoft-Windows-Sysmon/Operational | ConvertTo-Json (pretty, as it writes).
+        var security = "{\"Message\":\"An account was successfully logged on.\\r\\n\\r\\nSubject:\",\"Id\":4624,\"RecordId\":88211," +
+                       "\"ProviderName\":\"Microsoft-Windows-Security-Auditing\",\"LogName\":\"Security\",\"MachineName\":\"WKS-0042.corp.example\"," +
+                       "\"UserId\":null,\"TimeCreated\":\"/Date(1767607202000)/\"}";
+        var mislabelled = EventForms.GetWinEventJson(Connect).Replace("\"Id\":3,", "\"Id\":1,", StringComparison.Ordinal);
+        var text = Pretty("[" + EventForms.GetWinEventJson(Create) + "," + security + "," + mislabelled + "]");
+        var results = await Convert.ReadAsync(new JsonEventReader(), text, "export.json");
+        var events = results.Where(r => r.Event is not null).Select(r => r.Event!).ToList();
+        events.Select(e => (e.EventId, e.Channel, e.RecordId, e.Computer)).Should().Equal(
+            (1, "Microsoft-Windows-Sysmon/Operational", Create.RecordId, SampleEvent.Computer), (4624, "Security", 88211L, SampleEvent.Computer));
+        events[0].UserSid.Should().Be("S-1-5-18");
+        events[1].Data.Should().BeEmpty();
+        results.Single(r => r.Rejected is not null).Rejected!.Reason.Should().Be("Id says 1, the message is event 3");
+    }
+
     private static string Pretty(string json) =>
         System.Text.Json.Nodes.JsonNode.Parse(json)!.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
 }
