@@ -34,6 +34,19 @@ public static class CliRunner
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>Runs the executable with standard input read from <paramref name="inputFile"/> by the shell, as
+    /// `sysmon-elastic ARGS &lt; FILE` does (a pipe the process cannot seek in); standard output is not kept.</summary>
+    public static async Task<Result> RunWithStdinFromAsync(string workingDirectory, string inputFile, params string[] args)
+    {
+        var psi = new ProcessStartInfo("bash") { WorkingDirectory = workingDirectory, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-c", "f=\"$1\"; shift; exec dotnet \"$@\" < \"$f\"", "bash", inputFile, Dll }.Concat(args)) psi.ArgumentList.Add(a);
+        using var process = Process.Start(psi)!;
+        var stderr = await process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return new Result(process.ExitCode, "", stderr);
+    }
+
     /// <summary>Runs `generate` for a one-day JSON fleet into DIR/fleet; the hosts' files.</summary>
     public static async Task<string[]> GenerateFleetAsync(string dir, int hosts, int eventsPerHost, int seed)
     {

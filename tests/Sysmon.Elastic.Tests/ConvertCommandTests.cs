@@ -58,12 +58,8 @@ public sealed class ConvertCommandTests
             await using var entry = await archive.CreateEntry("WKS-7/sysmon.log").OpenAsync(TestContext.Current.CancellationToken);
             await entry.WriteAsync(System.Text.Encoding.UTF8.GetBytes(Event5), TestContext.Current.CancellationToken);
         }
-        var psi = new System.Diagnostics.ProcessStartInfo("bash") { WorkingDirectory = dir, RedirectStandardError = true };
-        foreach (var a in new[] { "-c", "exec dotnet \"$1\" convert - --host WKS-7 -o out.ndjson < \"$2\"", "bash", CliRunner.Dll, zip }) psi.ArgumentList.Add(a);
-        using var piped = System.Diagnostics.Process.Start(psi)!;
-        var stderr = await piped.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await piped.WaitForExitAsync(TestContext.Current.CancellationToken);
-        piped.ExitCode.Should().Be(0, stderr);
+        var piped = await CliRunner.RunWithStdinFromAsync(dir, zip, "convert", "-", "--host", "WKS-7", "-o", "out.ndjson");
+        piped.ExitCode.Should().Be(0, piped.Stderr);
         var doc = JsonNode.Parse(File.ReadAllLines(Path.Combine(dir, "out.ndjson")).Single())!;
         doc["log"]!["file"]!["path"]!.GetValue<string>().Should().Be("-!/WKS-7/sysmon.log");
         doc["event"]!["code"]!.GetValue<string>().Should().Be("5");

@@ -98,12 +98,8 @@ public sealed class IngestCommandTests
         plain.Stderr.Should().Contain($"duplicates skipped (already stored): {lines:N0}", "the same records, the same ids");
 
         var one = Directory.GetFiles(rotated).Order(StringComparer.Ordinal).First();
-        var psi = new System.Diagnostics.ProcessStartInfo("bash") { WorkingDirectory = dir, RedirectStandardError = true };
-        foreach (var a in new[] { "-c", "exec dotnet \"$1\" ingest - --store duckdb:piped.duckdb < \"$2\"", "bash", CliRunner.Dll, one }) psi.ArgumentList.Add(a);
-        using var piped = System.Diagnostics.Process.Start(psi)!;
-        var stderr = await piped.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await piped.WaitForExitAsync(TestContext.Current.CancellationToken);
-        piped.ExitCode.Should().Be(0, stderr);
+        var piped = await CliRunner.RunWithStdinFromAsync(dir, one, "ingest", "-", "--store", "duckdb:piped.duckdb");
+        piped.ExitCode.Should().Be(0, piped.Stderr);
         using var store = DuckDbStore.Open(Path.Combine(dir, "piped.duckdb"));
         store.Count().Should().Be(File.ReadLines(hosts.Order(StringComparer.Ordinal).First()).Count());
     }

@@ -473,21 +473,26 @@ public sealed class RunWorkerTests
         store.Count().Should().Be(100, "the load was stored whole under the store's own limit");
     }
 
+    // A complete file moved into the spool of a worker reading 64 KB at a time, until its checkpoint reaches its end;
+    // the worker's directory and log.
+    private static async Task<(string Dir, string Log)> ReadSettledInSmallReadsAsync(string name, string content)
+    {
+        var dir = CliRunner.TempDir();
+        Directory.CreateDirectory(Path.Combine(dir, "spool"));
+        await File.WriteAllTextAsync(Path.Combine(dir, name), content);
+        File.Move(Path.Combine(dir, name), Path.Combine(dir, "spool", name)); // complete before the worker sees it
+        using var worker = new WorkerProcess(dir, "--Worker:MaxReadBytes=65536").Capture();
+        await WaitForCheckpointAsync(dir, name, System.Text.Encoding.UTF8.GetByteCount(content));
+        worker.Terminate();
+        return (dir, worker.Log);
+    }
+
     [Fact]
     public async Task A_settled_file_larger_than_one_read_is_taken_in_whole_lines_with_nothing_cut()
     {
         // Before the fix a settled file was read in MaxReadBytes pieces cut anywhere: the line across each cut went to
         // the dead letters as two broken halves (seen with `cp` of a 41 MB file into the spool: one event lost).
-        var dir = CliRunner.TempDir();
-        Directory.CreateDirectory(Path.Combine(dir, "spool"));
-        var content = string.Concat(Enumerable.Range(1, 2000).Select(Line));
-        await File.WriteAllTextAsync(Path.Combine(dir, "big.json"), content);
-        File.Move(Path.Combine(dir, "big.json"), Path.Combine(dir, "spool", "big.json")); // complete before the worker sees it
-        using (var worker = new WorkerProcess(dir, "--Worker:MaxReadBytes=65536").Capture())
-        {
-            await WaitForCheckpointAsync(dir, "big.json", System.Text.Encoding.UTF8.GetByteCount(content));
-            worker.Terminate();
-        }
+        var (dir, _) = await ReadSettledInSmallReadsAsync("big.json", string.Concat(Enumerable.Range(1, 2000).Select(Line)));
         var dead = Path.Combine(dir, "dead.ndjson");
         (File.Exists(dead) ? await File.ReadAllTextAsync(dead) : "").Should().BeEmpty("no line was cut");
         using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
@@ -523,18 +528,7 @@ public sealed class RunWorkerTests
     {
         // Cut at any blank line, a piece could start inside a Security description, whose lines were then noted as
         // outside any event; and without its Event[N] block read, every event lacked host.name.
-        var dir = CliRunner.TempDir();
-        Directory.CreateDirectory(Path.Combine(dir, "spool"));
-        var content = string.Concat(Enumerable.Range(0, 900).Select(WevtutilRecord));
-        await File.WriteAllTextAsync(Path.Combine(dir, "sysmon.txt"), content);
-        File.Move(Path.Combine(dir, "sysmon.txt"), Path.Combine(dir, "spool", "sysmon.txt"));
-        string log;
-        using (var worker = new WorkerProcess(dir, "--Worker:MaxReadBytes=65536").Capture())
-        {
-            await WaitForCheckpointAsync(dir, "sysmon.txt", System.Text.Encoding.UTF8.GetByteCount(content));
-            worker.Terminate();
-            log = worker.Log;
-        }
+        var (dir, log) = await ReadSettledInSmallReadsAsync("sysmon.txt", string.Concat(Enumerable.Range(0, 900).Select(WevtutilRecord)));
         var dead = Path.Combine(dir, "dead.ndjson");
         (File.Exists(dead) ? await File.ReadAllTextAsync(dead) : "").Should().BeEmpty();
         log.Should().NotContain("outside any Sysmon event");
