@@ -736,17 +736,24 @@ public sealed class RunWorkerTests
         log.Should().Contain("rejected 180 more record(s); each is in " + Path.Combine(dir, "dead.ndjson"));
     }
 
+    // One generated host's log in DIR/FORMAT, and how many events it holds (each has one UtcTime line in every form).
+    private static async Task<(string Path, int Events)> GenerateOneHostAsync(string dir, string format, int events, int seed)
+    {
+        var generated = await CliRunner.RunAsync(dir, null, "generate", "--hosts", "1", "--days", "1", "--events-per-host-per-day",
+            events.ToString(CultureInfo.InvariantCulture), "--seed", seed.ToString(CultureInfo.InvariantCulture), "--format", format, "-o", format);
+        generated.ExitCode.Should().Be(0, generated.Stderr);
+        var path = Directory.GetFiles(Path.Combine(dir, format)).Should().ContainSingle().Subject;
+        return (path, System.Text.RegularExpressions.Regex.Count(await File.ReadAllTextAsync(path), "^UtcTime: ",
+            System.Text.RegularExpressions.RegexOptions.Multiline));
+    }
+
     [Fact]
     public async Task A_csv_export_written_in_two_goes_is_read_whole_once_it_settles()
     {
         // Export-Csv writes as Get-WinEvent reads the log; a row cut at a read would be two dead letters.
         var dir = CliRunner.TempDir();
-        var generated = await CliRunner.RunAsync(dir, null, "generate", "--hosts", "1", "--days", "1", "--events-per-host-per-day", "400",
-            "--seed", "2", "--format", "csv", "-o", "csv");
-        generated.ExitCode.Should().Be(0, generated.Stderr);
-        var export = await File.ReadAllBytesAsync(Directory.GetFiles(Path.Combine(dir, "csv"), "*.csv").Should().ContainSingle().Subject);
-        var rows = System.Text.RegularExpressions.Regex.Count(System.Text.Encoding.UTF8.GetString(export), "^UtcTime: ",
-            System.Text.RegularExpressions.RegexOptions.Multiline);
+        var (path, rows) = await GenerateOneHostAsync(dir, "csv", 400, 2);
+        var export = await File.ReadAllBytesAsync(path);
         var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
         var live = Path.Combine(spool, "WKS-0001.csv");
         using (var worker = new WorkerProcess(dir, "--Worker:SettleTime=00:00:03").Capture())
@@ -849,11 +856,7 @@ public sealed class RunWorkerTests
         // Prose between pasted messages (and, with the corpus, an EVTX header that undercounts its chunks) is a note
         // in ingest's summary; the worker wrote it to the dead letters, as if records had been lost.
         var dir = CliRunner.TempDir();
-        var generated = await CliRunner.RunAsync(dir, null, "generate", "--hosts", "1", "--days", "1", "--events-per-host-per-day", "5",
-            "--seed", "1", "--format", "text", "-o", "text");
-        generated.ExitCode.Should().Be(0, generated.Stderr);
-        var messages = Directory.GetFiles(Path.Combine(dir, "text")).Should().ContainSingle().Subject;
-        var events = System.Text.RegularExpressions.Regex.Count(await File.ReadAllTextAsync(messages), @"^UtcTime: ", System.Text.RegularExpressions.RegexOptions.Multiline);
+        var (messages, events) = await GenerateOneHostAsync(dir, "text", 5, 1);
         var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
         await File.WriteAllTextAsync(Path.Combine(spool, "ticket-4711.txt"),
             "Pasted from the ticket by the analyst on call:\n\n" + await File.ReadAllTextAsync(messages));
