@@ -20,6 +20,8 @@ public sealed class SamplesFolderTests
                                string.Concat(SampleEvents.All.Select(s => EventForms.Xml(s) + "\n")) + "</Events>\n",
         "sysmon-events.ndjson" => string.Concat(SampleEvents.All.Select(s => EventForms.Beats(s) + "\n")),
         "sysmon-events.txt" => string.Join("\r\n\r\n", SampleEvents.All.Select(s => EventForms.Text(s))) + "\r\n",
+        "sysmon-events.csv" => "#TYPE System.Diagnostics.Eventing.Reader.EventLogRecord\r\n" + EventForms.GetWinEventCsvHeader + "\r\n" +
+                               string.Concat(SampleEvents.All.Select(s => EventForms.GetWinEventCsvRow(s) + "\r\n")),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
@@ -27,6 +29,7 @@ public sealed class SamplesFolderTests
     [InlineData("sysmon-events.xml")]
     [InlineData("sysmon-events.ndjson")]
     [InlineData("sysmon-events.txt")]
+    [InlineData("sysmon-events.csv")]
     public async Task Samples_hold_every_event_id_and_read_back_completely(string name)
     {
         var path = Path.Combine(Folder, name);
@@ -34,7 +37,7 @@ public sealed class SamplesFolderTests
         var text = await File.ReadAllTextAsync(path);
         text.Should().Be(Expected(name));
         Sysmon.Ingest.Reading.IEventReader reader = name.EndsWith(".xml") ? new XmlEventReader()
-            : name.EndsWith(".ndjson") ? new JsonEventReader() : new MessageTextReader();
+            : name.EndsWith(".ndjson") ? new JsonEventReader() : name.EndsWith(".csv") ? new Csv.CsvEventReader() : new MessageTextReader();
         var events = await Convert.EventsAsync(reader, text);
         events.Select(e => e.EventId).Should().Equal(SampleEvents.All.Select(s => s.Id));
     }
