@@ -29,6 +29,13 @@ internal sealed class EventLogCsvColumns
 
     private static readonly string[] EventViewerHeader = ["Level", "Date and Time", "Source", "Event ID", "Task Category"];
 
+    /// <summary>True when <paramref name="firstLine"/> (UTF-8) starts one of these exports: PowerShell's (a "#TYPE"
+    /// line, or a quoted header naming the Message column) or Event Viewer's.</summary>
+    public static bool StartsExport(ReadOnlySpan<byte> firstLine) =>
+        firstLine.StartsWith("#TYPE "u8) ||
+        (firstLine.StartsWith("\""u8) && firstLine.IndexOf("\"Message\""u8) >= 0) ||
+        firstLine.StartsWith("Level,Date and Time,Source,Event ID,Task Category"u8);
+
     /// <summary>The columns named by a header row, or null and a reason when it is not an event log export.</summary>
     public static EventLogCsvColumns? From(List<string> header, out string? error)
     {

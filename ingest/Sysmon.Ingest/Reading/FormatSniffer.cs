@@ -32,7 +32,7 @@ public static class FormatSniffer
             var firstLineEnd = text[i..].IndexOf((byte)'\n');
             var firstLine = firstLineEnd < 0 ? text[i..] : text.Slice(i, firstLineEnd);
             if (firstLine.IndexOf("<Event"u8) >= 0) return InputFormat.Xml;
-            if (LooksLikeEventLogCsv(firstLine)) return InputFormat.Csv;
+            if (Csv.EventLogCsvColumns.StartsExport(firstLine)) return InputFormat.Csv;
             return InputFormat.Text;
         }
         return ByExtension(fileName);
@@ -50,12 +50,6 @@ public static class FormatSniffer
             _ => InputFormat.Text,
         };
     }
-
-    // PowerShell's Export-Csv (a "#TYPE" line, or a quoted header naming the Message column) or Event Viewer's CSV.
-    private static bool LooksLikeEventLogCsv(ReadOnlySpan<byte> firstLine) =>
-        firstLine.StartsWith("#TYPE "u8) ||
-        (firstLine.StartsWith("\""u8) && firstLine.IndexOf("\"Message\""u8) >= 0) ||
-        firstLine.StartsWith("Level,Date and Time,Source,Event ID,Task Category"u8);
 
     /// <summary>True when <paramref name="head"/> starts with a UTF-16 byte-order mark.</summary>
     public static Encoding? Utf16Encoding(ReadOnlySpan<byte> head) =>

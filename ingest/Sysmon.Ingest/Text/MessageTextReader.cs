@@ -154,21 +154,22 @@ public sealed class MessageTextReader(EventCatalogue? catalogue = null) : IEvent
     {
         var position = header is null ? new SourcePosition(path, start.Number, start.Offset) : new SourcePosition(path, header.StartLine, header.StartOffset);
         var message = string.Concat(block.Select(l => l.Text + l.Break)).TrimEnd('\r', '\n');
-        var original = header is null ? message : string.Concat(header.Lines.Select(l => l.Text + l.Break)) + message;
+        // The record as read (with its wevtutil header): for a dead letter, or event.original when asked for.
+        string Original() => header is null ? message : string.Concat(header.Lines.Select(l => l.Text + l.Break)) + message;
         if (def is null)
         {
-            return ReadResult.Reject(position, $"unknown event header '{unknownHeader?.Trim()}'", original);
+            return ReadResult.Reject(position, $"unknown event header '{unknownHeader?.Trim()}'", Original());
         }
         if (header?.EventId is { } stated && stated != def.Id)
         {
-            return ReadResult.Reject(position, $"the wevtutil header says Event ID {stated}, the message is '{def.Headers[0]}' (event {def.Id})", original);
+            return ReadResult.Reject(position, $"the wevtutil header says Event ID {stated}, the message is '{def.Headers[0]}' (event {def.Id})", Original());
         }
         var e = RenderedMessageParser.TryParse(block, _catalogue, out var error);
-        if (e is null) return ReadResult.Reject(position, error ?? "unreadable message", original);
+        if (e is null) return ReadResult.Reject(position, error ?? "unreadable message", Original());
         header?.ApplyTo(e);
         e.Position = position;
         e.Message = message;
-        if (options.KeepOriginal) e.Original = original;
+        if (options.KeepOriginal) e.Original = Original();
         return ReadResult.Of(e);
     }
 

@@ -30,17 +30,19 @@ internal sealed class WevtutilHeader
     /// <summary>True once the <c>Description:</c> line has been read: the message comes next.</summary>
     public bool Complete { get; private set; }
 
-    public string? LogName => Value("Log Name");
-    public string? Source => Value("Source");
-    public string? Computer => Value("Computer");
-
     /// <summary>The event id the header states, or null when it has none or it is not a number.</summary>
-    public int? EventId => int.TryParse(Value("Event ID"), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+    public int? EventId => EventLogRecordProperties.EventId(Value);
 
     /// <summary>True when the header names a channel or provider other than Sysmon's: its message is not Sysmon's.</summary>
-    public bool IsForeign =>
-        LogName is { } log ? !log.Equals(Names.SysmonChannel, StringComparison.OrdinalIgnoreCase) && !log.Equals(Names.LinuxSysmonChannel, StringComparison.OrdinalIgnoreCase)
-        : Source is { } source && !source.Contains("Sysmon", StringComparison.OrdinalIgnoreCase);
+    public bool IsForeign => EventLogRecordProperties.IsForeign(Value);
+
+    // wevtutil's labels, by the EventLogRecord property each one prints (Date aside: its form varies, see ApplyTo).
+    private static readonly Dictionary<string, string> PropertyOf = new(StringComparer.Ordinal)
+    {
+        ["Log Name"] = "LogName", ["Source"] = "ProviderName", ["Event ID"] = "Id", ["Task"] = "TaskDisplayName",
+        ["Level"] = "LevelDisplayName", ["Opcode"] = "OpcodeDisplayName", ["User"] = "UserId", ["Computer"] = "MachineName",
+        ["Date"] = "Date",
+    };
 
     /// <summary>A header starting at <paramref name="text"/> when it is an <c>Event[N]:</c> line, otherwise null.</summary>
     public static WevtutilHeader? TryStart(string text, string lineBreak, long line, long offset)
@@ -70,20 +72,14 @@ internal sealed class WevtutilHeader
             return true;
         }
         var value = t[(colon + 1)..].Trim();
-        if (value.Length > 0 && !value.SequenceEqual("N/A")) _values[name] = value.ToString();
+        if (value.Length > 0 && !value.SequenceEqual("N/A") && PropertyOf.TryGetValue(name, out var property)) _values[property] = value.ToString();
         return true;
     }
 
     /// <summary>Copies what the header knows into an event read from its message.</summary>
     public void ApplyTo(SysmonEvent e)
     {
-        e.Channel = LogName ?? e.Channel;
-        e.Provider = Source ?? e.Provider;
-        e.Computer = Computer ?? e.Computer;
-        e.TaskName = Value("Task") ?? e.TaskName;
-        e.LevelName = Value("Level") ?? e.LevelName;
-        e.OpcodeName = Value("Opcode") ?? e.OpcodeName;
-        if (Value("User") is { } sid && sid.StartsWith("S-1-", StringComparison.Ordinal)) e.UserSid = sid;
+        EventLogRecordProperties.ApplyTo(e, Value);
         // Newer wevtutil prints the time in UTC with a 'Z'; older versions print it without a zone, and a time of an
         // unknown zone is not made a UTC one (the message's UtcTime is the event's time anyway).
         if (Value("Date") is { } date && date.EndsWith('Z') &&

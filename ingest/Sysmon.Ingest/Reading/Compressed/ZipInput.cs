@@ -29,9 +29,10 @@ public static class ZipInput
             try
             {
                 int n;
+                long copied = 0;
                 while ((n = await zip.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
                 {
-                    if (file.Length + n > maxBytes)
+                    if ((copied += n) > maxBytes)
                     {
                         throw new IOException($"zip archive of more than {maxBytes:N0} bytes inside another archive or on stdin: " +
                                               "extract it, then read the extracted files");
