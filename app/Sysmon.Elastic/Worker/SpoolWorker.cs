@@ -34,9 +34,13 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     private static readonly HashSet<string> WholeFiles = new(StringComparer.OrdinalIgnoreCase) { ".evtx", ".xml", ".csv", ".gz", ".tgz", ".tar", ".zip" };
     private static readonly HashSet<string> TailedFiles = new(StringComparer.OrdinalIgnoreCase) { ".json", ".ndjson", ".jsonl", ".log", ".txt" };
 
-    // A tailed file's name after rotation: a number (logrotate, NXLog: sysmon.json.1) or a date (dateext: sysmon.json-20261205).
-    [GeneratedRegex(@"\.(json|ndjson|jsonl|log|txt)[.-][0-9]+$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex RotatedName();
+    // What rotation appends to a name: a number (logrotate, NXLog: sysmon.json.1) or a date (dateext: sysmon.json-20261205).
+    [GeneratedRegex(@"[.-][0-9]+$", RegexOptions.CultureInvariant)]
+    private static partial Regex RotationSuffix();
+
+    // A tailed file's name after rotation: a tailed extension before the suffix.
+    private static bool IsRotatedTailed(string name) =>
+        RotationSuffix().Match(name) is { Success: true } suffix && TailedFiles.Contains(Path.GetExtension(name[..suffix.Index]));
 
     private readonly DepartedFiles _departed = new();
 
@@ -234,7 +238,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             try
             {
                 if (WholeFiles.Contains(ext)) await IngestWholeFileAsync(file, ct).ConfigureAwait(false);
-                else if (TailedFiles.Contains(ext) || RotatedName().IsMatch(name)) behind |= await TailAsync(file, ct).ConfigureAwait(false);
+                else if (TailedFiles.Contains(ext) || IsRotatedTailed(name)) behind |= await TailAsync(file, ct).ConfigureAwait(false);
                 else if (_reportedUnsupported.Add(file))
                 {
                     DeadLetter(new SourcePosition(file, null, 0), $"not a Sysmon input: extension '{ext}' is not one the worker reads", null);
