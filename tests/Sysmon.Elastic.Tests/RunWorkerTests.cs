@@ -19,7 +19,7 @@ public sealed class RunWorkerTests
         n.ToString(CultureInfo.InvariantCulture) + ",\"event_data\":{\"UtcTime\":\"2026-01-05 10:00:00.000\",\"ProcessGuid\":\"{8f2a3c1e-5b6d-6a3f-2a01-000000001e00}\",\"ProcessId\":\"" +
         n.ToString(CultureInfo.InvariantCulture) + "\",\"Image\":\"C:\\\\Windows\\\\System32\\\\cmd.exe\",\"User\":\"CORP\\\\alice\"}}}\n";
 
-    private sealed class WorkerProcess(string dir, string[] extra, string? shellSetup = null) : IDisposable
+    private sealed class WorkerProcess(string dir, string[] extra, string? shellSetup = null, bool namesStore = true) : IDisposable
     {
         private readonly StringBuilder _log = new();
 
@@ -31,7 +31,10 @@ public sealed class RunWorkerTests
         /// process id: limits set on it apply to the worker).</summary>
         public static WorkerProcess UnderShell(string dir, string shellSetup, params string[] extra) => new(dir, extra, shellSetup);
 
-        public Process Process { get; } = Start(dir, extra, shellSetup);
+        /// <summary>A worker whose command line does not name its store (it comes from the environment or the default).</summary>
+        public static WorkerProcess WithoutStoreArgument(string dir, string shellSetup) => new(dir, [], shellSetup, namesStore: false);
+
+        public Process Process { get; } = Start(dir, extra, shellSetup, namesStore);
 
         /// <summary>What the worker has logged so far (stdout and stderr).</summary>
         public string Log
@@ -42,7 +45,7 @@ public sealed class RunWorkerTests
             }
         }
 
-        private static Process Start(string dir, string[] extra, string? shellSetup)
+        private static Process Start(string dir, string[] extra, string? shellSetup, bool namesStore)
         {
             var psi = new ProcessStartInfo(shellSetup is null ? "dotnet" : "bash")
             {
@@ -58,7 +61,7 @@ public sealed class RunWorkerTests
                          "--Worker:Store=duckdb:" + Path.Combine(dir, "store.duckdb"), "--Worker:StateFile=" + Path.Combine(dir, "state.json"),
                          "--Worker:DeadLetter=" + Path.Combine(dir, "dead.ndjson"), "--Worker:PollInterval=00:00:00.200",
                          "--Worker:SettleTime=00:00:00.600", "--Worker:BatchSize=50",
-                     }.Concat(extra))
+                     }.Where(a => namesStore || !a.StartsWith("--Worker:Store=", StringComparison.Ordinal)).Concat(extra))
             {
                 psi.ArgumentList.Add(a);
             }
@@ -687,6 +690,60 @@ public sealed class RunWorkerTests
             "--Worker:Store=duckdb:" + Path.Combine(dir, "s.duckdb"), "--Worker:StateFile=" + Path.Combine(dir, "state.json"), setting);
         r.ExitCode.Should().Be(2, r.Stdout + r.Stderr);
         (r.Stdout + r.Stderr).Should().Contain(message);
+    }
+
+    [Fact]
+    public async Task Runs_own_options_name_the_store_and_spool_over_the_configured_ones()
+    {
+        // `run --store X --spool Y` was read as the unknown settings "store" and "spool": the worker watched its
+        // configured spool and stored there, without a word.
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "mine")).FullName;
+        Directory.CreateDirectory(Path.Combine(dir, "spool"));
+        await File.WriteAllTextAsync(Path.Combine(spool, "good.ndjson"), Line(1) + Line(2));
+        var store = Path.Combine(dir, "mine.duckdb");
+        using (var worker = new WorkerProcess(dir, "--store", "duckdb:" + store, "--spool", spool, "--dead-letter", Path.Combine(dir, "mine-dead.ndjson")).Capture())
+        {
+            await worker.WaitForLogAsync("new event(s) stored");
+            worker.Terminate();
+            worker.Log.Should().Contain("watching " + spool + ";").And.Contain("storing into duckdb:" + store);
+        }
+        using (var mine = DuckDbStore.Open(store)) mine.Count().Should().Be(2);
+        File.Exists(Path.Combine(dir, "store.duckdb")).Should().BeFalse("--store wins over --Worker:Store");
+    }
+
+    [Fact]
+    public async Task The_worker_stores_where_SYSMON_STORE_says_as_every_other_command_does()
+    {
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(spool, "good.ndjson"), Line(1) + Line(2) + Line(3));
+        var store = Path.Combine(dir, "from-env.duckdb");
+        using (var worker = WorkerProcess.WithoutStoreArgument(dir, "export SYSMON_STORE='duckdb:" + store + "'").Capture())
+        {
+            await worker.WaitForLogAsync("new event(s) stored");
+            worker.Terminate();
+        }
+        using (var fromEnv = DuckDbStore.Open(store)) fromEnv.Count().Should().Be(3);
+        File.Exists(Path.Combine(dir, "sysmon.duckdb")).Should().BeFalse("the default is only for when nothing names a store");
+    }
+
+    [Theory]
+    // A path where --spool was meant, a misspelt option, a misspelt setting: each was ignored and the worker ran on
+    // its defaults.
+    [InlineData("/data/spool", "unexpected argument '/data/spool'")]
+    [InlineData("--spoool", "unexpected argument '--spoool'")]
+    [InlineData("--Worker:PolInterval=00:00:05", "'--Worker:PolInterval=00:00:05' names no setting of the Worker section")]
+    [InlineData("--Worker:PollInterval", "'--Worker:PollInterval' needs a value")]
+    // .NET's configuration reader failed on this one with a stack trace.
+    [InlineData("-Worker:Store=x", "unexpected argument '-Worker:Store=x'")]
+    public async Task An_argument_the_worker_would_not_use_is_refused_at_start_and_named(string argument, string message)
+    {
+        var dir = CliRunner.TempDir();
+        var r = await CliRunner.RunAsync(dir, null, "run", "--spool", Path.Combine(dir, "spool"), "--store", "duckdb:" + Path.Combine(dir, "s.duckdb"), argument);
+        r.ExitCode.Should().Be(2, r.Stdout + r.Stderr);
+        r.Stderr.Should().Contain(message).And.NotContain("   at ");
+        File.Exists(Path.Combine(dir, "s.duckdb")).Should().BeFalse("nothing starts");
     }
 
     [Fact]

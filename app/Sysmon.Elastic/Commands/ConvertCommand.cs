@@ -19,7 +19,7 @@ public static class ConvertCommand
             Description = "Where to write the NDJSON ('-' = standard output).",
             DefaultValueFactory = _ => "-",
         };
-        var command = new Command("convert", "Convert Sysmon events (EVTX, XML, JSON, message text; plain, gzip-compressed or in zip/tar archives) to ECS NDJSON.");
+        var command = new Command("convert", "Convert Sysmon events (EVTX, XML, JSON, message text, event log CSV; plain, gzip-compressed or in zip/tar archives) to ECS NDJSON.");
         reading.AddTo(command);
         command.Options.Add(output);
         command.SetAction((result, ct) => RunAsync(result, reading, output, ct));

@@ -18,7 +18,7 @@ public static class IngestCommand
     {
         var reading = new ReadingOptions();
         var store = StoreLocation.CreateOption();
-        var command = new Command("ingest", "Read Sysmon events (EVTX, XML, JSON, message text; plain, gzip-compressed or in zip/tar archives), map them to ECS and store them.");
+        var command = new Command("ingest", "Read Sysmon events (EVTX, XML, JSON, message text, event log CSV; plain, gzip-compressed or in zip/tar archives), map them to ECS and store them.");
         reading.AddTo(command);
         command.Options.Add(store);
         command.SetAction((result, ct) => RunAsync(result, reading, store, ct));

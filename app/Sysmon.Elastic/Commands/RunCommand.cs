@@ -15,7 +15,8 @@ namespace Sysmon.Elastic.Commands;
 /// <summary>
 /// <c>run</c>: the worker on the .NET Generic Host, configured by appsettings.json (shipped defaults, then one in
 /// the current directory), environment variables (SYSMON_Worker__Store=...) and the command line
-/// (--Worker:Store=duckdb:/data/sysmon.duckdb). Runs until Ctrl+C or SIGTERM, then flushes and exits.
+/// (--Worker:Store=duckdb:/data/sysmon.duckdb), with run's own options (--store, --spool, ...) over all of them.
+/// Runs until Ctrl+C or SIGTERM, then flushes and exits.
 /// </summary>
 public static class RunCommand
 {
@@ -49,16 +50,28 @@ public static class RunCommand
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
     }
 
+    // $SYSMON_STORE, which every other command reads, names the worker's store too: above the shipped default,
+    // below anything that names Worker:Store itself (appsettings.json here, SYSMON_Worker__Store, the command line).
+    private static Dictionary<string, string?> StoreFromEnvironment() =>
+        Environment.GetEnvironmentVariable(StoreLocation.EnvironmentVariable) is { Length: > 0 } store
+            ? new() { ["Worker:Store"] = store }
+            : [];
+
     public static Command Create()
     {
-        var command = new Command("run", "Run the ingest worker: watch spool directories and store what arrives, until stopped.")
+        var command = new Command("run", "Run the ingest worker: watch spool directories and store what arrives, until stopped. " +
+                                         "Any setting of appsettings.json can also be given as --Section:Name=VALUE (--Worker:PollInterval=00:00:05).")
         {
             TreatUnmatchedTokensAsErrors = false,
         };
+        var commandLine = new WorkerCommandLine();
+        commandLine.AddTo(command);
         // Configuration errors (a missing hunts directory, a malformed hunt file) end with one line and exit 2.
         command.SetAction((result, ct) => CommandErrors.RunAsync(async _ =>
         {
             var args = result.UnmatchedTokens.ToArray();
+            WorkerCommandLine.CheckConfigurationTokens(args);
+            var overrides = commandLine.Overrides(result);
             var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
             {
                 Args = args,
@@ -66,13 +79,16 @@ public static class RunCommand
                 DisableDefaults = true,
             });
             builder.Configuration.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
+                .AddInMemoryCollection(StoreFromEnvironment())
                 .AddJsonFile(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"), optional: true)
                 .AddEnvironmentVariables("SYSMON_")
                 .AddCommandLine(args);
             builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
             builder.Logging.AddConsole();
             builder.Services.Configure<WorkerOptions>(builder.Configuration.GetSection("Worker"));
+            builder.Services.PostConfigure(overrides);
             var options = builder.Configuration.GetSection("Worker").Get<WorkerOptions>() ?? new WorkerOptions();
+            overrides(options);
             AddEnrichment(builder.Services, options, builder.Configuration.GetSection("feeds").Get<List<FeedDefinition>>());
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
             builder.Services.AddHostedService<SpoolWorker>();
