@@ -61,6 +61,21 @@ public sealed class Store : IDisposable
             _ => new ElasticsearchEventSink(es, location.BulkOptions), ct => CountAsync(es, ct), null);
     }
 
+    /// <summary>For commands that only read events (query, hunt, lineage): a DuckDB file that does not exist is an
+    /// error, not a new empty store. Opened, a misspelt path answered every query with "(0 rows)", exit 0, and left an
+    /// empty file behind, which an analyst reads as "no hits".</summary>
+    public static Store OpenExisting(StoreLocation location)
+    {
+        if (location.IsDuckDb && !File.Exists(location.Target))
+        {
+            throw new StoreException($"store {location} does not exist")
+            {
+                Data = { [CommandErrors.NextStep] = $"check --store (or ${StoreLocation.EnvironmentVariable}); to store events there: sysmon-elastic ingest PATH --store {location}" },
+            };
+        }
+        return Open(location);
+    }
+
     public static ElasticsearchOptions OptionsFor(StoreLocation location)
     {
         try

@@ -73,7 +73,7 @@ public static class HuntCommand
 
     private static async Task<int> RunAsync(string esql, Dictionary<string, object?> values, string? storeUri, string format, CancellationToken ct)
     {
-        using var opened = Store.Open(StoreLocation.Parse(storeUri));
+        using var opened = Store.OpenExisting(StoreLocation.Parse(storeUri));
         try
         {
             var result = await opened.Hunts.RunAsync(esql, values, ct).ConfigureAwait(false);

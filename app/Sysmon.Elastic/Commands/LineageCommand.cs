@@ -23,7 +23,7 @@ public static class LineageCommand
         command.SetAction((result, ct) => CommandErrors.RunAsync(async stderr =>
         {
             var location = StoreLocation.Parse(result.GetValue(store));
-            using var opened = Store.Open(location);
+            using var opened = Store.OpenExisting(location);
             var lineage = await new ProcessLineage(opened.Processes).BuildAsync(result.GetValue(guid)!, Math.Max(1, result.GetValue(depth)), ct)
                 .ConfigureAwait(false);
             if (result.GetValue(format) == "json") Console.WriteLine(Json(lineage));

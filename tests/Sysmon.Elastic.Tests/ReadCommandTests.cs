@@ -1,0 +1,45 @@
+using System.Runtime.CompilerServices;
+using FluentAssertions;
+using Xunit;
+
+namespace Sysmon.Elastic.Tests;
+
+/// <summary>The commands that read a store (query, hunt, lineage) as a user runs them: answers from a store that
+/// exists, an error (not an empty answer, not a new empty file) for one that does not.</summary>
+public sealed class ReadCommandTests
+{
+    private static string SampleEvents([CallerFilePath] string here = "") =>
+        Path.GetFullPath(Path.Combine(Path.GetDirectoryName(here)!, "..", "..", "samples", "sysmon-events.ndjson"));
+
+    [Fact]
+    public async Task Query_and_lineage_answer_from_the_store_ingest_wrote()
+    {
+        var dir = CliRunner.TempDir();
+        var ingest = await CliRunner.RunAsync(dir, null, "ingest", SampleEvents(), "--store", "duckdb:s.duckdb");
+        ingest.ExitCode.Should().Be(0, ingest.Stderr);
+
+        var query = await CliRunner.RunAsync(dir, null, "query", "FROM logs-sysmon-* | WHERE event.code == \"1\" | STATS n = COUNT(*) BY process.name",
+            "--store", "duckdb:s.duckdb", "--format", "csv");
+        query.ExitCode.Should().Be(0, query.Stderr);
+        query.Stdout.Should().Contain("powershell.exe");
+
+        var lineage = await CliRunner.RunAsync(dir, null, "lineage", "{8f2a3c1e-5b6d-6a3f-2a01-000000001e00}", "--store", "duckdb:s.duckdb");
+        lineage.ExitCode.Should().Be(0, lineage.Stderr);
+        lineage.Stdout.Should().Contain("powershell.exe");
+    }
+
+    [Theory]
+    // A misspelt path answered "(0 rows)" with exit code 0 and left an empty store behind: read as "no hits".
+    [InlineData("query", "FROM logs-sysmon-* | STATS n = COUNT(*)")]
+    [InlineData("hunt", "rare-executables")]
+    [InlineData("lineage", "{8f2a3c1e-5b6d-6a3f-2a01-000000001e00}")]
+    public async Task Reading_a_store_that_does_not_exist_is_an_error_that_creates_nothing(string command, string argument)
+    {
+        var dir = CliRunner.TempDir();
+        var r = await CliRunner.RunAsync(dir, null, command, argument, "--store", "duckdb:misspelt.duckdb");
+        r.ExitCode.Should().Be(3, r.Stdout + r.Stderr);
+        r.Stderr.Should().Contain("store duckdb:misspelt.duckdb does not exist").And.Contain("sysmon-elastic ingest PATH --store duckdb:misspelt.duckdb");
+        r.Stdout.Should().BeEmpty();
+        Directory.GetFiles(dir).Should().BeEmpty("nothing is created");
+    }
+}
