@@ -356,6 +356,28 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
+    public async Task A_rotated_name_that_sorts_before_the_live_one_is_read_on_from_the_live_ones_offset()
+    {
+        // logrotate's dateext with `extension .json` names the old file sysmon-20261205.json, which sorts before
+        // sysmon.json: it was looked at before the live file's replacement was noticed, and read from its start.
+        var (dir, live, worker) = await ReadThenRotatedAsync(async live =>
+        {
+            File.Move(live, Path.Combine(Path.GetDirectoryName(live)!, "sysmon-20261205.json"));
+            await File.WriteAllTextAsync(live, Lines(61, 10));
+        });
+        string log;
+        using (worker)
+        {
+            await worker.WaitForLogAsync("event(s) read and stored", times: 3); // the first read, the live file, the rotated one
+            worker.Terminate();
+            log = worker.Log;
+        }
+        log.Should().Contain("sysmon-20261205.json: starts as a file that left its name did (rotated or copied); reading on from offset")
+            .And.Contain("sysmon-20261205.json: 10 event(s) read and stored").And.NotContain("60 event(s)");
+        StoredRecords(dir).Should().Be((70L, 70L), "every record once, the rotated tail included");
+    }
+
+    [Fact]
     public async Task Records_written_just_before_a_copytruncate_are_read_from_the_copy()
     {
         // logrotate's copytruncate: the file is copied to sysmon.json.1 and emptied in place. The records appended

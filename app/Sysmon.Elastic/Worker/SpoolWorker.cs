@@ -229,6 +229,11 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             return false;
         }
         ForgetGone(directory, files);
+        // Files read before go first: one that left its name (rotated, truncated) departs before a file new to the
+        // worker is looked at. In name order alone, a rotated copy whose name sorts before the live one
+        // (sysmon-20261205.json before sysmon.json) was read from its start, its stored records skipped one by one.
+        var known = _checkpoints!.Files;
+        files = [.. files.Where(known.ContainsKey), .. files.Where(f => !known.ContainsKey(f))];
         foreach (var file in files)
         {
             ct.ThrowIfCancellationRequested();
