@@ -105,9 +105,10 @@ public sealed class DuckDbStore : IDisposable
         catch (DuckDBException ex)
         {
             connection?.Dispose();
-            // DuckDB lets one process write a file: most often the worker (`run`) holds it while `ingest` is tried.
+            // DuckDB lets one process use a file: most often the worker (`run`) holds it while `ingest` or `query` is tried.
             var next = ex.Message.Contains("Conflicting lock", StringComparison.Ordinal)
-                ? "; another process has it open (the worker, `run`?): stop it first, or drop the files into that worker's spool directory"
+                ? "; another process has it open (the worker, `run`?): DuckDB lets one process use a file at a time, so stop it first " +
+                  "(files to add can instead be dropped into that worker's spool directory, and its scheduled hunts run inside it)"
                 : "";
             throw new StoreException($"cannot open DuckDB file {path}: {ex.Message}{next}", ex);
         }

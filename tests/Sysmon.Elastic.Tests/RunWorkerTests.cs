@@ -295,7 +295,7 @@ public sealed class RunWorkerTests
         var r = await CliRunner.RunAsync(dir, null, "ingest", Path.Combine(dir, "more.ndjson"), "--store", "duckdb:" + Path.Combine(dir, "store.duckdb"));
         r.ExitCode.Should().Be(3, r.Stderr);
         r.Stderr.Should().Contain("Conflicting lock").And.Contain($"(PID {worker.Process.Id})")
-            .And.Contain("stop it first, or drop the files into that worker's spool directory");
+            .And.Contain("stop it first (files to add can instead be dropped into that worker's spool directory");
         worker.Terminate();
     }
 
