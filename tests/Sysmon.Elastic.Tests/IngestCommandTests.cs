@@ -103,4 +103,17 @@ public sealed class IngestCommandTests
         using var store = DuckDbStore.Open(Path.Combine(dir, "piped.duckdb"));
         store.Count().Should().Be(File.ReadLines(hosts.Order(StringComparer.Ordinal).First()).Count());
     }
+
+    [Fact]
+    public async Task A_directory_with_nothing_to_read_is_said_so_not_just_counted_as_zero_files()
+    {
+        var dir = CliRunner.TempDir();
+        var collected = Directory.CreateDirectory(Path.Combine(dir, "collected")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(collected, "notes.pdf"), "not a log");
+        var r = await CliRunner.RunAsync(dir, null, "ingest", collected, "--store", "duckdb:s.duckdb");
+        r.ExitCode.Should().Be(0, "an empty spool is not an error\n" + r.Stderr);
+        r.Stderr.Should().Contain("ingested 0 events from 0 file(s)")
+            .And.Contain("warning: 1 file(s) with unknown extensions skipped in directories")
+            .And.Contain("warning: no input found: the directories named hold no file of the extensions read (.evtx .xml .json");
+    }
 }

@@ -64,6 +64,15 @@ public sealed class ReadingOptions
         return files;
     }
 
+    /// <summary>What the summary says about the inputs found: files of unknown extensions skipped in directories, and
+    /// none found at all (a directory named by mistake ended in "0 events from 0 file(s)" and nothing else).</summary>
+    public static IEnumerable<string> InputWarnings(IReadOnlyCollection<Ingest.Pipeline.InputFile> files, int skippedUnknown)
+    {
+        if (skippedUnknown > 0) yield return $"{skippedUnknown} file(s) with unknown extensions skipped in directories";
+        if (files.Count == 0)
+            yield return $"no input found: the directories named hold no file of the extensions read ({Ingest.Pipeline.InputFiles.KnownExtensionList})";
+    }
+
     public InputFormat ParseFormat(ParseResult result)
     {
         var text = result.GetValue(Format) ?? "auto";

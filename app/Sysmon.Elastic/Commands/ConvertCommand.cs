@@ -63,7 +63,7 @@ public static class ConvertCommand
                     progress.Finish();
                 }
             }
-            if (skippedUnknown > 0) summary.Warnings.Add($"{skippedUnknown} file(s) with unknown extensions skipped in directories");
+            summary.Warnings.AddRange(ReadingOptions.InputWarnings(files, skippedUnknown));
             await stderr.WriteAsync(summary.Format("converted")).ConfigureAwait(false);
             return summary.ExitCode;
         });

@@ -45,7 +45,7 @@ public static class IngestCommand
                 await stderr.WriteLineAsync(ex.Message).ConfigureAwait(false);
                 return ExitCodes.Interrupted;
             }
-            if (skippedUnknown > 0) summary.Warnings.Add($"{skippedUnknown} file(s) with unknown extensions skipped in directories");
+            summary.Warnings.AddRange(ReadingOptions.InputWarnings(files, skippedUnknown));
             await stderr.WriteAsync(summary.Format("ingested")).ConfigureAwait(false);
             return summary.ExitCode;
         });

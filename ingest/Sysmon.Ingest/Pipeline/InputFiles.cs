@@ -16,6 +16,9 @@ public static class InputFiles
         ".gz", ".tgz", ".tar", ".zip",
     };
 
+    /// <summary>The extensions a directory walk reads, for messages ("no input found").</summary>
+    public static string KnownExtensionList => string.Join(' ', KnownExtensions);
+
     /// <summary>True when a directory walk (or an archive's listing) reads a file of this name.</summary>
     public static bool IsKnown(string path) => KnownExtensions.Contains(System.IO.Path.GetExtension(path));
 
