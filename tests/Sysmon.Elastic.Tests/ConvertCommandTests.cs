@@ -169,4 +169,23 @@ public sealed class ConvertCommandTests
         File.ReadAllBytes(output)[^1].Should().Be((byte)'\n');
         foreach (var line in lines) JsonNode.Parse(line)!["event"]!["code"].Should().NotBeNull();
     }
+
+    [Fact]
+    public async Task Convert_into_a_pipe_whose_reader_stops_stops_too_as_unix_tools_do()
+    {
+        // `convert big.evtx | head`: .NET's console stream dropped the writes after head left, so the whole input
+        // was read and converted into nothing, and the run reported success.
+        var dir = CliRunner.TempDir();
+        var fleet = await CliRunner.GenerateFleetAsync(dir, 1, 20_000, 3);
+        var psi = new System.Diagnostics.ProcessStartInfo("bash") { WorkingDirectory = dir, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-c", "dotnet \"$1\" convert \"$2\" | head -c 100 > /dev/null; exit ${PIPESTATUS[0]}", "bash", CliRunner.Dll, fleet[0] })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        process.ExitCode.Should().Be(141, "128 + SIGPIPE, as the shell reports a tool its reader left\n" + stderr);
+        stderr.Should().Contain("stopped: the reader of standard output went away").And.NotContain("converted ");
+    }
 }

@@ -36,18 +36,19 @@ public static class ConvertCommand
             var deadLetterPath = result.GetValue(reading.DeadLetter) ??
                                  (output == "-" ? DefaultDeadLetterName : output + ".deadletter.ndjson");
             var outStream = output == "-"
-                ? Console.OpenStandardOutput()
+                ? StandardOutput.Open()
                 : new FileStream(output, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16);
             RunSummary summary;
             // Ctrl+C or SIGTERM stops reading; what was converted is written out whole (the runtime's own handling
             // ended the process with up to 64 KB unwritten and the last line cut).
             using var signals = new StopSignals(ct);
-            using (var deadLetters = new DeadLetterWriter(deadLetterPath))
+            using var deadLetters = new DeadLetterWriter(deadLetterPath);
+            var sink = new NdjsonSink(outStream, ownsStream: output != "-");
+            var progress = ProgressReporter.ForStandardError();
+            try
             {
-                var sink = new NdjsonSink(outStream, ownsStream: output != "-");
                 await using (sink.ConfigureAwait(false))
                 {
-                    var progress = ProgressReporter.ForStandardError();
                     var pipeline = new EventPipeline(source, mapper, sink, deadLetters) { OnProgress = progress.Report };
                     try
                     {
@@ -62,6 +63,13 @@ public static class ConvertCommand
                     }
                     progress.Finish();
                 }
+            }
+            catch (Exception ex) when (output == "-" && StandardOutput.IsReaderGone(ex))
+            {
+                // `convert ... | head`: the reader has what it wanted; converting the rest for nobody is not done.
+                progress.Finish();
+                await stderr.WriteLineAsync("stopped: the reader of standard output went away; the rest was not converted").ConfigureAwait(false);
+                return StandardOutput.ReaderGoneExitCode;
             }
             summary.Warnings.AddRange(ReadingOptions.InputWarnings(files, skippedUnknown));
             await stderr.WriteAsync(summary.Format("converted")).ConfigureAwait(false);
