@@ -12,4 +12,7 @@ public static class ExitCodes
     public const int InternalError = 70;
     /// <summary>Stopped by Ctrl+C or SIGTERM (128 + SIGINT, the shell's own code for it).</summary>
     public const int Interrupted = 130;
+    /// <summary>`convert` stopped because the reader of its output pipe went away (128 + SIGPIPE, the shell's code for a
+    /// tool its reader left).</summary>
+    public const int OutputReaderGone = 141;
 }

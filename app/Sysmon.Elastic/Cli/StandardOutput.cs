@@ -11,9 +11,6 @@ namespace Sysmon.Elastic.Cli;
 /// </summary>
 public static class StandardOutput
 {
-    /// <summary>The exit code of a command stopped because its output's reader went away: the shell's 128 + SIGPIPE.</summary>
-    public const int ReaderGoneExitCode = 141;
-
     private const int BrokenPipe = 32; // EPIPE
 
     public static Stream Open()

@@ -69,7 +69,7 @@ public static class ConvertCommand
                 // `convert ... | head`: the reader has what it wanted; converting the rest for nobody is not done.
                 progress.Finish();
                 await stderr.WriteLineAsync("stopped: the reader of standard output went away; the rest was not converted").ConfigureAwait(false);
-                return StandardOutput.ReaderGoneExitCode;
+                return ExitCodes.OutputReaderGone;
             }
             summary.Warnings.AddRange(ReadingOptions.InputWarnings(files, skippedUnknown));
             await stderr.WriteAsync(summary.Format("converted")).ConfigureAwait(false);
