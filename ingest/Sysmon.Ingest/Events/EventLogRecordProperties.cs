@@ -7,7 +7,8 @@ namespace Sysmon.Ingest.Events;
 /// columns, <c>ConvertTo-Json</c> keys): Id, RecordId, MachineName, LogName, ProviderName, ProviderId, Version, Level,
 /// Task, Opcode, Keywords, ProcessId, ThreadId, UserId and the display names. They carry what a rendered message
 /// lacks, the record id and computer above all, so such an export's event gets the same document id as the .evtx's.
-/// TimeCreated is left out: the exporting machine's local time, in its culture's format.
+/// TimeCreated is read only where it is absolute (<see cref="Created"/>): Export-Csv writes the exporting machine's
+/// local time in its culture's format, which names no zone.
 /// </summary>
 public static class EventLogRecordProperties
 {
@@ -44,6 +45,28 @@ public static class EventLogRecordProperties
         e.LevelName = value("LevelDisplayName") ?? e.LevelName;
         e.OpcodeName = value("OpcodeDisplayName") ?? e.OpcodeName;
         e.TaskName = value("TaskDisplayName") ?? e.TaskName;
+        if (Created(value("TimeCreated")) is { } created) e.TimeCreated = created;
+    }
+
+    /// <summary>TimeCreated in the forms that name an instant: Windows PowerShell's ConvertTo-Json <c>/Date(ms)/</c>
+    /// (milliseconds since 1970 UTC; an offset after them, which some serializers add, does not change the instant)
+    /// and ISO 8601 with a zone (PowerShell 7's ConvertTo-Json). Anything else, a local time above all, is null.</summary>
+    public static DateTimeOffset? Created(string? text)
+    {
+        if (string.IsNullOrEmpty(text)) return null;
+        var t = text.AsSpan();
+        if (t.StartsWith("/Date(") && t.EndsWith(")/"))
+        {
+            var inner = t["/Date(".Length..^2];
+            var end = inner.Length > 1 ? inner[1..].IndexOfAny('+', '-') : -1; // the sign of a negative time is not an offset
+            var ms = end < 0 ? inner : inner[..(end + 1)];
+            return long.TryParse(ms, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var unix) &&
+                   unix is >= -62135596800000 and <= 253402300799999
+                ? DateTimeOffset.FromUnixTimeMilliseconds(unix)
+                : null;
+        }
+        var zoned = t.Length > 19 && t[10] == 'T' && (t[^1] == 'Z' || (t.Length > 25 && t[^3] == ':' && t[^6] is '+' or '-'));
+        return zoned && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var iso) ? iso : null;
     }
 
     private static long? Long(string? s, NumberStyles styles = NumberStyles.None) =>

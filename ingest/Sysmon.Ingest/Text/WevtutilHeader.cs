@@ -1,4 +1,3 @@
-using System.Globalization;
 using Sysmon.Ingest.Events;
 
 namespace Sysmon.Ingest.Text;
@@ -36,12 +35,14 @@ internal sealed class WevtutilHeader
     /// <summary>True when the header names a channel or provider other than Sysmon's: its message is not Sysmon's.</summary>
     public bool IsForeign => EventLogRecordProperties.IsForeign(Value);
 
-    // wevtutil's labels, by the EventLogRecord property each one prints (Date aside: its form varies, see ApplyTo).
+    // wevtutil's labels, by the EventLogRecord property each one prints. Newer wevtutil prints Date in UTC with a 'Z';
+    // older versions print it without a zone, and EventLogRecordProperties does not make a time of unknown zone a UTC one
+    // (the message's UtcTime is the event's time anyway).
     private static readonly Dictionary<string, string> PropertyOf = new(StringComparer.Ordinal)
     {
         ["Log Name"] = "LogName", ["Source"] = "ProviderName", ["Event ID"] = "Id", ["Task"] = "TaskDisplayName",
         ["Level"] = "LevelDisplayName", ["Opcode"] = "OpcodeDisplayName", ["User"] = "UserId", ["Computer"] = "MachineName",
-        ["Date"] = "Date",
+        ["Date"] = "TimeCreated",
     };
 
     /// <summary>A header starting at <paramref name="text"/> when it is an <c>Event[N]:</c> line, otherwise null.</summary>
@@ -77,17 +78,7 @@ internal sealed class WevtutilHeader
     }
 
     /// <summary>Copies what the header knows into an event read from its message.</summary>
-    public void ApplyTo(SysmonEvent e)
-    {
-        EventLogRecordProperties.ApplyTo(e, Value);
-        // Newer wevtutil prints the time in UTC with a 'Z'; older versions print it without a zone, and a time of an
-        // unknown zone is not made a UTC one (the message's UtcTime is the event's time anyway).
-        if (Value("Date") is { } date && date.EndsWith('Z') &&
-            DateTimeOffset.TryParse(date, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal, out var created))
-        {
-            e.TimeCreated = created;
-        }
-    }
+    public void ApplyTo(SysmonEvent e) => EventLogRecordProperties.ApplyTo(e, Value);
 
     /// <summary>The record of another log (System, Security): an event without Sysmon data, which the channel filter
     /// counts and skips (or, under <c>--channel *</c>, is stored with its header's fields).</summary>

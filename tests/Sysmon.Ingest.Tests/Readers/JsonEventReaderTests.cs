@@ -168,6 +168,27 @@ public sealed class JsonEventReaderTests
         results.Single(r => r.Rejected is not null).Rejected!.Reason.Should().Be("Id says 1, the message is event 3");
     }
 
+    [Theory]
+    // Windows PowerShell 5.1's ConvertTo-Json (as in public exports of EventLogRecord): milliseconds since 1970 UTC.
+    [InlineData("/Date(1595374458918)/", "2020-07-21T23:34:18.9180000+00:00")]
+    // The same instant with the offset some serializers add after the milliseconds.
+    [InlineData("/Date(1595374458918+0200)/", "2020-07-21T23:34:18.9180000+00:00")]
+    // PowerShell 7: ISO 8601 with the exporting machine's offset.
+    [InlineData("2020-07-22T01:34:18.918+02:00", "2020-07-21T23:34:18.9180000+00:00")]
+    [InlineData("2020-07-21T23:34:18.9180000Z", "2020-07-21T23:34:18.9180000+00:00")]
+    // Times that name no zone are not made UTC ones: no event.created from them.
+    [InlineData("2020-07-22T01:34:18.918", null)]
+    [InlineData("7/22/2020 1:34:18 AM", null)]
+    [InlineData("/Date(soon)/", null)]
+    public async Task A_get_winevent_json_time_created_is_read_only_where_it_names_an_instant(string timeCreated, string? expected)
+    {
+        var json = EventForms.GetWinEventJson(Create);
+        var from = json.IndexOf("\"TimeCreated\":\"", StringComparison.Ordinal) + "\"TimeCreated\":\"".Length;
+        json = json[..from] + timeCreated + json[json.IndexOf('"', from)..];
+        var e = (await Convert.EventsAsync(new JsonEventReader(), "[" + json + "]")).Should().ContainSingle().Subject;
+        (e.TimeCreated?.ToString("O", System.Globalization.CultureInfo.InvariantCulture)).Should().Be(expected);
+    }
+
     private static string Pretty(string json) =>
         System.Text.Json.Nodes.JsonNode.Parse(json)!.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
 }
