@@ -61,7 +61,7 @@ public sealed class Store : IDisposable
             _ => new ElasticsearchEventSink(es, location.BulkOptions), ct => CountAsync(es, ct), null);
     }
 
-    /// <summary>For commands that only read events (query, hunt, lineage): a DuckDB file that does not exist is an
+    /// <summary>For commands that only read (query, hunt, lineage, feeds list): a DuckDB file that does not exist is an
     /// error, not a new empty store. Opened, a misspelt path answered every query with "(0 rows)", exit 0, and left an
     /// empty file behind, which an analyst reads as "no hits".</summary>
     public static Store OpenExisting(StoreLocation location)

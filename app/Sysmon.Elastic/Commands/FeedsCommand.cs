@@ -56,7 +56,7 @@ public static class FeedsCommand
         list.Options.Add(format);
         list.SetAction((result, ct) => CommandErrors.RunAsync(async stderr =>
         {
-            using var opened = Store.Open(StoreLocation.Parse(result.GetValue(store)));
+            using var opened = Store.OpenExisting(StoreLocation.Parse(result.GetValue(store)));
             var states = (await opened.Indicators.ListFeedStatesAsync(ct).ConfigureAwait(false)).ToDictionary(s => s.Name);
             var rows = Definitions(result.GetValue(feedsFile)).Select(f => states.GetValueOrDefault(f.Name) ?? new FeedState { Name = f.Name })
                 .Concat(states.Values.Where(s => !Definitions(result.GetValue(feedsFile)).Any(f => f.Name == s.Name))).ToList();
