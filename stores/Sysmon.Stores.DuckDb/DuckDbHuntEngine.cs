@@ -11,7 +11,7 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResu
     public Task<int> SaveResultsAsync(string hunt, IReadOnlyDictionary<string, object?> parameters, DateTimeOffset runAt, HuntResult result, CancellationToken ct)
     {
         var parametersJson = HuntRows.ParametersJson(parameters);
-        lock (store.Gate)
+        using (store.Enter())
         {
             var inserted = 0;
             using var tx = store.Connection.BeginTransaction();
@@ -38,7 +38,7 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResu
 
     public Task<HuntResult> RunAsync(string esql, IReadOnlyDictionary<string, object?> parameters, CancellationToken ct)
     {
-        lock (store.Gate)
+        using (store.Enter())
         {
             var sql = Translate(esql, parameters);
             using var cmd = store.Connection.CreateCommand();

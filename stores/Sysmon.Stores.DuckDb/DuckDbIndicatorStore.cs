@@ -17,13 +17,13 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     private DuckDBConnection Connection => store.Connection;
 
     // The store's one connection is shared with the ingest side: every operation holds its gate.
-    public Task<IReadOnlyList<FeedState>> ListFeedStatesAsync(CancellationToken ct) { lock (store.Gate) return ListFeedStatesAsyncCore(ct); }
-    public Task<FeedState?> GetFeedStateAsync(string feed, CancellationToken ct) { lock (store.Gate) return GetFeedStateAsyncCore(feed, ct); }
-    public Task SaveFeedStateAsync(FeedState state, CancellationToken ct) { lock (store.Gate) return SaveFeedStateAsyncCore(state, ct); }
-    public Task<IReadOnlyList<Indicator>> ReplaceFeedAsync(string feed, IReadOnlyList<Indicator> indicators, DateTimeOffset now, CancellationToken ct) { lock (store.Gate) return ReplaceFeedAsyncCore(feed, indicators, now, ct); }
-    public Task<IReadOnlyList<Indicator>> LoadActiveAsync(CancellationToken ct) { lock (store.Gate) return LoadActiveAsyncCore(ct); }
-    public Task<int> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct) { lock (store.Gate) return WriteAlertsAsyncCore(alerts, ct); }
-    public Task<IReadOnlyList<Alert>> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct) { lock (store.Gate) return RetroHuntAsyncCore(indicators, since, ct); }
+    public Task<IReadOnlyList<FeedState>> ListFeedStatesAsync(CancellationToken ct) { using (store.Enter()) return ListFeedStatesAsyncCore(ct); }
+    public Task<FeedState?> GetFeedStateAsync(string feed, CancellationToken ct) { using (store.Enter()) return GetFeedStateAsyncCore(feed, ct); }
+    public Task SaveFeedStateAsync(FeedState state, CancellationToken ct) { using (store.Enter()) return SaveFeedStateAsyncCore(state, ct); }
+    public Task<IReadOnlyList<Indicator>> ReplaceFeedAsync(string feed, IReadOnlyList<Indicator> indicators, DateTimeOffset now, CancellationToken ct) { using (store.Enter()) return ReplaceFeedAsyncCore(feed, indicators, now, ct); }
+    public Task<IReadOnlyList<Indicator>> LoadActiveAsync(CancellationToken ct) { using (store.Enter()) return LoadActiveAsyncCore(ct); }
+    public Task<int> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct) { using (store.Enter()) return WriteAlertsAsyncCore(alerts, ct); }
+    public Task<IReadOnlyList<Alert>> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct) { using (store.Enter()) return RetroHuntAsyncCore(indicators, since, ct); }
 
     private Task<IReadOnlyList<FeedState>> ListFeedStatesAsyncCore(CancellationToken ct)
     {

@@ -21,7 +21,7 @@ public sealed class DuckDbProcessLookup(DuckDbStore store) : IProcessLookup
 
     private List<ProcessNode> Query(string sql, string id)
     {
-        lock (store.Gate)
+        using (store.Enter())
         {
             using var cmd = store.Connection.CreateCommand();
             cmd.CommandText = sql;

@@ -290,12 +290,12 @@ public sealed class RunWorkerTests
         var dir = CliRunner.TempDir();
         Directory.CreateDirectory(Path.Combine(dir, "spool"));
         await File.WriteAllTextAsync(Path.Combine(dir, "more.ndjson"), Line(1));
-        using var worker = new WorkerProcess(dir).Capture();
+        using var worker = new WorkerProcess(dir, "--Worker:ReleaseStoreAfter=00:00:00").Capture(); // held for as long as it runs
         await worker.WaitForLogAsync("watching");
         var r = await CliRunner.RunAsync(dir, null, "ingest", Path.Combine(dir, "more.ndjson"), "--store", "duckdb:" + Path.Combine(dir, "store.duckdb"));
         r.ExitCode.Should().Be(3, r.Stderr);
         r.Stderr.Should().Contain("Conflicting lock").And.Contain($"(PID {worker.Process.Id})")
-            .And.Contain("stop it first (files to add can instead be dropped into that worker's spool directory");
+            .And.Contain("try again once it is idle").And.Contain("or stop it first (files to add can instead be dropped into that worker's spool directory");
         worker.Terminate();
     }
 
@@ -766,6 +766,40 @@ public sealed class RunWorkerTests
         r.ExitCode.Should().Be(2, r.Stdout + r.Stderr);
         r.Stderr.Should().Contain(message).And.NotContain("   at ");
         File.Exists(Path.Combine(dir, "s.duckdb")).Should().BeFalse("nothing starts");
+    }
+
+    private static async Task<string[]> QueryCountAsync(string dir)
+    {
+        var r = await CliRunner.RunAsync(dir, null, "query", "FROM logs-sysmon-* | STATS n = COUNT(*)", "--store",
+            "duckdb:" + Path.Combine(dir, "store.duckdb"), "--format", "csv");
+        r.ExitCode.Should().Be(0, r.Stderr);
+        return r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    }
+
+    [Fact]
+    public async Task An_idle_worker_lets_the_store_go_for_query_and_takes_it_back_for_new_files_even_after_a_client_held_it()
+    {
+        // DuckDB lets one process open a file: a worker that held it for good refused every query while it ran.
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(spool, "a.ndjson"), Line(1) + Line(2));
+        using var worker = new WorkerProcess(dir, "--Worker:ReleaseStoreAfter=00:00:01", "--Worker:StoreRetryDelay=00:00:01").Capture();
+        await worker.WaitForLogAsync("the store's file is let go");
+        (await QueryCountAsync(dir)).Should().Equal("n", "2");
+
+        // A client holding the file when new events come: the write waits, as a failed one does, and then goes in.
+        using (var client = DuckDbStore.Open(Path.Combine(dir, "store.duckdb")))
+        {
+            await File.WriteAllTextAsync(Path.Combine(spool, "b.ndjson"), Line(3));
+            await worker.WaitForLogAsync("the store could not take what was read");
+            client.Count().Should().Be(2);
+        }
+        await worker.WaitForLogAsync("b.ndjson: 1 event(s) read and stored");
+        await worker.WaitForLogAsync("the store's file is let go", times: 2);
+        (await QueryCountAsync(dir)).Should().Equal("n", "3");
+        worker.Terminate();
+        using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
+        store.Count().Should().Be(3, "every event once");
     }
 
     [Fact]

@@ -42,6 +42,10 @@ public sealed class Store : IDisposable
     public Func<SinkMode, IEventSink> CreateEventSink { get; }
     public Func<CancellationToken, Task<long>> CountEventsAsync { get; }
 
+    /// <summary>Lets the store's file go until its next use, so that other processes can open it (DuckDB: one process
+    /// at a time); true when it was let go now. A cluster has nothing to let go.</summary>
+    public Func<bool> Release { get; private init; } = () => false;
+
     /// <param name="longRunning">For the worker: many small loads, so DuckDB checkpoints sooner, and its scheduled hunts
     /// run under the load memory limit, not on top of it (see DuckDbStore.Open).</param>
     public static Store Open(StoreLocation location, bool longRunning = false)
@@ -53,7 +57,7 @@ public sealed class Store : IDisposable
                 : DuckDbStore.Open(location.Target, location.DuckDbOptions);
             var engine = new DuckDbHuntEngine(duck);
             return new Store(location, new DuckDbIndicatorStore(duck), engine, engine, new DuckDbProcessLookup(duck),
-                mode => new DuckDbEventSink(duck, mode), _ => Task.FromResult(duck.Count()), duck);
+                mode => new DuckDbEventSink(duck, mode), _ => Task.FromResult(duck.Count()), duck) { Release = duck.Release };
         }
         var es = new ElasticsearchConnection(OptionsFor(location));
         var hunts = new ElasticsearchHuntEngine(es, location.BulkOptions);

@@ -93,10 +93,13 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
                 var behind = false;
                 try
                 {
+                    var committedBefore = _commits;
                     foreach (var directory in _options.SpoolDirectories) behind |= await ScanAsync(directory, stoppingToken).ConfigureAwait(false);
                     // The wait after failures grows until the store takes a write again (a scan may write nothing).
                     if (await CommitAsync(stoppingToken).ConfigureAwait(false)) _storeFailures = 0;
                     _deadLetters!.Flush(); // rejections outside any piece (a file of an unknown kind) show at once too
+                    if (behind || _commits != committedBefore) _lastWrite = DateTime.UtcNow;
+                    else ReleaseStoreWhenIdle();
                 }
                 catch (StoreWriteException ex) when (!ex.NeedsRestart)
                 {
@@ -147,6 +150,26 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
 
     private int _storeFailures;
 
+    private Store? _store;
+    private long _commits;
+    private DateTime _lastWrite = DateTime.UtcNow;
+
+    // DuckDB lets one process open a file: held while the worker runs, it kept `query`, `hunt` and every DuckDB client
+    // out. Once nothing has been stored for ReleaseStoreAfter the file is let go; the next write (or a scheduled hunt,
+    // a feed refresh) attaches it again, and a client holding it then makes that write wait as a failed one does.
+    private void ReleaseStoreWhenIdle()
+    {
+        if (_options.ReleaseStoreAfter <= TimeSpan.Zero || DateTime.UtcNow - _lastWrite < _options.ReleaseStoreAfter) return;
+        try
+        {
+            if (_store!.Release()) LogStoreReleased(_options.ReleaseStoreAfter.TotalSeconds);
+        }
+        catch (Exception ex) when (StoreErrors.Is(ex))
+        {
+            LogStoreNotReleased(ex.Message); // it stays attached; the next idle scan tries again
+        }
+    }
+
     // After a failed write: what was read since the last commit is dropped (its checkpoints have not moved), and so is
     // the sink with what it still held; a new one takes the next attempt. Returns how long to wait before it.
     private async Task<TimeSpan> ForgetUncommittedAsync(bool replaceSink = true)
@@ -191,6 +214,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             throw new UsageException($"Worker:StoreRetryDelay is {_options.StoreRetryDelay}; it must be positive (the wait after the store failed, e.g. 00:00:05)");
         }
         var store = services.GetRequiredService<Store>();
+        _store = store;
         var indicators = services.GetRequiredService<IIndicatorStore>();
         var holder = services.GetRequiredService<IndicatorSetHolder>();
         var registry = services.GetRequiredService<FeedRegistry>();
@@ -479,6 +503,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         _unflushed = false;
         if (flushed)
         {
+            _commits++;
             stored += Stored(await OnStoreAsync(() => _sink.FlushAsync(ct)).ConfigureAwait(false));
             foreach (var warning in _sink.TakeWarnings()) LogStoreWarning(warning);
         }
@@ -621,6 +646,12 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "cannot start: {Reason}")]
     private partial void LogCannotStart(string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "nothing stored for {Seconds} s: the store's file is let go for other clients (query, hunt) until the next write")]
+    private partial void LogStoreReleased(double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not let the store's file go ({Reason}); tried again at the next idle scan")]
+    private partial void LogStoreNotReleased(string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{File}: {Events} event(s) read and stored")]
     private partial void LogRead(string file, long events);

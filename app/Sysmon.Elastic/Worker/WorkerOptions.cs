@@ -36,6 +36,11 @@ public sealed class WorkerOptions
 
     public static readonly TimeSpan MaxStoreRetryDelay = TimeSpan.FromMinutes(5);
 
+    /// <summary>How long the worker goes without storing anything before it lets a DuckDB file go, so that `query`,
+    /// `hunt` and other DuckDB clients can open it (one process at a time); the next write attaches it again.
+    /// 00:00:00 holds it for as long as the worker runs.</summary>
+    public TimeSpan ReleaseStoreAfter { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Channels to keep; empty = Sysmon's; "*" = all.</summary>
     public List<string> Channels { get; set; } = [];
 
