@@ -768,12 +768,30 @@ public sealed class RunWorkerTests
         File.Exists(Path.Combine(dir, "s.duckdb")).Should().BeFalse("nothing starts");
     }
 
-    private static async Task<string[]> QueryCountAsync(string dir)
+    private static async Task<string[]> QueryCountAsync(string dir) => (await QueryCountWithLogAsync(dir)).Lines;
+
+    private static async Task<(string[] Lines, string Stderr)> QueryCountWithLogAsync(string dir)
     {
         var r = await CliRunner.RunAsync(dir, null, "query", "FROM logs-sysmon-* | STATS n = COUNT(*)", "--store",
             "duckdb:" + Path.Combine(dir, "store.duckdb"), "--format", "csv");
         r.ExitCode.Should().Be(0, r.Stderr);
-        return r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return (r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), r.Stderr);
+    }
+
+    [Fact]
+    public async Task A_query_that_meets_the_worker_writing_waits_for_it_to_let_the_store_go()
+    {
+        // Refused at once, a query beside a worker had to be retried by hand until the worker happened to be idle.
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(spool, "a.ndjson"), Line(1) + Line(2));
+        using var worker = new WorkerProcess(dir, "--Worker:ReleaseStoreAfter=00:00:04").Capture();
+        await worker.WaitForLogAsync("watching"); // it holds the file from its start until 4 s after its first commit
+        var (lines, stderr) = await QueryCountWithLogAsync(dir);
+        lines.Should().Equal("n", "2");
+        stderr.Should().Contain("another process is writing it (the worker lets it go once idle)");
+        worker.Log.Should().Contain("the store's file is let go");
+        worker.Terminate();
     }
 
     [Fact]
