@@ -106,12 +106,13 @@ public sealed class DuckDbStore : IDisposable
         {
             connection?.Dispose();
             // DuckDB lets one process use a file: most often the worker (`run`) holds it while `ingest` or `query` is tried.
-            var next = ex.Message.Contains("Conflicting lock", StringComparison.Ordinal)
+            var held = IsHeldElsewhere(ex);
+            var next = held
                 ? "; another process has it open (the worker, `run`, or an ingest?): DuckDB lets one process use a file at a time, so " +
                   "try again once it is idle (the worker lets the file go after Worker:ReleaseStoreAfter without a write) or stop it first " +
                   "(files to add can instead be dropped into that worker's spool directory)"
                 : "";
-            throw new StoreException($"cannot open DuckDB file {path}: {ex.Message}{next}", ex);
+            throw new StoreException($"cannot open DuckDB file {path}: {ex.Message}{next}", ex) { HeldByAnotherProcess = held };
         }
         try
         {
@@ -205,23 +206,39 @@ public sealed class DuckDbStore : IDisposable
         if (_attached) return;
         try
         {
-            // The store's connection cannot leave an invalidated default database (even USE fails on it); a second
-            // connection to the same DuckDB instance, whose default is the in-memory database, detaches and attaches it.
-            using (var other = Connection.Duplicate())
+            using (var other = Detached())
             {
-                other.Open();
-                DuckDbSchema.Execute(other, $"DETACH DATABASE IF EXISTS {CatalogName}");
                 Attach(other, _fullPath, use: false);
             }
             DuckDbSchema.Execute(Connection, $"USE {CatalogName}");
         }
         catch (DuckDBException ex)
         {
-            throw new StoreException($"cannot attach DuckDB file {Path} again: {ex.Message}", ex);
+            throw new StoreException($"cannot attach DuckDB file {Path} again: {ex.Message}", ex) { HeldByAnotherProcess = IsHeldElsewhere(ex) };
         }
         _attached = true;
         Reattachments++;
     }
+
+    // A second connection to the same DuckDB instance with the file detached: the store's own connection cannot leave
+    // its default database (even USE fails on an invalidated one), this one's default is the in-memory database.
+    private DuckDBConnection Detached()
+    {
+        var other = Connection.Duplicate();
+        try
+        {
+            other.Open();
+            DuckDbSchema.Execute(other, $"DETACH DATABASE IF EXISTS {CatalogName}");
+            return other;
+        }
+        catch
+        {
+            other.Dispose();
+            throw;
+        }
+    }
+
+    private static bool IsHeldElsewhere(DuckDBException ex) => ex.Message.Contains("Conflicting lock", StringComparison.Ordinal);
 
     /// <summary>Takes <see cref="Gate"/> with the file attached: attached again first when <see cref="Release"/> (or
     /// a failed load) let it go. Every use of the store's tables goes through here or through a load.</summary>
@@ -240,9 +257,6 @@ public sealed class DuckDbStore : IDisposable
         return scope;
     }
 
-    /// <summary>Times the worker let the file go (<see cref="Release"/>), for tests and logs.</summary>
-    public int Releases { get; private set; }
-
     /// <summary>
     /// Checkpoints and detaches the file, until the next use attaches it again (15-21 ms). DuckDB lets one process
     /// open a file: the worker holding it for good left `query`, `hunt` and any DuckDB client locked out for as long as
@@ -253,33 +267,18 @@ public sealed class DuckDbStore : IDisposable
         lock (Gate)
         {
             if (!_attached) return false;
-            // The detach checkpoints what the loads left in the WAL: under the load's settings, as at the close.
-            string? loadLimit = null;
+            // What the loads left in the WAL, under the load's settings as at the close; the worker queries on after.
+            var loadLimit = CheckpointUnderLoadSettings();
             try
-            {
-                loadLimit = UseLoadSettings();
-                DuckDbSchema.Execute(Connection, "CHECKPOINT");
-            }
-            catch (DuckDBException)
-            {
-                // out of memory under the load limit: the detach checkpoints under the query settings
-            }
-            finally
             {
                 UseQuerySettings(loadLimit);
-            }
-            try
-            {
-                using var other = Connection.Duplicate();
-                other.Open();
-                DuckDbSchema.Execute(other, $"DETACH DATABASE IF EXISTS {CatalogName}");
+                Detached().Dispose();
             }
             catch (DuckDBException ex)
             {
                 throw new StoreException($"cannot let DuckDB file {Path} go: {ex.Message}", ex);
             }
             _attached = false;
-            Releases++;
             return true;
         }
     }
@@ -378,20 +377,24 @@ public sealed class DuckDbStore : IDisposable
     /// <summary>Writes what is not checkpointed yet (a last, small load; a worker's loads) under the load's threads
     /// and memory limit, not under the query settings DuckDB's own close would use: a checkpoint that merges small
     /// neighbouring row groups compresses them again (on a 10M store, 44,000 rows: +170 MB and 1.4 s on one thread,
-    /// bench/README.md). Should this fail, the close checkpoints as before.</summary>
-    internal void CheckpointUnderLoadSettings()
+    /// bench/README.md). Should this fail, the close checkpoints as before. Returns the load limit set (for
+    /// <see cref="UseQuerySettings"/>), the load settings being left in force.</summary>
+    internal string? CheckpointUnderLoadSettings()
     {
         lock (Gate)
         {
+            string? loadLimit = null;
             try
             {
-                UseLoadSettings();
+                loadLimit = UseLoadSettings();
                 DuckDbSchema.Execute(Connection, "CHECKPOINT");
             }
             catch (Exception ex) when (ex is DuckDBException or InvalidOperationException)
             {
-                // out of memory under the load limit, or a connection that already failed: the close checkpoints
+                // out of memory under the load limit, or a connection that already failed: the close (or the detach)
+                // checkpoints
             }
+            return loadLimit;
         }
     }
 }

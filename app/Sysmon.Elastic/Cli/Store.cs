@@ -77,27 +77,25 @@ public sealed class Store : IDisposable
                 Data = { [CommandErrors.NextStep] = $"check --store (or ${StoreLocation.EnvironmentVariable}); to store events there: sysmon-elastic ingest PATH --store {location}" },
             };
         }
-        return OpenWhenFree(location, LockWait, Console.Error);
+        return OpenWhenFree(location);
     }
 
-    /// <summary>How long a read command waits for a DuckDB file another process holds: the worker lets its file go
-    /// 5 s (Worker:ReleaseStoreAfter) after its last write, so a query that meets a burst gets in soon after it.</summary>
-    public static readonly TimeSpan LockWait = TimeSpan.FromSeconds(20);
+    // How long a read command waits for a DuckDB file another process holds: the worker lets its file go 5 s
+    // (Worker:ReleaseStoreAfter) after its last write, so a query that meets a burst gets in soon after it.
+    private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(20);
 
-    private static Store OpenWhenFree(StoreLocation location, TimeSpan wait, TextWriter stderr)
+    private static Store OpenWhenFree(StoreLocation location)
     {
-        var deadline = DateTime.UtcNow + wait;
-        var said = false;
-        while (true)
+        var deadline = DateTime.UtcNow + LockWait;
+        for (var said = false; ; said = true)
         {
             try
             {
                 return Open(location);
             }
-            catch (StoreException ex) when (ex.Message.Contains("Conflicting lock", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+            catch (StoreException ex) when (ex.HeldByAnotherProcess && DateTime.UtcNow < deadline)
             {
-                if (!said) stderr.WriteLine($"waiting up to {wait.TotalSeconds:0} s for {location}: another process is writing it (the worker lets it go once idle)");
-                said = true;
+                if (!said) Console.Error.WriteLine($"waiting up to {LockWait.TotalSeconds:0} s for {location}: another process is writing it (the worker lets it go once idle)");
                 Thread.Sleep(250);
             }
         }

@@ -93,13 +93,11 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
                 var behind = false;
                 try
                 {
-                    var committedBefore = _commits;
                     foreach (var directory in _options.SpoolDirectories) behind |= await ScanAsync(directory, stoppingToken).ConfigureAwait(false);
                     // The wait after failures grows until the store takes a write again (a scan may write nothing).
                     if (await CommitAsync(stoppingToken).ConfigureAwait(false)) _storeFailures = 0;
                     _deadLetters!.Flush(); // rejections outside any piece (a file of an unknown kind) show at once too
-                    if (behind || _commits != committedBefore) _lastWrite = DateTime.UtcNow;
-                    else ReleaseStoreWhenIdle();
+                    if (!behind) ReleaseStoreWhenIdle();
                 }
                 catch (StoreWriteException ex) when (!ex.NeedsRestart)
                 {
@@ -151,8 +149,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     private int _storeFailures;
 
     private Store? _store;
-    private long _commits;
-    private DateTime _lastWrite = DateTime.UtcNow;
+    private DateTime _lastWrite = DateTime.UtcNow; // of the last flush to the store (CommitAsync)
 
     // DuckDB lets one process open a file: held while the worker runs, it kept `query`, `hunt` and every DuckDB client
     // out. Once nothing has been stored for ReleaseStoreAfter the file is let go; the next write (or a scheduled hunt,
@@ -257,7 +254,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         // worker is looked at. In name order alone, a rotated copy whose name sorts before the live one
         // (sysmon-20261205.json before sysmon.json) was read from its start, its stored records skipped one by one.
         var known = _checkpoints!.Files;
-        files = [.. files.Where(known.ContainsKey), .. files.Where(f => !known.ContainsKey(f))];
+        files = [.. files.OrderBy(f => !known.ContainsKey(f))]; // a stable sort: name order within each part
         foreach (var file in files)
         {
             ct.ThrowIfCancellationRequested();
@@ -503,8 +500,8 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         _unflushed = false;
         if (flushed)
         {
-            _commits++;
             stored += Stored(await OnStoreAsync(() => _sink.FlushAsync(ct)).ConfigureAwait(false));
+            _lastWrite = DateTime.UtcNow;
             foreach (var warning in _sink.TakeWarnings()) LogStoreWarning(warning);
         }
         LogRejectedUnlogged();
