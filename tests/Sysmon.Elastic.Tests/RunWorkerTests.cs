@@ -779,19 +779,42 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
-    public async Task A_query_that_meets_the_worker_writing_waits_for_it_to_let_the_store_go()
+    public async Task A_query_beside_a_worker_tailing_a_live_log_gets_the_store_and_the_worker_resumes_after_it()
     {
-        // Refused at once, a query beside a worker had to be retried by hand until the worker happened to be idle.
+        // A live tail stores something at every poll, so the worker never idled for ReleaseStoreAfter: a query beside it
+        // waited 20 s and was refused. (ReleaseStoreAfter is 10 min here, so only the query's request lets it in.)
         var dir = CliRunner.TempDir();
         var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
-        await File.WriteAllTextAsync(Path.Combine(spool, "a.ndjson"), Line(1) + Line(2));
-        using var worker = new WorkerProcess(dir, "--Worker:ReleaseStoreAfter=00:00:04").Capture();
-        await worker.WaitForLogAsync("watching"); // it holds the file from its start until 4 s after its first commit
+        var live = Path.Combine(spool, "live.ndjson");
+        using var worker = new WorkerProcess(dir, "--Worker:ReleaseStoreAfter=00:10:00").Capture();
+        using var stop = new CancellationTokenSource();
+        var written = 0;
+        var writer = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await File.AppendAllTextAsync(live, Line(++written));
+                await Task.Delay(150);
+            }
+        });
+        await worker.WaitForLogAsync("live.ndjson: ", times: 3);
+
+        var clock = Stopwatch.StartNew();
         var (lines, stderr) = await QueryCountWithLogAsync(dir);
-        lines.Should().Equal("n", "2");
-        stderr.Should().Contain("another process is writing it (the worker lets it go once idle)");
-        worker.Log.Should().Contain("the store's file is let go");
+        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(15), "the worker lets the file go at its next scan");
+        stderr.Should().Contain("a running worker lets it go at its next scan");
+        long.Parse(lines[1], CultureInfo.InvariantCulture).Should().BeGreaterThanOrEqualTo(3);
+        await worker.WaitForLogAsync("the waiting reader is done; reading resumes");
+        await worker.WaitForLogAsync("live.ndjson: ", times: 6); // stored again after the query
+
+        await stop.CancelAsync();
+        await writer;
+        await WaitForCheckpointAsync(dir, "live.ndjson", new FileInfo(live).Length);
         worker.Terminate();
+        worker.Log.Should().Contain("another process waits to read the store: its file is let go");
+        Directory.GetFiles(dir, "store.duckdb.read-wait-*").Should().BeEmpty("the query withdrew its request");
+        using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
+        store.Count().Should().Be(written, "every line once");
     }
 
     [Fact]
@@ -818,6 +841,25 @@ public sealed class RunWorkerTests
         worker.Terminate();
         using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
         store.Count().Should().Be(3, "every event once");
+    }
+
+    [Fact]
+    public async Task A_client_holding_the_file_makes_the_worker_try_again_at_its_retry_delay_not_ever_later()
+    {
+        // Doubled after each failure, a DuckDB shell held open for ten minutes put the worker's next try minutes after it closed.
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(spool, "a.ndjson"), Line(1));
+        using var worker = new WorkerProcess(dir, "--Worker:ReleaseStoreAfter=00:00:01", "--Worker:StoreRetryDelay=00:00:01").Capture();
+        await worker.WaitForLogAsync("the store's file is let go");
+        using (DuckDbStore.Open(Path.Combine(dir, "store.duckdb")))
+        {
+            await File.WriteAllTextAsync(Path.Combine(spool, "b.ndjson"), Line(2));
+            await worker.WaitForLogAsync("the store could not take what was read", times: 4);
+        }
+        await worker.WaitForLogAsync("b.ndjson: 1 event(s) read and stored");
+        worker.Terminate();
+        worker.Log.Should().Contain("read and offered again in 00:00:01").And.NotContain("read and offered again in 00:00:02");
     }
 
     [Fact]

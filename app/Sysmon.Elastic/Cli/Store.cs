@@ -46,6 +46,13 @@ public sealed class Store : IDisposable
     /// at a time); true when it was let go now. A cluster has nothing to let go.</summary>
     public Func<bool> Release { get; private init; } = () => false;
 
+    /// <summary>True while another process waits to read the store's file (<see cref="DuckDbReadRequest"/>): the worker
+    /// lets the file go and holds off writing. A cluster has many readers and no such wait.</summary>
+    public Func<bool> ReaderWaiting { get; private init; } = () => false;
+
+    // This process's note that it waits for (and then reads) a file the worker holds; withdrawn at Dispose.
+    private DuckDbReadRequest? _readRequest;
+
     /// <param name="longRunning">For the worker: many small loads, so DuckDB checkpoints sooner, and its scheduled hunts
     /// run under the load memory limit, not on top of it (see DuckDbStore.Open).</param>
     public static Store Open(StoreLocation location, bool longRunning = false)
@@ -57,7 +64,10 @@ public sealed class Store : IDisposable
                 : DuckDbStore.Open(location.Target, location.DuckDbOptions);
             var engine = new DuckDbHuntEngine(duck);
             return new Store(location, new DuckDbIndicatorStore(duck), engine, engine, new DuckDbProcessLookup(duck),
-                mode => new DuckDbEventSink(duck, mode), _ => Task.FromResult(duck.Count()), duck) { Release = duck.Release };
+                mode => new DuckDbEventSink(duck, mode), _ => Task.FromResult(duck.Count()), duck)
+            {
+                Release = duck.Release, ReaderWaiting = () => DuckDbReadRequest.IsPending(location.Target),
+            };
         }
         var es = new ElasticsearchConnection(OptionsFor(location));
         var hunts = new ElasticsearchHuntEngine(es, location.BulkOptions);
@@ -80,24 +90,43 @@ public sealed class Store : IDisposable
         return OpenWhenFree(location);
     }
 
-    // How long a read command waits for a DuckDB file another process holds: the worker lets its file go 5 s
-    // (Worker:ReleaseStoreAfter) after its last write, so a query that meets a burst gets in soon after it.
+    // How long a read command waits for a DuckDB file another process holds. The worker sees a read request at its next
+    // scan (Worker:PollInterval, 1 s) or once the scan it is in ends (at most 250,000 events, a few seconds), and lets
+    // the file go 5 s (Worker:ReleaseStoreAfter) after its last write in any case.
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(20);
 
     private static Store OpenWhenFree(StoreLocation location)
     {
         var deadline = DateTime.UtcNow + LockWait;
-        for (var said = false; ; said = true)
+        DuckDbReadRequest? request = null;
+        var waiting = false;
+        try
         {
-            try
+            while (true)
             {
-                return Open(location);
+                try
+                {
+                    var store = Open(location);
+                    store._readRequest = request; // kept until this process is done reading, so the worker does not take the file back
+                    request = null;
+                    return store;
+                }
+                catch (StoreException ex) when (ex.HeldByAnotherProcess && DateTime.UtcNow < deadline)
+                {
+                    if (!waiting)
+                    {
+                        waiting = true;
+                        request = DuckDbReadRequest.Raise(location.Target);
+                        Console.Error.WriteLine($"waiting up to {LockWait.TotalSeconds:0} s for {location}: another process is writing it " +
+                                                "(a running worker lets it go at its next scan)");
+                    }
+                    Thread.Sleep(250);
+                }
             }
-            catch (StoreException ex) when (ex.HeldByAnotherProcess && DateTime.UtcNow < deadline)
-            {
-                if (!said) Console.Error.WriteLine($"waiting up to {LockWait.TotalSeconds:0} s for {location}: another process is writing it (the worker lets it go once idle)");
-                Thread.Sleep(250);
-            }
+        }
+        finally
+        {
+            request?.Dispose(); // not opened: the request is withdrawn
         }
     }
 
@@ -122,5 +151,9 @@ public sealed class Store : IDisposable
         return doc.RootElement.GetProperty("count").GetInt64();
     }
 
-    public void Dispose() => _owner?.Dispose();
+    public void Dispose()
+    {
+        _owner?.Dispose();
+        _readRequest?.Dispose();
+    }
 }

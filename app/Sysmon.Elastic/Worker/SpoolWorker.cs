@@ -91,6 +91,11 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             while (!stoppingToken.IsCancellationRequested)
             {
                 var behind = false;
+                if (YieldsToReader())
+                {
+                    await Task.Delay(_options.PollInterval, stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
                 try
                 {
                     foreach (var directory in _options.SpoolDirectories) behind |= await ScanAsync(directory, stoppingToken).ConfigureAwait(false);
@@ -102,7 +107,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
                 catch (StoreWriteException ex) when (!ex.NeedsRestart)
                 {
                     // Nothing read since the last commit is checkpointed: it is all read again, once the wait is over.
-                    var wait = await ForgetUncommittedAsync().ConfigureAwait(false);
+                    var wait = await ForgetUncommittedAsync(grow: !ex.HeldByAnotherProcess).ConfigureAwait(false);
                     LogStoreRetry(ex.Message, wait);
                     await Task.Delay(wait, stoppingToken).ConfigureAwait(false);
                     continue;
@@ -167,9 +172,38 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         }
     }
 
+    private bool _yielding;
+
+    // A reader waits for the file (DuckDbReadRequest, raised by query, hunt, lineage, feeds list). A worker tailing a live
+    // log never idles for ReleaseStoreAfter, so it lets the file go at once and reads nothing more until the reader is
+    // done: what arrives meanwhile waits in the spool. Everything read before was committed at the end of the last scan.
+    private bool YieldsToReader()
+    {
+        if (_options.ReleaseStoreAfter <= TimeSpan.Zero) return false; // told to hold the file for as long as it runs
+        if (!_store!.ReaderWaiting())
+        {
+            if (_yielding) LogReaderDone();
+            _yielding = false;
+            return false;
+        }
+        try
+        {
+            // Called at every poll while the reader waits: a scheduled hunt or feed refresh may have attached it again.
+            if (_store.Release() || !_yielding) LogYieldedToReader();
+        }
+        catch (Exception ex) when (StoreErrors.Is(ex))
+        {
+            LogStoreNotReleased(ex.Message);
+        }
+        _yielding = true;
+        return true;
+    }
+
     // After a failed write: what was read since the last commit is dropped (its checkpoints have not moved), and so is
-    // the sink with what it still held; a new one takes the next attempt. Returns how long to wait before it.
-    private async Task<TimeSpan> ForgetUncommittedAsync(bool replaceSink = true)
+    // the sink with what it still held; a new one takes the next attempt. Returns how long to wait before it: longer
+    // after each failure in a row, except while another process holds the file (a DuckDB shell, a long query), where
+    // the next try should come soon after it lets go, not minutes later.
+    private async Task<TimeSpan> ForgetUncommittedAsync(bool replaceSink = true, bool grow = true)
     {
         _uncommitted.Clear();
         _uncommittedEvents = 0;
@@ -177,6 +211,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         _unflushed = false;
         await DisposeSinkAsync().ConfigureAwait(false);
         if (replaceSink) _sink = CreateSink();
+        if (!grow) return _options.StoreRetryDelay;
         var wait = _options.StoreRetryDelay * Math.Pow(2, Math.Min(_storeFailures++, 16));
         return wait < WorkerOptions.MaxStoreRetryDelay ? wait : WorkerOptions.MaxStoreRetryDelay;
     }
@@ -646,6 +681,12 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
 
     [LoggerMessage(Level = LogLevel.Information, Message = "nothing stored for {Seconds} s: the store's file is let go for other clients (query, hunt) until the next write")]
     private partial void LogStoreReleased(double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "another process waits to read the store: its file is let go, and reading pauses until that process is done")]
+    private partial void LogYieldedToReader();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "the waiting reader is done; reading resumes")]
+    private partial void LogReaderDone();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "could not let the store's file go ({Reason}); tried again at the next idle scan")]
     private partial void LogStoreNotReleased(string reason);

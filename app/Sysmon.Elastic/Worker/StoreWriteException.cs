@@ -14,4 +14,7 @@ internal sealed class StoreWriteException(Exception cause) : Exception(cause.Mes
     /// <summary>DuckDB gave up on its whole instance (a fatal error: "the database must be restarted"): only a new
     /// process can write again. A file invalidated by a failed checkpoint is not this: the store attaches it afresh.</summary>
     public bool NeedsRestart => InnerException is DuckDBException { ErrorType: DuckDBErrorType.Fatal };
+
+    /// <summary>Another process holds the DuckDB file (a DuckDB shell, a query that opened it while the worker had let it go).</summary>
+    public bool HeldByAnotherProcess => InnerException is Sysmon.Stores.DuckDb.StoreException { HeldByAnotherProcess: true };
 }
