@@ -272,6 +272,9 @@ public sealed class DuckDbStore : IDisposable
             try
             {
                 UseQuerySettings(loadLimit);
+                // Off the file before another connection detaches it: a connection closed while its default database
+                // was detached under it crashed the process (SIGSEGV) at the worker's stop after an idle release.
+                DuckDbSchema.Execute(Connection, "USE memory");
                 Detached().Dispose();
             }
             catch (DuckDBException ex)

@@ -109,6 +109,8 @@ public sealed class RunWorkerTests
             using (var kill = Process.Start("kill", ["-TERM", Process.Id.ToString(CultureInfo.InvariantCulture)])) kill!.WaitForExit();
             Process.WaitForExit(30_000).Should().BeTrue("the worker stops on SIGTERM");
             Process.WaitForExit(); // drains the redirected output, so Log holds every line
+            // A supervisor reads anything else as a crash (a stop after an idle release ended in SIGSEGV, exit 139).
+            Process.ExitCode.Should().Be(0, "SIGTERM is a clean stop:\n" + Log);
             return clock.Elapsed;
         }
 
