@@ -286,6 +286,9 @@ public sealed class DuckDbStore : IDisposable
         }
     }
 
+    /// <summary>True while another process waits to read this file (<see cref="DuckDbReadRequest"/>).</summary>
+    public bool ReaderWaiting() => DuckDbReadRequest.IsPending(_fullPath);
+
     /// <summary>A new, unique path for a load file beside the store (see <see cref="DuckDbEventSink"/>).</summary>
     public string NewLoadFilePath() =>
         _fullPath + $".load-{Environment.ProcessId}-{Guid.NewGuid():N}.ndjson";

@@ -66,7 +66,7 @@ public sealed class Store : IDisposable
             return new Store(location, new DuckDbIndicatorStore(duck), engine, engine, new DuckDbProcessLookup(duck),
                 mode => new DuckDbEventSink(duck, mode), _ => Task.FromResult(duck.Count()), duck)
             {
-                Release = duck.Release, ReaderWaiting = () => DuckDbReadRequest.IsPending(location.Target),
+                Release = duck.Release, ReaderWaiting = duck.ReaderWaiting,
             };
         }
         var es = new ElasticsearchConnection(OptionsFor(location));
@@ -154,6 +154,6 @@ public sealed class Store : IDisposable
     public void Dispose()
     {
         _owner?.Dispose();
-        _readRequest?.Dispose();
+        _readRequest?.Dispose(); // after the file is closed: withdrawn earlier, the worker could attach it before the close
     }
 }
