@@ -286,8 +286,8 @@ public sealed class DuckDbStore : IDisposable
         }
     }
 
-    /// <summary>True while another process waits to read this file (<see cref="DuckDbReadRequest"/>).</summary>
-    public bool ReaderWaiting() => DuckDbReadRequest.IsPending(_fullPath);
+    /// <summary>True while another process waits to use this file (a query, an ingest) (<see cref="DuckDbFileRequest"/>).</summary>
+    public bool OtherProcessWaiting() => DuckDbFileRequest.IsPending(_fullPath);
 
     /// <summary>A new, unique path for a load file beside the store (see <see cref="DuckDbEventSink"/>).</summary>
     public string NewLoadFilePath() =>

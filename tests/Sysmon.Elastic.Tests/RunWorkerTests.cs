@@ -780,6 +780,37 @@ public sealed class RunWorkerTests
         return (r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries), r.Stderr);
     }
 
+    // A Sysmon log written to as a live host does: a line every 150 ms into the spool, until disposed.
+    private sealed class LiveLog : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _writer;
+        private int _written;
+
+        public LiveLog(string path)
+        {
+            Path = path;
+            _writer = Task.Run(async () =>
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    await File.AppendAllTextAsync(path, Line(Interlocked.Increment(ref _written)));
+                    await Task.Delay(150);
+                }
+            });
+        }
+
+        public string Path { get; }
+        public int Written => Volatile.Read(ref _written);
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            await _writer;
+            _stop.Dispose();
+        }
+    }
+
     [Fact]
     public async Task A_query_beside_a_worker_tailing_a_live_log_gets_the_store_and_the_worker_resumes_after_it()
     {
@@ -787,36 +818,54 @@ public sealed class RunWorkerTests
         // waited 20 s and was refused. (ReleaseStoreAfter is 10 min here, so only the query's request lets it in.)
         var dir = CliRunner.TempDir();
         var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
-        var live = Path.Combine(spool, "live.ndjson");
         using var worker = new WorkerProcess(dir, "--Worker:ReleaseStoreAfter=00:10:00").Capture();
-        using var stop = new CancellationTokenSource();
-        var written = 0;
-        var writer = Task.Run(async () =>
+        var live = new LiveLog(Path.Combine(spool, "live.ndjson"));
+        await using (live)
         {
-            while (!stop.IsCancellationRequested)
-            {
-                await File.AppendAllTextAsync(live, Line(++written));
-                await Task.Delay(150);
-            }
-        });
-        await worker.WaitForLogAsync("live.ndjson: ", times: 3);
+            await worker.WaitForLogAsync("live.ndjson: ", times: 3);
 
-        var clock = Stopwatch.StartNew();
-        var (lines, stderr) = await QueryCountWithLogAsync(dir);
-        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(15), "the worker lets the file go at its next scan");
-        stderr.Should().Contain("a running worker lets it go at its next scan");
-        long.Parse(lines[1], CultureInfo.InvariantCulture).Should().BeGreaterThanOrEqualTo(3);
-        await worker.WaitForLogAsync("the waiting reader is done; reading resumes");
-        await worker.WaitForLogAsync("live.ndjson: ", times: 6); // stored again after the query
-
-        await stop.CancelAsync();
-        await writer;
-        await WaitForCheckpointAsync(dir, "live.ndjson", new FileInfo(live).Length);
+            var clock = Stopwatch.StartNew();
+            var (lines, stderr) = await QueryCountWithLogAsync(dir);
+            clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(15), "the worker lets the file go at its next scan");
+            stderr.Should().Contain("a running worker lets it go at its next scan");
+            long.Parse(lines[1], CultureInfo.InvariantCulture).Should().BeGreaterThanOrEqualTo(3);
+            await worker.WaitForLogAsync("the waiting process is done; reading resumes");
+            await worker.WaitForLogAsync("live.ndjson: ", times: 6); // stored again after the query
+        }
+        await WaitForCheckpointAsync(dir, "live.ndjson", new FileInfo(live.Path).Length);
         worker.Terminate();
-        worker.Log.Should().Contain("another process waits to read the store: its file is let go");
-        Directory.GetFiles(dir, "store.duckdb.read-wait-*").Should().BeEmpty("the query withdrew its request");
+        worker.Log.Should().Contain("another process waits for the store: its file is let go");
+        Directory.GetFiles(dir, "store.duckdb.wait-*").Should().BeEmpty("the query withdrew its request");
         using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
-        store.Count().Should().Be(written, "every line once");
+        store.Count().Should().Be(live.Written, "every line once");
+    }
+
+    [Fact]
+    public async Task An_ingest_beside_a_worker_tailing_a_live_log_waits_its_turn_and_every_event_of_both_is_stored_once()
+    {
+        // It was refused at once: a responder adding a folder of collected logs to the store a worker fills had to stop
+        // the worker first, or drop the files into its spool.
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        var collected = Directory.CreateDirectory(Path.Combine(dir, "collected")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(collected, "wks-7.ndjson"), string.Concat(Enumerable.Range(1_000_001, 2_000).Select(Line)));
+        using var worker = new WorkerProcess(dir, "--Worker:ReleaseStoreAfter=00:10:00").Capture();
+        var live = new LiveLog(Path.Combine(spool, "live.ndjson"));
+        await using (live)
+        {
+            await worker.WaitForLogAsync("live.ndjson: ", times: 3);
+
+            var r = await CliRunner.RunAsync(dir, null, "ingest", collected, "--store", "duckdb:" + Path.Combine(dir, "store.duckdb"));
+            r.ExitCode.Should().Be(0, r.Stderr);
+            r.Stderr.Should().Contain("a running worker lets it go at its next scan");
+            await worker.WaitForLogAsync("the waiting process is done; reading resumes");
+            await worker.WaitForLogAsync("live.ndjson: ", times: 6); // stored again after the ingest
+        }
+        await WaitForCheckpointAsync(dir, "live.ndjson", new FileInfo(live.Path).Length);
+        worker.Terminate();
+        Directory.GetFiles(dir, "store.duckdb.wait-*").Should().BeEmpty("the ingest withdrew its request");
+        using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
+        store.Count().Should().Be(live.Written + 2_000, "every live line and every collected event once");
     }
 
     [Fact]

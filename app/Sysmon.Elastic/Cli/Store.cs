@@ -46,12 +46,12 @@ public sealed class Store : IDisposable
     /// at a time); true when it was let go now. A cluster has nothing to let go.</summary>
     public Func<bool> Release { get; private init; } = () => false;
 
-    /// <summary>True while another process waits to read the store's file (<see cref="DuckDbReadRequest"/>): the worker
-    /// lets the file go and holds off writing. A cluster has many readers and no such wait.</summary>
-    public Func<bool> ReaderWaiting { get; private init; } = () => false;
+    /// <summary>True while another process (a query, an ingest) waits for the store's file (<see cref="DuckDbFileRequest"/>):
+    /// the worker lets the file go and holds off writing. A cluster has many clients and no such wait.</summary>
+    public Func<bool> OtherProcessWaiting { get; private init; } = () => false;
 
-    // This process's note that it waits for (and then reads) a file the worker holds; withdrawn at Dispose.
-    private DuckDbReadRequest? _readRequest;
+    // This process's note that it waits for (and then uses) a file the worker holds; withdrawn at Dispose.
+    private DuckDbFileRequest? _fileRequest;
 
     /// <param name="longRunning">For the worker: many small loads, so DuckDB checkpoints sooner, and its scheduled hunts
     /// run under the load memory limit, not on top of it (see DuckDbStore.Open).</param>
@@ -66,7 +66,7 @@ public sealed class Store : IDisposable
             return new Store(location, new DuckDbIndicatorStore(duck), engine, engine, new DuckDbProcessLookup(duck),
                 mode => new DuckDbEventSink(duck, mode), _ => Task.FromResult(duck.Count()), duck)
             {
-                Release = duck.Release, ReaderWaiting = duck.ReaderWaiting,
+                Release = duck.Release, OtherProcessWaiting = duck.OtherProcessWaiting,
             };
         }
         var es = new ElasticsearchConnection(OptionsFor(location));
@@ -90,15 +90,18 @@ public sealed class Store : IDisposable
         return OpenWhenFree(location);
     }
 
-    // How long a read command waits for a DuckDB file another process holds. The worker sees a read request at its next
-    // scan (Worker:PollInterval, 1 s) or once the scan it is in ends (at most 250,000 events, a few seconds), and lets
-    // the file go 5 s (Worker:ReleaseStoreAfter) after its last write in any case.
+    // How long a command waits for a DuckDB file another process holds. The worker sees a request at its next scan
+    // (Worker:PollInterval, 1 s) or once the scan it is in ends (at most 250,000 events, a few seconds), and lets the
+    // file go 5 s (Worker:ReleaseStoreAfter) after its last write in any case.
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(20);
 
-    private static Store OpenWhenFree(StoreLocation location)
+    /// <summary>For one-off commands (query, hunt, ingest, feeds): a DuckDB file another process holds is waited for, up
+    /// to 20 s, with a note that makes a running worker let it go and hold off until this store is disposed. Refused at
+    /// once, an `ingest` beside a worker tailing a live log never got the file.</summary>
+    public static Store OpenWhenFree(StoreLocation location)
     {
         var deadline = DateTime.UtcNow + LockWait;
-        DuckDbReadRequest? request = null;
+        DuckDbFileRequest? request = null;
         var waiting = false;
         try
         {
@@ -107,7 +110,7 @@ public sealed class Store : IDisposable
                 try
                 {
                     var store = Open(location);
-                    store._readRequest = request; // kept until this process is done reading, so the worker does not take the file back
+                    store._fileRequest = request; // kept until this process is done with the file, so the worker does not take it back
                     request = null;
                     return store;
                 }
@@ -116,7 +119,7 @@ public sealed class Store : IDisposable
                     if (!waiting)
                     {
                         waiting = true;
-                        request = DuckDbReadRequest.Raise(location.Target);
+                        request = DuckDbFileRequest.Raise(location.Target);
                         Console.Error.WriteLine($"waiting up to {LockWait.TotalSeconds:0} s for {location}: another process is writing it " +
                                                 "(a running worker lets it go at its next scan)");
                     }
@@ -154,6 +157,6 @@ public sealed class Store : IDisposable
     public void Dispose()
     {
         _owner?.Dispose();
-        _readRequest?.Dispose(); // after the file is closed: withdrawn earlier, the worker could attach it before the close
+        _fileRequest?.Dispose(); // after the file is closed: withdrawn earlier, the worker could attach it before the close
     }
 }

@@ -27,7 +27,7 @@ public static class FeedsCommand
                 feeds = feeds.Where(f => f.Name == only).ToList();
                 if (feeds.Count == 0) throw new UsageException($"no feed named '{only}'");
             }
-            using var opened = Store.Open(StoreLocation.Parse(result.GetValue(store)));
+            using var opened = Store.OpenWhenFree(StoreLocation.Parse(result.GetValue(store)));
             using var http = FeedHttp.CreateClient();
             var refresher = new FeedRefresher(new FeedDownloader(http), opened.Indicators);
             var failed = 0;

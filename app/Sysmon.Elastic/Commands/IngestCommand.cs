@@ -56,7 +56,7 @@ public static class IngestCommand
     public static async Task<RunSummary> IngestAsync(IReadOnlyList<InputFile> files, StoreLocation location, EventSource source, EcsMapper mapper,
         string deadLetterPath, TextWriter stderr, ProgressReporter progress, CancellationToken ct)
     {
-        using var store = Store.Open(location);
+        using var store = Store.OpenWhenFree(location);
         using var deadLetters = new DeadLetterWriter(deadLetterPath);
         var before = await store.CountEventsAsync(ct).ConfigureAwait(false);
         try

@@ -91,7 +91,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             while (!stoppingToken.IsCancellationRequested)
             {
                 var behind = false;
-                if (YieldsToReader())
+                if (YieldsToWaitingProcess())
                 {
                     await Task.Delay(_options.PollInterval, stoppingToken).ConfigureAwait(false);
                     continue;
@@ -174,22 +174,23 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
 
     private bool _yielding;
 
-    // A reader waits for the file (DuckDbReadRequest, raised by query, hunt, lineage, feeds list). A worker tailing a live
-    // log never idles for ReleaseStoreAfter, so it lets the file go at once and reads nothing more until the reader is
-    // done: what arrives meanwhile waits in the spool. Everything read before was committed at the end of the last scan.
-    private bool YieldsToReader()
+    // Another process waits for the file (DuckDbFileRequest, raised by query, hunt, lineage, ingest, feeds). A worker
+    // tailing a live log never idles for ReleaseStoreAfter, so it lets the file go at once and reads nothing more until
+    // that process is done: what arrives meanwhile waits in the spool. Everything read before was committed at the end
+    // of the last scan.
+    private bool YieldsToWaitingProcess()
     {
         if (_options.ReleaseStoreAfter <= TimeSpan.Zero) return false; // told to hold the file for as long as it runs
-        if (!_store!.ReaderWaiting())
+        if (!_store!.OtherProcessWaiting())
         {
-            if (_yielding) LogReaderDone();
+            if (_yielding) LogWaitingProcessDone();
             _yielding = false;
             return false;
         }
         try
         {
-            // Called at every poll while the reader waits: a scheduled hunt or feed refresh may have attached it again.
-            if (_store.Release() || !_yielding) LogYieldedToReader();
+            // Called at every poll while the other process waits: a scheduled hunt or feed refresh may have attached it again.
+            if (_store.Release() || !_yielding) LogYieldedToWaitingProcess();
         }
         catch (Exception ex) when (StoreErrors.Is(ex))
         {
@@ -682,11 +683,11 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     [LoggerMessage(Level = LogLevel.Information, Message = "nothing stored for {Seconds} s: the store's file is let go for other clients (query, hunt) until the next write")]
     private partial void LogStoreReleased(double seconds);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "another process waits to read the store: its file is let go, and reading pauses until that process is done")]
-    private partial void LogYieldedToReader();
+    [LoggerMessage(Level = LogLevel.Information, Message = "another process waits for the store: its file is let go, and reading pauses until that process is done")]
+    private partial void LogYieldedToWaitingProcess();
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "the waiting reader is done; reading resumes")]
-    private partial void LogReaderDone();
+    [LoggerMessage(Level = LogLevel.Information, Message = "the waiting process is done; reading resumes")]
+    private partial void LogWaitingProcessDone();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "could not let the store's file go ({Reason}); tried again at the next idle scan")]
     private partial void LogStoreNotReleased(string reason);
