@@ -869,6 +869,31 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
+    public async Task A_query_during_a_backlog_of_many_files_gets_the_store_before_the_whole_backlog_is_read()
+    {
+        // The worker looked for a waiting process only between scans, and one scan reads every file of a backlog: a
+        // query waited for all of it (7-8 s for 200,000 events) and was refused past 20 s.
+        const int files = 12, perFile = 10_000;
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        for (var f = 0; f < files; f++)
+        {
+            await File.WriteAllTextAsync(Path.Combine(spool, $"host-{f:00}.ndjson"),
+                string.Concat(Enumerable.Range(f * perFile + 1, perFile).Select(Line)));
+        }
+        using var worker = new WorkerProcess(dir, "--Worker:ReleaseStoreAfter=00:10:00").Capture();
+        await worker.WaitForLogAsync("watching "); // the scan of the backlog starts now, and takes seconds
+
+        var lines = await QueryCountAsync(dir);
+        long.Parse(lines[1], CultureInfo.InvariantCulture).Should().BeLessThan(files * perFile, "the worker stopped its scan for the query");
+        await worker.WaitForLogAsync("the waiting process is done; reading resumes");
+        await WaitForCheckpointAsync(dir, $"host-{files - 1:00}.ndjson", new FileInfo(Path.Combine(spool, $"host-{files - 1:00}.ndjson")).Length);
+        worker.Terminate();
+        using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
+        store.Count().Should().Be(files * perFile, "the rest of the backlog is read after the query, every event once");
+    }
+
+    [Fact]
     public async Task An_idle_worker_lets_the_store_go_for_query_and_takes_it_back_for_new_files_even_after_a_client_held_it()
     {
         // DuckDB lets one process open a file: a worker that held it for good refused every query while it ran.

@@ -98,7 +98,11 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
                 }
                 try
                 {
-                    foreach (var directory in _options.SpoolDirectories) behind |= await ScanAsync(directory, stoppingToken).ConfigureAwait(false);
+                    foreach (var directory in _options.SpoolDirectories)
+                    {
+                        behind |= await ScanAsync(directory, stoppingToken).ConfigureAwait(false);
+                        if (_scanInterrupted) break;
+                    }
                     // The wait after failures grows until the store takes a write again (a scan may write nothing).
                     if (await CommitAsync(stoppingToken).ConfigureAwait(false)) _storeFailures = 0;
                     _deadLetters!.Flush(); // rejections outside any piece (a file of an unknown kind) show at once too
@@ -174,12 +178,31 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
 
     private bool _yielding;
 
+    // Set once a scan stops for a waiting process; cleared at the top of the loop, which then lets the file go.
+    private bool _scanInterrupted;
+    private long _nextWaitCheck; // Environment.TickCount64
+
+    // Within a long scan (a backlog of many files, or a long tailed file): true once another process waits for the file,
+    // looked at no more than twice a second (a directory listing each time). The scan stops there, what it read is
+    // committed, and the loop's top lets the file go. Looked at only between scans, a query waited for the whole backlog
+    // (7-8 s for 200,000 events) and was refused past 20 s. A whole file (.evtx, an archive) is still read to its end.
+    private bool WaitingProcessInterruptsScan()
+    {
+        if (_scanInterrupted) return true;
+        if (_options.ReleaseStoreAfter <= TimeSpan.Zero) return false; // told to hold the file for as long as it runs
+        var now = Environment.TickCount64;
+        if (now < _nextWaitCheck) return false;
+        _nextWaitCheck = now + 500;
+        return _scanInterrupted = _store!.OtherProcessWaiting();
+    }
+
     // Another process waits for the file (DuckDbFileRequest, raised by query, hunt, lineage, ingest, feeds). A worker
     // tailing a live log never idles for ReleaseStoreAfter, so it lets the file go at once and reads nothing more until
     // that process is done: what arrives meanwhile waits in the spool. Everything read before was committed at the end
     // of the last scan.
     private bool YieldsToWaitingProcess()
     {
+        _scanInterrupted = false;
         if (_options.ReleaseStoreAfter <= TimeSpan.Zero) return false; // told to hold the file for as long as it runs
         if (!_store!.OtherProcessWaiting())
         {
@@ -294,6 +317,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         foreach (var file in files)
         {
             ct.ThrowIfCancellationRequested();
+            if (WaitingProcessInterruptsScan()) return true;
             var name = Path.GetFileName(file);
             if (name.StartsWith('.')) continue;
             var ext = Path.GetExtension(file);
@@ -400,7 +424,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             if (next == offset) return false; // no whole record yet
             offset = next;
             events += read;
-            if (events >= EventsPerCommit) return offset < info.Length;
+            if (events >= EventsPerCommit || WaitingProcessInterruptsScan()) return offset < info.Length;
         }
         return false;
     }
