@@ -91,8 +91,9 @@ public sealed class Store : IDisposable
     }
 
     // How long a command waits for a DuckDB file another process holds. The worker sees a request at its next scan
-    // (Worker:PollInterval, 1 s) or once the scan it is in ends (at most 250,000 events, a few seconds), and lets the
-    // file go 5 s (Worker:ReleaseStoreAfter) after its last write in any case.
+    // (Worker:PollInterval, 1 s) or, within a backlog, once the file or 16 MB piece it reads is done (a whole .evtx
+    // or archive is read to its end first), and lets the file go 5 s (Worker:ReleaseStoreAfter) after its last write
+    // in any case.
     private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(20);
 
     /// <summary>For one-off commands (query, hunt, ingest, feeds): a DuckDB file another process holds is waited for, up
