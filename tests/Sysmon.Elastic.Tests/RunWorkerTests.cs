@@ -962,6 +962,59 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
+    public async Task A_scheduled_hunt_waits_while_another_process_uses_the_store_and_runs_after_it()
+    {
+        // Run while an ingest or a query held the file, the hunt failed and missed its run (a feed refresh kept its old
+        // indicators until its next schedule, a day later for most feeds).
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        var hunts = Directory.CreateDirectory(Path.Combine(dir, "hunts")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(hunts, "every-second.esql"),
+            "// title: test\n// schedule: 0/1 * * * * ?\nFROM logs-sysmon* | STATS n = COUNT(*) BY host.name\n");
+        await File.WriteAllTextAsync(Path.Combine(spool, "good.ndjson"), Line(1) + Line(2));
+        var path = Path.Combine(dir, "store.duckdb");
+        using var worker = new WorkerProcess(dir, "--Worker:HuntsDirectory=" + hunts, "--Worker:ReleaseStoreAfter=00:10:00").Capture();
+        await WaitForCheckpointAsync(dir, "good.ndjson", new FileInfo(Path.Combine(spool, "good.ndjson")).Length);
+
+        // What `ingest` does beside a worker: its note, then the file, for a while, then neither.
+        using (DuckDbFileRequest.Raise(path))
+        {
+            await worker.WaitForLogAsync("another process waits for the store: its file is let go");
+            using var other = OpenWhenFree(path);
+            await Task.Delay(3000); // three scheduled runs fall in this time
+            other.Count().Should().Be(2);
+        }
+        await Task.Delay(2500);
+        worker.Terminate();
+        worker.Log.Should().NotContain("hunt every-second failed")
+            .And.Contain("hunt-every-second waits: another process is using the store")
+            .And.Contain("hunt-every-second runs now: the other process is done with the store");
+        using var store = DuckDbStore.Open(path);
+        using var cmd = store.Connection.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM hunt_results WHERE hunt = 'every-second' AND (row->>'$.n') = '2'";
+        using var reader = cmd.ExecuteReader();
+        reader.Read();
+        reader.GetInt64(0).Should().Be(1, "the hunt ran after the other process was done");
+    }
+
+    // The worker lets the file go at its next poll: until then, opening it is refused.
+    private static DuckDbStore OpenWhenFree(string path)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            try
+            {
+                return DuckDbStore.Open(path);
+            }
+            catch (StoreException ex) when (ex.HeldByAnotherProcess && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(100);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_file_of_nothing_but_junk_is_dead_lettered_once_and_checkpointed()
     {
         // Pieces without a single event were never committed when nothing else was: the file was read and

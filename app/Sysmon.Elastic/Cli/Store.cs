@@ -47,7 +47,8 @@ public sealed class Store : IDisposable
     public Func<bool> Release { get; private init; } = () => false;
 
     /// <summary>True while another process (a query, an ingest) waits for the store's file (<see cref="DuckDbFileRequest"/>):
-    /// the worker lets the file go and holds off writing. A cluster has many clients and no such wait.</summary>
+    /// the worker lets the file go and holds off writing, and its scheduled jobs wait (StoreTurnListener). A cluster has
+    /// many clients and no such wait.</summary>
     public Func<bool> OtherProcessWaiting { get; private init; } = () => false;
 
     // This process's note that it waits for (and then uses) a file the worker holds; withdrawn at Dispose.

@@ -46,6 +46,7 @@ public static class RunCommand
         {
             FeedRefreshJob.Schedule(q, feeds);
             if (options.ScheduledHunts) HuntJob.Schedule(q, hunts);
+            q.AddTriggerListener<StoreTurnListener>();
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
     }
