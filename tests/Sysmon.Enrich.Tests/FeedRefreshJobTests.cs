@@ -49,6 +49,42 @@ public sealed class FeedRefreshJobTests
         }
     }
 
+    [Fact]
+    public async Task A_refresh_that_fails_is_tried_again_after_the_retry_delay_not_only_at_the_next_schedule()
+    {
+        // Most feeds refresh daily: one failed download (here the list is not there yet at start) kept the old
+        // indicators, or none, until the next day.
+        var dir = Path.Combine(Path.GetTempPath(), "sysmon-quartz-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var list = Path.Combine(dir, "list.txt");
+        var feed = new FeedDefinition { Name = "daily", Url = list, Format = "plain", Schedule = "0 0 3 * * ?" };
+
+        using var store = DuckDbStore.Open(Path.Combine(dir, "s.duckdb"));
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<IIndicatorStore>(new DuckDbIndicatorStore(store));
+        builder.Services.AddSingleton(sp => new FeedRefresher(new FeedDownloader(new HttpClient()), sp.GetRequiredService<IIndicatorStore>()));
+        builder.Services.AddSingleton<IndicatorSetHolder>();
+        builder.Services.AddSingleton(new FeedRegistry([feed]) { RetryDelay = TimeSpan.FromSeconds(1) });
+        builder.Services.AddQuartz(q => FeedRefreshJob.Schedule(q, [feed]));
+        builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        using var host = builder.Build();
+        var indicators = host.Services.GetRequiredService<IIndicatorStore>();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            await WaitUntil(() => indicators.GetFeedStateAsync("daily", CancellationToken.None).Result?.LastError is not null);
+            await File.WriteAllTextAsync(list, "198.51.100.1\n198.51.100.2\n", TestContext.Current.CancellationToken);
+            var holder = host.Services.GetRequiredService<IndicatorSetHolder>();
+            await WaitUntil(() => holder.Current.Count == 2); // the first retry (1 s) or the second (2 s) finds the list
+            (await indicators.GetFeedStateAsync("daily", CancellationToken.None))!.LastError.Should().BeNull();
+        }
+        finally
+        {
+            await host.StopAsync(TestContext.Current.CancellationToken);
+        }
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);

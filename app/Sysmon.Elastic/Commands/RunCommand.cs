@@ -37,7 +37,10 @@ public static class RunCommand
             RetroHuntWindow = TimeSpan.FromDays(options.RetroHuntDays),
         });
         services.AddSingleton<IndicatorSetHolder>();
-        services.AddSingleton(new FeedRegistry(feeds, options.AllowList.Count > 0 ? options.AllowList : null, options.MatchParentDomains));
+        services.AddSingleton(new FeedRegistry(feeds, options.AllowList.Count > 0 ? options.AllowList : null, options.MatchParentDomains)
+        {
+            RetryDelay = options.FeedRetryDelay,
+        });
         var hunts = Sysmon.Queries.Hunts.HuntCatalog.Load(options.HuntsDirectory);
         services.AddSingleton(new HuntRegistry(hunts));
         services.AddSingleton(sp => sp.GetRequiredService<Store>().Hunts);

@@ -56,6 +56,10 @@ public sealed class WorkerOptions
     /// <summary>How far back new indicators are matched against stored events.</summary>
     public int RetroHuntDays { get; set; } = 30;
 
+    /// <summary>The wait before a failed feed refresh is tried again, doubled per retry while it comes before the feed's
+    /// next scheduled refresh; zero: only at that schedule.</summary>
+    public TimeSpan FeedRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>A directory of your own NAME.esql hunts, scheduled beside the shipped ones.</summary>
     public string? HuntsDirectory { get; set; }
 

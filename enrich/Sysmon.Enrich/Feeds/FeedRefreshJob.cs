@@ -8,12 +8,17 @@ namespace Sysmon.Enrich.Feeds;
 /// <summary>
 /// The Quartz job that refreshes one feed (its name in the job data), then rebuilds the in-memory indicator set
 /// and swaps it in. Never two refreshes of the same feed at once; a refresh missed while the worker was down
-/// runs once when it comes back (misfire: fire now).
+/// runs once when it comes back (misfire: fire now). A refresh that fails is tried again after
+/// <see cref="FeedRegistry.RetryDelay"/>, then twice that, and so on, as long as the retry comes before the feed's
+/// next scheduled refresh: most feeds refresh daily, and one network blip kept the old indicators for a day.
 /// </summary>
 public sealed partial class FeedRefreshJob(FeedRefresher refresher, IIndicatorStore store, IndicatorSetHolder holder,
     FeedRegistry feeds, ILogger<FeedRefreshJob> log) : IJob
 {
     public const string FeedKey = "feed";
+
+    // In a retry trigger's data: how many retries came before it.
+    private const string RetryKey = "retry";
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
     {
@@ -23,15 +28,53 @@ public sealed partial class FeedRefreshJob(FeedRefresher refresher, IIndicatorSt
             LogUnknown(name);
             return;
         }
-        var result = await refresher.RefreshAsync(feed, cancellationToken).ConfigureAwait(false);
+        FeedRefreshResult result;
+        try
+        {
+            result = await refresher.RefreshAsync(feed, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The store failed (a DuckDB file held by a shell, a cluster down): the feed's state could not even be
+            // read or saved. Left to Quartz, the failure was logged and not tried again until the next schedule.
+            LogFailed(name, $"{name}: {ex.Message}");
+            await ScheduleRetryAsync(context, feed, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         if (!result.Succeeded)
         {
             LogFailed(name, result.Error ?? "");
+            await ScheduleRetryAsync(context, feed, cancellationToken).ConfigureAwait(false);
             return;
         }
         holder.Swap(new IndicatorSet(await store.LoadActiveAsync(cancellationToken).ConfigureAwait(false), feeds.AllowList, feeds.MatchParentDomains));
         LogRefreshed(name, result.Indicators, result.NewIndicators, result.RetroAlerts);
     }
+
+    // One more run of the same job after RetryDelay doubled per earlier retry, unless the feed's own schedule comes first.
+    private async Task ScheduleRetryAsync(IJobExecutionContext context, FeedDefinition feed, CancellationToken ct)
+    {
+        var retries = context.Trigger.JobDataMap.TryGetInt(RetryKey, out var before) ? before : 0;
+        var wait = feeds.RetryDelay * Math.Pow(2, Math.Min(retries, 16));
+        var at = DateTimeOffset.UtcNow + wait;
+        var scheduled = await context.Scheduler.GetTrigger(CronTrigger(feed), ct).ConfigureAwait(false);
+        if (feeds.RetryDelay <= TimeSpan.Zero || scheduled?.NextFireTimeUtc is { } next && next <= at)
+        {
+            LogNoRetry(feed.Name);
+            return;
+        }
+        var retry = TriggerBuilder.Create()
+            .WithIdentity($"feed-{feed.Name}-retry-{retries + 1}-{Guid.NewGuid():N}", "feeds")
+            .ForJob(context.JobDetail.Key)
+            .UsingJobData(RetryKey, retries + 1)
+            .StartAt(at)
+            .WithSimpleSchedule(x => x.WithMisfireInstruction(SimpleTriggerMisfireInstruction.FireNow))
+            .Build();
+        await context.Scheduler.ScheduleJob(retry, default, ct).ConfigureAwait(false);
+        LogRetry(feed.Name, wait, retries + 1);
+    }
+
+    private static TriggerKey CronTrigger(FeedDefinition feed) => new("feed-" + feed.Name + "-cron", "feeds");
 
     /// <summary>Schedules every enabled feed on its cron expression.</summary>
     public static void Schedule(IQuartzBuilder quartz, IEnumerable<FeedDefinition> definitions, bool runAtStart = true)
@@ -40,7 +83,7 @@ public sealed partial class FeedRefreshJob(FeedRefresher refresher, IIndicatorSt
         {
             var key = new JobKey("feed-" + feed.Name, "feeds");
             quartz.AddJob<FeedRefreshJob>(j => j.WithIdentity(key).UsingJobData(FeedKey, feed.Name).StoreDurably().DisallowConcurrentExecution());
-            quartz.AddTrigger<FeedRefreshJob>(t => t.ForJob(key).WithIdentity("feed-" + feed.Name + "-cron", "feeds")
+            quartz.AddTrigger<FeedRefreshJob>(t => t.ForJob(key).WithIdentity(CronTrigger(feed))
                 .WithCronSchedule(feed.Schedule, c => c.WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed)));
             // And once at start, so a fresh worker has indicators without waiting for the first cron time.
             if (runAtStart) quartz.AddTrigger<FeedRefreshJob>(t => t.ForJob(key).WithIdentity("feed-" + feed.Name + "-start", "feeds").StartNow());
@@ -53,6 +96,12 @@ public sealed partial class FeedRefreshJob(FeedRefresher refresher, IIndicatorSt
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Error}")]
     private partial void LogFailed(string feed, string error);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "feed {Feed}: tried again in {Wait} (retry {Retry})")]
+    private partial void LogRetry(string feed, TimeSpan wait, int retry);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "feed {Feed}: tried again at its next scheduled refresh")]
+    private partial void LogNoRetry(string feed);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "no feed named {Feed} is configured")]
     private partial void LogUnknown(string feed);
 }
@@ -63,6 +112,10 @@ public sealed class FeedRegistry(IReadOnlyList<FeedDefinition> feeds, IReadOnlyL
     public IReadOnlyList<FeedDefinition> Feeds { get; } = feeds;
     public IReadOnlyList<string>? AllowList { get; } = allowList;
     public bool MatchParentDomains { get; } = matchParentDomains;
+
+    /// <summary>The wait before a failed refresh is tried again, doubled per retry (Worker:FeedRetryDelay); zero: only
+    /// at the feed's next schedule.</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMinutes(5);
 
     public FeedDefinition? Find(string name) => Feeds.FirstOrDefault(f => f.Name == name);
 }
