@@ -56,10 +56,11 @@ public static class FeedsCommand
         list.Options.Add(format);
         list.SetAction((result, ct) => CommandErrors.RunAsync(async stderr =>
         {
+            var definitions = Definitions(result.GetValue(feedsFile)); // a feeds file that cannot be used is said before the store is opened
             using var opened = Store.OpenExisting(StoreLocation.Parse(result.GetValue(store)));
             var states = (await opened.Indicators.ListFeedStatesAsync(ct).ConfigureAwait(false)).ToDictionary(s => s.Name);
-            var rows = Definitions(result.GetValue(feedsFile)).Select(f => states.GetValueOrDefault(f.Name) ?? new FeedState { Name = f.Name })
-                .Concat(states.Values.Where(s => !Definitions(result.GetValue(feedsFile)).Any(f => f.Name == s.Name))).ToList();
+            var rows = definitions.Select(f => states.GetValueOrDefault(f.Name) ?? new FeedState { Name = f.Name })
+                .Concat(states.Values.Where(s => !definitions.Any(f => f.Name == s.Name))).ToList();
             if (result.GetValue(format) == "json")
             {
                 Console.WriteLine(JsonSerializer.Serialize(rows.Select(r => new { r.Name, r.Indicators, r.Rejected, r.LastSuccess, r.LastError }),
@@ -82,6 +83,30 @@ public static class FeedsCommand
         return command;
     }
 
-    public static List<FeedDefinition> Definitions(string? file) =>
-        FeedCatalog.Load(file ?? Path.Combine(AppContext.BaseDirectory, "feeds.default.json"));
+    /// <summary>The feeds of <paramref name="file"/> (default: the shipped feeds.default.json); one that is missing,
+    /// not JSON or names a feed that cannot be refreshed is a usage error, not an unhandled exception.</summary>
+    public static List<FeedDefinition> Definitions(string? file)
+    {
+        try
+        {
+            return FeedCatalog.Load(file ?? Path.Combine(AppContext.BaseDirectory, "feeds.default.json"));
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
+
+    /// <summary>Checks a feed defined in appsettings.json's "feeds" section, as <see cref="Definitions"/> does a file's.</summary>
+    public static void Validate(FeedDefinition feed, string where)
+    {
+        try
+        {
+            FeedCatalog.Validate(feed, where);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
 }

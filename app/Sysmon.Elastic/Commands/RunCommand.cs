@@ -25,7 +25,7 @@ public static class RunCommand
     {
         // A "feeds" section in appsettings.json wins; otherwise Worker:FeedsFile, otherwise the shipped defaults.
         var feeds = configured is { Count: > 0 } ? configured : FeedsCommand.Definitions(options.FeedsFile);
-        foreach (var feed in feeds) FeedCatalog.Validate(feed, "configuration");
+        foreach (var feed in feeds) FeedsCommand.Validate(feed, "configuration");
         var location = StoreLocation.Parse(options.Store);
         if (!location.IsDuckDb) _ = Store.OptionsFor(location); // a malformed URL is a configuration error before start
         services.AddSingleton(_ => Store.Open(location, longRunning: true));
