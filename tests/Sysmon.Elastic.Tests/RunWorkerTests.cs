@@ -707,6 +707,12 @@ public sealed class RunWorkerTests
     [InlineData("--Worker:MaxRecordBytes=1000", "Worker:MaxRecordBytes is 1000; it must be at least Worker:MaxReadBytes (16777216)")]
     // No wait at all would retry a failing store in a tight loop.
     [InlineData("--Worker:StoreRetryDelay=00:00:00", "Worker:StoreRetryDelay is 00:00:00; it must be positive")]
+    // These stopped the worker on its first scan as "an unexpected error (a defect)", exit code 70.
+    [InlineData("--Worker:BatchSize=-5", "Worker:BatchSize is -5; it must be at least 1")]
+    [InlineData("--Worker:PollInterval=-00:00:01", "Worker:PollInterval is -00:00:01; it must be positive")]
+    // A value not of the setting's type ended `run` with an unhandled exception and a stack trace, exit code 1.
+    [InlineData("--Worker:PollInterval=5s", "Failed to convert configuration value '5s' at 'Worker:PollInterval' to type 'System.TimeSpan'")]
+    [InlineData("--Worker:MaxReadBytes=lots", "Failed to convert configuration value 'lots' at 'Worker:MaxReadBytes'")]
     public async Task A_setting_the_worker_cannot_run_with_is_refused_at_start_with_the_reason(string setting, string message)
     {
         var dir = CliRunner.TempDir();

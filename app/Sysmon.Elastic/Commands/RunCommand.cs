@@ -61,6 +61,20 @@ public static class RunCommand
             ? new() { ["Worker:Store"] = store }
             : [];
 
+    // A setting that is not of its type (--Worker:PollInterval=5s, a word for a number) ended `run` with an unhandled
+    // exception and exit code 1; it is a usage error, said in one line.
+    private static T? Bind<T>(Func<T?> bind)
+    {
+        try
+        {
+            return bind();
+        }
+        catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+        {
+            throw new UsageException(ex.Message + " (a time span is written 00:00:05, a number in digits, a switch true or false)");
+        }
+    }
+
     public static Command Create()
     {
         var command = new Command("run", "Run the ingest worker: watch spool directories and store what arrives, until stopped. " +
@@ -91,9 +105,9 @@ public static class RunCommand
             builder.Logging.AddConsole();
             builder.Services.Configure<WorkerOptions>(builder.Configuration.GetSection("Worker"));
             builder.Services.PostConfigure(overrides);
-            var options = builder.Configuration.GetSection("Worker").Get<WorkerOptions>() ?? new WorkerOptions();
+            var options = Bind(() => builder.Configuration.GetSection("Worker").Get<WorkerOptions>()) ?? new WorkerOptions();
             overrides(options);
-            AddEnrichment(builder.Services, options, builder.Configuration.GetSection("feeds").Get<List<FeedDefinition>>());
+            AddEnrichment(builder.Services, options, Bind(() => builder.Configuration.GetSection("feeds").Get<List<FeedDefinition>>()));
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
             builder.Services.AddHostedService<SpoolWorker>();
             using var host = builder.Build();

@@ -265,6 +265,12 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         {
             throw new UsageException($"Worker:MaxRecordBytes is {_options.MaxRecordBytes}; it must be at least Worker:MaxReadBytes ({_options.MaxReadBytes})");
         }
+        if (_options.BatchSize < 1) throw new UsageException($"Worker:BatchSize is {_options.BatchSize}; it must be at least 1 (documents mapped and tagged at a time)");
+        if (_options.PollInterval <= TimeSpan.Zero)
+        {
+            throw new UsageException($"Worker:PollInterval is {_options.PollInterval}; it must be positive (how often the spool is looked at, e.g. 00:00:01)");
+        }
+        if (_options.SettleTime < TimeSpan.Zero) throw new UsageException($"Worker:SettleTime is {_options.SettleTime}; it must not be negative");
         if (_options.StoreRetryDelay <= TimeSpan.Zero)
         {
             throw new UsageException($"Worker:StoreRetryDelay is {_options.StoreRetryDelay}; it must be positive (the wait after the store failed, e.g. 00:00:05)");
