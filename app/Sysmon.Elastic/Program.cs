@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Sysmon.Elastic.Cli;
 using Sysmon.Elastic.Commands;
 
 namespace Sysmon.Elastic;
@@ -23,6 +24,7 @@ public static class Program
         root.Subcommands.Add(SetupCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        SettingsHelpAction.Install(root);
         return root;
     }
 }

@@ -723,6 +723,16 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
+    public async Task Run_help_says_what_its_extra_arguments_are()
+    {
+        // System.CommandLine's fixed text said they were "passed to the application that is being run".
+        var r = await CliRunner.RunAsync(CliRunner.TempDir(), null, "run", "--help");
+        r.ExitCode.Should().Be(0, r.Stderr);
+        r.Stdout.Should().Contain("Settings:").And.Contain("--Worker:PollInterval=00:00:05").And.Contain("--spool <spool>")
+            .And.NotContain("application that is being run");
+    }
+
+    [Fact]
     public async Task Runs_own_options_name_the_store_and_spool_over_the_configured_ones()
     {
         // `run --store X --spool Y` was read as the unknown settings "store" and "spool": the worker watched its
