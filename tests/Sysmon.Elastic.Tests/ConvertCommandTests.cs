@@ -92,6 +92,18 @@ public sealed class ConvertCommandTests
         r.Stderr.Should().Contain("no-such-file.evtx").And.Contain("does not exist");
     }
 
+    [Theory]
+    // Taken for paths, these were reported as "input '--to' does not exist; input 'yaml' does not exist".
+    [InlineData("convert")]
+    [InlineData("ingest")]
+    public async Task A_misspelt_option_is_named_as_an_option_not_as_a_missing_input(string command)
+    {
+        var r = await CliRunner.RunAsync(CliRunner.TempDir(), null, command, "no-such-file.evtx", "--to", "yaml");
+        r.ExitCode.Should().Be(2);
+        r.Stderr.Should().Contain($"'--to' is not an option of {command} (see {command} --help)").And.Contain("input 'no-such-file.evtx' does not exist")
+            .And.NotContain("input '--to'");
+    }
+
     [Fact]
     public async Task An_unknown_format_is_a_usage_error()
     {

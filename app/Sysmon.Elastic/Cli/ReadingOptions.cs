@@ -60,7 +60,10 @@ public sealed class ReadingOptions
     public List<Ingest.Pipeline.InputFile> ExpandInputs(ParseResult result, out int skippedUnknown)
     {
         var files = Ingest.Pipeline.InputFiles.Expand(result.GetValue(Paths) ?? [], out var missing, out skippedUnknown);
-        if (missing.Count > 0) throw new UsageException(string.Join("; ", missing.Select(m => $"input '{m}' does not exist")));
+        // A misspelt option (--to for --format) lands among the paths: named as an option, not as a missing file.
+        if (missing.Count > 0) throw new UsageException(string.Join("; ", missing.Select(m => m.StartsWith('-')
+            ? $"'{m}' is not an option of {result.CommandResult.Command.Name} (see {result.CommandResult.Command.Name} --help)"
+            : $"input '{m}' does not exist")));
         return files;
     }
 
