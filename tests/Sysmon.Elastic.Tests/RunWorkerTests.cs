@@ -954,8 +954,8 @@ public sealed class RunWorkerTests
         worker.Log.Should().Contain("read and offered again in 00:00:01").And.NotContain("read and offered again in 00:00:02");
     }
 
-    [Fact]
-    public async Task A_scheduled_hunt_runs_on_quartz_and_reports_each_row_once()
+    // A spool with two events and a hunts directory with one hunt, every-second, that counts events per host every second.
+    private static async Task<(string Dir, string Spool, string Hunts)> EverySecondHuntAsync()
     {
         var dir = CliRunner.TempDir();
         var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
@@ -963,18 +963,31 @@ public sealed class RunWorkerTests
         await File.WriteAllTextAsync(Path.Combine(hunts, "every-second.esql"),
             "// title: test\n// schedule: 0/1 * * * * ?\nFROM logs-sysmon* | STATS n = COUNT(*) BY host.name\n");
         await File.WriteAllTextAsync(Path.Combine(spool, "good.ndjson"), Line(1) + Line(2));
+        return (dir, spool, hunts);
+    }
+
+    // How many result rows of every-second counted both events of the spool.
+    private static long StoredHuntRows(string dir)
+    {
+        using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
+        using var cmd = store.Connection.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM hunt_results WHERE hunt = 'every-second' AND (row->>'$.n') = '2'";
+        using var reader = cmd.ExecuteReader();
+        reader.Read();
+        return reader.GetInt64(0);
+    }
+
+    [Fact]
+    public async Task A_scheduled_hunt_runs_on_quartz_and_reports_each_row_once()
+    {
+        var (dir, spool, hunts) = await EverySecondHuntAsync();
         using (var worker = new WorkerProcess(dir, "--Worker:HuntsDirectory=" + hunts).Capture())
         {
             await WaitForCheckpointAsync(dir, "good.ndjson", new FileInfo(Path.Combine(spool, "good.ndjson")).Length);
             await Task.Delay(3500); // three or more runs of the hunt after the events are stored
             worker.Terminate();
         }
-        using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
-        using var cmd = store.Connection.CreateCommand();
-        cmd.CommandText = "SELECT count(*) FROM hunt_results WHERE hunt = 'every-second' AND (row->>'$.n') = '2'";
-        using var reader = cmd.ExecuteReader();
-        reader.Read();
-        reader.GetInt64(0).Should().Be(1, "the same row reported by later runs is not stored again");
+        StoredHuntRows(dir).Should().Be(1, "the same row reported by later runs is not stored again");
     }
 
     [Fact]
@@ -982,12 +995,7 @@ public sealed class RunWorkerTests
     {
         // Run while an ingest or a query held the file, the hunt failed and missed its run (a feed refresh kept its old
         // indicators until its next schedule, a day later for most feeds).
-        var dir = CliRunner.TempDir();
-        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
-        var hunts = Directory.CreateDirectory(Path.Combine(dir, "hunts")).FullName;
-        await File.WriteAllTextAsync(Path.Combine(hunts, "every-second.esql"),
-            "// title: test\n// schedule: 0/1 * * * * ?\nFROM logs-sysmon* | STATS n = COUNT(*) BY host.name\n");
-        await File.WriteAllTextAsync(Path.Combine(spool, "good.ndjson"), Line(1) + Line(2));
+        var (dir, spool, hunts) = await EverySecondHuntAsync();
         var path = Path.Combine(dir, "store.duckdb");
         using var worker = new WorkerProcess(dir, "--Worker:HuntsDirectory=" + hunts, "--Worker:ReleaseStoreAfter=00:10:00").Capture();
         await WaitForCheckpointAsync(dir, "good.ndjson", new FileInfo(Path.Combine(spool, "good.ndjson")).Length);
@@ -1005,12 +1013,7 @@ public sealed class RunWorkerTests
         worker.Log.Should().NotContain("hunt every-second failed")
             .And.Contain("hunt-every-second waits: another process is using the store")
             .And.Contain("hunt-every-second runs now: the other process is done with the store");
-        using var store = DuckDbStore.Open(path);
-        using var cmd = store.Connection.CreateCommand();
-        cmd.CommandText = "SELECT count(*) FROM hunt_results WHERE hunt = 'every-second' AND (row->>'$.n') = '2'";
-        using var reader = cmd.ExecuteReader();
-        reader.Read();
-        reader.GetInt64(0).Should().Be(1, "the hunt ran after the other process was done");
+        StoredHuntRows(dir).Should().Be(1, "the hunt ran after the other process was done");
     }
 
     // The worker lets the file go at its next poll: until then, opening it is refused.

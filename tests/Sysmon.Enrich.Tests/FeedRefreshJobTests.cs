@@ -23,15 +23,7 @@ public sealed class FeedRefreshJobTests
         var feed = new FeedDefinition { Name = "every-second", Url = list, Format = "plain", Schedule = "0/1 * * * * ?" };
 
         using var store = DuckDbStore.Open(Path.Combine(dir, "s.duckdb"));
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton<IIndicatorStore>(new DuckDbIndicatorStore(store));
-        builder.Services.AddSingleton(sp => new FeedRefresher(new FeedDownloader(new HttpClient()), sp.GetRequiredService<IIndicatorStore>()));
-        builder.Services.AddSingleton<IndicatorSetHolder>();
-        builder.Services.AddSingleton(new FeedRegistry([feed]));
-        builder.Services.AddQuartz(q => FeedRefreshJob.Schedule(q, [feed], runAtStart: false));
-        builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
-        using var host = builder.Build();
+        using var host = FeedHost(store, new FeedRegistry([feed]), runAtStart: false);
         await host.StartAsync(TestContext.Current.CancellationToken);
         try
         {
@@ -60,15 +52,7 @@ public sealed class FeedRefreshJobTests
         var feed = new FeedDefinition { Name = "daily", Url = list, Format = "plain", Schedule = "0 0 3 * * ?" };
 
         using var store = DuckDbStore.Open(Path.Combine(dir, "s.duckdb"));
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
-        builder.Services.AddSingleton<IIndicatorStore>(new DuckDbIndicatorStore(store));
-        builder.Services.AddSingleton(sp => new FeedRefresher(new FeedDownloader(new HttpClient()), sp.GetRequiredService<IIndicatorStore>()));
-        builder.Services.AddSingleton<IndicatorSetHolder>();
-        builder.Services.AddSingleton(new FeedRegistry([feed]) { RetryDelay = TimeSpan.FromSeconds(1) });
-        builder.Services.AddQuartz(q => FeedRefreshJob.Schedule(q, [feed]));
-        builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
-        using var host = builder.Build();
+        using var host = FeedHost(store, new FeedRegistry([feed]) { RetryDelay = TimeSpan.FromSeconds(1) }, runAtStart: true);
         var indicators = host.Services.GetRequiredService<IIndicatorStore>();
         await host.StartAsync(TestContext.Current.CancellationToken);
         try
@@ -83,6 +67,20 @@ public sealed class FeedRefreshJobTests
         {
             await host.StopAsync(TestContext.Current.CancellationToken);
         }
+    }
+
+    // The worker's feed refresh as `run` wires it: a host with Quartz scheduling the registry's feeds into the store.
+    private static IHost FeedHost(DuckDbStore store, FeedRegistry registry, bool runAtStart)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<IIndicatorStore>(new DuckDbIndicatorStore(store));
+        builder.Services.AddSingleton(sp => new FeedRefresher(new FeedDownloader(new HttpClient()), sp.GetRequiredService<IIndicatorStore>()));
+        builder.Services.AddSingleton<IndicatorSetHolder>();
+        builder.Services.AddSingleton(registry);
+        builder.Services.AddQuartz(q => FeedRefreshJob.Schedule(q, registry.Feeds, runAtStart));
+        builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        return builder.Build();
     }
 
     private static async Task WaitUntil(Func<bool> condition)
