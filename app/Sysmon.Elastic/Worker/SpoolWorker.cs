@@ -204,6 +204,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     {
         _scanInterrupted = false;
         if (_options.ReleaseStoreAfter <= TimeSpan.Zero) return false; // told to hold the file for as long as it runs
+        _nextWaitCheck = Environment.TickCount64 + 500; // just looked: the scan that follows need not look again at once
         if (!_store!.OtherProcessWaiting())
         {
             if (_yielding) LogWaitingProcessDone();
@@ -323,7 +324,8 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         foreach (var file in files)
         {
             ct.ThrowIfCancellationRequested();
-            if (WaitingProcessInterruptsScan()) return true;
+            // Only a scan that has read something is worth cutting short; an idle one ends in milliseconds anyway.
+            if (_uncommittedEvents > 0 && WaitingProcessInterruptsScan()) return true;
             var name = Path.GetFileName(file);
             if (name.StartsWith('.')) continue;
             var ext = Path.GetExtension(file);
