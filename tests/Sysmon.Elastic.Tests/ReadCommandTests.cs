@@ -28,6 +28,19 @@ public sealed class ReadCommandTests
         lineage.Stdout.Should().Contain("powershell.exe");
     }
 
+    [Fact]
+    public async Task Lineage_of_a_process_that_is_not_stored_says_so_and_ends_with_exit_code_1()
+    {
+        var dir = CliRunner.TempDir();
+        var ingest = await CliRunner.RunAsync(dir, null, "ingest", SampleEvents(), "--store", "duckdb:s.duckdb");
+        ingest.ExitCode.Should().Be(0, ingest.Stderr);
+
+        var r = await CliRunner.RunAsync(dir, null, "lineage", "{00000000-0000-0000-0000-000000000000}", "--store", "duckdb:s.duckdb");
+        r.ExitCode.Should().Be(1, "a script tells \"not found\" from a tree by it (README, exit codes)");
+        r.Stderr.Should().Contain("no process creation (event 1) with this entity id is stored");
+        r.Stdout.Should().BeEmpty();
+    }
+
     [Theory]
     // A misspelt path answered "(0 rows)" with exit code 0 and left an empty store behind: read as "no hits".
     [InlineData("query", "FROM logs-sysmon-* | STATS n = COUNT(*)")]
