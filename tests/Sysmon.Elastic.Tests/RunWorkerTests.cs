@@ -910,6 +910,44 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
+    public async Task A_worker_started_while_another_process_holds_its_file_waits_for_it_and_then_stores_the_spool()
+    {
+        // It ended at once with exit code 3: a supervisor restarting it during a long ingest gave up after a few tries
+        // (systemd: five failed starts in ten seconds).
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(spool, "good.ndjson"), Line(1) + Line(2));
+        var path = Path.Combine(dir, "store.duckdb");
+        WorkerProcess worker;
+        using (var other = DuckDbStore.Open(path))
+        {
+            worker = new WorkerProcess(dir, "--Worker:StoreRetryDelay=00:00:01").Capture();
+            await worker.WaitForLogAsync("another process has it open (an ingest, a query); tried again every 00:00:01");
+            await Task.Delay(2500); // two more tries
+            worker.Process.HasExited.Should().BeFalse("it waits:\n" + worker.Log);
+            other.Count().Should().Be(0);
+        }
+        using (worker)
+        {
+            await worker.WaitForLogAsync("is free now: the worker starts");
+            await WaitForCheckpointAsync(dir, "good.ndjson", new FileInfo(Path.Combine(spool, "good.ndjson")).Length);
+            worker.Terminate();
+        }
+        using var store = DuckDbStore.Open(path);
+        store.Count().Should().Be(2);
+    }
+
+    [Fact]
+    public async Task A_worker_stopped_while_it_waits_for_its_file_exits_cleanly()
+    {
+        var dir = CliRunner.TempDir();
+        using var other = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
+        using var worker = new WorkerProcess(dir, "--Worker:StoreRetryDelay=00:00:01").Capture();
+        await worker.WaitForLogAsync("another process has it open");
+        worker.Terminate().Should().BeLessThan(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public async Task An_idle_worker_lets_the_store_go_for_query_and_takes_it_back_for_new_files_even_after_a_client_held_it()
     {
         // DuckDB lets one process open a file: a worker that held it for good refused every query while it ran.

@@ -21,14 +21,12 @@ namespace Sysmon.Elastic.Commands;
 public static class RunCommand
 {
     // Feeds on Quartz schedules, sharing the worker's store; the indicator set is swapped after each refresh.
-    private static void AddEnrichment(IServiceCollection services, WorkerOptions options, List<FeedDefinition>? configured)
+    private static void AddEnrichment(IServiceCollection services, WorkerOptions options, List<FeedDefinition>? configured, Func<Store> store)
     {
         // A "feeds" section in appsettings.json wins; otherwise Worker:FeedsFile, otherwise the shipped defaults.
         var feeds = configured is { Count: > 0 } ? configured : FeedsCommand.Definitions(options.FeedsFile);
         foreach (var feed in feeds) FeedsCommand.Validate(feed, "configuration");
-        var location = StoreLocation.Parse(options.Store);
-        if (!location.IsDuckDb) _ = Store.OptionsFor(location); // a malformed URL is a configuration error before start
-        services.AddSingleton(_ => Store.Open(location, longRunning: true));
+        services.AddSingleton(_ => store());
         services.AddSingleton(sp => sp.GetRequiredService<Store>().Indicators);
         services.AddFeedHttpClient();
         services.AddSingleton(sp => new FeedRefresher(
@@ -52,6 +50,41 @@ public static class RunCommand
             q.AddTriggerListener<StoreTurnListener>();
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+    }
+
+    // DuckDB lets one process open a file. A worker started (or restarted by its supervisor) while an `ingest` or a query
+    // had its file ended at once with exit code 3, and systemd gives up on a unit after five failed starts in ten
+    // seconds; it now waits for the file, trying again every StoreRetryDelay. Null when stopped while it waited.
+    private static async Task<Store?> OpenWhenFreeAsync(StoreLocation location, TimeSpan retryDelay, CancellationToken ct)
+    {
+        if (retryDelay <= TimeSpan.Zero) retryDelay = TimeSpan.FromSeconds(5); // refused with the reason once the worker starts
+        var waited = false;
+        while (true)
+        {
+            try
+            {
+                var store = Store.Open(location, longRunning: true);
+                if (waited) await Console.Error.WriteLineAsync($"{location} is free now: the worker starts").ConfigureAwait(false);
+                return store;
+            }
+            catch (Sysmon.Stores.DuckDb.StoreException ex) when (ex.HeldByAnotherProcess)
+            {
+                if (!waited)
+                {
+                    await Console.Error.WriteLineAsync($"waiting for {location}: another process has it open (an ingest, a query); " +
+                                                       $"tried again every {retryDelay}").ConfigureAwait(false);
+                    waited = true;
+                }
+            }
+            try
+            {
+                await Task.Delay(retryDelay, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+        }
     }
 
     // $SYSMON_STORE, which every other command reads, names the worker's store too: above the shipped default,
@@ -85,7 +118,7 @@ public static class RunCommand
         var commandLine = new WorkerCommandLine();
         commandLine.AddTo(command);
         // Configuration errors (a missing hunts directory, a malformed hunt file) end with one line and exit 2.
-        command.SetAction((result, ct) => CommandErrors.RunAsync(async _ =>
+        command.SetAction((result, ct) => CommandErrors.RunAsync(async stderr =>
         {
             var args = result.UnmatchedTokens.ToArray();
             WorkerCommandLine.CheckConfigurationTokens(args);
@@ -107,9 +140,18 @@ public static class RunCommand
             builder.Services.PostConfigure(overrides);
             var options = Bind(() => builder.Configuration.GetSection("Worker").Get<WorkerOptions>()) ?? new WorkerOptions();
             overrides(options);
-            AddEnrichment(builder.Services, options, Bind(() => builder.Configuration.GetSection("feeds").Get<List<FeedDefinition>>()));
+            var location = StoreLocation.Parse(options.Store);
+            if (!location.IsDuckDb) _ = Store.OptionsFor(location); // a malformed URL is a configuration error before start
+            Store? store = null; // opened below, once the configuration is known to be good; the host disposes it
+            AddEnrichment(builder.Services, options, Bind(() => builder.Configuration.GetSection("feeds").Get<List<FeedDefinition>>()),
+                () => store ?? throw new InvalidOperationException("the worker's store was not opened before the host started"));
             builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
             builder.Services.AddHostedService<SpoolWorker>();
+            using (var signals = new StopSignals(ct)) // the host's own lifetime handles SIGTERM only once it runs
+            {
+                store = await OpenWhenFreeAsync(location, options.StoreRetryDelay, signals.Token).ConfigureAwait(false);
+            }
+            if (store is null) return ExitCodes.Success; // stopped while it waited: nothing was started
             using var host = builder.Build();
             Environment.ExitCode = 0;
             await host.RunAsync(ct).ConfigureAwait(false);
