@@ -135,6 +135,42 @@ public sealed class Store : IDisposable
         }
     }
 
+    /// <summary>For the worker (`run`): a DuckDB file another process holds is waited for without limit, trying again every
+    /// <paramref name="retryDelay"/>, and without a note (the worker gives way; it does not ask others to). Started while
+    /// an `ingest` or a query had its file, it ended at once with exit code 3, and systemd gives up on a unit after five
+    /// failed starts in ten seconds. Null when stopped while it waited.</summary>
+    public static async Task<Store?> OpenForWorkerAsync(StoreLocation location, TimeSpan retryDelay, CancellationToken ct)
+    {
+        if (retryDelay <= TimeSpan.Zero) retryDelay = TimeSpan.FromSeconds(5); // refused with the reason once the worker starts
+        var waited = false;
+        while (true)
+        {
+            try
+            {
+                var store = Open(location, longRunning: true);
+                if (waited) await Console.Error.WriteLineAsync($"{location} is free now: the worker starts").ConfigureAwait(false);
+                return store;
+            }
+            catch (StoreException ex) when (ex.HeldByAnotherProcess)
+            {
+                if (!waited)
+                {
+                    await Console.Error.WriteLineAsync($"waiting for {location}: another process has it open (an ingest, a query); " +
+                                                       $"tried again every {retryDelay}").ConfigureAwait(false);
+                    waited = true;
+                }
+            }
+            try
+            {
+                await Task.Delay(retryDelay, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+        }
+    }
+
     public static ElasticsearchOptions OptionsFor(StoreLocation location)
     {
         try

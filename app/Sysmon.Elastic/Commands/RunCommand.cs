@@ -52,41 +52,6 @@ public static class RunCommand
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
     }
 
-    // DuckDB lets one process open a file. A worker started (or restarted by its supervisor) while an `ingest` or a query
-    // had its file ended at once with exit code 3, and systemd gives up on a unit after five failed starts in ten
-    // seconds; it now waits for the file, trying again every StoreRetryDelay. Null when stopped while it waited.
-    private static async Task<Store?> OpenWhenFreeAsync(StoreLocation location, TimeSpan retryDelay, CancellationToken ct)
-    {
-        if (retryDelay <= TimeSpan.Zero) retryDelay = TimeSpan.FromSeconds(5); // refused with the reason once the worker starts
-        var waited = false;
-        while (true)
-        {
-            try
-            {
-                var store = Store.Open(location, longRunning: true);
-                if (waited) await Console.Error.WriteLineAsync($"{location} is free now: the worker starts").ConfigureAwait(false);
-                return store;
-            }
-            catch (Sysmon.Stores.DuckDb.StoreException ex) when (ex.HeldByAnotherProcess)
-            {
-                if (!waited)
-                {
-                    await Console.Error.WriteLineAsync($"waiting for {location}: another process has it open (an ingest, a query); " +
-                                                       $"tried again every {retryDelay}").ConfigureAwait(false);
-                    waited = true;
-                }
-            }
-            try
-            {
-                await Task.Delay(retryDelay, ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return null;
-            }
-        }
-    }
-
     // $SYSMON_STORE, which every other command reads, names the worker's store too: above the shipped default,
     // below anything that names Worker:Store itself (appsettings.json here, SYSMON_Worker__Store, the command line).
     private static Dictionary<string, string?> StoreFromEnvironment() =>
@@ -95,7 +60,8 @@ public static class RunCommand
             : [];
 
     // A setting that is not of its type (--Worker:PollInterval=5s, a word for a number) ended `run` with an unhandled
-    // exception and exit code 1; it is a usage error, said in one line.
+    // exception and exit code 1; it is a usage error, said in one line. The binder throws a plain
+    // InvalidOperationException, so its message is what tells this failure from others.
     private static T? Bind<T>(Func<T?> bind)
     {
         try
@@ -149,7 +115,7 @@ public static class RunCommand
             builder.Services.AddHostedService<SpoolWorker>();
             using (var signals = new StopSignals(ct)) // the host's own lifetime handles SIGTERM only once it runs
             {
-                store = await OpenWhenFreeAsync(location, options.StoreRetryDelay, signals.Token).ConfigureAwait(false);
+                store = await Store.OpenForWorkerAsync(location, options.StoreRetryDelay, signals.Token).ConfigureAwait(false);
             }
             if (store is null) return ExitCodes.Success; // stopped while it waited: nothing was started
             using var host = builder.Build();
