@@ -104,6 +104,21 @@ public sealed class ConvertCommandTests
             .And.NotContain("input '--to'");
     }
 
+    [Theory]
+    // An empty name matched no channel: only records without one (rendered text) were kept, and the samples'
+    // EVTX/XML/JSON/CSV records were skipped as "other channels" with exit code 0.
+    [InlineData("convert")]
+    [InlineData("ingest")]
+    public async Task An_empty_channel_name_is_a_usage_error(string command)
+    {
+        var dir = CliRunner.TempDir();
+        await File.WriteAllTextAsync(Path.Combine(dir, "a.log"), Event5);
+        string[] store = command == "ingest" ? ["--store", "duckdb:" + Path.Combine(dir, "s.duckdb")] : [];
+        var r = await CliRunner.RunAsync(dir, null, [command, "a.log", "--channel", "", .. store]);
+        r.ExitCode.Should().Be(2, r.Stderr);
+        r.Stderr.Should().Contain("--channel: a channel name is empty").And.Contain("'*' to keep every channel");
+    }
+
     [Fact]
     public async Task An_unknown_format_is_a_usage_error()
     {

@@ -713,6 +713,8 @@ public sealed class RunWorkerTests
     // A value not of the setting's type ended `run` with an unhandled exception and a stack trace, exit code 1.
     [InlineData("--Worker:PollInterval=5s", "Failed to convert configuration value '5s' at 'Worker:PollInterval' to type 'System.TimeSpan'")]
     [InlineData("--Worker:MaxReadBytes=lots", "Failed to convert configuration value 'lots' at 'Worker:MaxReadBytes'")]
+    // An empty channel name kept only rendered-text records and skipped every EVTX, XML and JSON record as "other".
+    [InlineData("--Worker:Channels:0= ", "Worker:Channels: a channel name is empty")]
     public async Task A_setting_the_worker_cannot_run_with_is_refused_at_start_with_the_reason(string setting, string message)
     {
         var dir = CliRunner.TempDir();

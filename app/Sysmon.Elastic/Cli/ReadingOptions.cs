@@ -92,8 +92,13 @@ public sealed class ReadingOptions
     }
 
     public EventSource CreateSource(ParseResult result) =>
-        new(ParseFormat(result), ChannelFilter.From(result.GetValue(Channel)),
-            new ReaderOptions { KeepOriginal = result.GetValue(KeepOriginal) });
+        new(ParseFormat(result), ParseChannels(result), new ReaderOptions { KeepOriginal = result.GetValue(KeepOriginal) });
+
+    private ChannelFilter ParseChannels(ParseResult result)
+    {
+        try { return ChannelFilter.From(result.GetValue(Channel)); }
+        catch (ArgumentException ex) { throw new UsageException($"--channel: {ex.Message}"); }
+    }
 
     public EcsMapper CreateMapper(ParseResult result, TextWriter diagnostics)
     {

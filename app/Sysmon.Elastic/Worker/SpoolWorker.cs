@@ -271,6 +271,9 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         {
             throw new UsageException($"Worker:PollInterval is {_options.PollInterval}; it must be positive (how often the spool is looked at, e.g. 00:00:01)");
         }
+        ChannelFilter channels;
+        try { channels = ChannelFilter.From(_options.Channels); }
+        catch (ArgumentException ex) { throw new UsageException($"Worker:Channels: {ex.Message}"); }
         if (_options.SettleTime < TimeSpan.Zero) throw new UsageException($"Worker:SettleTime is {_options.SettleTime}; it must not be negative");
         if (_options.StoreRetryDelay <= TimeSpan.Zero)
         {
@@ -293,7 +296,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         _checkpoints = new CheckpointStore(_options.StateFile);
         _checkpoints.Load();
         _mapper = new EcsMapper(new EcsMapperOptions { HostName = _options.HostName, PublicSuffixes = PublicSuffixList.TryLoad() });
-        _source = new EventSource(InputFormat.Auto, ChannelFilter.From(_options.Channels), new ReaderOptions());
+        _source = new EventSource(InputFormat.Auto, channels, new ReaderOptions());
         foreach (var dir in _options.SpoolDirectories) Directory.CreateDirectory(dir);
     }
 

@@ -17,10 +17,13 @@ public sealed class ChannelFilter
 
     public static ChannelFilter All { get; } = new(null);
 
-    /// <summary>From <c>--channel</c> values: "*" means all channels.</summary>
+    /// <summary>From <c>--channel</c> values: "*" means all channels. A blank name is refused: it matched no channel,
+    /// so only channel-less records (rendered text) passed, and every EVTX/XML/JSON record was skipped as "other".</summary>
     public static ChannelFilter From(IReadOnlyCollection<string>? channels)
     {
         if (channels is null || channels.Count == 0) return SysmonOnly;
+        if (channels.Any(string.IsNullOrWhiteSpace))
+            throw new ArgumentException("a channel name is empty; name a channel (Microsoft-Windows-Sysmon/Operational), or '*' to keep every channel");
         if (channels.Contains("*")) return All;
         return new ChannelFilter(new HashSet<string>(channels, StringComparer.OrdinalIgnoreCase));
     }
