@@ -11,8 +11,8 @@ namespace Sysmon.Stores.DuckDb;
 /// </summary>
 public sealed partial record DuckDbStoreOptions
 {
-    /// <summary>The names an operator writes, as DuckDB names the settings they change.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["memory_limit", "load_memory_limit", "threads", "load_threads", "checkpoint_threshold"];
+    /// <summary>The names an operator writes, as DuckDB names the settings they change (<c>lock_wait</c> is the store's own).</summary>
+    public static IReadOnlyList<string> Names { get; } = ["memory_limit", "load_memory_limit", "threads", "load_threads", "checkpoint_threshold", "lock_wait"];
 
     /// <summary>DuckDB's memory limit for queries and the store's fallback (default 256MB).</summary>
     public string? MemoryLimit { get; init; }
@@ -28,6 +28,10 @@ public sealed partial record DuckDbStoreOptions
 
     /// <summary>WAL size at which DuckDB checkpoints on its own (default 128MB for `ingest`, 32MB for the worker).</summary>
     public string? CheckpointThreshold { get; init; }
+
+    /// <summary>How long a one-off command (query, hunt, ingest, feeds) waits for the file while another process has it
+    /// (default 20 s). A fixed 20 s refused a query during any longer ingest; 0 refuses at once, for scripts.</summary>
+    public TimeSpan? LockWait { get; init; }
 
     public static DuckDbStoreOptions Default { get; } = new();
 
@@ -45,6 +49,7 @@ public sealed partial record DuckDbStoreOptions
                 "threads" => options with { Threads = Count(name, value) },
                 "load_threads" => options with { LoadThreads = Count(name, value) },
                 "checkpoint_threshold" => options with { CheckpointThreshold = Size(name, value) },
+                "lock_wait" => options with { LockWait = Duration(name, value) },
                 _ => throw new ArgumentException($"unknown DuckDB store option '{name}'; known: {string.Join(", ", Names)}"),
             };
         }
@@ -91,6 +96,29 @@ public sealed partial record DuckDbStoreOptions
             ? n
             : throw new ArgumentException($"DuckDB store option {name}={value}: expected a whole number of threads, at least 1");
 
+    // Seconds, or a number with s, m or h (30s, 5m, 1h): what an operator writes in a URI, where "00:05:00" reads badly.
+    [GeneratedRegex(@"^([0-9]{1,7})\s*(s|m|h)?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex DurationPattern();
+
+    private static TimeSpan Duration(string name, string value)
+    {
+        var match = DurationPattern().Match(value.Trim());
+        if (!match.Success) throw new ArgumentException($"DuckDB store option {name}={value}: expected a time such as 30s, 5m or 1h (0: do not wait)");
+        var n = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        return match.Groups[2].Value.ToLowerInvariant() switch
+        {
+            "m" => TimeSpan.FromMinutes(n),
+            "h" => TimeSpan.FromHours(n),
+            _ => TimeSpan.FromSeconds(n),
+        };
+    }
+
+    /// <summary>The time as written in a URI (90s, 5m).</summary>
+    public static string FormatDuration(TimeSpan time) =>
+        time.TotalSeconds % 3600 == 0 && time > TimeSpan.Zero ? $"{time.TotalHours:0}h"
+        : time.TotalSeconds % 60 == 0 && time > TimeSpan.Zero ? $"{time.TotalMinutes:0}m"
+        : $"{time.TotalSeconds:0}s";
+
     /// <summary>The options as written after the path (empty when all are defaults).</summary>
     public override string ToString()
     {
@@ -100,6 +128,7 @@ public sealed partial record DuckDbStoreOptions
         if (Threads is { } t) parts.Add("threads=" + t.ToString(CultureInfo.InvariantCulture));
         if (LoadThreads is { } l) parts.Add("load_threads=" + l.ToString(CultureInfo.InvariantCulture));
         if (CheckpointThreshold is not null) parts.Add("checkpoint_threshold=" + CheckpointThreshold);
+        if (LockWait is { } w) parts.Add("lock_wait=" + FormatDuration(w));
         return string.Join('&', parts);
     }
 }

@@ -294,11 +294,28 @@ public sealed class RunWorkerTests
         await File.WriteAllTextAsync(Path.Combine(dir, "more.ndjson"), Line(1));
         using var worker = new WorkerProcess(dir, "--Worker:ReleaseStoreAfter=00:00:00").Capture(); // held for as long as it runs
         await worker.WaitForLogAsync("watching");
-        var r = await CliRunner.RunAsync(dir, null, "ingest", Path.Combine(dir, "more.ndjson"), "--store", "duckdb:" + Path.Combine(dir, "store.duckdb"));
+        // The wait was a fixed 20 s; the URI's lock_wait sets it.
+        var store = "duckdb:" + Path.Combine(dir, "store.duckdb");
+        var timer = System.Diagnostics.Stopwatch.StartNew();
+        var r = await CliRunner.RunAsync(dir, null, "ingest", Path.Combine(dir, "more.ndjson"), "--store", store + "?lock_wait=2s");
         r.ExitCode.Should().Be(3, r.Stderr);
-        r.Stderr.Should().Contain("Conflicting lock").And.Contain($"(PID {worker.Process.Id})")
-            .And.Contain("try again once it is idle").And.Contain("or stop it first (files to add can instead be dropped into that worker's spool directory");
+        timer.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(15));
+        r.Stderr.Should().Contain($"waiting up to 2s for {store}?lock_wait=2s").And.Contain("Conflicting lock").And.Contain($"(PID {worker.Process.Id})")
+            .And.Contain("try again once it is idle").And.Contain("or stop it first (files to add can instead be dropped into that worker's spool directory")
+            .And.Contain($"waited 2s; to wait longer: --store '{store}?lock_wait=10m'");
         worker.Terminate();
+    }
+
+    [Fact]
+    public async Task A_query_told_not_to_wait_for_a_held_file_is_refused_at_once()
+    {
+        var dir = CliRunner.TempDir();
+        var path = Path.Combine(dir, "store.duckdb");
+        using var other = DuckDbStore.Open(path);
+        var r = await CliRunner.RunAsync(dir, null, "query", "FROM events | STATS n = COUNT(*)", "--store", $"duckdb:{path}?lock_wait=0");
+        r.ExitCode.Should().Be(3, r.Stderr);
+        r.Stderr.Should().Contain("another process has it open").And.NotContain("waiting up to")
+            .And.Contain($"to wait longer: --store 'duckdb:{path}?lock_wait=10m'").And.NotContain("waited");
     }
 
     private static string Lines(int first, int count) => string.Concat(Enumerable.Range(first, count).Select(Line));

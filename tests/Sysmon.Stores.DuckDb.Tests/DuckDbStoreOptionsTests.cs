@@ -45,9 +45,12 @@ public sealed class DuckDbStoreOptionsTests : IDisposable
     public void Every_option_is_read_and_written_back_the_same_way()
     {
         var options = Parse(("memory_limit", "1GB"), ("LOAD_MEMORY_LIMIT", "300 MiB"), ("threads", "4"), ("load_threads", "2"),
-            ("checkpoint_threshold", "64MB"));
-        options.Should().Be(new DuckDbStoreOptions { MemoryLimit = "1GB", LoadMemoryLimit = "300 MiB", Threads = 4, LoadThreads = 2, CheckpointThreshold = "64MB" });
-        options.ToString().Should().Be("memory_limit=1GB&load_memory_limit=300 MiB&threads=4&load_threads=2&checkpoint_threshold=64MB");
+            ("checkpoint_threshold", "64MB"), ("lock_wait", "5m"));
+        options.Should().Be(new DuckDbStoreOptions
+        {
+            MemoryLimit = "1GB", LoadMemoryLimit = "300 MiB", Threads = 4, LoadThreads = 2, CheckpointThreshold = "64MB", LockWait = TimeSpan.FromMinutes(5),
+        });
+        options.ToString().Should().Be("memory_limit=1GB&load_memory_limit=300 MiB&threads=4&load_threads=2&checkpoint_threshold=64MB&lock_wait=5m");
         Parse().Should().Be(DuckDbStoreOptions.Default);
         DuckDbStoreOptions.Default.ToString().Should().BeEmpty();
     }
@@ -57,11 +60,27 @@ public sealed class DuckDbStoreOptionsTests : IDisposable
     [InlineData("memory_limit", "256MB'; DROP TABLE events; --", "expected a size such as 256MB")]
     [InlineData("threads", "0", "at least 1")]
     [InlineData("load_threads", "-1", "at least 1")]
-    [InlineData("row_groups", "4", "unknown DuckDB store option 'row_groups'; known: memory_limit, load_memory_limit, threads, load_threads, checkpoint_threshold")]
+    [InlineData("row_groups", "4", "unknown DuckDB store option 'row_groups'; known: memory_limit, load_memory_limit, threads, load_threads, checkpoint_threshold, lock_wait")]
+    [InlineData("lock_wait", "5 minutes", "expected a time such as 30s, 5m or 1h (0: do not wait)")]
+    [InlineData("lock_wait", "-1", "expected a time such as 30s, 5m or 1h")]
+    [InlineData("lock_wait", "00:05:00", "expected a time such as 30s, 5m or 1h")]
     public void A_value_DuckDB_would_not_take_is_refused_with_what_is_expected(string name, string value, string message)
     {
         var parse = () => Parse((name, value));
         parse.Should().Throw<ArgumentException>().Which.Message.Should().Contain(message);
+    }
+
+    [Theory]
+    [InlineData("90", 90, "90s")]
+    [InlineData("90s", 90, "90s")]
+    [InlineData("2M", 120, "2m")]
+    [InlineData("1h", 3600, "1h")]
+    [InlineData("0", 0, "0s")]
+    public void The_wait_for_a_held_file_is_read_in_seconds_minutes_or_hours(string value, int seconds, string written)
+    {
+        var options = Parse(("lock_wait", value));
+        options.LockWait.Should().Be(TimeSpan.FromSeconds(seconds));
+        options.ToString().Should().Be("lock_wait=" + written);
     }
 
     [Fact]

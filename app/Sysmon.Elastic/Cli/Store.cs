@@ -91,18 +91,19 @@ public sealed class Store : IDisposable
         return OpenWhenFree(location);
     }
 
-    // How long a command waits for a DuckDB file another process holds. The worker sees a request at its next scan
-    // (Worker:PollInterval, 1 s) or, within a backlog, once the file or 16 MB piece it reads is done (a whole .evtx
-    // or archive is read to its end first), and lets the file go 5 s (Worker:ReleaseStoreAfter) after its last write
-    // in any case.
-    private static readonly TimeSpan LockWait = TimeSpan.FromSeconds(20);
+    // How long a command waits for a DuckDB file another process holds, unless the URI says (?lock_wait=5m). The worker
+    // sees a request at its next scan (Worker:PollInterval, 1 s) or, within a backlog, once the file or 16 MB piece it
+    // reads is done (a whole .evtx or archive is read to its end first), and lets the file go 5 s
+    // (Worker:ReleaseStoreAfter) after its last write in any case.
+    private static readonly TimeSpan DefaultLockWait = TimeSpan.FromSeconds(20);
 
     /// <summary>For one-off commands (query, hunt, ingest, feeds): a DuckDB file another process holds is waited for, up
-    /// to 20 s, with a note that makes a running worker let it go and hold off until this store is disposed. Refused at
-    /// once, an `ingest` beside a worker tailing a live log never got the file.</summary>
+    /// to 20 s (<c>lock_wait</c> in the URI), with a note that makes a running worker let it go and hold off until this
+    /// store is disposed. Refused at once, an `ingest` beside a worker tailing a live log never got the file.</summary>
     public static Store OpenWhenFree(StoreLocation location)
     {
-        var deadline = DateTime.UtcNow + LockWait;
+        var wait = location.DuckDbOptions.LockWait ?? DefaultLockWait;
+        var deadline = DateTime.UtcNow + wait;
         DuckDbFileRequest? request = null;
         var waiting = false;
         try
@@ -122,10 +123,17 @@ public sealed class Store : IDisposable
                     {
                         waiting = true;
                         request = DuckDbFileRequest.Raise(location.Target);
-                        Console.Error.WriteLine($"waiting up to {LockWait.TotalSeconds:0} s for {location}: another process is writing it " +
-                                                "(a running worker lets it go at its next scan)");
+                        Console.Error.WriteLine($"waiting up to {DuckDbStoreOptions.FormatDuration(wait)} for {location}: another process is " +
+                                                "writing it (a running worker lets it go at its next scan)");
                     }
                     Thread.Sleep(250);
+                }
+                catch (StoreException ex) when (ex.HeldByAnotherProcess && location.IsDuckDb)
+                {
+                    var longer = location with { DuckDbOptions = location.DuckDbOptions with { LockWait = TimeSpan.FromMinutes(10) } };
+                    ex.Data[CommandErrors.NextStep] = (waiting ? $"waited {DuckDbStoreOptions.FormatDuration(wait)}; " : "") +
+                                                      $"to wait longer: --store '{longer}'";
+                    throw;
                 }
             }
         }
