@@ -38,7 +38,10 @@ public sealed class DockerComposeTests
         code.Should().Be(0, err);
         var (_, config, _) = await ComposeAsync("config");
         config.Should().Contain("- setup").And.Contain("- elasticsearch", "the one-shot service runs 'setup elasticsearch'");
-        config.Should().Contain("SYSMON_Worker__Store: http://elasticsearch:9200");
+        // The worker reads SYSMON_STORE as every command does; the image's appsettings.json (in /app, not the working
+        // directory /data) names DuckDB only below it.
+        var worker = config[config.IndexOf("\n  worker:", StringComparison.Ordinal)..];
+        worker.Should().Contain("SYSMON_STORE: http://elasticsearch:9200").And.Contain("SYSMON_ES_USERNAME: elastic");
         config.Should().Contain("condition: service_completed_successfully");
         config.Should().Contain("xpack.security.enabled: \"true\"");
     }
