@@ -21,11 +21,12 @@ public static class FeedsCommand
         update.Options.Add(store);
         update.SetAction((result, ct) => CommandErrors.RunAsync(async stderr =>
         {
-            var feeds = Definitions(result.GetValue(feedsFile)).Where(f => f.Enabled || result.GetValue(name) == f.Name).ToList();
+            var defined = Definitions(result.GetValue(feedsFile));
+            var feeds = defined.Where(f => f.Enabled || result.GetValue(name) == f.Name).ToList();
             if (result.GetValue(name) is { } only)
             {
                 feeds = feeds.Where(f => f.Name == only).ToList();
-                if (feeds.Count == 0) throw new UsageException($"no feed named '{only}'");
+                if (feeds.Count == 0) throw new UsageException($"no feed named '{only}'{NameSuggestions.DidYouMean(only, defined.Select(f => f.Name))} (see 'sysmon-elastic feeds list')");
             }
             using var opened = Store.OpenWhenFree(StoreLocation.Parse(result.GetValue(store)));
             using var http = FeedHttp.CreateClient();

@@ -38,8 +38,10 @@ public static class HuntCommand
         hunt.SetAction((result, ct) => CommandErrors.RunAsync(async _ =>
         {
             var huntName = result.GetValue(name)!;
-            var h = HuntCatalog.Load(result.GetValue(huntsDir)).FirstOrDefault(x => x.Name == huntName)
-                    ?? throw new UsageException($"no hunt named '{huntName}' (see 'sysmon-elastic hunt list')");
+            var catalog = HuntCatalog.Load(result.GetValue(huntsDir));
+            var h = catalog.FirstOrDefault(x => x.Name == huntName)
+                    ?? throw new UsageException($"no hunt named '{huntName}'{NameSuggestions.DidYouMean(huntName, catalog.Select(x => x.Name))} " +
+                                                "(see 'sysmon-elastic hunt list')");
             var given = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var p in result.GetValue(parameters) ?? [])
             {
