@@ -1,5 +1,5 @@
 using FluentAssertions;
-using Sysmon.Elastic.Cli;
+using Sysmon.Queries;
 using Xunit;
 
 namespace Sysmon.Elastic.Tests;

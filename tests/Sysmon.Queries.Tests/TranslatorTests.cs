@@ -131,6 +131,13 @@ public sealed class TranslatorTests : IDisposable
     [InlineData("FROM logs-sysmon | ENRICH sysmon-ioc-ip ON destination.port", "ENRICH: no enrich policy 'sysmon-ioc-ip' (at character 20)")]
     [InlineData("FROM logs-sysmon | DISSECT process.name \"%{a}.%{b}\"", "command DISSECT is not in the supported ES|QL subset (at character 20)")]
     [InlineData("FROM logs-sysmon | WHERE nope == 1", "unknown column 'nope' (at character 26)")]
+    // Close column names are offered, as Elasticsearch's ES|QL does.
+    [InlineData("FROM logs-sysmon | WHERE process.nme == 1", "unknown column 'process.nme' (did you mean 'process.name'?) (at character 26)")]
+    [InlineData("FROM logs-sysmon | KEEP host.nam", "KEEP: unknown column 'host.nam' (did you mean 'host.name'?) (at character 20)")]
+    [InlineData("FROM logs-sysmon | KEEP usr*", "KEEP: no column matches 'usr*' (at character 20)")]
+    // DROP of a name that is not a column left the column in without a word.
+    [InlineData("FROM logs-sysmon | DROP host.nam", "DROP: unknown column 'host.nam' (did you mean 'host.name'?) (at character 20)")]
+    [InlineData("FROM logs-sysmon | DROP user.*", "DROP: no column matches 'user.*' (at character 20)")]
     [InlineData("FROM logs-sysmon | WHERE event.code = \"1\"", "use == to compare (at character 37)")]
     [InlineData("FROM logs-sysmon | EVAL x = LEVENSHTEIN(host.name, \"a\")", "function LEVENSHTEIN is not in the supported ES|QL subset (at character 29)")]
     [InlineData("WHERE x == 1", "a query must start with FROM (at character 1)")]

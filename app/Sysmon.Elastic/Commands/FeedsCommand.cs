@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Sysmon.Elastic.Cli;
+using Sysmon.Queries;
 using Sysmon.Enrich.Feeds;
 
 namespace Sysmon.Elastic.Commands;

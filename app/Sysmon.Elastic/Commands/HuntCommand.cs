@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Sysmon.Elastic.Cli;
 using EsqlException = Sysmon.Queries.Esql.EsqlException;
+using Sysmon.Queries;
 using Sysmon.Queries.Hunts;
 
 namespace Sysmon.Elastic.Commands;

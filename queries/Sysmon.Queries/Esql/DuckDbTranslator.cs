@@ -79,7 +79,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                 {
                     var policy = policies?.Invoke(enrich.Policy) ?? throw new EsqlException($"ENRICH: no enrich policy '{enrich.Policy}'", enrich.Position);
                     var on = enrich.On ?? policy.MatchField;
-                    if (!columns.Contains(on)) throw new EsqlException($"ENRICH: unknown column '{on}'", enrich.Position);
+                    if (!columns.Contains(on)) throw new EsqlException($"ENRICH: unknown column '{on}'{NameSuggestions.DidYouMean(on, columns)}", enrich.Position);
                     var number = on + "_num";
                     if (policy.NeedsIpNumber && !columns.Contains(number))
                     {
@@ -101,7 +101,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                 }
                 case MvExpand expand:
                 {
-                    if (!columns.Contains(expand.Field)) throw new EsqlException($"MV_EXPAND: unknown column '{expand.Field}'", expand.Position);
+                    if (!columns.Contains(expand.Field)) throw new EsqlException($"MV_EXPAND: unknown column '{expand.Field}'{NameSuggestions.DidYouMean(expand.Field, columns)}", expand.Position);
                     // One row per value of a multi-valued (list) column; the column keeps its place.
                     var select = columns.Select(c => c == expand.Field ? $"unnest({Quote(c)}) AS {Quote(c)}" : Quote(c));
                     Step($"SELECT {string.Join(", ", select)}{Hidden()} FROM {Prev()}");
@@ -113,7 +113,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                     foreach (var pattern in keep.Patterns)
                     {
                         var matches = columns.Where(c => Matches(pattern, c)).ToList();
-                        if (matches.Count == 0) throw new EsqlException($"KEEP: no column matches '{pattern}'", keep.Position);
+                        if (matches.Count == 0) throw NoMatch("KEEP", pattern, columns, keep.Position);
                         foreach (var m in matches) if (!chosen.Contains(m)) chosen.Add(m);
                     }
                     Step($"SELECT {List(chosen)}{Hidden()} FROM {Prev()}");
@@ -122,6 +122,11 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                 }
                 case Drop drop:
                 {
+                    // As Elasticsearch does: a misspelt DROP left the column in, without a word.
+                    foreach (var pattern in drop.Patterns)
+                    {
+                        if (!columns.Any(c => Matches(pattern, c))) throw NoMatch("DROP", pattern, columns, drop.Position);
+                    }
                     var kept = columns.Where(c => !drop.Patterns.Any(p => Matches(p, c))).ToList();
                     Step($"SELECT {List(kept)}{Hidden()} FROM {Prev()}");
                     columns = kept;
@@ -132,7 +137,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                     var map = rename.Pairs.ToDictionary(p => p.From, p => p.To);
                     foreach (var from in map.Keys)
                     {
-                        if (!columns.Contains(from)) throw new EsqlException($"RENAME: unknown column '{from}'", rename.Position);
+                        if (!columns.Contains(from)) throw new EsqlException($"RENAME: unknown column '{from}'{NameSuggestions.DidYouMean(from, columns)}", rename.Position);
                     }
                     Step($"SELECT {string.Join(", ", columns.Select(c => map.TryGetValue(c, out var to) ? $"{Quote(c)} AS {Quote(to)}" : Quote(c)))}{Hidden()} FROM {Prev()}");
                     columns = columns.Select(c => map.GetValueOrDefault(c, c)).ToList();
@@ -195,6 +200,12 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
         _ => throw new EsqlException("unsupported expression", e.Position),
     };
 
+    // KEEP or DROP of a name that is no column: the close ones are offered for a plain name, not for a pattern.
+    private static EsqlException NoMatch(string command, string pattern, List<string> columns, int position) =>
+        pattern.Contains('*', StringComparison.Ordinal)
+            ? new EsqlException($"{command}: no column matches '{pattern}'", position)
+            : new EsqlException($"{command}: unknown column '{pattern}'{NameSuggestions.DidYouMean(pattern, columns)}", position);
+
     // A field inside a JSON column of the source (winlog.event_data.X) reads the value from it.
     private string JsonField(FieldRef f, List<string> columns)
     {
@@ -205,7 +216,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                 return $"({Quote(json)}->>{LiteralSql("$." + f.Name[(json.Length + 1)..])})";
             }
         }
-        throw new EsqlException($"unknown column '{f.Name}'", f.Position);
+        throw new EsqlException($"unknown column '{f.Name}'{NameSuggestions.DidYouMean(f.Name, columns)}", f.Position);
     }
 
     private string LikeSql(Like l, List<string> columns)

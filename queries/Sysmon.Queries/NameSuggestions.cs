@@ -1,18 +1,19 @@
-namespace Sysmon.Elastic.Cli;
+namespace Sysmon.Queries;
 
 /// <summary>The known names close to one a user typed that is not among them ("rare-binaries" for "rare-executables",
-/// "urlhaus-domian" for "urlhaus-domains"): a responder recalls a hunt or feed by its gist, and a bare "no hunt named"
-/// sent them to a list to read through.</summary>
+/// "process.executabl" for "process.executable"): a responder recalls a hunt, feed or field by its gist, and a bare
+/// "no hunt named" sent them to a list to read through. Elasticsearch's ES|QL answers an unknown column the same way.</summary>
 public static class NameSuggestions
 {
-    /// <summary>" (did you mean 'a' or 'b'?)", or "" when no known name is close: within a third of its length in
-    /// single-letter edits, or sharing a word of four letters or more.</summary>
+    /// <summary>" (did you mean 'a' or 'b'?)", or "" when no known name is close: within a quarter of its length in
+    /// single-letter edits, or sharing a word of four letters or more between dashes (not dots: every process.* field
+    /// shares "process").</summary>
     public static string DidYouMean(string given, IEnumerable<string> known)
     {
         var words = Words(given);
         var close = known
             .Select(name => (Name: name, Distance: EditDistance(given.ToLowerInvariant(), name.ToLowerInvariant())))
-            .Where(c => c.Distance <= Math.Max(2, given.Length / 3) || Words(c.Name).Overlaps(words))
+            .Where(c => c.Distance <= Math.Max(1, given.Length / 4) || Words(c.Name).Overlaps(words))
             .OrderBy(c => c.Distance).ThenBy(c => c.Name, StringComparer.Ordinal)
             .Take(3)
             .Select(c => $"'{c.Name}'")
@@ -21,7 +22,7 @@ public static class NameSuggestions
     }
 
     private static HashSet<string> Words(string name) =>
-        new(name.ToLowerInvariant().Split(['-', '_', '.', ' '], StringSplitOptions.RemoveEmptyEntries).Where(w => w.Length >= 4), StringComparer.Ordinal);
+        new(name.ToLowerInvariant().Split(['-', '_', ' '], StringSplitOptions.RemoveEmptyEntries).Where(w => w.Length >= 4), StringComparer.Ordinal);
 
     // Levenshtein distance, two rows.
     private static int EditDistance(string a, string b)
