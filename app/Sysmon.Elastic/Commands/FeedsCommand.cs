@@ -18,8 +18,16 @@ public static class FeedsCommand
 
         var update = new Command("update", "Pull feeds now: download, parse, replace each feed's indicators, retro-hunt the new ones.");
         update.Arguments.Add(name);
+        // Collected logs are often older than the 30 days a worker looks back: a responder adding a feed to a case's
+        // store was told "retro-hunt raised 0 alert(s)" with the case's events never searched.
+        var retroDays = new Option<int>("--retro-hunt-days")
+        {
+            Description = "How far back (days before now) the retro-hunt searches stored events for the new indicators.",
+            DefaultValueFactory = _ => 30,
+        };
         update.Options.Add(feedsFile);
         update.Options.Add(store);
+        update.Options.Add(retroDays);
         update.SetAction((result, ct) => CommandErrors.RunAsync(async stderr =>
         {
             var defined = Definitions(result.GetValue(feedsFile));
@@ -29,9 +37,12 @@ public static class FeedsCommand
                 feeds = feeds.Where(f => f.Name == only).ToList();
                 if (feeds.Count == 0) throw new UsageException($"no feed named '{only}'{NameSuggestions.DidYouMean(only, defined.Select(f => f.Name))} (see 'sysmon-elastic feeds list')");
             }
+            var days = result.GetValue(retroDays);
+            if (days is < 0 or > 36500) throw new UsageException($"--retro-hunt-days {days}: give a number of days from 0 to 36500");
             using var opened = Store.OpenWhenFree(StoreLocation.Parse(result.GetValue(store)));
             using var http = FeedHttp.CreateClient();
-            var refresher = new FeedRefresher(new FeedDownloader(http), opened.Indicators);
+            var refresher = new FeedRefresher(new FeedDownloader(http), opened.Indicators) { RetroHuntWindow = TimeSpan.FromDays(days) };
+            var since = (DateTimeOffset.UtcNow - refresher.RetroHuntWindow).ToString("yyyy-MM-dd HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
             var failed = 0;
             foreach (var feed in feeds)
             {
@@ -40,7 +51,7 @@ public static class FeedsCommand
                 {
                     await stderr.WriteLineAsync(r.NotModified
                         ? $"{r.Feed}: not modified ({r.Indicators} indicators kept)"
-                        : $"{r.Feed}: {r.Indicators} indicators ({r.NewIndicators} new, {r.Rejected} invalid entries); retro-hunt raised {r.RetroAlerts} alert(s)").ConfigureAwait(false);
+                        : $"{r.Feed}: {r.Indicators} indicators ({r.NewIndicators} new, {r.Rejected} invalid entries); retro-hunt of events since {since} raised {r.RetroAlerts} alert(s)").ConfigureAwait(false);
                 }
                 else
                 {

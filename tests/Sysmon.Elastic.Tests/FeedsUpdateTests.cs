@@ -1,0 +1,71 @@
+using System.Globalization;
+using FluentAssertions;
+using Sysmon.Stores.DuckDb;
+using Xunit;
+
+namespace Sysmon.Elastic.Tests;
+
+/// <summary>`feeds update` on a case's store: collected logs are often older than the 30 days the retro-hunt looks back
+/// by default, and a responder adding a feed was told "retro-hunt raised 0 alert(s)" with the case never searched.</summary>
+public sealed class FeedsUpdateTests
+{
+    private static readonly string Dropper = new('d', 64);
+
+    // A process start two years ago, with the dropper's hash.
+    private static string OldProcessStart()
+    {
+        var time = DateTime.UtcNow.AddDays(-730).ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
+        return "{\"winlog\":{\"event_id\":\"1\",\"channel\":\"Microsoft-Windows-Sysmon/Operational\",\"computer_name\":\"WKS-1\",\"record_id\":7," +
+               "\"event_data\":{\"UtcTime\":\"" + time + "\",\"ProcessGuid\":\"{8f2a3c1e-5b6d-6a3f-2a01-000000001e00}\",\"ProcessId\":\"4242\"," +
+               "\"Image\":\"C:\\\\Users\\\\Public\\\\upd.exe\",\"Hashes\":\"SHA256=" + Dropper + "\"}}}\n";
+    }
+
+    private static async Task<string> CaseStoreAsync(string dir, string feed)
+    {
+        await File.WriteAllTextAsync(Path.Combine(dir, "case.ndjson"), OldProcessStart());
+        await File.WriteAllTextAsync(Path.Combine(dir, "bad.txt"), Dropper + "\n");
+        await File.WriteAllTextAsync(Path.Combine(dir, "feeds.json"),
+            "{\"feeds\":[{\"name\":\"" + feed + "\",\"url\":\"bad.txt\",\"format\":\"plain\",\"type\":\"sha256\"}]}");
+        var store = "duckdb:" + Path.Combine(dir, "case.duckdb");
+        (await CliRunner.RunAsync(dir, null, "ingest", "case.ndjson", "--store", store)).ExitCode.Should().Be(0);
+        return store;
+    }
+
+    [Fact]
+    public async Task The_retro_hunt_reaches_as_far_back_as_asked_and_says_how_far()
+    {
+        var dir = CliRunner.TempDir();
+        var store = await CaseStoreAsync(dir, "case-hashes");
+        var r = await CliRunner.RunAsync(dir, null, "feeds", "update", "--feeds", "feeds.json", "--store", store, "--retro-hunt-days", "1000");
+        r.ExitCode.Should().Be(0, r.Stderr);
+        var since = DateTime.UtcNow.AddDays(-1000).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        r.Stderr.Should().Contain($"case-hashes: 1 indicators (1 new, 0 invalid entries); retro-hunt of events since {since}").And.Contain("raised 1 alert(s)");
+        using var opened = DuckDbStore.Open(Path.Combine(dir, "case.duckdb"));
+        using var cmd = opened.Connection.CreateCommand();
+        cmd.CommandText = "SELECT \"matched.atomic\" FROM alerts";
+        cmd.ExecuteScalar().Should().Be(Dropper);
+    }
+
+    [Fact]
+    public async Task By_default_the_retro_hunt_looks_back_30_days_and_says_so()
+    {
+        var dir = CliRunner.TempDir();
+        var store = await CaseStoreAsync(dir, "case-hashes");
+        var r = await CliRunner.RunAsync(dir, null, "feeds", "update", "--feeds", "feeds.json", "--store", store);
+        r.ExitCode.Should().Be(0, r.Stderr);
+        var since = DateTime.UtcNow.AddDays(-30).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        r.Stderr.Should().Contain($"retro-hunt of events since {since}").And.Contain("raised 0 alert(s)");
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("100000")]
+    public async Task A_retro_hunt_reach_that_is_no_number_of_days_is_a_usage_error(string days)
+    {
+        var dir = CliRunner.TempDir();
+        await File.WriteAllTextAsync(Path.Combine(dir, "feeds.json"), "{\"feeds\":[{\"name\":\"x\",\"url\":\"x.txt\",\"format\":\"plain\",\"type\":\"sha256\"}]}");
+        var r = await CliRunner.RunAsync(dir, null, "feeds", "update", "--feeds", "feeds.json", "--store", "duckdb:s.duckdb", "--retro-hunt-days", days);
+        r.ExitCode.Should().Be(2, r.Stderr);
+        r.Stderr.Should().Contain($"--retro-hunt-days {days}: give a number of days from 0 to 36500");
+    }
+}
