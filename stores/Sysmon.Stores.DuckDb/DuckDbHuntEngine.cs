@@ -83,6 +83,9 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResu
         _ => null,
     };
 
+    private static readonly WholeRowsSource WholeEvents =
+        new(Schema.DuckDbSchema.WholeRowsView, new HashSet<string>(Schema.EventColumns.DocFields, StringComparer.Ordinal));
+
     private SourceTable Resolve(string pattern)
     {
         var table = pattern switch
@@ -105,6 +108,7 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResu
             if (reader.GetString(1) == "JSON") json.Add(name);
         }
         // doc holds the rest of each document, not a field: ES|QL has no such column.
-        return new SourceTable(table, columns.Where(c => c != "doc").ToList(), json);
+        return new SourceTable(table, columns.Where(c => c != "doc").ToList(), json,
+            WholeRows: table == Schema.DuckDbSchema.EventsView ? WholeEvents : null);
     }
 }

@@ -13,6 +13,10 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
     Func<string, EnrichPolicy?>? policies = null)
 {
     public const int DefaultLimit = 1000;
+
+    // Computed columns a result may show before the whole-rows table is read instead: each is a parse of the document
+    // of its own in the source table, whose memory DuckDB holds for a whole vector of rows.
+    private const int MaxComputedColumns = 8;
     private const string Order = "__esql_order";
     private readonly IReadOnlyDictionary<string, object?> _parameters = parameters ?? new Dictionary<string, object?>();
     private IReadOnlyList<string> _json = [];
@@ -29,13 +33,30 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
         string Prev() => "s" + (steps.Count - 1).ToString(CultureInfo.InvariantCulture);
         void Step(string sql) => steps.Add(sql);
         string Hidden() => ordered ? ", " + Quote(Order) : "";
+        // The SORT just translated, if it was the last command: a LIMIT right after it makes one top-N step of the two.
+        (int Step, string Keys, List<string> Columns)? sortToLimit = null;
+        // SORT numbers every row (row_number over all of them, to keep the order through later steps), which holds the
+        // whole input in memory: FROM logs-sysmon-* | SORT @timestamp DESC | LIMIT 10 failed under the store's 256 MB at
+        // 200,000 events. Sorted and cut first, DuckDB keeps only the top rows (and reads whole rows only for them), and
+        // only the query's columns of them (the store's whole-document column is not one).
+        void SortAndLimit((int Step, string Keys, List<string> Columns) sort, int count)
+        {
+            var (step, keys, sorted) = sort;
+            var input = "s" + (step - 1).ToString(CultureInfo.InvariantCulture);
+            steps[step] = $"SELECT {List(sorted)}, row_number() OVER (ORDER BY {keys}) AS {Quote(Order)} " +
+                          $"FROM (SELECT {List(sorted)} FROM {input} ORDER BY {keys} LIMIT {count.ToString(CultureInfo.InvariantCulture)})";
+        }
 
+        WholeRowsSource? wholeRows = null;
         foreach (var command in query.Commands)
         {
+            var afterSort = sortToLimit;
+            sortToLimit = null;
             switch (command)
             {
                 case From from:
                     var source = resolve(from.Patterns[0]);
+                    wholeRows = source.WholeRows;
                     columns = [.. source.Columns];
                     _allColumns = [.. source.Columns, .. source.HiddenColumns ?? []];
                     _json = source.JsonColumns ?? [];
@@ -68,11 +89,19 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                     // ES|QL: ascending sorts put nulls last, descending ones first, unless NULLS says otherwise.
                     var keys = sort.Keys.Select(k => $"{Sql(k.Key, columns)} {(k.Descending ? "DESC" : "ASC")} NULLS {((k.NullsFirst ?? k.Descending) ? "FIRST" : "LAST")}");
                     Step($"SELECT {List(columns)}, row_number() OVER (ORDER BY {string.Join(", ", keys)}) AS {Quote(Order)} FROM {Prev()}");
+                    sortToLimit = (steps.Count - 1, string.Join(", ", keys), [.. columns]);
                     ordered = true;
                     break;
                 }
                 case Limit limit:
-                    Step($"SELECT * FROM {Prev()}{(ordered ? $" ORDER BY {Quote(Order)}" : "")} LIMIT {limit.Count.ToString(CultureInfo.InvariantCulture)}");
+                    if (afterSort is { } sorted)
+                    {
+                        SortAndLimit(sorted, limit.Count);
+                    }
+                    else
+                    {
+                        Step($"SELECT * FROM {Prev()}{(ordered ? $" ORDER BY {Quote(Order)}" : "")} LIMIT {limit.Count.ToString(CultureInfo.InvariantCulture)}");
+                    }
                     limited = true;
                     break;
                 case Enrich enrich:
@@ -147,6 +176,9 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                     throw new EsqlException($"{command.GetType().Name.ToUpperInvariant()} is not supported", command.Position);
             }
         }
+        if (sortToLimit is { } last && !limited) SortAndLimit(last, DefaultLimit); // a query ending in SORT: ES|QL's implicit LIMIT
+        // A result showing many computed columns (FROM logs-sysmon-* with no KEEP) reads them from the whole-rows table.
+        if (wholeRows is not null && columns.Count(wholeRows.ComputedColumns.Contains) > MaxComputedColumns) steps[0] = $"SELECT * FROM {wholeRows.Table}";
         var sb = new StringBuilder("WITH ");
         for (var i = 0; i < steps.Count; i++)
         {

@@ -3,5 +3,10 @@ namespace Sysmon.Queries.Esql;
 /// <summary>The table and columns an index pattern of FROM stands for.</summary>
 /// <param name="JsonColumns">Columns holding JSON objects: a field under one (winlog.event_data.TargetImage) is read from it.</param>
 /// <param name="HiddenColumns">Columns the query does not show but translations may use (the numeric IP twins).</param>
+/// <param name="WholeRows">Where a query that shows many of the computed columns reads instead (same columns).</param>
 public sealed record SourceTable(string Table, IReadOnlyList<string> Columns, IReadOnlyList<string>? JsonColumns = null,
-    IReadOnlyList<string>? HiddenColumns = null);
+    IReadOnlyList<string>? HiddenColumns = null, WholeRowsSource? WholeRows = null);
+
+/// <summary>A second table of the same columns, cheaper to read whole rows from: <paramref name="Table"/> computes the
+/// <paramref name="ComputedColumns"/> together, where the source table computes each on its own (cheaper for a few).</summary>
+public sealed record WholeRowsSource(string Table, IReadOnlySet<string> ComputedColumns);

@@ -12,6 +12,7 @@ public static class DuckDbSchema
 {
     public const string EventsView = "events_ecs";
     public const string DocumentsView = "events_documents";
+    public const string WholeRowsView = "events_ecs_rows";
 
     public const int CurrentVersion = 2;
 
@@ -44,6 +45,7 @@ public static class DuckDbSchema
               id VARCHAR PRIMARY KEY, hunt VARCHAR NOT NULL, run_at TIMESTAMP NOT NULL, parameters JSON, row JSON NOT NULL)
             """;
         yield return EventColumns.CreateView(EventsView, Names.EventsTable);
+        yield return EventColumns.CreateWholeRowsView(WholeRowsView, Names.EventsTable);
         yield return EventColumns.CreateDocumentsView(DocumentsView, Names.EventsTable);
         // IPv4 text to the number stored in *.ip_num (IPv4 mapped into ::ffff:0:0/96), for ad-hoc CIDR queries.
         yield return """
@@ -95,11 +97,13 @@ public static class DuckDbSchema
     {
         Execute(connection, $"DROP VIEW IF EXISTS {EventsView}");
         Execute(connection, $"DROP VIEW IF EXISTS {DocumentsView}");
+        Execute(connection, $"DROP VIEW IF EXISTS {WholeRowsView}");
         Execute(connection, CreateEventsTable("events_v2"));
         Execute(connection, $"INSERT INTO events_v2 SELECT * FROM {Names.EventsTable}");
         Execute(connection, $"DROP TABLE {Names.EventsTable}");
         Execute(connection, $"ALTER TABLE events_v2 RENAME TO {Names.EventsTable}");
         Execute(connection, EventColumns.CreateView(EventsView, Names.EventsTable));
+        Execute(connection, EventColumns.CreateWholeRowsView(WholeRowsView, Names.EventsTable));
         Execute(connection, EventColumns.CreateDocumentsView(DocumentsView, Names.EventsTable));
     }
 

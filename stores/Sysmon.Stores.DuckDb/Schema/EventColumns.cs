@@ -102,10 +102,40 @@ public static class EventColumns
         return column;
     }
 
-    /// <summary>The view that shows every field by its dotted name: the stored columns plus the rest, from doc.</summary>
+    /// <summary>The view that shows every field by its dotted name: the stored columns plus the rest, from doc, each
+    /// read by a path of its own, so that a query pays only for the fields it uses.</summary>
     public static string CreateView(string view, string table) =>
-        $"CREATE OR REPLACE VIEW {view} AS SELECT *,\n  " + string.Join(",\n  ", ViewFields.Select(f => ViewColumn(f.Field, f.Type))) +
+        $"CREATE OR REPLACE VIEW {view} AS SELECT *,\n  " +
+        string.Join(",\n  ", ViewFields.Select(f => ViewColumn(f.Field, f.Type, f.Type is "JSON" or "VARCHAR[]" ? $"doc->'$.{f.Field}'" : $"doc->>'$.{f.Field}'"))) +
         $"\nFROM {table}";
+
+    /// <summary>The same columns as <see cref="CreateView"/>, for reading whole rows: doc is parsed twice per row, once for
+    /// the text fields and once for the JSON ones, each a list of paths.</summary>
+    /// <remarks>DuckDB keeps each JSON function's parse of a whole vector until the vector is done: the 79 paths of
+    /// events_ecs, read at once, needed 1.5 GB for 1,972 corpus events (FROM logs-sysmon-* failed under the store's 256 MB).
+    /// Reading a field or two, this view costs twice as much (all the text fields are extracted), so queries use it
+    /// only to show many fields (see SourceTable.WholeRowsTable).</remarks>
+    public static string CreateWholeRowsView(string view, string table)
+    {
+        var text = ViewFields.Where(f => !IsJsonShaped(f.Type)).ToList();
+        var json = ViewFields.Where(f => IsJsonShaped(f.Type)).ToList();
+        var columns = ViewFields.Select(f => IsJsonShaped(f.Type)
+            ? ViewColumn(f.Field, f.Type, $"{JsonFields}[{json.IndexOf(f) + 1}]")
+            : ViewColumn(f.Field, f.Type, $"{TextFields}[{text.IndexOf(f) + 1}]"));
+        return $"CREATE OR REPLACE VIEW {view} AS SELECT * EXCLUDE ({TextFields}, {JsonFields}),\n  " + string.Join(",\n  ", columns) +
+               $"\nFROM (SELECT *, json_extract_string(doc, [{Paths(text)}]) AS {TextFields}, json_extract(doc, [{Paths(json)}]) AS {JsonFields} FROM {table})";
+    }
+
+    /// <summary>The fields of the views that are read from doc.</summary>
+    public static IReadOnlyList<string> DocFields { get; } = [.. ViewFields.Select(f => f.Field)];
+
+    // The lists of doc's values, internal to the view.
+    private const string TextFields = "doc_text_values";
+    private const string JsonFields = "doc_json_values";
+
+    private static bool IsJsonShaped(string type) => type is "JSON" or "VARCHAR[]";
+
+    private static string Paths(IEnumerable<(string Field, string Type)> fields) => string.Join(", ", fields.Select(f => "'$." + f.Field + "'"));
 
     /// <summary>The whole ECS document of each event, built on the fly from its columns and doc: meant for a few rows
     /// at a time (an export, one event's detail), as building it takes ~100 KB of DuckDB working memory per row.</summary>
@@ -141,15 +171,15 @@ public static class EventColumns
         _ => c.Quoted,
     };
 
-    private static string ViewColumn(string field, string type)
+    // One field of a view from doc: a path of its own, or an element of the lists above (text for scalars, JSON for
+    // lists and objects).
+    private static string ViewColumn(string field, string type, string element)
     {
-        var path = "'$." + field + "'";
         var expression = type switch
         {
-            "VARCHAR" => $"doc->>{path}",
-            "JSON" => $"doc->{path}",
-            "VARCHAR[]" => $"CAST(doc->{path} AS VARCHAR[])",
-            _ => $"TRY_CAST(doc->>{path} AS {type})",
+            "VARCHAR" or "JSON" => element,
+            "VARCHAR[]" => $"CAST({element} AS VARCHAR[])",
+            _ => $"TRY_CAST({element} AS {type})",
         };
         return $"{expression} AS \"{field}\"";
     }
