@@ -64,7 +64,7 @@ public sealed class IngestCommandTests
     [InlineData("duckdb:s.duckdb?threads=none", "threads=none: expected a whole number of threads")]
     [InlineData("duckdb:s.duckdb?cache=1GB", "unknown DuckDB store option 'cache'")]
     [InlineData("duckdb:s.duckdb?memory_limit", "option 'memory_limit' is not name=value")]
-    [InlineData("duckdb:wh?at.duckdb", "option 'at.duckdb' is not name=value (known: memory_limit, load_memory_limit, threads, load_threads, checkpoint_threshold); " +
+    [InlineData("duckdb:wh?at.duckdb", "option 'at.duckdb' is not name=value (known: memory_limit, load_memory_limit, threads, load_threads, checkpoint_threshold, lock_wait); " +
                                        "a file name with '?' in it ends the URI with '?' (duckdb:PATH?)")]
     public async Task A_wrong_DuckDB_option_is_a_usage_error_that_says_what_is_expected(string store, string message)
     {
