@@ -55,6 +55,21 @@ public sealed class FunctionTranslationTests : IDisposable
     }
 
     [Fact]
+    public void Now_and_to_datetime_compare_with_the_stored_utc_time()
+    {
+        // A responder's first filter: the last N hours or days; both functions were "not in the supported subset".
+        Rows("FROM logs | WHERE @timestamp > NOW() - 3650 days | STATS n = COUNT(*)").Should().Equal("3");
+        Rows("FROM logs | WHERE @timestamp > NOW() - 1 hour | STATS n = COUNT(*)").Should().Equal("0");
+        Rows("FROM logs | WHERE @timestamp >= TO_DATETIME(\"2026-01-05T10:45:00Z\") | KEEP @timestamp").Should().Equal("10:45", "11:05");
+        Rows("FROM logs | WHERE @timestamp >= TO_DATETIME(\"2026-01-05T12:45:00+02:00\") | KEEP @timestamp").Should().Equal("10:45", "11:05");
+        Rows("FROM logs | WHERE @timestamp < TO_DATETIME(\"2026-01-05T10:30:00\") | KEEP @timestamp").Should().Equal("10:15");
+        var column = () => Rows("FROM logs | WHERE TO_DATETIME(destination.ip) IS NULL");
+        column.Should().Throw<EsqlException>().WithMessage("TO_DATETIME takes one date string here*");
+        var notADate = () => Rows("FROM logs | WHERE @timestamp > TO_DATETIME(\"yesterday\")");
+        notADate.Should().Throw<EsqlException>().WithMessage("TO_DATETIME: 'yesterday' is not an ISO-8601 date*");
+    }
+
+    [Fact]
     public void Cidr_match_uses_the_numeric_twin()
     {
         Rows("FROM logs | WHERE CIDR_MATCH(destination.ip, \"198.51.100.0/24\", \"203.0.113.64/30\") | KEEP destination.ip").Should().Equal("198.51.100.7", "203.0.113.66");

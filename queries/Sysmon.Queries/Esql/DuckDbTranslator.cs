@@ -292,10 +292,31 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
             "BUCKET" when c.Args.Count == 2 && c.Args[1] is Literal { Value: long or double } => $"(floor({args[0]} / {args[1]}) * {args[1]})",
             "BUCKET" => throw new EsqlException("BUCKET is supported with a span: BUCKET(field, 1 hour) or BUCKET(field, 10)", c.Position),
             "CIDR_MATCH" => CidrMatch(c, columns),
+            // The time as UTC, as @timestamp is stored (epoch_us is absolute, whatever the session's time zone).
+            "NOW" when args.Count == 0 => "make_timestamp(epoch_us(get_current_timestamp()))",
+            "TO_DATETIME" => ToDatetime(c),
             "COUNT" or "COUNT_DISTINCT" or "MIN" or "MAX" or "SUM" or "AVG" or "VALUES" =>
                 throw new EsqlException($"aggregate {c.Function} is only allowed in STATS", c.Position),
             _ => throw new EsqlException($"function {c.Function} is not in the supported ES|QL subset", c.Position),
         };
+    }
+
+    // TO_DATETIME("2026-01-05T10:00:00+02:00"): an ISO-8601 string (an offset applied, none meaning UTC, as in ES|QL),
+    // parsed here; a column's text would be cast by DuckDB, which drops an offset instead, so that is refused.
+    private string ToDatetime(Call c)
+    {
+        var text = c.Args is [var arg] ? arg switch
+        {
+            Literal { Value: string s } => s,
+            ParamRef p when _parameters.TryGetValue(p.Name, out var v) && v is string s => s,
+            _ => null,
+        } : null;
+        if (text is null) throw new EsqlException("TO_DATETIME takes one date string here, e.g. TO_DATETIME(\"2026-01-05T10:00:00Z\")", c.Position);
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
+        {
+            throw new EsqlException($"TO_DATETIME: '{text}' is not an ISO-8601 date", c.Position);
+        }
+        return LiteralSql(time);
     }
 
     // CIDR_MATCH(ip, "198.51.100.0/24", …) over the numeric twin of an IP column (ip_num), the store's comparable form.
