@@ -82,6 +82,10 @@ public sealed class TranslatorTests : IDisposable
         Run("FROM logs-sysmon | SORT destination.port | KEEP destination.port").Rows.Should().Equal("80", "443", "8443", "null", "null");
         Run("FROM logs-sysmon | SORT destination.port DESC | KEEP destination.port").Rows.Should().Equal("null", "null", "8443", "443", "80");
         Run("FROM logs-sysmon | SORT destination.port DESC NULLS LAST | LIMIT 2 | KEEP destination.port").Rows.Should().Equal("8443", "443");
+        // A LIMIT after commands that keep every row cuts the sorted rows; a WHERE between them does not.
+        Run("FROM logs-sysmon | SORT process.pid DESC | EVAL x = process.pid * 2 | RENAME x AS y | LIMIT 3 | KEEP y").Rows.Should().Equal("800", "600", "402");
+        Run("FROM logs-sysmon | SORT process.pid DESC | WHERE process.pid < 300 | LIMIT 2 | KEEP process.pid").Rows.Should().Equal("201", "200");
+        Run("FROM logs-sysmon | SORT process.pid | KEEP process.pid").Rows.Should().Equal("100", "200", "201", "300", "400");
     }
 
     [Fact]

@@ -76,6 +76,7 @@ public sealed class EventsViewTests : IDisposable
     // at 200,000 generated events the store's 256 MB was not enough. Here, 9,000 events under 96 MB.
     [InlineData("FROM logs-sysmon-* | SORT @timestamp DESC | LIMIT 10", 10)]
     [InlineData("FROM logs-sysmon-* | WHERE event.code != \"1\" | SORT @timestamp | LIMIT 5 | SORT process.pid DESC", 5)]
+    [InlineData("FROM logs-sysmon-* | SORT @timestamp DESC | EVAL h = TO_LOWER(host.name) | RENAME h AS lower_host | LIMIT 7", 7)]
     public void Sort_then_limit_holds_only_the_rows_kept(string esql, int rows)
     {
         using (var cmd = _store.Connection.CreateCommand())

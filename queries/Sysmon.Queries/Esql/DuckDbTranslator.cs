@@ -33,7 +33,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
         string Prev() => "s" + (steps.Count - 1).ToString(CultureInfo.InvariantCulture);
         void Step(string sql) => steps.Add(sql);
         string Hidden() => ordered ? ", " + Quote(Order) : "";
-        // The SORT just translated, if it was the last command: a LIMIT right after it makes one top-N step of the two.
+        // The SORT just translated, if no command since has changed its rows: a LIMIT then makes one top-N step of the two.
         (int Step, string Keys, List<string> Columns)? sortToLimit = null;
         // SORT numbers every row (row_number over all of them, to keep the order through later steps), which holds the
         // whole input in memory: FROM logs-sysmon-* | SORT @timestamp DESC | LIMIT 10 failed under the store's 256 MB at
@@ -175,6 +175,8 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                 default:
                     throw new EsqlException($"{command.GetType().Name.ToUpperInvariant()} is not supported", command.Position);
             }
+            // These keep every row and its order, so a LIMIT after them still cuts the SORT's rows (SORT | EVAL | LIMIT).
+            if (command is Keep or Drop or Rename or Eval && afterSort is not null) sortToLimit = afterSort;
         }
         if (sortToLimit is { } last && !limited) SortAndLimit(last, DefaultLimit); // a query ending in SORT: ES|QL's implicit LIMIT
         // A result showing many computed columns (FROM logs-sysmon-* with no KEEP) reads them from the whole-rows table.
