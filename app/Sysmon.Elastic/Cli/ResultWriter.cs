@@ -8,28 +8,66 @@ namespace Sysmon.Elastic.Cli;
 /// <summary>Prints a query result as an aligned table, CSV, or JSON (an array of row objects keyed by column name).</summary>
 public static class ResultWriter
 {
-    public static void Write(TextWriter output, HuntResult result, string format)
+    public static void Write(TextWriter output, HuntResult result, string format, int? maxTableWidth = null)
     {
         switch (format.ToLowerInvariant())
         {
             case "json": WriteJson(output, result); break;
             case "csv": WriteCsv(output, result); break;
-            case "table": WriteTable(output, result); break;
+            case "table": WriteTable(output, result, maxTableWidth ?? ScreenWidth.Value); break;
             default: throw new UsageException($"--format '{format}' is not one of table, csv, json");
         }
     }
 
     private static string Text(object? v) => HuntValue.ToText(v) ?? "";
 
-    private static void WriteTable(TextWriter output, HuntResult r)
+    /// <summary>Table lines wider than this are written as one block per row instead: the screen's width on a terminal,
+    /// 200 characters otherwise.</summary>
+    private static readonly Lazy<int> ScreenWidth = new(() => Console.IsOutputRedirected ? 200 : Math.Max(80, SafeWindowWidth()));
+
+    private static int SafeWindowWidth()
+    {
+        try
+        {
+            return Console.WindowWidth;
+        }
+        catch (IOException)
+        {
+            return 200;
+        }
+    }
+
+    private static void WriteTable(TextWriter output, HuntResult r, int maxWidth)
     {
         const int max = 80;
         string Cell(object? v) { var s = Text(v).Replace('\n', ' ').Replace('\r', ' '); return s.Length > max ? s[..(max - 1)] + "…" : s; }
         var widths = r.Columns.Select((c, i) => Math.Max(c.Length, r.Rows.Count == 0 ? 0 : r.Rows.Max(row => Cell(row[i]).Length))).ToArray();
+        if (r.Rows.Count > 0 && widths.Sum() + 2 * (widths.Length - 1) > maxWidth)
+        {
+            WriteRecords(output, r);
+            return;
+        }
         output.WriteLine(string.Join("  ", r.Columns.Select((c, i) => c.PadRight(widths[i]))).TrimEnd());
         output.WriteLine(string.Join("  ", widths.Select(w => new string('-', w))));
         foreach (var row in r.Rows) output.WriteLine(string.Join("  ", row.Select((v, i) => Cell(v).PadRight(widths[i]))).TrimEnd());
         output.WriteLine($"({r.Rows.Count} row{(r.Rows.Count == 1 ? "" : "s")})");
+    }
+
+    // A whole event has some 130 columns, most of them empty for any one event id: a table of them was one line of
+    // thousands of characters per row. Each row becomes a block of "field  value" lines, empty fields left out.
+    private static void WriteRecords(TextWriter output, HuntResult r)
+    {
+        var width = r.Columns.Max(c => c.Length);
+        for (var row = 0; row < r.Rows.Count; row++)
+        {
+            output.WriteLine($"-- row {row + 1} --");
+            for (var i = 0; i < r.Columns.Count; i++)
+            {
+                var text = Text(r.Rows[row][i]);
+                if (text.Length > 0) output.WriteLine(r.Columns[i].PadRight(width) + "  " + text.Replace("\r\n", " ", StringComparison.Ordinal).Replace('\n', ' '));
+            }
+        }
+        output.WriteLine($"({r.Rows.Count} row{(r.Rows.Count == 1 ? "" : "s")}; {r.Columns.Count} columns, empty ones left out)");
     }
 
     private static void WriteCsv(TextWriter output, HuntResult r)

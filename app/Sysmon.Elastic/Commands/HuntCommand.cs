@@ -12,7 +12,7 @@ public static class HuntCommand
     public static IEnumerable<Command> Create()
     {
         var store = StoreLocation.CreateOption();
-        var format = new Option<string>("--format") { Description = "table, csv or json (an array of row objects).", DefaultValueFactory = _ => "table" };
+        var format = new Option<string>("--format") { Description = "table (a result wider than the screen: one block of field and value lines per row), csv or json (an array of row objects).", DefaultValueFactory = _ => "table" };
         var huntsDir = new Option<string?>("--hunts") { Description = "A directory of your own NAME.esql hunts (beside the shipped ones)." };
         var name = new Argument<string>("name") { Description = "The hunt to run (see 'hunt list')." };
         var parameters = new Option<string[]>("--param") { Description = "A hunt parameter, name=value (repeatable)." };
