@@ -86,6 +86,10 @@ public sealed class TranslatorTests : IDisposable
         Run("FROM logs-sysmon | SORT process.pid DESC | EVAL x = process.pid * 2 | RENAME x AS y | LIMIT 3 | KEEP y").Rows.Should().Equal("800", "600", "402");
         Run("FROM logs-sysmon | SORT process.pid DESC | WHERE process.pid < 300 | LIMIT 2 | KEEP process.pid").Rows.Should().Equal("201", "200");
         Run("FROM logs-sysmon | SORT process.pid | KEEP process.pid").Rows.Should().Equal("100", "200", "201", "300", "400");
+        // A WHERE right after SORT filters before it: the same rows in the same order.
+        Run("FROM logs-sysmon | SORT process.pid DESC | WHERE event.code == \"3\" | WHERE process.pid > 200 | KEEP process.pid").Rows.Should().Equal("400", "201");
+        Run("FROM logs-sysmon | SORT destination.port DESC NULLS LAST | WHERE event.code == \"3\" | LIMIT 2 | KEEP destination.port").Rows.Should().Equal("8443", "443");
+        Run("FROM logs-sysmon | SORT process.pid | EVAL p = process.pid * 10 | WHERE p > 2000 | KEEP p").Rows.Should().Equal("2010", "3000", "4000");
     }
 
     [Fact]

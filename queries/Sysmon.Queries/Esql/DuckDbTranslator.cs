@@ -34,15 +34,14 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
         void Step(string sql) => steps.Add(sql);
         string Hidden() => ordered ? ", " + Quote(Order) : "";
         // The SORT just translated, if no command since has changed its rows: a LIMIT then makes one top-N step of the two.
-        (int Step, string Keys, List<string> Columns)? sortToLimit = null;
+        PendingSort? sortToLimit = null;
         // SORT numbers every row (row_number over all of them, to keep the order through later steps), which holds the
         // whole input in memory: FROM logs-sysmon-* | SORT @timestamp DESC | LIMIT 10 failed under the store's 256 MB at
         // 200,000 events. Sorted and cut first, DuckDB keeps only the top rows (and reads whole rows only for them), and
         // only the query's columns of them (the store's whole-document column is not one).
-        void SortAndLimit((int Step, string Keys, List<string> Columns) sort, int count)
+        void SortAndLimit(PendingSort sort, int count)
         {
-            var (step, keys, sorted) = sort;
-            var input = "s" + (step - 1).ToString(CultureInfo.InvariantCulture);
+            var (step, keys, sorted, input) = sort;
             steps[step] = $"SELECT {List(sorted)}, row_number() OVER (ORDER BY {keys}) AS {Quote(Order)} " +
                           $"FROM (SELECT {List(sorted)} FROM {input} ORDER BY {keys} LIMIT {count.ToString(CultureInfo.InvariantCulture)})";
         }
@@ -62,6 +61,15 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                     _json = source.JsonColumns ?? [];
                     Step($"SELECT * FROM {source.Table}");
                     break;
+                case Where where when afterSort is { } sortedBefore && sortedBefore.Step == steps.Count - 1:
+                {
+                    // Right after a SORT, the filter goes before it (the same rows in the same order), so that the rows
+                    // numbered are only those kept, and a LIMIT after it still makes one top-N step.
+                    var filtered = sortedBefore with { Input = $"(SELECT * FROM {sortedBefore.Input} WHERE {Sql(where.Condition, columns)})" };
+                    steps[filtered.Step] = $"SELECT {List(filtered.Columns)}, row_number() OVER (ORDER BY {filtered.Keys}) AS {Quote(Order)} FROM {filtered.Input}";
+                    sortToLimit = filtered;
+                    break;
+                }
                 case Where where:
                     Step($"SELECT * FROM {Prev()} WHERE {Sql(where.Condition, columns)}");
                     break;
@@ -89,7 +97,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                     // ES|QL: ascending sorts put nulls last, descending ones first, unless NULLS says otherwise.
                     var keys = sort.Keys.Select(k => $"{Sql(k.Key, columns)} {(k.Descending ? "DESC" : "ASC")} NULLS {((k.NullsFirst ?? k.Descending) ? "FIRST" : "LAST")}");
                     Step($"SELECT {List(columns)}, row_number() OVER (ORDER BY {string.Join(", ", keys)}) AS {Quote(Order)} FROM {Prev()}");
-                    sortToLimit = (steps.Count - 1, string.Join(", ", keys), [.. columns]);
+                    sortToLimit = new PendingSort(steps.Count - 1, string.Join(", ", keys), [.. columns], "s" + (steps.Count - 2).ToString(CultureInfo.InvariantCulture));
                     ordered = true;
                     break;
                 }
@@ -364,3 +372,6 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
         _ => throw new EsqlException($"parameter value of type {value.GetType().Name} is not supported", 0),
     };
 }
+
+/// <summary>A SORT not yet cut by a LIMIT: its step, order keys, the columns it numbers and the rows it reads.</summary>
+internal sealed record PendingSort(int Step, string Keys, List<string> Columns, string Input);
