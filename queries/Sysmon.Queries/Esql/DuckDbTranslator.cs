@@ -84,6 +84,11 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                     break;
                 case Stats stats:
                 {
+                    // STATS drops the order: a SORT still pending is not numbered at all (it held every row for nothing).
+                    if (afterSort is { } unsorted)
+                    {
+                        steps[unsorted.Step] = $"SELECT {List(unsorted.Columns)}, 0 AS {Quote(Order)} FROM {unsorted.Input}";
+                    }
                     var select = stats.Aggregates.Select(a => $"{Aggregate(a.Aggregate, columns)} AS {Quote(a.Name)}")
                         .Concat(stats.By.Select(g => $"{Sql(g.Group, columns)} AS {Quote(g.Name)}")).ToList();
                     var group = stats.By.Count == 0 ? "" : " GROUP BY " + string.Join(", ", stats.By.Select(g => Sql(g.Group, columns)));
@@ -183,7 +188,8 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                 default:
                     throw new EsqlException($"{command.GetType().Name.ToUpperInvariant()} is not supported", command.Position);
             }
-            // These keep every row and its order, so a LIMIT after them still cuts the SORT's rows (SORT | EVAL | LIMIT).
+            // These keep every row and its order, so a LIMIT after them still cuts the SORT's rows (SORT | EVAL | LIMIT),
+            // and a STATS after them makes the SORT moot.
             if (command is Keep or Drop or Rename or Eval && afterSort is not null) sortToLimit = afterSort;
         }
         if (sortToLimit is { } last && !limited) SortAndLimit(last, DefaultLimit); // a query ending in SORT: ES|QL's implicit LIMIT
