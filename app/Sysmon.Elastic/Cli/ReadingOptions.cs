@@ -94,11 +94,7 @@ public sealed class ReadingOptions
     public EventSource CreateSource(ParseResult result) =>
         new(ParseFormat(result), ParseChannels(result), new ReaderOptions { KeepOriginal = result.GetValue(KeepOriginal) });
 
-    private ChannelFilter ParseChannels(ParseResult result)
-    {
-        try { return ChannelFilter.From(result.GetValue(Channel)); }
-        catch (ArgumentException ex) { throw new UsageException($"--channel: {ex.Message}"); }
-    }
+    private ChannelFilter ParseChannels(ParseResult result) => UsageException.From(() => ChannelFilter.From(result.GetValue(Channel)), "--channel: ");
 
     public EcsMapper CreateMapper(ParseResult result, TextWriter diagnostics)
     {

@@ -179,17 +179,7 @@ public sealed class Store : IDisposable
         }
     }
 
-    public static ElasticsearchOptions OptionsFor(StoreLocation location)
-    {
-        try
-        {
-            return ElasticsearchOptions.Parse(location.Target);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new UsageException(ex.Message);
-        }
-    }
+    public static ElasticsearchOptions OptionsFor(StoreLocation location) => UsageException.From(() => ElasticsearchOptions.Parse(location.Target));
 
     private static async Task<long> CountAsync(ElasticsearchConnection es, CancellationToken ct)
     {

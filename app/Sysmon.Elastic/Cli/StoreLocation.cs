@@ -68,17 +68,7 @@ public sealed record StoreLocation(string Kind, string Target)
         return pairs;
     }
 
-    private static T Parsed<T>(Func<T> parse)
-    {
-        try
-        {
-            return parse();
-        }
-        catch (ArgumentException ex)
-        {
-            throw new UsageException("--store: " + ex.Message);
-        }
-    }
+    private static T Parsed<T>(Func<T> parse) => UsageException.From(parse, "--store: ");
 
     public override string ToString() =>
         IsDuckDb ? "duckdb:" + Target + (DuckDbOptions.ToString() is { Length: > 0 } o ? "?" + o : "")

@@ -33,18 +33,10 @@ public static class DemoCommand
         {
             var location = StoreLocation.Parse(result.GetValue(store) ?? DefaultStore);
             var directory = result.GetValue(dir)!;
-            FleetSummary fleet;
-            try
+            var fleet = UsageException.From(() => FleetGenerator.Generate(new FleetOptions
             {
-                fleet = FleetGenerator.Generate(new FleetOptions
-                {
-                    Hosts = result.GetValue(hosts), EventsPerHostPerDay = result.GetValue(perDay), Seed = result.GetValue(seed), Scenario = "intrusion",
-                }, directory);
-            }
-            catch (ArgumentException ex)
-            {
-                throw new UsageException(ex.Message);
-            }
+                Hosts = result.GetValue(hosts), EventsPerHostPerDay = result.GetValue(perDay), Seed = result.GetValue(seed), Scenario = "intrusion",
+            }, directory));
             var truth = fleet.Truth!;
             var output = Console.Out;
             output.WriteLine($"1. generated {fleet.Events:N0} events on {fleet.Files.Count} hosts into {directory} (ground truth: {Path.Combine(directory, "scenario.json")})");

@@ -98,28 +98,9 @@ public static class FeedsCommand
 
     /// <summary>The feeds of <paramref name="file"/> (default: the shipped feeds.default.json); one that is missing,
     /// not JSON or names a feed that cannot be refreshed is a usage error, not an unhandled exception.</summary>
-    public static List<FeedDefinition> Definitions(string? file)
-    {
-        try
-        {
-            return FeedCatalog.Load(file ?? Path.Combine(AppContext.BaseDirectory, "feeds.default.json"));
-        }
-        catch (ArgumentException ex)
-        {
-            throw new UsageException(ex.Message);
-        }
-    }
+    public static List<FeedDefinition> Definitions(string? file) =>
+        UsageException.From(() => FeedCatalog.Load(file ?? Path.Combine(AppContext.BaseDirectory, "feeds.default.json")));
 
     /// <summary>Checks a feed defined in appsettings.json's "feeds" section, as <see cref="Definitions"/> does a file's.</summary>
-    public static void Validate(FeedDefinition feed, string where)
-    {
-        try
-        {
-            FeedCatalog.Validate(feed, where);
-        }
-        catch (ArgumentException ex)
-        {
-            throw new UsageException(ex.Message);
-        }
-    }
+    public static void Validate(FeedDefinition feed, string where) => UsageException.From(() => FeedCatalog.Validate(feed, where));
 }

@@ -26,18 +26,10 @@ public static class GenerateCommand
                 Seed = result.GetValue(seed), Format = result.GetValue(format)!, Scenario = result.GetValue(scenario),
             };
             var started = System.Diagnostics.Stopwatch.StartNew();
-            FleetSummary summary;
-            try
+            var summary = UsageException.From(() => FleetGenerator.Generate(options, result.GetValue(output)!, (done, events) =>
             {
-                summary = FleetGenerator.Generate(options, result.GetValue(output)!, (done, events) =>
-                {
-                    if (done % 10 == 0 || done == options.Hosts) stderr.WriteLine($"  {done}/{options.Hosts} hosts, {events:N0} events");
-                });
-            }
-            catch (ArgumentException ex)
-            {
-                throw new UsageException(ex.Message);
-            }
+                if (done % 10 == 0 || done == options.Hosts) stderr.WriteLine($"  {done}/{options.Hosts} hosts, {events:N0} events");
+            }));
             await stderr.WriteLineAsync($"wrote {summary.Events:N0} events for {options.Hosts} host(s) into {result.GetValue(output)} in {started.Elapsed.TotalSeconds:F1} s " +
                 $"({summary.ByEventId.Count} event ids)").ConfigureAwait(false);
             if (summary.Truth is { } t)

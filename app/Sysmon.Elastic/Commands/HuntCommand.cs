@@ -52,15 +52,7 @@ public static class HuntCommand
             }
             if (result.GetValue(from) is { } f) given["from"] = f;
             if (result.GetValue(to) is { } t) given["to"] = t;
-            Dictionary<string, object?> values;
-            try
-            {
-                values = h.Bind(given);
-            }
-            catch (ArgumentException ex)
-            {
-                throw new UsageException(ex.Message);
-            }
+            var values = UsageException.From(() => h.Bind(given));
             return await RunAsync(h.Query, values, result.GetValue(store), result.GetValue(format)!, ct).ConfigureAwait(false);
         }));
 

@@ -271,9 +271,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         {
             throw new UsageException($"Worker:PollInterval is {_options.PollInterval}; it must be positive (how often the spool is looked at, e.g. 00:00:01)");
         }
-        ChannelFilter channels;
-        try { channels = ChannelFilter.From(_options.Channels); }
-        catch (ArgumentException ex) { throw new UsageException($"Worker:Channels: {ex.Message}"); }
+        var channels = UsageException.From(() => ChannelFilter.From(_options.Channels), "Worker:Channels: ");
         if (_options.SettleTime < TimeSpan.Zero) throw new UsageException($"Worker:SettleTime is {_options.SettleTime}; it must not be negative");
         if (_options.StoreRetryDelay <= TimeSpan.Zero)
         {
