@@ -33,18 +33,9 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
         string Prev() => "s" + (steps.Count - 1).ToString(CultureInfo.InvariantCulture);
         void Step(string sql) => steps.Add(sql);
         string Hidden() => ordered ? ", " + Quote(Order) : "";
-        // The SORT just translated, if no command since has changed its rows: a LIMIT then makes one top-N step of the two.
+        // The SORT just translated, if no command since has changed its rows: a LIMIT then makes one top-N step of the
+        // two (see PendingSort).
         PendingSort? sortToLimit = null;
-        // SORT numbers every row (row_number over all of them, to keep the order through later steps), which holds the
-        // whole input in memory: FROM logs-sysmon-* | SORT @timestamp DESC | LIMIT 10 failed under the store's 256 MB at
-        // 200,000 events. Sorted and cut first, DuckDB keeps only the top rows (and reads whole rows only for them), and
-        // only the query's columns of them (the store's whole-document column is not one).
-        void SortAndLimit(PendingSort sort, int count)
-        {
-            var (step, keys, sorted, input) = sort;
-            steps[step] = $"SELECT {List(sorted)}, row_number() OVER (ORDER BY {keys}) AS {Quote(Order)} " +
-                          $"FROM (SELECT {List(sorted)} FROM {input} ORDER BY {keys} LIMIT {count.ToString(CultureInfo.InvariantCulture)})";
-        }
 
         WholeRowsSource? wholeRows = null;
         foreach (var command in query.Commands)
@@ -65,9 +56,8 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                 {
                     // Right after a SORT, the filter goes before it (the same rows in the same order), so that the rows
                     // numbered are only those kept, and a LIMIT after it still makes one top-N step.
-                    var filtered = sortedBefore with { Input = $"(SELECT * FROM {sortedBefore.Input} WHERE {Sql(where.Condition, columns)})" };
-                    steps[filtered.Step] = $"SELECT {List(filtered.Columns)}, row_number() OVER (ORDER BY {filtered.Keys}) AS {Quote(Order)} FROM {filtered.Input}";
-                    sortToLimit = filtered;
+                    sortToLimit = sortedBefore with { Input = $"(SELECT * FROM {sortedBefore.Input} WHERE {Sql(where.Condition, columns)})" };
+                    steps[sortedBefore.Step] = sortToLimit.Numbered();
                     break;
                 }
                 case Where where:
@@ -85,10 +75,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                 case Stats stats:
                 {
                     // STATS drops the order: a SORT still pending is not numbered at all (it held every row for nothing).
-                    if (afterSort is { } unsorted)
-                    {
-                        steps[unsorted.Step] = $"SELECT {List(unsorted.Columns)}, 0 AS {Quote(Order)} FROM {unsorted.Input}";
-                    }
+                    if (afterSort is { } unsorted) steps[unsorted.Step] = unsorted.Unnumbered();
                     var select = stats.Aggregates.Select(a => $"{Aggregate(a.Aggregate, columns)} AS {Quote(a.Name)}")
                         .Concat(stats.By.Select(g => $"{Sql(g.Group, columns)} AS {Quote(g.Name)}")).ToList();
                     var group = stats.By.Count == 0 ? "" : " GROUP BY " + string.Join(", ", stats.By.Select(g => Sql(g.Group, columns)));
@@ -101,15 +88,15 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                 {
                     // ES|QL: ascending sorts put nulls last, descending ones first, unless NULLS says otherwise.
                     var keys = sort.Keys.Select(k => $"{Sql(k.Key, columns)} {(k.Descending ? "DESC" : "ASC")} NULLS {((k.NullsFirst ?? k.Descending) ? "FIRST" : "LAST")}");
-                    Step($"SELECT {List(columns)}, row_number() OVER (ORDER BY {string.Join(", ", keys)}) AS {Quote(Order)} FROM {Prev()}");
-                    sortToLimit = new PendingSort(steps.Count - 1, string.Join(", ", keys), [.. columns], "s" + (steps.Count - 2).ToString(CultureInfo.InvariantCulture));
+                    sortToLimit = new PendingSort(steps.Count, string.Join(", ", keys), [.. columns], Prev());
+                    Step(sortToLimit.Numbered());
                     ordered = true;
                     break;
                 }
                 case Limit limit:
                     if (afterSort is { } sorted)
                     {
-                        SortAndLimit(sorted, limit.Count);
+                        steps[sorted.Step] = sorted.TopN(limit.Count);
                     }
                     else
                     {
@@ -192,7 +179,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
             // and a STATS after them makes the SORT moot.
             if (command is Keep or Drop or Rename or Eval && afterSort is not null) sortToLimit = afterSort;
         }
-        if (sortToLimit is { } last && !limited) SortAndLimit(last, DefaultLimit); // a query ending in SORT: ES|QL's implicit LIMIT
+        if (sortToLimit is { } last && !limited) steps[last.Step] = last.TopN(DefaultLimit); // a query ending in SORT: ES|QL's implicit LIMIT
         // A result showing many computed columns (FROM logs-sysmon-* with no KEEP) reads them from the whole-rows table.
         if (wholeRows is not null && columns.Count(wholeRows.ComputedColumns.Contains) > MaxComputedColumns) steps[0] = $"SELECT * FROM {wholeRows.Table}";
         var sb = new StringBuilder("WITH ");
@@ -377,7 +364,20 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => throw new EsqlException($"parameter value of type {value.GetType().Name} is not supported", 0),
     };
-}
 
-/// <summary>A SORT not yet cut by a LIMIT: its step, order keys, the columns it numbers and the rows it reads.</summary>
-internal sealed record PendingSort(int Step, string Keys, List<string> Columns, string Input);
+    /// <summary>A SORT not yet cut by a LIMIT: its step, order keys, the columns it numbers and the rows it reads.</summary>
+    /// <remarks>SORT numbers every row (row_number over all of them, to keep the order through later steps), which holds
+    /// the whole input in memory: FROM logs-sysmon-* | SORT @timestamp DESC | LIMIT 10 failed under the store's 256 MB at
+    /// 200,000 events. Sorted and cut first (<see cref="TopN"/>), DuckDB keeps only the top rows (and reads whole rows
+    /// only for them), and only the query's columns of them (the store's whole-document column is not one).</remarks>
+    private sealed record PendingSort(int Step, string Keys, List<string> Columns, string Input)
+    {
+        public string Numbered() => $"SELECT {List(Columns)}, row_number() OVER (ORDER BY {Keys}) AS {Quote(Order)} FROM {Input}";
+
+        public string TopN(int count) =>
+            (this with { Input = $"(SELECT {List(Columns)} FROM {Input} ORDER BY {Keys} LIMIT {count.ToString(CultureInfo.InvariantCulture)})" }).Numbered();
+
+        // Before a STATS, which drops the order: nothing is numbered.
+        public string Unnumbered() => $"SELECT {List(Columns)}, 0 AS {Quote(Order)} FROM {Input}";
+    }
+}
