@@ -42,7 +42,6 @@ public static class FeedsCommand
             using var opened = Store.OpenWhenFree(StoreLocation.Parse(result.GetValue(store)));
             using var http = FeedHttp.CreateClient();
             var refresher = new FeedRefresher(new FeedDownloader(http), opened.Indicators) { RetroHuntWindow = TimeSpan.FromDays(days) };
-            var since = (DateTimeOffset.UtcNow - refresher.RetroHuntWindow).ToString("yyyy-MM-dd HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture);
             var failed = 0;
             foreach (var feed in feeds)
             {
@@ -51,7 +50,7 @@ public static class FeedsCommand
                 {
                     await stderr.WriteLineAsync(r.NotModified
                         ? $"{r.Feed}: not modified ({r.Indicators} indicators kept)"
-                        : $"{r.Feed}: {r.Indicators} indicators ({r.NewIndicators} new, {r.Rejected} invalid entries); retro-hunt of events since {since} raised {r.RetroAlerts} alert(s)").ConfigureAwait(false);
+                        : $"{r.Feed}: {r.Indicators} indicators ({r.NewIndicators} new, {r.Rejected} invalid entries); retro-hunt of events since {r.RetroHuntSince?.ToString("yyyy-MM-dd HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture)} raised {r.RetroAlerts} alert(s)").ConfigureAwait(false);
                 }
                 else
                 {

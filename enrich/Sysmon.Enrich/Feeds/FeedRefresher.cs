@@ -6,7 +6,11 @@ namespace Sysmon.Enrich.Feeds;
 
 /// <summary>The result of refreshing one feed.</summary>
 public sealed record FeedRefreshResult(string Feed, bool Succeeded, bool NotModified, int Indicators, int Rejected,
-    int NewIndicators, int RetroAlerts, string? Error);
+    int NewIndicators, int RetroAlerts, string? Error)
+{
+    /// <summary>The time from which stored events were searched for the new indicators (null when none were searched for).</summary>
+    public DateTimeOffset? RetroHuntSince { get; init; }
+}
 
 /// <summary>
 /// Refreshes feeds: download, parse, sanity checks, then replace the feed's indicators in the store and run the
@@ -41,9 +45,10 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
             var parsed = Check(feed, payload.Content);
             var fresh = parsed.Indicators.Select(i => i with { Confidence = feed.Confidence, Tlp = feed.Tlp }).ToList();
             var added = await store.ReplaceFeedAsync(feed.Name, fresh, now, ct).ConfigureAwait(false);
+            var since = now - RetroHuntWindow;
             var alerts = added.Count == 0
                 ? []
-                : await store.RetroHuntAsync(added, now - RetroHuntWindow, ct).ConfigureAwait(false);
+                : await store.RetroHuntAsync(added, since, ct).ConfigureAwait(false);
             var newAlerts = alerts.Count == 0 ? 0 : await store.WriteAlertsAsync(alerts, ct).ConfigureAwait(false);
             state.Indicators = fresh.Count;
             state.Rejected = parsed.Rejected;
@@ -52,7 +57,7 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
             state.ETag = payload.ETag;
             state.LastModified = payload.LastModified;
             await store.SaveFeedStateAsync(state, ct).ConfigureAwait(false);
-            return new FeedRefreshResult(feed.Name, true, false, fresh.Count, parsed.Rejected, added.Count, newAlerts, null);
+            return new FeedRefreshResult(feed.Name, true, false, fresh.Count, parsed.Rejected, added.Count, newAlerts, null) { RetroHuntSince = since };
         }
         catch (Exception ex) when (ex is FeedException or FormatException or System.Text.Json.JsonException or ArgumentException)
         {
