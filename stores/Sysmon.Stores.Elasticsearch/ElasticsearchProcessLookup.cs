@@ -11,27 +11,29 @@ public sealed class ElasticsearchProcessLookup(ElasticsearchConnection es, strin
     private static readonly string[] Fields =
     [
         "@timestamp", "process.entity_id", "process.parent.entity_id", "host.name", "process.executable", "process.command_line",
-        "process.hash.sha256", "threat.enrichments.matched.id",
+        "process.hash.sha256", "threat.enrichments.matched.id", "process.pid", "user.name", "user.domain",
+        "process.parent.executable", "process.parent.command_line", "process.parent.pid",
     ];
 
     public async Task<ProcessNode?> FindAsync(string entityId, CancellationToken ct) =>
-        (await SearchAsync("process.entity_id", entityId, 1, ct).ConfigureAwait(false)).FirstOrDefault();
+        (await SearchAsync("process.entity_id", entityId, 1, ProcessKnownFrom.Creation, ct).ConfigureAwait(false)).FirstOrDefault();
 
     public async Task<IReadOnlyList<ProcessNode>> ChildrenAsync(string entityId, CancellationToken ct) =>
-        await SearchAsync("process.parent.entity_id", entityId, 10_000, ct).ConfigureAwait(false);
+        await SearchAsync("process.parent.entity_id", entityId, 10_000, ProcessKnownFrom.Creation, ct).ConfigureAwait(false);
 
-    private async Task<List<ProcessNode>> SearchAsync(string field, string id, int size, CancellationToken ct)
+    public async Task<ProcessNode?> FirstSeenAsync(string entityId, CancellationToken ct) =>
+        (await SearchAsync("process.entity_id", entityId, 1, ProcessKnownFrom.OtherEvents, ct).ConfigureAwait(false)).FirstOrDefault();
+
+    private async Task<List<ProcessNode>> SearchAsync(string field, string id, int size, ProcessKnownFrom knownFrom, CancellationToken ct)
     {
+        var filters = new List<object> { new { term = new Dictionary<string, object> { [field] = new { value = id, case_insensitive = true } } } };
+        if (knownFrom == ProcessKnownFrom.Creation) filters.Add(new { term = new Dictionary<string, object> { ["event.code"] = "1" } });
         var body = JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["size"] = size,
             ["_source"] = Fields,
             ["sort"] = new object[] { new Dictionary<string, string> { ["@timestamp"] = "asc" } },
-            ["query"] = new { @bool = new { filter = new object[]
-            {
-                new { term = new Dictionary<string, object> { ["event.code"] = "1" } },
-                new { term = new Dictionary<string, object> { [field] = new { value = id, case_insensitive = true } } },
-            } } },
+            ["query"] = new { @bool = new { filter = filters } },
         });
         var response = await es.SendAsync(EsMethod.POST, pattern + "/_search", body, ct).ConfigureAwait(false);
         if (!response.IsSuccess) throw es.Refused(EsMethod.POST, pattern + "/_search", response);
@@ -40,11 +42,18 @@ public sealed class ElasticsearchProcessLookup(ElasticsearchConnection es, strin
         foreach (var hit in doc.RootElement.GetProperty("hits").GetProperty("hits").EnumerateArray())
         {
             var s = hit.GetProperty("_source");
-            var time = SourceFields.String(s, "@timestamp") is { } t && DateTimeOffset.TryParse(t, System.Globalization.CultureInfo.InvariantCulture,
+            string? S(string path) => SourceFields.String(s, path);
+            long? L(string path) => long.TryParse(S(path), System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : null;
+            var time = S("@timestamp") is { } t && DateTimeOffset.TryParse(t, System.Globalization.CultureInfo.InvariantCulture,
                 System.Globalization.DateTimeStyles.AssumeUniversal, out var parsed) ? parsed.UtcDateTime : (DateTime?)null;
-            nodes.Add(new ProcessNode(SourceFields.String(s, "process.entity_id") ?? id, SourceFields.String(s, "process.parent.entity_id"), time,
-                SourceFields.String(s, "host.name"), SourceFields.String(s, "process.executable"), SourceFields.String(s, "process.command_line"),
-                SourceFields.String(s, "process.hash.sha256"), SourceFields.TryGet(s, "threat.enrichments", out _)));
+            nodes.Add(new ProcessNode(S("process.entity_id") ?? id, S("process.parent.entity_id"), time, S("host.name"), S("process.executable"),
+                S("process.command_line"), S("process.hash.sha256"), SourceFields.TryGet(s, "threat.enrichments", out _))
+            {
+                Pid = L("process.pid"),
+                User = ProcessNode.UserOf(S("user.domain"), S("user.name")),
+                Parent = ParentDescription.Of(S("process.parent.executable"), S("process.parent.command_line"), L("process.parent.pid")),
+                KnownFrom = knownFrom,
+            });
         }
         return nodes;
     }

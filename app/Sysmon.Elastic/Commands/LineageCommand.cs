@@ -34,9 +34,22 @@ public static class LineageCommand
         return command;
     }
 
-    private static string Describe(ProcessNode n) =>
-        $"{n.Timestamp?.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)} {n.Host} {n.Executable} " +
-        $"[{n.EntityId}]{(n.IndicatorMatched ? "  !! indicator match" : "")}\n      {n.CommandLine}{(n.Sha256 is null ? "" : $"\n      sha256 {n.Sha256}")}";
+    private static string Describe(ProcessNode n)
+    {
+        var head = string.Join(' ', new[]
+        {
+            n.Timestamp?.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture), n.Host, n.Executable ?? "<image not recorded>",
+            n.Pid is { } pid ? "pid " + pid.ToString(CultureInfo.InvariantCulture) : null, n.User, $"[{n.EntityId}]",
+        }.Where(part => part is not null));
+        var known = n.KnownFrom switch
+        {
+            ProcessKnownFrom.OtherEvents => "  (creation not stored: first seen in its other events at this time)",
+            ProcessKnownFrom.ChildEvent => "  (creation not stored: as its child's creation describes it)",
+            _ => "",
+        };
+        return $"{head}{(n.IndicatorMatched ? "  !! indicator match" : "")}{known}" +
+            $"{(n.CommandLine is null ? "" : $"\n      {n.CommandLine}")}{(n.Sha256 is null ? "" : $"\n      sha256 {n.Sha256}")}";
+    }
 
     private static void Tree(TextWriter output, LineageResult r)
     {
@@ -68,7 +81,15 @@ public static class LineageCommand
             ["process.executable"] = n.Executable,
             ["process.command_line"] = n.CommandLine,
             ["process.hash.sha256"] = n.Sha256,
+            ["process.pid"] = n.Pid,
+            ["user"] = n.User,
             ["indicator_matched"] = n.IndicatorMatched,
+            ["known_from"] = n.KnownFrom switch
+            {
+                ProcessKnownFrom.OtherEvents => "other_events",
+                ProcessKnownFrom.ChildEvent => "child_creation",
+                _ => "process_creation",
+            },
             ["children"] = withChildren ? n.Children.Select(c => Node(c, true)).ToList() : null,
         };
         return JsonSerializer.Serialize(new Dictionary<string, object?>
