@@ -133,7 +133,13 @@ public sealed class ElasticsearchStoreTests(ElasticsearchFixture fixture)
         var child = Event("c-1", "1", ("process.entity_id", "{AAAAAAAA-0000-0000-0000-000000000002}"),
             ("process.parent.entity_id", "{AAAAAAAA-0000-0000-0000-000000000001}"), ("process.executable", @"C:\Windows\powershell.exe"));
         foreach (var a in new[] { "powershell.exe", "-NoP", "-Enc", "ZQBjAGgAbwA=", "-NoP" }) child.Append("process.args", a);
-        await new ElasticsearchEventSink(es, dataStream: stream).WriteAsync([parent, child], Ct);
+        // explorer's creation was not collected: its connection and its child's creation still describe it.
+        var connection = Event("n-1", "3", ("process.entity_id", "{AAAAAAAA-0000-0000-0000-000000000009}"), ("process.executable", @"C:\Windows\explorer.exe"));
+        connection.Set("process.pid", 1234L);
+        var orphan = Event("c-2", "1", ("process.entity_id", "{AAAAAAAA-0000-0000-0000-000000000010}"),
+            ("process.parent.entity_id", "{AAAAAAAA-0000-0000-0000-000000000009}"), ("process.parent.executable", @"C:\Windows\explorer.exe"),
+            ("process.parent.command_line", "explorer.exe"), ("process.executable", @"C:\Users\a\invoice.exe"));
+        await new ElasticsearchEventSink(es, dataStream: stream).WriteAsync([parent, child, connection, orphan], Ct);
         await es.SendOkAsync(EsMethod.POST, stream + "/_refresh", null, Ct);
 
         var hit = (await JsonAsync(es, EsMethod.POST, stream + "/_search", """{"query":{"ids":{"values":["c-1"]}}}"""))["hits"]!["hits"]![0]!["_source"]!;
@@ -141,6 +147,15 @@ public sealed class ElasticsearchStoreTests(ElasticsearchFixture fixture)
 
         var lineage = await new ProcessLineage(new ElasticsearchProcessLookup(es, stream)).BuildAsync("{aaaaaaaa-0000-0000-0000-000000000002}", 10, Ct);
         lineage.Ancestors.Select(a => a.Executable).Should().Equal(@"C:\Office\winword.exe");
+        var lookup = new ElasticsearchProcessLookup(es, stream);
+        var fromConnection = await new ProcessLineage(lookup).BuildAsync("{aaaaaaaa-0000-0000-0000-000000000009}", 10, Ct);
+        fromConnection.Process.Should().BeEquivalentTo(new { KnownFrom = ProcessKnownFrom.OtherEvents, Executable = @"C:\Windows\explorer.exe", Pid = (long?)1234 });
+        fromConnection.Descendants.Select(d => d.Executable).Should().Equal(@"C:\Users\a\invoice.exe");
+        var fromChild = await new ProcessLineage(lookup).BuildAsync("{aaaaaaaa-0000-0000-0000-000000000010}", 10, Ct);
+        fromChild.Ancestors.Should().ContainSingle().Which.Should().BeEquivalentTo(new
+        {
+            KnownFrom = ProcessKnownFrom.ChildEvent, Executable = @"C:\Windows\explorer.exe", CommandLine = "explorer.exe",
+        });
         await es.SendAsync(EsMethod.DELETE, "_data_stream/" + stream, (string?)null, Ct);
     }
 
