@@ -82,6 +82,9 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
         return Add(result, Load(TakeFile()));
     }
 
+    public async ValueTask<SinkResult> SettleAsync(CancellationToken cancellationToken) =>
+        Add(TakeCounts(), await TakeLoadingAsync().ConfigureAwait(false));
+
     private EventLoadFile? TakeFile()
     {
         var file = _file;

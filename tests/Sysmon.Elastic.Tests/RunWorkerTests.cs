@@ -121,7 +121,8 @@ public sealed class RunWorkerTests
         }
     }
 
-    private static async Task WaitForCheckpointAsync(string dir, string file, long length)
+    // A tailed file's checkpoint is its offset; a whole file's (.evtx, an archive) is its length, once it is done.
+    private static async Task WaitForCheckpointAsync(string dir, string file, long length, bool wholeFile = false)
     {
         var state = Path.Combine(dir, "state.json");
         var deadline = DateTime.UtcNow.AddSeconds(90);
@@ -133,7 +134,7 @@ public sealed class RunWorkerTests
                 {
                     var node = JsonNode.Parse(await File.ReadAllTextAsync(state))!;
                     var entry = node.AsObject().FirstOrDefault(kv => kv.Key.EndsWith(file, StringComparison.Ordinal)).Value;
-                    if (entry?["Offset"]?.GetValue<long>() == length) return;
+                    if (entry?[wholeFile ? "Length" : "Offset"]?.GetValue<long>() == length && (!wholeFile || entry["Done"]!.GetValue<bool>())) return;
                 }
                 catch (System.Text.Json.JsonException)
                 {
@@ -926,6 +927,37 @@ public sealed class RunWorkerTests
         worker.Terminate();
         using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
         store.Count().Should().Be(files * perFile, "the rest of the backlog is read after the query, every event once");
+    }
+
+    [Fact]
+    public async Task A_query_during_a_large_archive_gets_the_store_before_the_archive_is_read_to_its_end()
+    {
+        // A whole file (an .evtx, an archive of a fleet's logs) was read to its end before the worker looked for a waiting
+        // process: a query waited for all of it, and was refused past its lock_wait when it took longer.
+        const int entries = 12, perEntry = 10_000;
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        var zip = Path.Combine(dir, "collection.zip");
+        using (var archive = System.IO.Compression.ZipFile.Open(zip, System.IO.Compression.ZipArchiveMode.Create))
+        {
+            for (var f = 0; f < entries; f++)
+            {
+                await using var entry = new StreamWriter(archive.CreateEntry($"host-{f:00}.ndjson").Open());
+                foreach (var line in Enumerable.Range(f * perEntry + 1, perEntry).Select(Line)) await entry.WriteAsync(line);
+            }
+        }
+        File.Move(zip, Path.Combine(spool, "collection.zip"));
+        using var worker = new WorkerProcess(dir, "--Worker:ReleaseStoreAfter=00:10:00", "--Worker:SettleTime=00:00:00").Capture();
+        await worker.WaitForLogAsync("collection.zip: reading "); // and that takes seconds
+
+        var lines = await QueryCountAsync(dir);
+        // What the worker has read but not loaded yet (a load is 131,072 rows) is stored after the query.
+        long.Parse(lines[1], CultureInfo.InvariantCulture).Should().BeLessThan(entries * perEntry, "the worker let the file go within the archive");
+        await worker.WaitForLogAsync("the waiting process is done; reading resumes");
+        await WaitForCheckpointAsync(dir, "collection.zip", new FileInfo(Path.Combine(spool, "collection.zip")).Length, wholeFile: true);
+        worker.Terminate();
+        using var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb"));
+        store.Count().Should().Be(entries * perEntry, "the rest of the archive is read after the query, every event once");
     }
 
     [Fact]

@@ -338,6 +338,24 @@ public sealed class DuckDbEventSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task Settling_waits_for_the_load_under_way_and_leaves_what_is_held_back_for_after_a_release()
+    {
+        // The worker settles the sink and lets the file go within a large file, for a waiting query; flushing instead
+        // made the query wait for one more load.
+        var docs = await MappedSamplesAsync();
+        var ct = TestContext.Current.CancellationToken;
+        using var store = DuckDbStore.Open(StorePath);
+        await using var sink = new DuckDbEventSink(store, SinkMode.Bulk) { RowsPerLoad = 10 };
+        var written = await sink.WriteAsync(docs.Take(25).ToList(), ct);
+        var settled = await sink.SettleAsync(ct);
+        (written.Stored + settled.Stored).Should().Be(20, "two loads of 10 have ended; the last 5 are held back");
+        store.Release().Should().BeTrue();
+        Query("SELECT count(*) FROM events").Single().Should().Equal(20L);
+        (await sink.FlushAsync(ct)).Stored.Should().Be(5, "the file is attached again for the rows held back");
+        Query("SELECT count(*), count(DISTINCT id) FROM events").Single().Should().Equal(25L, 25L);
+    }
+
+    [Fact]
     public void A_store_without_threads_is_refused()
     {
         var open = () => DuckDbStore.Open(StorePath, loadThreads: 0);

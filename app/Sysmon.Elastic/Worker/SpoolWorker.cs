@@ -185,7 +185,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     // Within a long scan (a backlog of many files, or a long tailed file): true once another process waits for the file,
     // looked at no more than twice a second (a directory listing each time). The scan stops there, what it read is
     // committed, and the loop's top lets the file go. Looked at only between scans, a query waited for the whole backlog
-    // (7-8 s for 200,000 events) and was refused past 20 s. A whole file (.evtx, an archive) is still read to its end.
+    // (7-8 s for 200,000 events) and was refused past 20 s. Within a whole file see LetWaitingProcessInAsync.
     private bool WaitingProcessInterruptsScan()
     {
         if (_scanInterrupted) return true;
@@ -222,6 +222,17 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         }
         _yielding = true;
         return true;
+    }
+
+    // A whole file (an .evtx, an archive) is checkpointed only at its end, and a large one takes minutes to read: a query
+    // waited for all of it and was refused past its lock_wait (20 s). Within one, the worker lets the file go once the
+    // load under way has ended, and reads on from where it was once the other process is done. What the sink still holds
+    // is stored later (flushing it first cost the waiting process a load of up to 131,072 rows, 2-4 s); the file's
+    // checkpoint does not move, so after a crash it is read again from its start and what was stored is skipped.
+    private async Task LetWaitingProcessInAsync(CancellationToken ct)
+    {
+        _pendingStored += Stored(await OnStoreAsync(() => _sink!.SettleAsync(ct)).ConfigureAwait(false));
+        while (YieldsToWaitingProcess()) await Task.Delay(_options.PollInterval, ct).ConfigureAwait(false);
     }
 
     // After a failed write: what was read since the last commit is dropped (its checkpoints have not moved), and so is
@@ -375,9 +386,10 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         }
         if (DateTime.UtcNow - seen.Since < _options.SettleTime) return;
         _settling.Remove(file);
+        LogReadingWholeFile(file, info.Length / 1_048_576.0);
         var summary = new RunSummary();
         var results = _source!.ReadAsync(new InputFile(file, info.Length), summary, ct);
-        var events = await WriteAllAsync(results, baseOffset: 0, ct).ConfigureAwait(false);
+        var events = await WriteAllAsync(results, baseOffset: 0, ct, wholeFile: true).ConfigureAwait(false);
         // A file that could not be opened (permissions, a lock) is not done: it is tried again at the next scan.
         if (summary.UnreadableFiles.Count > 0) throw new IOException(summary.UnreadableFiles[0]);
         // What ingest prints at the end of a run (archive entries skipped, no record of the channel) goes to the log.
@@ -598,7 +610,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
 
     // Maps what a reader yields and hands it to the sink in batches; rejects go to the dead letters. Nothing is
     // flushed here (CommitAsync does). Returns the documents handed over.
-    private async Task<long> WriteAllAsync(IAsyncEnumerable<ReadResult> results, long baseOffset, CancellationToken ct)
+    private async Task<long> WriteAllAsync(IAsyncEnumerable<ReadResult> results, long baseOffset, CancellationToken ct, bool wholeFile = false)
     {
         var batch = new List<EcsDocument>(_options.BatchSize);
         long written = 0;
@@ -623,6 +635,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
                 {
                     written += batch.Count;
                     await WriteAsync(batch, ct).ConfigureAwait(false);
+                    if (wholeFile && WaitingProcessInterruptsScan()) await LetWaitingProcessInAsync(ct).ConfigureAwait(false);
                 }
             }
             else if (r.Rejected is { } rejected)
@@ -724,6 +737,10 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "could not let the store's file go ({Reason}); tried again at the next idle scan")]
     private partial void LogStoreNotReleased(string reason);
+
+    // A large archive takes minutes: without this line the log said nothing until it was done.
+    [LoggerMessage(Level = LogLevel.Information, Message = "{File}: reading {Megabytes:0.#} MB whole; its checkpoint moves at its end")]
+    private partial void LogReadingWholeFile(string file, double megabytes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{File}: {Events} event(s) read and stored")]
     private partial void LogRead(string file, long events);

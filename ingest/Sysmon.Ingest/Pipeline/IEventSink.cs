@@ -31,6 +31,11 @@ public interface IEventSink : IAsyncDisposable
 
     ValueTask<SinkResult> FlushAsync(CancellationToken cancellationToken);
 
+    /// <summary>Waits for the stores under way (a bulk load started in the background) and returns what they stored,
+    /// without storing what is still held back, so that the store can be let go for a while and written on after.
+    /// Sinks that store nothing in the background have nothing to wait for.</summary>
+    ValueTask<SinkResult> SettleAsync(CancellationToken cancellationToken) => ValueTask.FromResult(default(SinkResult));
+
     /// <summary>What the operator should hear about since the last call and that is no single record's fault (a
     /// load that needed more memory than its limit, say): `ingest` prints it in its summary, the worker logs it.
     /// Asked for after a flush. Most sinks have nothing to say.</summary>
