@@ -24,6 +24,24 @@ public sealed class ResultWriterTests
     }
 
     [Fact]
+    public void A_long_image_path_gives_way_in_a_table_and_a_hash_keeps_its_64_characters()
+    {
+        // hash-stats with one long path was 217 characters wide: every row became a block.
+        const string sha = "cb128faf0430ce1a90412546e90a3b6446c74887d696485cc2c3aaf10714a428";
+        var path = @"C:\Users\alice\AppData\Local\Microsoft\Windows\INetCache\Content.Outlook\Q3ZT9KPL\invoice-2026-final-v2 (3).exe";
+        var seen = new DateTime(2026, 1, 5, 10, 0, 0, DateTimeKind.Utc);
+        var result = new HuntResult(["executions", "hosts", "first_seen", "last_seen", "process.executable", "process.hash.sha256"],
+            [[8L, 1L, seen, seen, path, sha], [3L, 2L, seen, seen, @"C:\Windows\System32\wusa.exe", sha]]);
+        var lines = Table(result, 200).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines[0].Should().StartWith("executions  hosts  first_seen");
+        lines.Should().OnlyContain(l => l.Length <= 200);
+        lines[2].Should().Contain(path[..60]).And.Contain("… ").And.EndWith(sha);
+        lines[3].Should().Contain(@"C:\Windows\System32\wusa.exe ").And.EndWith(sha);
+        lines[^1].Should().Be("(2 rows)");
+        Table(result, 120).Should().StartWith("-- row 1 --", "the path would have to be cut below 24 characters, the hash too");
+    }
+
+    [Fact]
     public void A_result_wider_than_the_screen_is_a_block_per_row_without_its_empty_fields()
     {
         var columns = Enumerable.Range(0, 30).Select(i => $"field.number_{i}").ToList();

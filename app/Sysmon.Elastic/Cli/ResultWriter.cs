@@ -39,18 +39,38 @@ public static class ResultWriter
 
     private static void WriteTable(TextWriter output, HuntResult r, int maxWidth)
     {
-        const int max = 80;
-        string Cell(object? v) { var s = Text(v).Replace('\n', ' ').Replace('\r', ' '); return s.Length > max ? s[..(max - 1)] + "…" : s; }
-        var widths = r.Columns.Select((c, i) => Math.Max(c.Length, r.Rows.Count == 0 ? 0 : r.Rows.Max(row => Cell(row[i]).Length))).ToArray();
-        if (r.Rows.Count > 0 && widths.Sum() + 2 * (widths.Length - 1) > maxWidth)
+        static string Flat(object? v) => Text(v).Replace('\n', ' ').Replace('\r', ' ');
+        static string Cut(string s, int width) => s.Length > width ? s[..(width - 1)] + "…" : s;
+        var widths = r.Columns.Select((c, i) => Math.Max(c.Length, r.Rows.Count == 0 ? 0 : r.Rows.Max(row => Math.Min(MaxCell, Flat(row[i]).Length))))
+            .ToArray();
+        if (r.Rows.Count > 0 && !Fit(widths, r.Columns, maxWidth - 2 * (widths.Length - 1)))
         {
             WriteRecords(output, r);
             return;
         }
         output.WriteLine(string.Join("  ", r.Columns.Select((c, i) => c.PadRight(widths[i]))).TrimEnd());
         output.WriteLine(string.Join("  ", widths.Select(w => new string('-', w))));
-        foreach (var row in r.Rows) output.WriteLine(string.Join("  ", row.Select((v, i) => Cell(v).PadRight(widths[i]))).TrimEnd());
+        foreach (var row in r.Rows) output.WriteLine(string.Join("  ", row.Select((v, i) => Cut(Flat(v), widths[i]).PadRight(widths[i]))).TrimEnd());
         output.WriteLine($"({r.Rows.Count} row{(r.Rows.Count == 1 ? "" : "s")})");
+    }
+
+    private const int MaxCell = 80, MinCutCell = 24;
+
+    // hash-stats (counts, two dates, an image path, a SHA-256) was one block per row whenever one image path was long:
+    // the widest columns are cut down first, one character at a time, each to no less than its name or MinCutCell, so
+    // that a hash keeps its 64 characters while a path gives way. False when even that is too wide (whole events).
+    private static bool Fit(int[] widths, IReadOnlyList<string> columns, int budget)
+    {
+        var excess = widths.Sum() - budget;
+        while (excess > 0)
+        {
+            var widest = 0;
+            for (var i = 1; i < widths.Length; i++) if (widths[i] > widths[widest]) widest = i;
+            if (widths[widest] <= Math.Max(MinCutCell, columns[widest].Length)) return false;
+            widths[widest]--;
+            excess--;
+        }
+        return true;
     }
 
     // A whole event has some 130 columns, most of them empty for any one event id: a table of them was one line of
