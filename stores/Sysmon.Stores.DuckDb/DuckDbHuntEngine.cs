@@ -98,6 +98,7 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResu
         };
         var columns = new List<string>();
         var json = new List<string>();
+        var lists = new List<string>();
         using var cmd = store.Connection.CreateCommand();
         cmd.CommandText = $"DESCRIBE {table}";
         using var reader = cmd.ExecuteReader();
@@ -105,10 +106,12 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResu
         {
             var name = reader.GetString(0);
             columns.Add(name);
-            if (reader.GetString(1) == "JSON") json.Add(name);
+            var type = reader.GetString(1);
+            if (type == "JSON") json.Add(name);
+            if (type.EndsWith("[]", StringComparison.Ordinal)) lists.Add(name);
         }
         // doc holds the rest of each document, not a field: ES|QL has no such column.
         return new SourceTable(table, columns.Where(c => c != "doc").ToList(), json,
-            WholeRows: table == Schema.DuckDbSchema.EventsView ? WholeEvents : null);
+            WholeRows: table == Schema.DuckDbSchema.EventsView ? WholeEvents : null, ListColumns: lists);
     }
 }

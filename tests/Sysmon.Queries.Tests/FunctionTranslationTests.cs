@@ -6,7 +6,8 @@ using Xunit;
 
 namespace Sysmon.Queries.Tests;
 
-/// <summary>DATE_TRUNC, BUCKET, CIDR_MATCH and MV_EXPAND on a fixture with time, IP-number and list columns.</summary>
+/// <summary>DATE_TRUNC, BUCKET, CIDR_MATCH, MV_EXPAND and the string, date, multi-value and statistics functions on
+/// a fixture with time, IP-number and list columns.</summary>
 public sealed class FunctionTranslationTests : IDisposable
 {
     private readonly DuckDBConnection _db = new("Data Source=:memory:");
@@ -32,7 +33,7 @@ public sealed class FunctionTranslationTests : IDisposable
     private List<string> Rows(string esql)
     {
         using var cmd = _db.CreateCommand();
-        cmd.CommandText = new DuckDbTranslator(_ => new SourceTable("t", Columns)).Translate(esql);
+        cmd.CommandText = new DuckDbTranslator(_ => new SourceTable("t", Columns, ListColumns: ["related.ip"])).Translate(esql);
         using var r = cmd.ExecuteReader();
         var rows = new List<string>();
         while (r.Read())
@@ -76,6 +77,77 @@ public sealed class FunctionTranslationTests : IDisposable
         var act = () => Rows("FROM logs | WHERE CIDR_MATCH(bytes, \"10.0.0.0/8\")");
         act.Should().Throw<EsqlException>().WithMessage("*numeric twin*");
     }
+
+    [Fact]
+    public void String_functions_answer_as_in_esql()
+    {
+        Rows("FROM logs | WHERE STARTS_WITH(destination.ip, \"198.\") OR ENDS_WITH(destination.ip, \".1\") | KEEP destination.ip")
+            .Should().Equal("198.51.100.7", "192.0.2.1");
+        Rows("FROM logs | EVAL at = LOCATE(destination.ip, \".\"), none = LOCATE(destination.ip, \"x\") | KEEP at, none").Should().Equal("4|0", "4|0", "4|0");
+        Rows("FROM logs | EVAL t = TRIM(CONCAT(\" \\t\", destination.ip, \" \")), l = LEFT(destination.ip, 3), r = RIGHT(destination.ip, 2) | KEEP t, l, r | LIMIT 1")
+            .Should().Equal("198.51.100.7|198|.7");
+        // The replacement is Java's: $1 names a group.
+        Rows("FROM logs | EVAL x = REPLACE(destination.ip, \"^(\\\\d+)\\\\.(\\\\d+)\", \"$2.$1\") | KEEP x | LIMIT 1").Should().Equal("51.198.100.7");
+        Rows("FROM logs | EVAL parts = SPLIT(destination.ip, \".\") | EVAL n = MV_COUNT(parts), last = MV_LAST(parts) | KEEP n, last | LIMIT 1")
+            .Should().Equal(new[] { "4|7" }, "a split is multi-valued");
+    }
+
+    [Fact]
+    public void Date_functions_read_the_stored_utc_time()
+    {
+        // 2026-01-05 is a Monday: day 1 of the ISO week, as java.time counts.
+        Rows("FROM logs | EVAL h = DATE_EXTRACT(\"hour_of_day\", @timestamp), m = DATE_EXTRACT(\"MINUTE_OF_HOUR\", @timestamp), " +
+             "w = DATE_EXTRACT(\"day_of_week\", @timestamp), y = DATE_EXTRACT(\"day_of_year\", @timestamp) | KEEP h, m, w, y")
+            .Should().Equal("10|15|1|5", "10|45|1|5", "11|5|1|5");
+        Rows("FROM logs | EVAL d = DATE_FORMAT(\"EEE dd MMM yyyy, HH:mm 'UTC'\", @timestamp), iso = DATE_FORMAT(@timestamp) | KEEP d, iso | LIMIT 1")
+            .Should().Equal("Mon 05 Jan 2026, 10:15 UTC|2026-01-05T10:15:00.000Z");
+        // Whole units from start to end: 10:15 to 11:05 is 0 hours, 50 minutes.
+        Rows("FROM logs | STATS first = MIN(@timestamp), last = MAX(@timestamp) | EVAL h = DATE_DIFF(\"hours\", first, last), " +
+             "mi = DATE_DIFF(\"minute\", first, last), back = DATE_DIFF(\"mi\", last, first) | KEEP h, mi, back").Should().Equal("0|50|-50");
+        var part = () => Rows("FROM logs | EVAL x = DATE_EXTRACT(\"era\", @timestamp)");
+        part.Should().Throw<EsqlException>().WithMessage("DATE_EXTRACT: date part 'era' is not supported here*");
+        var letter = () => Rows("FROM logs | EVAL x = DATE_FORMAT(\"yyyy QQ\", @timestamp)");
+        letter.Should().Throw<EsqlException>().WithMessage("DATE_FORMAT: pattern letter 'QQ' is not supported here*");
+        var unit = () => Rows("FROM logs | EVAL x = DATE_DIFF(\"fortnight\", @timestamp, @timestamp)");
+        unit.Should().Throw<EsqlException>().WithMessage("DATE_DIFF: unit 'fortnight' is not supported here*");
+        var column = () => Rows("FROM logs | EVAL x = DATE_EXTRACT(destination.ip, @timestamp)");
+        column.Should().Throw<EsqlException>().WithMessage("DATE_EXTRACT takes the date part as a string here*");
+    }
+
+    [Fact]
+    public void Multi_value_functions_treat_a_single_value_as_a_list_of_one()
+    {
+        Rows("FROM logs | EVAL n = MV_COUNT(related.ip), one = MV_COUNT(destination.ip), f = MV_FIRST(related.ip), " +
+             "all = MV_CONCAT(related.ip, \";\"), single = MV_FIRST(destination.ip) | KEEP n, one, f, all, single")
+            .Should().Equal("2|1|10.0.0.1|10.0.0.1;198.51.100.7|198.51.100.7", "2|1|10.0.0.2|10.0.0.2;203.0.113.66|203.0.113.66", "1|1|10.0.0.3|10.0.0.3|192.0.2.1");
+        Rows("FROM logs | RENAME related.ip AS ips | WHERE MV_COUNT(ips) > 1 | EVAL top = MV_MAX(ips) | KEEP top").Should().Equal("198.51.100.7", "203.0.113.66");
+        Rows("FROM logs | STATS ips = VALUES(destination.ip) | EVAL n = MV_COUNT(ips) | KEEP n").Should().Equal("3");
+        Rows("FROM logs | MV_EXPAND related.ip | EVAL n = MV_COUNT(related.ip) | STATS total = SUM(n)").Should().Equal(new[] { "5" }, "one per expanded row");
+    }
+
+    [Fact]
+    public void Median_percentile_and_standard_deviation_aggregate()
+    {
+        Rows("FROM logs | STATS m = MEDIAN(bytes), p = PERCENTILE(bytes, 50), p90 = PERCENTILE(bytes, 90), sd = ROUND(STD_DEV(bytes), 3)")
+            .Should().Equal("15|15|23|8.165");
+        // Expressions over aggregates, as ES|QL allows them in STATS.
+        Rows("FROM logs | STATS per = SUM(bytes) / COUNT(*), r = ROUND(AVG(bytes) / 10.0, 1) BY h = DATE_TRUNC(1 hour, @timestamp) | SORT h | KEEP per, r")
+            .Should().Equal("10|1", "25|2.5");
+        var bare = () => Rows("FROM logs | STATS x = bytes");
+        bare.Should().Throw<EsqlException>().WithMessage("STATS needs aggregate functions*");
+        var nested = () => Rows("FROM logs | STATS x = AVG(MAX(bytes))");
+        nested.Should().Throw<EsqlException>().WithMessage("aggregate MAX inside another aggregate*");
+        var outside = () => Rows("FROM logs | EVAL x = MAX(bytes)");
+        outside.Should().Throw<EsqlException>().WithMessage("aggregate MAX is only allowed in STATS*");
+    }
+
+    [Theory]
+    [InlineData("yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "%Y-%m-%dT%H:%M:%S.%gZ")]
+    [InlineData("d/M/yy h:mm a", "%-d/%-m/%y %-I:%M %p")]
+    [InlineData("HH 'o''clock' 100%", "%H o'clock 100%%")]
+    [InlineData("''EEEE''", "'%A'")]
+    public void Java_date_patterns_become_strftime_formats(string java, string strftime) =>
+        JavaDatePattern.ToStrftime(java, 0).Should().Be(strftime);
 
     [Fact]
     public void Mv_expand_gives_one_row_per_value()

@@ -20,6 +20,9 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
     private const string Order = "__esql_order";
     private readonly IReadOnlyDictionary<string, object?> _parameters = parameters ?? new Dictionary<string, object?>();
     private IReadOnlyList<string> _json = [];
+    // Columns holding multi-values (DuckDB lists), for the MV_ functions: the source's, then as EVAL, STATS, RENAME,
+    // MV_EXPAND and ENRICH change them.
+    private HashSet<string> _lists = [];
     private List<string> _allColumns = [];
 
     public string Translate(string esql) => Translate(Parser.Parse(esql));
@@ -50,6 +53,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                     columns = [.. source.Columns];
                     _allColumns = [.. source.Columns, .. source.HiddenColumns ?? []];
                     _json = source.JsonColumns ?? [];
+                    _lists = [.. source.ListColumns ?? []];
                     Step($"SELECT * FROM {source.Table}");
                     break;
                 case Where where when afterSort is { } sortedBefore && sortedBefore.Step == steps.Count - 1:
@@ -70,6 +74,8 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                         var kept = columns.Where(c => c != name).ToList();
                         Step($"SELECT {List(kept)}{(kept.Count > 0 ? ", " : "")}{expression} AS {Quote(name)}{Hidden()} FROM {Prev()}");
                         columns = [.. kept, name];
+                        if (IsList(value)) _lists.Add(name);
+                        else _lists.Remove(name);
                     }
                     break;
                 case Stats stats:
@@ -81,6 +87,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                     var group = stats.By.Count == 0 ? "" : " GROUP BY " + string.Join(", ", stats.By.Select(g => Sql(g.Group, columns)));
                     Step($"SELECT {string.Join(", ", select)} FROM {Prev()}{group}");
                     columns = [.. stats.Aggregates.Select(a => a.Name), .. stats.By.Select(g => g.Name)];
+                    _lists = [.. stats.Aggregates.Where(a => IsList(a.Aggregate)).Select(a => a.Name)];
                     ordered = false;
                     break;
                 }
@@ -126,6 +133,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                     var kept = columns.Where(c => !with.Any(w => w.Name == c)).ToList();
                     Step($"SELECT {string.Join(", ", kept.Select(c => "p." + Quote(c)))}{(ordered ? ", p." + Quote(Order) : "")}, {string.Join(", ", lookups)} FROM {Prev()} p");
                     columns = [.. kept, .. with.Select(w => w.Name)];
+                    _lists.ExceptWith(with.Select(w => w.Name));
                     break;
                 }
                 case MvExpand expand:
@@ -134,6 +142,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                     // One row per value of a multi-valued (list) column; the column keeps its place.
                     var select = columns.Select(c => c == expand.Field ? $"unnest({Quote(c)}) AS {Quote(c)}" : Quote(c));
                     Step($"SELECT {string.Join(", ", select)}{Hidden()} FROM {Prev()}");
+                    _lists.Remove(expand.Field);
                     break;
                 }
                 case Keep keep:
@@ -170,6 +179,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                     }
                     Step($"SELECT {string.Join(", ", columns.Select(c => map.TryGetValue(c, out var to) ? $"{Quote(c)} AS {Quote(to)}" : Quote(c)))}{Hidden()} FROM {Prev()}");
                     columns = columns.Select(c => map.GetValueOrDefault(c, c)).ToList();
+                    _lists = [.. _lists.Select(c => map.GetValueOrDefault(c, c))];
                     break;
                 }
                 default:
@@ -203,22 +213,63 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
 
     public static string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
+    private static bool IsAggregate(string function) =>
+        function is "COUNT" or "COUNT_DISTINCT" or "MIN" or "MAX" or "SUM" or "AVG" or "VALUES" or "MEDIAN" or "PERCENTILE" or "STD_DEV";
+
+    // Aggregates met while translating one STATS expression: ROUND(AVG(x), 1) and SUM(a) / COUNT(*) are expressions
+    // over aggregates, as ES|QL allows; null outside STATS, where an aggregate is an error.
+    private int? _aggregatesSeen;
+    private bool _inAggregate;
+
     private string Aggregate(Expr e, List<string> columns)
     {
-        if (e is not Call call) throw new EsqlException("STATS needs aggregate functions (COUNT, COUNT_DISTINCT, MIN, MAX, SUM, AVG, VALUES)", e.Position);
-        string Arg() => call.Args.Count == 1 ? Sql(call.Args[0], columns) : throw new EsqlException($"{call.Function} takes one argument", call.Position);
-        return call.Function switch
+        _aggregatesSeen = 0;
+        try
         {
-            "COUNT" when call.Star || call.Args.Count == 0 => "count(*)",
-            "COUNT" => $"count({Arg()})",
-            "COUNT_DISTINCT" => $"count(DISTINCT {Arg()})",
-            "MIN" => $"min({Arg()})",
-            "MAX" => $"max({Arg()})",
-            "SUM" => $"sum({Arg()})",
-            "AVG" => $"avg({Arg()})",
-            "VALUES" => $"list(DISTINCT {Arg()})",
-            _ => throw new EsqlException($"aggregate function {call.Function} is not supported", call.Position),
-        };
+            var sql = Sql(e, columns);
+            if (_aggregatesSeen == 0)
+            {
+                throw new EsqlException("STATS needs aggregate functions (COUNT, COUNT_DISTINCT, MIN, MAX, SUM, AVG, MEDIAN, PERCENTILE, STD_DEV, VALUES)", e.Position);
+            }
+            return sql;
+        }
+        finally
+        {
+            _aggregatesSeen = null;
+        }
+    }
+
+    private string AggregateCall(Call call, List<string> columns)
+    {
+        var outer = _aggregatesSeen;
+        _aggregatesSeen = null; // an aggregate's argument is per row: no aggregate inside one
+        _inAggregate = true;
+        try
+        {
+            string Arg() => call.Args.Count == 1 ? Sql(call.Args[0], columns) : throw new EsqlException($"{call.Function} takes one argument", call.Position);
+            return call.Function switch
+            {
+                "COUNT" when call.Star || call.Args.Count == 0 => "count(*)",
+                "COUNT" => $"count({Arg()})",
+                "COUNT_DISTINCT" => $"count(DISTINCT {Arg()})",
+                "MIN" => $"min({Arg()})",
+                "MAX" => $"max({Arg()})",
+                "SUM" => $"sum({Arg()})",
+                "AVG" => $"avg({Arg()})",
+                "VALUES" => $"list(DISTINCT {Arg()})",
+                "MEDIAN" => $"median({Arg()})",
+                "STD_DEV" => $"stddev_pop({Arg()})", // ES|QL's is the population's
+                // ES|QL's percentile is an approximation (TDigest); DuckDB's interpolated one is exact.
+                "PERCENTILE" when call.Args.Count == 2 => $"quantile_cont({Sql(call.Args[0], columns)}, {Sql(call.Args[1], columns)} / 100.0)",
+                "PERCENTILE" => throw new EsqlException("PERCENTILE takes a field and a percentile (0 to 100)", call.Position),
+                _ => throw new EsqlException($"{call.Function} takes one argument", call.Position),
+            };
+        }
+        finally
+        {
+            _aggregatesSeen = outer + 1;
+            _inAggregate = false;
+        }
     }
 
     private string Sql(Expr e, List<string> columns) => e switch
@@ -298,22 +349,33 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
             // The time as UTC, as @timestamp is stored (epoch_us is absolute, whatever the session's time zone).
             "NOW" when args.Count == 0 => "make_timestamp(epoch_us(get_current_timestamp()))",
             "TO_DATETIME" => ToDatetime(c),
-            "COUNT" or "COUNT_DISTINCT" or "MIN" or "MAX" or "SUM" or "AVG" or "VALUES" =>
-                throw new EsqlException($"aggregate {c.Function} is only allowed in STATS", c.Position),
-            _ => throw new EsqlException($"function {c.Function} is not in the supported ES|QL subset", c.Position),
+            _ when IsAggregate(c.Function) => _aggregatesSeen is not null ? AggregateCall(c, columns)
+                : throw new EsqlException(_inAggregate ? $"aggregate {c.Function} inside another aggregate" : $"aggregate {c.Function} is only allowed in STATS", c.Position),
+            _ => ScalarFunctions.Sql(c, args, ConstantText, IsList)
+                 ?? throw new EsqlException($"function {c.Function} is not in the supported ES|QL subset", c.Position),
         };
     }
+
+    // A string literal or a string parameter's value: what a date part, a pattern or a CIDR must be.
+    private string? ConstantText(Expr e) => e switch
+    {
+        Literal { Value: string s } => s,
+        ParamRef p when _parameters.TryGetValue(p.Name, out var v) && v is string s => s,
+        _ => null,
+    };
+
+    private bool IsList(Expr e) => e switch
+    {
+        FieldRef f => _lists.Contains(f.Name),
+        Call c => ScalarFunctions.ReturnsList(c.Function),
+        _ => false,
+    };
 
     // TO_DATETIME("2026-01-05T10:00:00+02:00"): an ISO-8601 string (an offset applied, none meaning UTC, as in ES|QL),
     // parsed here; a column's text would be cast by DuckDB, which drops an offset instead, so that is refused.
     private string ToDatetime(Call c)
     {
-        var text = c.Args is [var arg] ? arg switch
-        {
-            Literal { Value: string s } => s,
-            ParamRef p when _parameters.TryGetValue(p.Name, out var v) && v is string s => s,
-            _ => null,
-        } : null;
+        var text = c.Args is [var arg] ? ConstantText(arg) : null;
         if (text is null) throw new EsqlException("TO_DATETIME takes one date string here, e.g. TO_DATETIME(\"2026-01-05T10:00:00Z\")", c.Position);
         if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
         {
@@ -331,12 +393,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
         var ranges = new List<string>();
         foreach (var arg in c.Args.Skip(1))
         {
-            var text = arg switch
-            {
-                Literal { Value: string s } => s,
-                ParamRef p when _parameters.TryGetValue(p.Name, out var v) && v is string s => s,
-                _ => throw new EsqlException("CIDR_MATCH takes CIDR strings", arg.Position),
-            };
+            var text = ConstantText(arg) ?? throw new EsqlException("CIDR_MATCH takes CIDR strings", arg.Position);
             if (!System.Net.IPNetwork.TryParse(text, out var network)) throw new EsqlException($"CIDR_MATCH: '{text}' is not a CIDR", arg.Position);
             var (first, last) = IpNumbers.Range(network);
             ranges.Add($"{Quote(number)} BETWEEN {first} AND {last}");

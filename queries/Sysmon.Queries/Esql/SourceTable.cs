@@ -4,8 +4,9 @@ namespace Sysmon.Queries.Esql;
 /// <param name="JsonColumns">Columns holding JSON objects: a field under one (winlog.event_data.TargetImage) is read from it.</param>
 /// <param name="HiddenColumns">Columns the query does not show but translations may use (the numeric IP twins).</param>
 /// <param name="WholeRows">Where a query that shows many of the computed columns reads instead (same columns).</param>
+/// <param name="ListColumns">Columns holding multi-values as lists (process.args, related.ip): the MV_ functions need to know.</param>
 public sealed record SourceTable(string Table, IReadOnlyList<string> Columns, IReadOnlyList<string>? JsonColumns = null,
-    IReadOnlyList<string>? HiddenColumns = null, WholeRowsSource? WholeRows = null);
+    IReadOnlyList<string>? HiddenColumns = null, WholeRowsSource? WholeRows = null, IReadOnlyList<string>? ListColumns = null);
 
 /// <summary>A second table of the same columns, cheaper to read whole rows from: <paramref name="Table"/> computes the
 /// <paramref name="ComputedColumns"/> together, where the source table computes each on its own (cheaper for a few).</summary>
