@@ -141,6 +141,15 @@ public sealed class FunctionTranslationTests : IDisposable
         outside.Should().Throw<EsqlException>().WithMessage("aggregate MAX is only allowed in STATS*");
     }
 
+    [Fact]
+    public void Integers_divide_as_integers_rounding_toward_zero_and_any_double_makes_it_a_double()
+    {
+        Rows("FROM logs | EVAL i = bytes / 10, neg = (0 - bytes) / 10, d = bytes / 10.0, m = bytes % 10 | KEEP i, neg, d, m")
+            .Should().Equal("0|0|0.5|5", "1|-1|1.5|5", "2|-2|2.5|5");
+        Rows("FROM logs | STATS avg = SUM(bytes) / COUNT(*) BY h = DATE_TRUNC(1 hour, @timestamp) | SORT h | KEEP avg").Should().Equal("10", "25");
+        Rows("FROM logs | STATS n = COUNT(*) | EVAL third = n / 2").Should().Equal("3|1");
+    }
+
     [Theory]
     [InlineData("yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "%Y-%m-%dT%H:%M:%S.%gZ")]
     [InlineData("d/M/yy h:mm a", "%-d/%-m/%y %-I:%M %p")]

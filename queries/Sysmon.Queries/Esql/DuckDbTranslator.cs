@@ -277,6 +277,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
         FieldRef f => columns.Contains(f.Name) ? Quote(f.Name) : JsonField(f, columns),
         Literal l => LiteralSql(l.Value),
         ParamRef p => _parameters.TryGetValue(p.Name, out var v) ? LiteralSql(v) : throw new EsqlException($"no value for parameter ?{p.Name}", p.Position),
+        Binary { Op: "/" } b => Division(Sql(b.Left, columns), Sql(b.Right, columns)),
         Binary b => $"({Sql(b.Left, columns)} {b.Op switch { "==" => "=", "!=" => "<>", _ => b.Op }} {Sql(b.Right, columns)})",
         Unary u => u.Op == "NOT" ? $"(NOT {Sql(u.Operand, columns)})" : $"(-{Sql(u.Operand, columns)})",
         InList i => $"({Sql(i.Value, columns)} {(i.Negated ? "NOT IN" : "IN")} ({string.Join(", ", i.Items.Select(x => Sql(x, columns)))}))",
@@ -356,6 +357,14 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
         };
     }
 
+    // ES|QL divides two integers as integers, rounding toward 0 (SUM(a) / COUNT(*) of 25 and 2 is 12); DuckDB's / gives
+    // 12.5. The types are not known here, but DuckDB folds typeof() of a column to a constant when it plans the query.
+    private static string Division(string left, string right)
+    {
+        const string integers = "('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT')";
+        return $"(CASE WHEN typeof({left}) IN {integers} AND typeof({right}) IN {integers} THEN CAST(trunc({left} / {right}) AS BIGINT) ELSE {left} / {right} END)";
+    }
+
     // A string literal or a string parameter's value: what a date part, a pattern or a CIDR must be.
     private string? ConstantText(Expr e) => e switch
     {
@@ -418,6 +427,8 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
         DateTimeOffset t => $"TIMESTAMP '{t.UtcDateTime:yyyy-MM-dd HH:mm:ss.ffffff}'",
         DateTime t => $"TIMESTAMP '{t:yyyy-MM-dd HH:mm:ss.ffffff}'",
         Interval i => $"INTERVAL '{i.Amount} {i.Unit}'",
+        // 10.0 stays a decimal: written "10" it became an integer, and 5 / 10.0 an integer division.
+        double d when double.IsFinite(d) => d.ToString("R", CultureInfo.InvariantCulture) is var r && r.AsSpan().IndexOfAny('.', 'E') < 0 ? r + ".0" : r,
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => throw new EsqlException($"parameter value of type {value.GetType().Name} is not supported", 0),
     };
