@@ -57,6 +57,19 @@ public sealed class FeedsUpdateTests
         r.Stderr.Should().Contain($"retro-hunt of events since {since}").And.Contain("raised 0 alert(s)");
     }
 
+    [Fact]
+    public async Task Internal_addresses_in_a_feed_are_named_with_a_warning_since_they_never_match()
+    {
+        var dir = CliRunner.TempDir();
+        var store = await CaseStoreAsync(dir, "case-hashes");
+        await File.WriteAllTextAsync(Path.Combine(dir, "ips.txt"), "10.0.2.18\n198.51.100.9\n");
+        await File.WriteAllTextAsync(Path.Combine(dir, "ip-feeds.json"), "{\"feeds\":[{\"name\":\"case-ips\",\"url\":\"ips.txt\",\"format\":\"plain\"}]}");
+        var r = await CliRunner.RunAsync(dir, null, "feeds", "update", "--feeds", "ip-feeds.json", "--store", store);
+        r.ExitCode.Should().Be(0, r.Stderr);
+        r.Stderr.Should().Contain("case-ips: 2 indicators (2 new, 0 invalid entries)")
+            .And.Contain("warning: case-ips: 1 indicator(s) in private or special address ranges never match (10.0.2.18)");
+    }
+
     [Theory]
     [InlineData("-1")]
     [InlineData("100000")]

@@ -51,6 +51,7 @@ public static class FeedsCommand
                     await stderr.WriteLineAsync(r.NotModified
                         ? $"{r.Feed}: not modified ({r.Indicators} indicators kept)"
                         : $"{r.Feed}: {r.Indicators} indicators ({r.NewIndicators} new, {r.Rejected} invalid entries); retro-hunt of events since {r.RetroHuntSince?.ToString("yyyy-MM-dd HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture)} raised {r.RetroAlerts} alert(s)").ConfigureAwait(false);
+                    if (r.AllowListedNote is { } note) await stderr.WriteLineAsync("warning: " + note).ConfigureAwait(false);
                 }
                 else
                 {

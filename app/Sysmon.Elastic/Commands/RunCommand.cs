@@ -1,3 +1,4 @@
+using Sysmon.Enrich.Indicators;
 using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -33,6 +34,7 @@ public static class RunCommand
             new FeedDownloader(sp.GetRequiredService<IHttpClientFactory>().CreateClient(FeedHttp.ClientName)), sp.GetRequiredService<IIndicatorStore>())
         {
             RetroHuntWindow = TimeSpan.FromDays(options.RetroHuntDays),
+            AllowList = options.AllowList.Count > 0 ? new AllowList(options.AllowList) : AllowList.Default,
         });
         services.AddSingleton<IndicatorSetHolder>();
         services.AddSingleton(new FeedRegistry(feeds, options.AllowList.Count > 0 ? options.AllowList : null, options.MatchParentDomains)

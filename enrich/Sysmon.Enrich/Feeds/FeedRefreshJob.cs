@@ -49,6 +49,7 @@ public sealed partial class FeedRefreshJob(FeedRefresher refresher, IIndicatorSt
         }
         holder.Swap(new IndicatorSet(await store.LoadActiveAsync(cancellationToken).ConfigureAwait(false), feeds.AllowList, feeds.MatchParentDomains));
         LogRefreshed(name, result.Indicators, result.NewIndicators, result.RetroAlerts);
+        if (result.AllowListedNote is { } note) LogAllowListed(note);
     }
 
     // One more run of the same job after RetryDelay doubled per earlier retry, unless the feed's own schedule comes first.
@@ -95,6 +96,9 @@ public sealed partial class FeedRefreshJob(FeedRefresher refresher, IIndicatorSt
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Error}")]
     private partial void LogFailed(string feed, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "feed {Note}")]
+    private partial void LogAllowListed(string note);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "feed {Feed}: tried again in {Wait} (retry {Retry})")]
     private partial void LogRetry(string feed, TimeSpan wait, int retry);

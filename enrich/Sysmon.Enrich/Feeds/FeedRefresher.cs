@@ -10,6 +10,21 @@ public sealed record FeedRefreshResult(string Feed, bool Succeeded, bool NotModi
 {
     /// <summary>The time from which stored events were searched for the new indicators (null when none were searched for).</summary>
     public DateTimeOffset? RetroHuntSince { get; init; }
+
+    /// <summary>How many of the feed's address indicators lie in the allow-list and never match, and up to three of them.</summary>
+    public int AllowListed { get; init; }
+
+    public IReadOnlyList<string> AllowListedExamples { get; init; } = [];
+
+    /// <summary>What to tell the operator about <see cref="AllowListed"/>, or null: a case's own list of internal
+    /// addresses was loaded, counted, and never matched, without a word.</summary>
+    public string? AllowListedNote => AllowListed == 0 ? null :
+        $"{Feed}: {AllowListed} indicator(s) in private or special address ranges never match ({string.Join(", ", AllowListedExamples)}" +
+        $"{(AllowListed > AllowListedExamples.Count ? ", …" : "")}): the allow-list keeps broad feeds from flagging internal traffic; " +
+        $"look for them with a query (FROM logs-sysmon-* | WHERE {Condition(AllowListedExamples[0])})";
+
+    private static string Condition(string address) =>
+        address.Contains('/', StringComparison.Ordinal) ? $"CIDR_MATCH(destination.ip, \"{address}\")" : $"destination.ip == \"{address}\"";
 }
 
 /// <summary>
@@ -23,6 +38,9 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
 
     /// <summary>Above this share of invalid entries the payload is taken for garbage.</summary>
     public double MaxRejectedRatio { get; init; } = 0.5;
+
+    /// <summary>The ranges IP indicators never match in, for the refresh's report of the indicators that never will.</summary>
+    public AllowList AllowList { get; init; } = AllowList.Default;
 
     /// <summary>How far back the retro-hunt searches stored events.</summary>
     public TimeSpan RetroHuntWindow { get; init; } = TimeSpan.FromDays(30);
@@ -57,7 +75,11 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
             state.ETag = payload.ETag;
             state.LastModified = payload.LastModified;
             await store.SaveFeedStateAsync(state, ct).ConfigureAwait(false);
-            return new FeedRefreshResult(feed.Name, true, false, fresh.Count, parsed.Rejected, added.Count, newAlerts, null) { RetroHuntSince = since };
+            var allowListed = fresh.Where(AllowList.Covers).Select(i => i.Value).ToList();
+            return new FeedRefreshResult(feed.Name, true, false, fresh.Count, parsed.Rejected, added.Count, newAlerts, null)
+            {
+                RetroHuntSince = since, AllowListed = allowListed.Count, AllowListedExamples = allowListed.Take(3).ToList(),
+            };
         }
         catch (Exception ex) when (ex is FeedException or FormatException or System.Text.Json.JsonException or ArgumentException)
         {

@@ -11,17 +11,13 @@ namespace Sysmon.Enrich.Indicators;
 /// </summary>
 public sealed class IndicatorSet
 {
-    public static readonly IReadOnlyList<string> DefaultAllowList =
-    [
-        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16",
-        "224.0.0.0/4", "240.0.0.0/4", "255.255.255.255/32", "::1/128", "::/128", "fc00::/7", "fe80::/10", "ff00::/8",
-    ];
+    public static IReadOnlyList<string> DefaultAllowList => AllowList.DefaultRanges;
 
     public static IndicatorSet Empty { get; } = new([], null, matchParentDomains: false);
 
     private readonly FrozenDictionary<string, Indicator[]> _exact;
     private readonly PrefixTrie<Indicator> _cidrs = new();
-    private readonly PrefixTrie<bool> _allow = new();
+    private readonly AllowList _allow;
     private readonly bool _matchParentDomains;
 
     public int Count { get; }
@@ -45,7 +41,7 @@ public sealed class IndicatorSet
             list.Add(indicator);
         }
         _exact = exact.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
-        foreach (var cidr in allowList ?? DefaultAllowList) _allow.Add(IPNetwork.Parse(cidr), true);
+        _allow = allowList is null ? AllowList.Default : new AllowList(allowList);
         Count = count;
     }
 
@@ -54,9 +50,7 @@ public sealed class IndicatorSet
     {
         if (IsEmpty || !IPAddress.TryParse(text, out var ip)) return;
         if (ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
-        var allowed = new List<bool>(1);
-        _allow.FindContaining(ip, allowed);
-        if (allowed.Count > 0) return;
+        if (_allow.Contains(ip)) return;
         if (_exact.TryGetValue(ip.ToString(), out var exact)) into.AddRange(exact);
         _cidrs.FindContaining(ip, into);
     }
