@@ -163,4 +163,19 @@ public sealed class FunctionTranslationTests : IDisposable
     {
         Rows("FROM logs | MV_EXPAND related.ip | WHERE related.ip LIKE \"10.*\" | KEEP related.ip").Should().Equal("10.0.0.1", "10.0.0.2", "10.0.0.3");
     }
+
+    [Fact]
+    public void Mv_expand_keeps_a_row_without_values_and_leaves_a_single_valued_column_alone()
+    {
+        // As ES|QL does (mv_expand.csv-spec: rows whose job_positions is null stay, with null); unnest dropped the row,
+        // and failed on a column that is not a list.
+        using (var cmd = _db.CreateCommand())
+        {
+            cmd.CommandText = "INSERT INTO t VALUES ('2026-01-05 12:00:00', '198.51.100.99', NULL, NULL, 35)";
+            cmd.ExecuteNonQuery();
+        }
+        Rows("FROM logs | MV_EXPAND related.ip | STATS n = COUNT(*), ips = COUNT(related.ip)").Should().Equal("6|5");
+        Rows("FROM logs | WHERE bytes == 35 | MV_EXPAND related.ip | KEEP destination.ip, related.ip").Should().Equal("198.51.100.99|");
+        Rows("FROM logs | MV_EXPAND destination.ip | STATS n = COUNT(*)").Should().Equal("4");
+    }
 }

@@ -139,10 +139,13 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                 case MvExpand expand:
                 {
                     if (!columns.Contains(expand.Field)) throw new EsqlException($"MV_EXPAND: unknown column '{expand.Field}'{NameSuggestions.DidYouMean(expand.Field, columns)}", expand.Position);
-                    // One row per value of a multi-valued (list) column; the column keeps its place.
-                    var select = columns.Select(c => c == expand.Field ? $"unnest({Quote(c)}) AS {Quote(c)}" : Quote(c));
+                    // One row per value of a multi-valued (list) column; the column keeps its place. A row without a
+                    // value stays, with null (unnest dropped it), and a single-valued column is left as it is (unnest
+                    // failed on it), as in ES|QL.
+                    if (!_lists.Remove(expand.Field)) break;
+                    var field = Quote(expand.Field);
+                    var select = columns.Select(c => c == expand.Field ? $"unnest(CASE WHEN len({field}) > 0 THEN {field} ELSE [NULL] END) AS {field}" : Quote(c));
                     Step($"SELECT {string.Join(", ", select)}{Hidden()} FROM {Prev()}");
-                    _lists.Remove(expand.Field);
                     break;
                 }
                 case Keep keep:
