@@ -177,5 +177,10 @@ public sealed class FunctionTranslationTests : IDisposable
         Rows("FROM logs | MV_EXPAND related.ip | STATS n = COUNT(*), ips = COUNT(related.ip)").Should().Equal("6|5");
         Rows("FROM logs | WHERE bytes == 35 | MV_EXPAND related.ip | KEEP destination.ip, related.ip").Should().Equal("198.51.100.99|");
         Rows("FROM logs | MV_EXPAND destination.ip | STATS n = COUNT(*)").Should().Equal("4");
+        // SORT | MV_EXPAND | LIMIT: the sorted rows are cut first (each gives one or more rows), then the expanded ones.
+        Rows("FROM logs | SORT bytes DESC | MV_EXPAND related.ip | LIMIT 3 | KEEP bytes, related.ip")
+            .Should().BeEquivalentTo("35|", "25|10.0.0.3", "15|10.0.0.2");
+        new DuckDbTranslator(_ => new SourceTable("t", Columns, ListColumns: ["related.ip"]))
+            .Translate("FROM logs | SORT bytes DESC | MV_EXPAND related.ip | LIMIT 3").Should().Contain("ORDER BY \"bytes\" DESC NULLS FIRST LIMIT 3)");
     }
 }

@@ -79,6 +79,9 @@ public sealed class EventsViewTests : IDisposable
     [InlineData("FROM logs-sysmon-* | SORT @timestamp DESC | EVAL h = TO_LOWER(host.name) | RENAME h AS lower_host | LIMIT 7", 7)]
     [InlineData("FROM logs-sysmon-* | SORT @timestamp DESC | WHERE event.code == \"1\" | WHERE host.name IS NOT NULL | LIMIT 4", 4)]
     [InlineData("FROM logs-sysmon-* | SORT @timestamp DESC | EVAL h = TO_LOWER(host.name) | STATS n = COUNT(*) BY event.code", 30)]
+    // MV_EXPAND gives each row one or more times and ENRICH once, so the LIMIT cuts the sorted rows too.
+    [InlineData("FROM logs-sysmon-* | SORT @timestamp DESC | MV_EXPAND process.args | LIMIT 6", 6)]
+    [InlineData("FROM logs-sysmon-* | SORT @timestamp DESC | ENRICH sysmon-ioc-hash ON process.hash.sha256 | LIMIT 6", 6)]
     public void Sort_then_limit_holds_only_the_rows_kept(string esql, int rows) // or STATS, which drops the order
     {
         using (var cmd = _store.Connection.CreateCommand())

@@ -101,12 +101,14 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                     break;
                 }
                 case Limit limit:
-                    if (afterSort is { } sorted)
+                    if (afterSort is { Expands: false } sorted)
                     {
                         steps[sorted.Step] = sorted.TopN(limit.Count);
                     }
                     else
                     {
+                        // After an MV_EXPAND, n rows come from at most the first n sorted ones (each gives one or more).
+                        if (afterSort is { } expanded) steps[expanded.Step] = expanded.TopN(limit.Count);
                         Step($"SELECT * FROM {Prev()}{(ordered ? $" ORDER BY {Quote(Order)}" : "")} LIMIT {limit.Count.ToString(CultureInfo.InvariantCulture)}");
                     }
                     limited = true;
@@ -189,8 +191,9 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                     throw new EsqlException($"{command.GetType().Name.ToUpperInvariant()} is not supported", command.Position);
             }
             // These keep every row and its order, so a LIMIT after them still cuts the SORT's rows (SORT | EVAL | LIMIT),
-            // and a STATS after them makes the SORT moot.
-            if (command is Keep or Drop or Rename or Eval && afterSort is not null) sortToLimit = afterSort;
+            // and a STATS after them makes the SORT moot. MV_EXPAND keeps each row at least once, in order.
+            if (command is Keep or Drop or Rename or Eval or Enrich && afterSort is not null) sortToLimit = afterSort;
+            if (command is MvExpand && afterSort is not null) sortToLimit = afterSort with { Expands = true };
         }
         if (sortToLimit is { } last && !limited) steps[last.Step] = last.TopN(DefaultLimit); // a query ending in SORT: ES|QL's implicit LIMIT
         // A result showing many computed columns (FROM logs-sysmon-* with no KEEP) reads them from the whole-rows table.
@@ -441,7 +444,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
     /// the whole input in memory: FROM logs-sysmon-* | SORT @timestamp DESC | LIMIT 10 failed under the store's 256 MB at
     /// 200,000 events. Sorted and cut first (<see cref="TopN"/>), DuckDB keeps only the top rows (and reads whole rows
     /// only for them), and only the query's columns of them (the store's whole-document column is not one).</remarks>
-    private sealed record PendingSort(int Step, string Keys, List<string> Columns, string Input)
+    private sealed record PendingSort(int Step, string Keys, List<string> Columns, string Input, bool Expands = false)
     {
         public string Numbered() => $"SELECT {List(Columns)}, row_number() OVER (ORDER BY {Keys}) AS {Quote(Order)} FROM {Input}";
 
