@@ -142,6 +142,20 @@ public sealed class FunctionTranslationTests : IDisposable
     }
 
     [Fact]
+    public void At_most_ten_thousand_rows_come_back_whatever_the_limit_but_a_limit_inside_counts_in_full()
+    {
+        using (var cmd = _db.CreateCommand())
+        {
+            cmd.CommandText = "INSERT INTO t SELECT TIMESTAMP '2026-01-06 00:00:00' + INTERVAL (i) SECOND, '192.0.2.9', NULL, NULL, i FROM range(12000) r(i)";
+            cmd.ExecuteNonQuery();
+        }
+        Rows("FROM logs | LIMIT 50000 | KEEP bytes").Should().HaveCount(DuckDbTranslator.MaxRows);
+        Rows("FROM logs | SORT bytes DESC | LIMIT 20000 | KEEP bytes").Should().HaveCount(10_000).And.StartWith("11999");
+        Rows("FROM logs | LIMIT 12002 | STATS n = COUNT(*)").Should().Equal("12002");
+        Rows("FROM logs | KEEP bytes").Should().HaveCount(DuckDbTranslator.DefaultLimit);
+    }
+
+    [Fact]
     public void Integers_divide_as_integers_rounding_toward_zero_and_any_double_makes_it_a_double()
     {
         Rows("FROM logs | EVAL i = bytes / 10, neg = (0 - bytes) / 10, d = bytes / 10.0, m = bytes % 10 | KEEP i, neg, d, m")

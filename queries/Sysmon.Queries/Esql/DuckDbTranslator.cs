@@ -14,6 +14,10 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
 {
     public const int DefaultLimit = 1000;
 
+    /// <summary>ES|QL returns at most this many rows whatever the LIMIT (a LIMIT inside the query, before a STATS say,
+    /// still counts in full). A LIMIT 1000000 here read a million whole events into the result's memory.</summary>
+    public const int MaxRows = 10_000;
+
     // Computed columns a result may show before the whole-rows table is read instead: each is a parse of the document
     // of its own in the source table, whose memory DuckDB holds for a whole vector of rows.
     private const int MaxComputedColumns = 8;
@@ -206,7 +210,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
         }
         sb.Append("\nSELECT ").Append(List(columns)).Append(" FROM ").Append(Prev());
         if (ordered) sb.Append(" ORDER BY ").Append(Quote(Order));
-        if (!limited) sb.Append(" LIMIT ").Append(DefaultLimit.ToString(CultureInfo.InvariantCulture));
+        sb.Append(" LIMIT ").Append((limited ? MaxRows : DefaultLimit).ToString(CultureInfo.InvariantCulture));
         return sb.ToString();
     }
 
