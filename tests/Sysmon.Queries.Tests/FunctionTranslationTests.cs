@@ -47,6 +47,14 @@ public sealed class FunctionTranslationTests : IDisposable
         return rows;
     }
 
+    private List<string> ColumnNames(string esql)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = new DuckDbTranslator(_ => new SourceTable("t", Columns, ListColumns: ["related.ip"])).Translate(esql);
+        using var r = cmd.ExecuteReader();
+        return Enumerable.Range(0, r.FieldCount).Select(r.GetName).ToList();
+    }
+
     [Fact]
     public void Date_trunc_and_bucket_group_by_time()
     {
@@ -163,6 +171,29 @@ public sealed class FunctionTranslationTests : IDisposable
         Rows("FROM logs | STATS avg = SUM(bytes) / COUNT(*) BY h = DATE_TRUNC(1 hour, @timestamp) | SORT h | KEEP avg").Should().Equal("10", "25");
         Rows("FROM logs | STATS n = COUNT(*) | EVAL third = n / 2").Should().Equal("3|1");
     }
+
+    [Fact]
+    public void Dissect_cuts_new_columns_out_of_a_string_and_gives_null_where_it_does_not_match()
+    {
+        Rows("FROM logs | DISSECT destination.ip \"%{a}.%{b}.%{rest}\" | KEEP a, b, rest").Should().Equal("198|51|100.7", "203|0|113.66", "192|0|2.1");
+        // Skipped keys, appended keys in their order with the separator, and an input that does not match.
+        Rows("FROM logs | DISSECT destination.ip \"%{+x/2}.%{?skip}.%{}.%{+x/1}\" APPEND_SEPARATOR = \"-\" | KEEP x").Should().Equal("7-198", "66-203", "1-192");
+        Rows("FROM logs | DISSECT destination.ip \"%{a}/%{b}\" | KEEP destination.ip, a, b | LIMIT 1").Should().Equal("198.51.100.7||");
+        // A column of the same name is replaced and moves to the end, as EVAL does.
+        ColumnNames("FROM logs | DISSECT destination.ip \"%{bytes}.%{x}\" | LIMIT 1").Should().EndWith(["bytes", "x"]).And.HaveCount(Columns.Length + 1);
+        Rows("FROM logs | EVAL s = CONCAT(\"a  \", destination.ip) | DISSECT s \"%{p->} %{ip}\" | KEEP p, ip | LIMIT 1").Should().Equal("a|198.51.100.7");
+        var reference = () => Rows("FROM logs | DISSECT destination.ip \"%{*k} %{&k}\"");
+        reference.Should().Throw<EsqlException>().WithMessage("DISSECT: reference keys*");
+        var adjacent = () => Rows("FROM logs | DISSECT destination.ip \"%{a}%{b}\"");
+        adjacent.Should().Throw<EsqlException>().WithMessage("DISSECT: keys '%{a}' and the next one need a delimiter*");
+    }
+
+    [Theory]
+    [InlineData("%{a} %{b}", "^(.*?) (.*)$")]
+    [InlineData("[%{ts}] %{level->} %{msg}.", "^\\[(.*?)\\] (.*?)(?: )+(.*?)\\.$")]
+    [InlineData("%{?x}|%{y}", "^(?:.*?)\\|(.*)$")]
+    public void Dissect_patterns_become_anchored_regular_expressions(string pattern, string regex) =>
+        DissectPattern.Parse(pattern, 0).Regex.Should().Be(regex);
 
     [Theory]
     [InlineData("yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "%Y-%m-%dT%H:%M:%S.%gZ")]

@@ -154,6 +154,26 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
                     Step($"SELECT {string.Join(", ", select)}{Hidden()} FROM {Prev()}");
                     break;
                 }
+                case Dissect dissect:
+                {
+                    var pattern = DissectPattern.Parse(dissect.Pattern, dissect.Position);
+                    var input = $"CAST({Sql(dissect.Input, columns)} AS VARCHAR)";
+                    var regex = LiteralSql(pattern.Regex);
+                    // The groups as one struct (fields g1, g2, …), null when the input does not match, as in ES|QL.
+                    var groups = string.Join(", ", pattern.Groups.Select((_, i) => LiteralSql("g" + (i + 1).ToString(CultureInfo.InvariantCulture))));
+                    var cut = $"CASE WHEN regexp_full_match({input}, {regex}) THEN regexp_extract({input}, {regex}, [{groups}]) END";
+                    string Part(int group) => $"struct_extract(\"__dissect\", 'g{(group + 1).ToString(CultureInfo.InvariantCulture)}')";
+                    var values = pattern.Columns.Select(c =>
+                    {
+                        var parts = pattern.Groups.Select((g, i) => (g, i)).Where(x => x.g.Column == c).OrderBy(x => x.g.Order).Select(x => Part(x.i)).ToList();
+                        return (parts.Count == 1 ? parts[0] : $"concat_ws({LiteralSql(dissect.AppendSeparator)}, {string.Join(", ", parts)})") + " AS " + Quote(c);
+                    });
+                    var kept = columns.Where(c => !pattern.Columns.Contains(c)).ToList();
+                    Step($"SELECT {List(kept)}{(kept.Count > 0 ? ", " : "")}{string.Join(", ", values)}{Hidden()} FROM (SELECT *, {cut} AS \"__dissect\" FROM {Prev()})");
+                    columns = [.. kept, .. pattern.Columns];
+                    _lists.ExceptWith(pattern.Columns);
+                    break;
+                }
                 case Keep keep:
                 {
                     var chosen = new List<string>();
@@ -196,7 +216,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
             }
             // These keep every row and its order, so a LIMIT after them still cuts the SORT's rows (SORT | EVAL | LIMIT),
             // and a STATS after them makes the SORT moot. MV_EXPAND keeps each row at least once, in order.
-            if (command is Keep or Drop or Rename or Eval or Enrich && afterSort is not null) sortToLimit = afterSort;
+            if (command is Keep or Drop or Rename or Eval or Enrich or Dissect && afterSort is not null) sortToLimit = afterSort;
             if (command is MvExpand && afterSort is not null) sortToLimit = afterSort with { Expands = true };
         }
         if (sortToLimit is { } last && !limited) steps[last.Step] = last.TopN(DefaultLimit); // a query ending in SORT: ES|QL's implicit LIMIT

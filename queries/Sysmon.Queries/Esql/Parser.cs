@@ -102,6 +102,21 @@ public sealed class Parser
                 return new Keep(NameList(), t.Position);
             case "MV_EXPAND":
                 return new MvExpand(Name(), t.Position);
+            case "DISSECT":
+            {
+                var input = Expression();
+                var pattern = Next();
+                if (pattern.Kind != TokenKind.String) throw new EsqlException("DISSECT takes a pattern string after its input", pattern.Position);
+                var separator = "";
+                if (Peek.Is("APPEND_SEPARATOR"))
+                {
+                    Next();
+                    if (!TrySymbol("=")) throw new EsqlException("expected = after APPEND_SEPARATOR", Peek.Position);
+                    var sep = Next();
+                    separator = sep.Kind == TokenKind.String ? sep.Text : throw new EsqlException("APPEND_SEPARATOR takes a string", sep.Position);
+                }
+                return new Dissect(input, pattern.Text, separator, t.Position);
+            }
             case "ENRICH":
             {
                 var policy = Name();
