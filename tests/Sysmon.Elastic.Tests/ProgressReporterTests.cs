@@ -24,6 +24,23 @@ public sealed class ProgressReporterTests
     }
 
     [Fact]
+    public void The_end_of_the_reading_is_said_at_once_and_then_the_last_load_is_waited_for_in_the_open()
+    {
+        var output = new StringWriter();
+        var reporter = new ProgressReporter(output, interactive: false, TimeSpan.FromHours(1));
+        var s = Summary(1, 1_000, 400);
+        reporter.Report(s);
+        reporter.Report(s); // within the interval: nothing
+        s.AddBytesRead(600);
+        s.StartStoring();
+        reporter.Report(s);
+        reporter.Report(s);
+        var lines = output.ToString().ReplaceLineEndings("\n").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Should().HaveCount(2);
+        lines[1].Should().StartWith("progress: 100%").And.EndWith("all read; storing the last events").And.NotContain("eta");
+    }
+
+    [Fact]
     public void Long_estimates_are_given_in_minutes_and_hours()
     {
         ProgressReporter.Line(Summary(1, 1_000_000_000, 100_000_000), TimeSpan.FromSeconds(20)).Should().Contain("eta 3m00s");

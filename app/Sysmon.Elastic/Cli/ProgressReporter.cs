@@ -14,6 +14,7 @@ public sealed class ProgressReporter(TextWriter output, bool interactive, TimeSp
     private readonly Lock _lock = new();
     private TimeSpan _last = TimeSpan.FromDays(-1);
     private bool _wroteLine;
+    private bool _saidStoring;
 
     public static ProgressReporter ForStandardError() => new(Console.Error, !Console.IsErrorRedirected);
 
@@ -22,7 +23,10 @@ public sealed class ProgressReporter(TextWriter output, bool interactive, TimeSp
         lock (_lock)
         {
             var now = _clock.Elapsed;
-            if (now - _last < _interval) return;
+            // The end of the reading is said at once: the last load can take seconds after a line that said "eta 3 s".
+            var startsStoring = s.Storing && !_saidStoring;
+            if (now - _last < _interval && !startsStoring) return;
+            _saidStoring |= s.Storing;
             _last = now;
             var line = Line(s, now);
             if (interactive)
@@ -55,7 +59,8 @@ public sealed class ProgressReporter(TextWriter output, bool interactive, TimeSp
                    (s.BytesTotal > 0 ? $"read {read / 1e6:N1} of {s.BytesTotal / 1e6:N1} MB" : $"read {read / 1e6:N1} MB");
         // No estimate from the first seconds (the first report came at 0.4 s and said 20 minutes for a 23 s run),
         // nor for inputs that grew past their starting size.
-        if (s.BytesTotal > 0 && read > 0 && read < s.BytesTotal && elapsed >= EstimateAfter)
+        if (s.Storing) line += "  all read; storing the last events";
+        else if (s.BytesTotal > 0 && read > 0 && read < s.BytesTotal && elapsed >= EstimateAfter)
         {
             line += $"  eta {Eta(TimeSpan.FromSeconds((s.BytesTotal - read) * seconds / read))}";
         }

@@ -18,8 +18,13 @@ public sealed class EventPipeline(EventSource source, EcsMapper mapper, IEventSi
     /// <summary>Batches waiting for the sink at most (back-pressure).</summary>
     public int BatchesInFlight { get; init; } = 4;
 
-    /// <summary>Called after each stored batch and each file with the running summary (progress display).</summary>
+    /// <summary>Called after each stored batch and each file with the running summary (progress display), and every
+    /// <see cref="ProgressHeartbeat"/> besides: while the reader waits for the store, and during the last load.</summary>
     public Action<RunSummary>? OnProgress { get; init; }
+
+    /// <summary>How often <see cref="OnProgress"/> is called when nothing else calls it. A 419 MB EVTX ingest went
+    /// silent for its last 8 s (the last of the reading, then the last load) after a line that said "eta 3 s".</summary>
+    public TimeSpan ProgressHeartbeat { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Called after each batch is stored, with the documents (for checkpoints of what is durable).</summary>
     public Action<IReadOnlyList<EcsDocument>>? OnStored { get; init; }
@@ -27,6 +32,15 @@ public sealed class EventPipeline(EventSource source, EcsMapper mapper, IEventSi
     public async Task<RunSummary> RunAsync(IReadOnlyList<InputFile> files, CancellationToken ct)
     {
         var summary = new RunSummary { FilesTotal = files.Count, BytesTotal = files.Sum(f => f.Length), DeadLetterPath = deadLetters.Path };
+        var heartbeat = OnProgress is { } report ? new Timer(_ => report(summary), null, ProgressHeartbeat, ProgressHeartbeat) : null;
+        await using (heartbeat)
+        {
+            return await RunAsync(files, summary, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<RunSummary> RunAsync(IReadOnlyList<InputFile> files, RunSummary summary, CancellationToken ct)
+    {
         var channel = Channel.CreateBounded<List<EcsDocument>>(new BoundedChannelOptions(BatchesInFlight)
         {
             SingleReader = true,
@@ -65,6 +79,8 @@ public sealed class EventPipeline(EventSource source, EcsMapper mapper, IEventSi
         channel.Writer.TryComplete();
         await writer.ConfigureAwait(false);
         // A bulk sink stores its last load here: its duplicates belong in the summary too.
+        summary.StartStoring();
+        OnProgress?.Invoke(summary);
         Account(await sink.FlushAsync(ct).ConfigureAwait(false), [], summary);
         summary.Warnings.AddRange(sink.TakeWarnings());
         deadLetters.Flush();

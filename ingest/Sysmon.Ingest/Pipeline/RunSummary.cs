@@ -33,6 +33,13 @@ public sealed class RunSummary
     public void AddBytesRead(long bytes) => Interlocked.Add(ref _bytesRead, bytes);
 
     public void FileDone() => Interlocked.Increment(ref _filesDone);
+
+    private volatile bool _storing;
+
+    /// <summary>True once everything is read and the sink stores what it still holds (a bulk sink's last load).</summary>
+    public bool Storing => _storing;
+
+    public void StartStoring() => _storing = true;
     // Hashed, not sorted: counted for every event; the summary sorts them once.
     public Dictionary<string, long> ByEventCode { get; } = new(StringComparer.Ordinal);
     /// <summary>Events per host.name ("" for events that name none).</summary>

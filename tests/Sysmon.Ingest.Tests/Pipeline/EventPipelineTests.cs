@@ -113,6 +113,38 @@ public sealed class EventPipelineTests
         }
     }
 
+    // A bulk sink: writes are quick, the last load (the flush) takes a while.
+    private sealed class SlowFlushSink : IEventSink
+    {
+        public ValueTask<SinkResult> WriteAsync(IReadOnlyList<Sysmon.Ingest.Ecs.EcsDocument> batch, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(default(SinkResult));
+
+        public async ValueTask<SinkResult> FlushAsync(CancellationToken cancellationToken)
+        {
+            await Task.Delay(1200, CancellationToken.None);
+            return default;
+        }
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    [Fact]
+    public async Task Progress_goes_on_while_the_last_load_is_stored_and_stops_when_the_run_returns()
+    {
+        // A 419 MB EVTX ingest went silent for its last 8 s after a line that said "eta 3 s".
+        var input = await ManySamplesFileAsync("heartbeat.txt");
+        using var dead = new DeadLetterWriter(Path.Combine(Dir, "dead-heartbeat.ndjson"));
+        var reports = new System.Collections.Concurrent.ConcurrentQueue<bool>();
+        var pipeline = new EventPipeline(new EventSource(InputFormat.Auto, ChannelFilter.SysmonOnly, new ReaderOptions()),
+            Fixtures.Convert.Mapper("H"), new SlowFlushSink(), dead) { OnProgress = s => reports.Enqueue(s.Storing), ProgressHeartbeat = TimeSpan.FromMilliseconds(100) };
+        var summary = await pipeline.RunAsync([new InputFile(input, new FileInfo(input).Length)], TestContext.Current.CancellationToken);
+        summary.Storing.Should().BeTrue();
+        reports.Count(storing => storing).Should().BeGreaterThanOrEqualTo(5, "one report as the last load starts, then one every 100 ms of its 1.2 s");
+        var atReturn = reports.Count;
+        await Task.Delay(400, TestContext.Current.CancellationToken);
+        reports.Count.Should().Be(atReturn, "the caller prints its summary next: no progress line may come after it");
+    }
+
     [Fact]
     public async Task A_stopped_run_returns_only_after_the_sinks_write_under_way_has_ended()
     {
