@@ -33,7 +33,7 @@ public sealed class FunctionTranslationTests : IDisposable
     private List<string> Rows(string esql)
     {
         using var cmd = _db.CreateCommand();
-        cmd.CommandText = new DuckDbTranslator(_ => new SourceTable("t", Columns, ListColumns: ["related.ip"])).Translate(esql);
+        cmd.CommandText = Translator().Translate(esql);
         using var r = cmd.ExecuteReader();
         var rows = new List<string>();
         while (r.Read())
@@ -47,10 +47,12 @@ public sealed class FunctionTranslationTests : IDisposable
         return rows;
     }
 
+    private static DuckDbTranslator Translator() => new(_ => new SourceTable("t", Columns, ListColumns: ["related.ip"]));
+
     private List<string> ColumnNames(string esql)
     {
         using var cmd = _db.CreateCommand();
-        cmd.CommandText = new DuckDbTranslator(_ => new SourceTable("t", Columns, ListColumns: ["related.ip"])).Translate(esql);
+        cmd.CommandText = Translator().Translate(esql);
         using var r = cmd.ExecuteReader();
         return Enumerable.Range(0, r.FieldCount).Select(r.GetName).ToList();
     }
@@ -225,7 +227,6 @@ public sealed class FunctionTranslationTests : IDisposable
         // SORT | MV_EXPAND | LIMIT: the sorted rows are cut first (each gives one or more rows), then the expanded ones.
         Rows("FROM logs | SORT bytes DESC | MV_EXPAND related.ip | LIMIT 3 | KEEP bytes, related.ip")
             .Should().BeEquivalentTo("35|", "25|10.0.0.3", "15|10.0.0.2");
-        new DuckDbTranslator(_ => new SourceTable("t", Columns, ListColumns: ["related.ip"]))
-            .Translate("FROM logs | SORT bytes DESC | MV_EXPAND related.ip | LIMIT 3").Should().Contain("ORDER BY \"bytes\" DESC NULLS FIRST LIMIT 3)");
+        Translator().Translate("FROM logs | SORT bytes DESC | MV_EXPAND related.ip | LIMIT 3").Should().Contain("ORDER BY \"bytes\" DESC NULLS FIRST LIMIT 3)");
     }
 }
