@@ -140,6 +140,11 @@ public sealed class FunctionTranslationTests : IDisposable
     {
         Rows("FROM logs | STATS m = MEDIAN(bytes), p = PERCENTILE(bytes, 50), p90 = PERCENTILE(bytes, 90), sd = ROUND(STD_DEV(bytes), 3)")
             .Should().Equal("15|15|23|8.165");
+        // An aggregate's own WHERE: only the rows that meet it count (a COUNT of none is 0, a SUM of none null).
+        Rows("FROM logs | STATS small = COUNT(*) WHERE bytes < 10, big = SUM(bytes) WHERE bytes > 10, none = SUM(bytes) WHERE bytes > 100, " +
+             "ips = VALUES(destination.ip) WHERE bytes > 10, all = COUNT(*) | EVAL n = MV_COUNT(ips) | KEEP small, big, none, n, all").Should().Equal("1|40||2|3");
+        Rows("FROM logs | STATS COUNT(*) WHERE bytes > 10 BY h = DATE_TRUNC(1 hour, @timestamp) | SORT h").Should().Equal("1|10:00", "1|11:00");
+        ColumnNames("FROM logs | STATS COUNT(*) WHERE bytes > 10").Should().Equal("COUNT(*) WHERE bytes > 10");
         // Expressions over aggregates, as ES|QL allows them in STATS.
         Rows("FROM logs | STATS per = SUM(bytes) / COUNT(*), r = ROUND(AVG(bytes) / 10.0, 1) BY h = DATE_TRUNC(1 hour, @timestamp) | SORT h | KEEP per, r")
             .Should().Equal("10|1", "25|2.5");

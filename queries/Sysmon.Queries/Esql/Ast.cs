@@ -12,6 +12,9 @@ public sealed record InList(Expr Value, IReadOnlyList<Expr> Items, bool Negated,
 public sealed record Like(Expr Value, Expr Pattern, bool Regex, bool Negated, int Position) : Expr(Position);
 public sealed record IsNull(Expr Value, bool Negated, int Position) : Expr(Position);
 
+/// <summary>A STATS aggregate over the rows that meet a condition: <c>COUNT(*) WHERE event.code == "1"</c>.</summary>
+public sealed record Filtered(Expr Aggregate, Expr Condition, int Position) : Expr(Position);
+
 /// <summary>One command of the pipe.</summary>
 public abstract record Command(int Position);
 public sealed record From(IReadOnlyList<string> Patterns, int Position) : Command(Position);

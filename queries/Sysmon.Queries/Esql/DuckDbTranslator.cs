@@ -250,10 +250,18 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
     // over aggregates, as ES|QL allows; null outside STATS, where an aggregate is an error.
     private int? _aggregatesSeen;
     private bool _inAggregate;
+    // The WHERE of the STATS expression being translated (COUNT(*) WHERE event.code == "1"): each aggregate in it
+    // reads only the rows that meet it.
+    private string? _aggregateFilter;
 
     private string Aggregate(Expr e, List<string> columns)
     {
         _aggregatesSeen = 0;
+        if (e is Filtered filtered)
+        {
+            _aggregateFilter = Sql(filtered.Condition, columns);
+            e = filtered.Aggregate;
+        }
         try
         {
             var sql = Sql(e, columns);
@@ -266,10 +274,17 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
         finally
         {
             _aggregatesSeen = null;
+            _aggregateFilter = null;
         }
     }
 
     private string AggregateCall(Call call, List<string> columns)
+    {
+        var sql = UnfilteredAggregateCall(call, columns);
+        return _aggregateFilter is { } condition ? $"{sql} FILTER (WHERE {condition})" : sql;
+    }
+
+    private string UnfilteredAggregateCall(Call call, List<string> columns)
     {
         var outer = _aggregatesSeen;
         _aggregatesSeen = null; // an aggregate's argument is per row: no aggregate inside one
@@ -314,6 +329,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
         Like l => LikeSql(l, columns),
         IsNull n => $"({Sql(n.Value, columns)} IS {(n.Negated ? "NOT " : "")}NULL)",
         Call c => CallSql(c, columns),
+        Filtered f => throw new EsqlException("WHERE after an aggregate is only allowed in STATS", f.Position),
         _ => throw new EsqlException("unsupported expression", e.Position),
     };
 
@@ -407,6 +423,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
     {
         FieldRef f => _lists.Contains(f.Name),
         Call c => ScalarFunctions.ReturnsList(c.Function),
+        Filtered f => IsList(f.Aggregate),
         _ => false,
     };
 

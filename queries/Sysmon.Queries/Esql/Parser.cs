@@ -179,17 +179,26 @@ public sealed class Parser
             {
                 var name = Next().Text;
                 Next();
-                list.Add((name, Expression()));
+                list.Add((name, Aggregate(Expression(), allowUnnamed)));
             }
             else
             {
                 var e = Expression();
                 if (!allowUnnamed && e is not FieldRef) throw new EsqlException("EVAL needs name = expression", _tokens[start].Position);
+                e = Aggregate(e, allowUnnamed);
                 list.Add((Source(e), e));
             }
         }
         while (TrySymbol(","));
         return list;
+    }
+
+    // In STATS (whose assignments may be unnamed), an aggregate may take a WHERE of its own.
+    private Expr Aggregate(Expr e, bool inStats)
+    {
+        if (!inStats || !Peek.Is("WHERE")) return e;
+        Next();
+        return new Filtered(e, Expression(), e.Position);
     }
 
     private string Source(Expr e)
