@@ -74,8 +74,10 @@ public sealed class FunctionTranslationTests : IDisposable
         Rows("FROM logs | WHERE @timestamp >= TO_DATETIME(\"2026-01-05T10:45:00Z\") | KEEP @timestamp").Should().Equal("10:45", "11:05");
         Rows("FROM logs | WHERE @timestamp >= TO_DATETIME(\"2026-01-05T12:45:00+02:00\") | KEEP @timestamp").Should().Equal("10:45", "11:05");
         Rows("FROM logs | WHERE @timestamp < TO_DATETIME(\"2026-01-05T10:30:00\") | KEEP @timestamp").Should().Equal("10:15");
-        var column = () => Rows("FROM logs | WHERE TO_DATETIME(destination.ip) IS NULL");
-        column.Should().Throw<EsqlException>().WithMessage("TO_DATETIME takes one date string here*");
+        // A column per row: an offset applied, none meaning UTC, a number epoch milliseconds, anything else null.
+        Rows("FROM logs | EVAL t = CASE(bytes == 5, \"2026-01-05T12:45:00+02:00\", bytes == 15, \"2026-01-05 10:45:00\", \"yesterday\") " +
+             "| EVAL d = TO_DATETIME(t), m = TO_DATETIME(1767609900000), invalid = TO_DATETIME(destination.ip) | KEEP d, m, invalid")
+            .Should().Equal("10:45|10:45|", "10:45|10:45|", "|10:45|");
         var notADate = () => Rows("FROM logs | WHERE @timestamp > TO_DATETIME(\"yesterday\")");
         notADate.Should().Throw<EsqlException>().WithMessage("TO_DATETIME: 'yesterday' is not an ISO-8601 date*");
     }

@@ -22,6 +22,9 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
     // of its own in the source table, whose memory DuckDB holds for a whole vector of rows.
     private const int MaxComputedColumns = 8;
     private const string Order = "__esql_order";
+    // DuckDB's integer types as typeof() names them: the types are not known here, but typeof() of a column is folded
+    // to a constant when DuckDB plans the query.
+    private const string IntegerTypes = "('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT')";
     private readonly IReadOnlyDictionary<string, object?> _parameters = parameters ?? new Dictionary<string, object?>();
     private IReadOnlyList<string> _json = [];
     // Columns holding multi-values (DuckDB lists), for the MV_ functions: the source's, then as EVAL, STATS, RENAME,
@@ -395,7 +398,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
             "CIDR_MATCH" => CidrMatch(c, columns),
             // The time as UTC, as @timestamp is stored (epoch_us is absolute, whatever the session's time zone).
             "NOW" when args.Count == 0 => "make_timestamp(epoch_us(get_current_timestamp()))",
-            "TO_DATETIME" => ToDatetime(c),
+            "TO_DATETIME" => ToDatetime(c, args),
             _ when IsAggregate(c.Function) => _aggregatesSeen is not null ? AggregateCall(c, columns)
                 : throw new EsqlException(_inAggregate ? $"aggregate {c.Function} inside another aggregate" : $"aggregate {c.Function} is only allowed in STATS", c.Position),
             _ => ScalarFunctions.Sql(c, args, ConstantText, IsList)
@@ -404,11 +407,10 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
     }
 
     // ES|QL divides two integers as integers, rounding toward 0 (SUM(a) / COUNT(*) of 25 and 2 is 12); DuckDB's / gives
-    // 12.5. The types are not known here, but DuckDB folds typeof() of a column to a constant when it plans the query.
+    // 12.5 (see IntegerTypes).
     private static string Division(string left, string right)
     {
-        const string integers = "('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT')";
-        return $"(CASE WHEN typeof({left}) IN {integers} AND typeof({right}) IN {integers} THEN CAST(trunc({left} / {right}) AS BIGINT) ELSE {left} / {right} END)";
+        return $"(CASE WHEN typeof({left}) IN {IntegerTypes} AND typeof({right}) IN {IntegerTypes} THEN CAST(trunc({left} / {right}) AS BIGINT) ELSE {left} / {right} END)";
     }
 
     // A string literal or a string parameter's value: what a date part, a pattern or a CIDR must be.
@@ -427,12 +429,22 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
         _ => false,
     };
 
-    // TO_DATETIME("2026-01-05T10:00:00+02:00"): an ISO-8601 string (an offset applied, none meaning UTC, as in ES|QL),
-    // parsed here; a column's text would be cast by DuckDB, which drops an offset instead, so that is refused.
-    private string ToDatetime(Call c)
+    // TO_DATETIME("2026-01-05T10:00:00+02:00"): an ISO-8601 string, an offset applied and none meaning UTC, as in
+    // ES|QL; a constant is parsed here (a bad one is an error), a column per row (a bad value is null, as ES|QL's
+    // warning-and-null). DuckDB's cast to TIMESTAMP drops an offset, so text with one goes through TIMESTAMPTZ (ICU)
+    // and back to UTC, and text without one is cast as it is, whatever the session's time zone. A number is epoch
+    // milliseconds, as in ES|QL.
+    private string ToDatetime(Call c, IReadOnlyList<string> args)
     {
-        var text = c.Args is [var arg] ? ConstantText(arg) : null;
-        if (text is null) throw new EsqlException("TO_DATETIME takes one date string here, e.g. TO_DATETIME(\"2026-01-05T10:00:00Z\")", c.Position);
+        if (args.Count != 1) throw new EsqlException("TO_DATETIME takes one argument", c.Position);
+        if (ConstantText(c.Args[0]) is not { } text)
+        {
+            var value = args[0];
+            var asText = $"CAST({value} AS VARCHAR)";
+            return $"(CASE WHEN typeof({value}) IN {IntegerTypes} THEN epoch_ms(TRY_CAST({value} AS BIGINT)) " +
+                   $"WHEN regexp_matches({asText}, '\\d\\d:\\d\\d(:\\d\\d(\\.\\d+)?)?\\s*(Z|[+-]\\d\\d(:?\\d\\d)?)$') " +
+                   $"THEN timezone('UTC', TRY_CAST({asText} AS TIMESTAMPTZ)) ELSE TRY_CAST({asText} AS TIMESTAMP) END)";
+        }
         if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var time))
         {
             throw new EsqlException($"TO_DATETIME: '{text}' is not an ISO-8601 date", c.Position);
