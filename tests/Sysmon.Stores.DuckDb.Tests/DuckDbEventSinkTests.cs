@@ -286,6 +286,7 @@ public sealed class DuckDbEventSinkTests : IDisposable
         docs.Should().HaveCount(30);
         loadSizes.Should().Equal(8, 8, 8, 6);
         results.Sum(r => r.Stored).Should().Be(30);
+        store.Dispose(); // closed before another instance reads the file: one process's instances do not lock each other out
         Query("SELECT count(*), count(DISTINCT id) FROM events").Single().Should().Equal(30L, 30L);
     }
 
@@ -334,6 +335,7 @@ public sealed class DuckDbEventSinkTests : IDisposable
         store.Reattachments.Should().Be(3, "30 rows stored, attached afresh after every 10");
         results.Sum(r => r.Stored).Should().Be(30);
         results.Sum(r => r.Duplicates).Should().Be(30, "the second round is found in the file attached afresh");
+        store.Dispose(); // closed before another instance reads the file: one process's instances do not lock each other out
         Query("SELECT count(*), count(DISTINCT id) FROM events").Single().Should().Equal(30L, 30L);
     }
 
@@ -344,14 +346,17 @@ public sealed class DuckDbEventSinkTests : IDisposable
         // made the query wait for one more load.
         var docs = await MappedSamplesAsync();
         var ct = TestContext.Current.CancellationToken;
-        using var store = DuckDbStore.Open(StorePath);
-        await using var sink = new DuckDbEventSink(store, SinkMode.Bulk) { RowsPerLoad = 10 };
-        var written = await sink.WriteAsync(docs.Take(25).ToList(), ct);
-        var settled = await sink.SettleAsync(ct);
-        (written.Stored + settled.Stored).Should().Be(20, "two loads of 10 have ended; the last 5 are held back");
-        store.Release().Should().BeTrue();
-        Query("SELECT count(*) FROM events").Single().Should().Equal(20L);
-        (await sink.FlushAsync(ct)).Stored.Should().Be(5, "the file is attached again for the rows held back");
+        using (var store = DuckDbStore.Open(StorePath))
+        {
+            await using var sink = new DuckDbEventSink(store, SinkMode.Bulk) { RowsPerLoad = 10 };
+            var written = await sink.WriteAsync(docs.Take(25).ToList(), ct);
+            var settled = await sink.SettleAsync(ct);
+            (written.Stored + settled.Stored).Should().Be(20, "two loads of 10 have ended; the last 5 are held back");
+            store.Release().Should().BeTrue();
+            Query("SELECT count(*) FROM events").Single().Should().Equal(20L); // read while the file is let go, as a query beside the worker
+            (await sink.FlushAsync(ct)).Stored.Should().Be(5, "the file is attached again for the rows held back");
+        }
+        // Read once the store is closed: two DuckDB instances of one process on one file do not lock each other out.
         Query("SELECT count(*), count(DISTINCT id) FROM events").Single().Should().Equal(25L, 25L);
     }
 
