@@ -378,6 +378,12 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
 
     private string CallSql(Call c, List<string> columns)
     {
+        // An aggregate translates its own arguments (once, and with no aggregate allowed inside).
+        if (IsAggregate(c.Function))
+        {
+            return _aggregatesSeen is not null ? AggregateCall(c, columns)
+                : throw new EsqlException(_inAggregate ? $"aggregate {c.Function} inside another aggregate" : $"aggregate {c.Function} is only allowed in STATS", c.Position);
+        }
         var args = c.Args.Select(a => Sql(a, columns)).ToList();
         string One() => args.Count == 1 ? args[0] : throw new EsqlException($"{c.Function} takes one argument", c.Position);
         return c.Function switch
@@ -399,8 +405,6 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
             // The time as UTC, as @timestamp is stored (epoch_us is absolute, whatever the session's time zone).
             "NOW" when args.Count == 0 => "make_timestamp(epoch_us(get_current_timestamp()))",
             "TO_DATETIME" => ToDatetime(c, args),
-            _ when IsAggregate(c.Function) => _aggregatesSeen is not null ? AggregateCall(c, columns)
-                : throw new EsqlException(_inAggregate ? $"aggregate {c.Function} inside another aggregate" : $"aggregate {c.Function} is only allowed in STATS", c.Position),
             _ => ScalarFunctions.Sql(c, args, ConstantText, IsList)
                  ?? throw new EsqlException($"function {c.Function} is not in the supported ES|QL subset", c.Position),
         };
