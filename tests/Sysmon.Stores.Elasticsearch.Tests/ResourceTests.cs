@@ -68,6 +68,7 @@ public sealed class ResourceTests
     [InlineData("process.parent.command_line", "wildcard")]
     [InlineData("process.hash.sha256", "keyword")]
     [InlineData("host.name", "keyword")]
+    [InlineData("host.os.type", "keyword")]
     [InlineData("threat.enrichments", "nested")]
     public void Fields_have_the_types_Elastic_gives_them(string path, string type)
     {

@@ -49,6 +49,19 @@ public sealed class EcsMapper(EcsMapperOptions options, EventCatalogue? catalogu
 
         var host = e.Computer ?? Options.HostName;
         if (!string.IsNullOrEmpty(host)) doc.Set("host.name", host);
+        // Elastic Agent and Winlogbeat add host.os from the host they run on, and Elastic's detection rules filter on it
+        // (host.os.type == "windows"); a log read here comes from a host of the kind its channel names. Linux's family
+        // and platform (debian, ubuntu, ...) are not in the log.
+        if (string.Equals(e.Channel, Names.LinuxSysmonChannel, StringComparison.OrdinalIgnoreCase))
+        {
+            doc.Set("host.os.type", "linux");
+        }
+        else
+        {
+            doc.Set("host.os.type", "windows");
+            doc.Set("host.os.family", "windows");
+            doc.Set("host.os.platform", "windows");
+        }
         if (!string.IsNullOrEmpty(e.UserSid)) doc.Set("user.id", e.UserSid);
         SetWinlog(doc, e, def);
         SetProvenance(doc, e);

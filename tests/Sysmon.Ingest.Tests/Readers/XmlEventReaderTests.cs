@@ -96,6 +96,7 @@ public sealed class XmlEventReaderTests
         doc["process"]!["executable"]!.GetValue<string>().Should().Be("/usr/bin/curl");
         doc["process"]!["name"].Should().BeNull("a Linux path has no backslash (Elastic's rule)");
         doc["user"]!["name"].Should().BeNull("'root' has no domain part");
+        doc["host"]!["os"]!["type"]!.GetValue<string>().Should().Be("linux", "Elastic's rules tell Linux hosts from Windows ones by host.os.type");
     }
 
     [Fact]
