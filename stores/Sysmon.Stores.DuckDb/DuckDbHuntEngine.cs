@@ -56,8 +56,12 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResu
         }
     }
 
-    public string Translate(string esql, IReadOnlyDictionary<string, object?> parameters) =>
-        new DuckDbTranslator(Resolve, parameters, Policy).Translate(esql);
+    public string Translate(string esql, IReadOnlyDictionary<string, object?> parameters)
+    {
+        // The tables described for this query (a FROM may name one through several patterns).
+        var described = new Dictionary<string, SourceTable>(StringComparer.Ordinal);
+        return new DuckDbTranslator(p => Resolve(p, described), parameters, Policy, KnownIndices).Translate(esql);
+    }
 
     private static readonly string[] EnrichFields =
     [
@@ -86,16 +90,25 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResu
     private static readonly WholeRowsSource WholeEvents =
         new(Schema.DuckDbSchema.WholeRowsView, new HashSet<string>(Schema.EventColumns.DocFields, StringComparer.Ordinal));
 
-    private SourceTable Resolve(string pattern)
+    /// <summary>The names this store answers to, as the error for a FROM that names none lists them.</summary>
+    public const string KnownIndices = "logs-sysmon*, logs-windows.sysmon_operational*, winlogbeat*, logs-sysmon.alerts*, sysmon-indicators, sysmon-hunts";
+
+    // The embedded store's table for an index pattern, or null. Besides this project's names, the events answer to the
+    // names Elastic's Windows integration (logs-windows.sysmon_operational-*) and Winlogbeat (winlogbeat-*) give Sysmon
+    // data, whose ECS mapping the events follow: Elastic's detection rules then run as they are written.
+    private SourceTable? Resolve(string pattern, Dictionary<string, SourceTable> described)
     {
         var table = pattern switch
         {
             _ when pattern.StartsWith("logs-sysmon.alerts", StringComparison.Ordinal) => Names.AlertsTable,
-            _ when pattern.StartsWith("logs-sysmon", StringComparison.Ordinal) || pattern == "*" => "events_ecs",
+            _ when pattern.StartsWith("logs-sysmon", StringComparison.Ordinal) || pattern == "*" => Schema.DuckDbSchema.EventsView,
+            _ when pattern.StartsWith("logs-windows.sysmon_operational", StringComparison.Ordinal) || pattern.StartsWith("winlogbeat", StringComparison.Ordinal) => Schema.DuckDbSchema.EventsView,
             _ when pattern.StartsWith(Names.IndicatorsIndex, StringComparison.Ordinal) => Names.IndicatorsTable,
             _ when pattern.StartsWith(Names.HuntsIndex, StringComparison.Ordinal) => Names.HuntResultsTable,
-            _ => throw new EsqlException($"FROM {pattern}: no such index in the embedded store (logs-sysmon*, logs-sysmon.alerts*, sysmon-indicators, sysmon-hunts)", 5),
+            _ => null,
         };
+        if (table is null) return null;
+        if (described.TryGetValue(table, out var known)) return known;
         var columns = new List<string>();
         var json = new List<string>();
         var lists = new List<string>();
@@ -110,8 +123,24 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResu
             if (type == "JSON") json.Add(name);
             if (type.EndsWith("[]", StringComparison.Ordinal)) lists.Add(name);
         }
-        // doc holds the rest of each document, not a field: ES|QL has no such column.
-        return new SourceTable(table, columns.Where(c => c != "doc").ToList(), json,
-            WholeRows: table == Schema.DuckDbSchema.EventsView ? WholeEvents : null, ListColumns: lists);
+        // doc holds the rest of each document, not a field: ES|QL has no such column. The events' id is the store's copy
+        // of event.id (METADATA _id reads it). The numeric IP twins stay, as ENRICH and CIDR_MATCH after a KEEP need them.
+        var events = table == Schema.DuckDbSchema.EventsView;
+        var hidden = events ? HiddenEventColumns : [];
+        var source = new SourceTable(table, columns.Where(c => c != "doc" && !hidden.Contains(c)).ToList(), json, hidden,
+            WholeRows: events ? WholeEvents : null, ListColumns: lists, Index: ElasticsearchName(table), IdColumn: "id");
+        described[table] = source;
+        return source;
     }
+
+    private static readonly string[] HiddenEventColumns = ["id"];
+
+    // Where Elasticsearch keeps the same data (METADATA _index).
+    private static string ElasticsearchName(string table) => table switch
+    {
+        Names.AlertsTable => Names.AlertsDataStream,
+        Names.IndicatorsTable => Names.IndicatorsIndex,
+        Names.HuntResultsTable => Names.HuntsIndex,
+        _ => Names.EventsDataStream,
+    };
 }

@@ -127,6 +127,17 @@ public sealed class FunctionTranslationTests : IDisposable
     }
 
     [Fact]
+    public void Operators_compare_a_multi_value_of_one_and_give_null_for_one_of_several()
+    {
+        // As ES|QL: event.category == "process" holds for ["process"]; a list of two is null (the row is dropped).
+        Rows("FROM logs | WHERE related.ip == \"10.0.0.3\" | KEEP destination.ip").Should().Equal("192.0.2.1");
+        Rows("FROM logs | WHERE related.ip == \"10.0.0.1\" | KEEP destination.ip").Should().BeEmpty();
+        Rows("FROM logs | WHERE related.ip LIKE \"10.*\" | KEEP destination.ip").Should().Equal("192.0.2.1");
+        Rows("FROM logs | WHERE related.ip IN (\"10.0.0.3\", \"10.0.0.2\") | KEEP destination.ip").Should().Equal("192.0.2.1");
+        Rows("FROM logs | EVAL same = related.ip == destination.ip | KEEP same").Should().Equal("", "", "False");
+    }
+
+    [Fact]
     public void Multi_value_functions_treat_a_single_value_as_a_list_of_one()
     {
         Rows("FROM logs | EVAL n = MV_COUNT(related.ip), one = MV_COUNT(destination.ip), f = MV_FIRST(related.ip), " +

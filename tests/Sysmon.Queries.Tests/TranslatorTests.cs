@@ -35,8 +35,12 @@ public sealed class TranslatorTests : IDisposable
     public void Dispose() => _db.Dispose();
 
     private static DuckDbTranslator Translator(Dictionary<string, object?>? parameters = null) =>
-        new(pattern => pattern.StartsWith("logs-sysmon", StringComparison.Ordinal) ? new SourceTable("ev", Columns)
-            : throw new EsqlException($"unknown index pattern '{pattern}'", 0), parameters);
+        new(pattern => pattern switch
+        {
+            _ when pattern.StartsWith("logs-sysmon", StringComparison.Ordinal) => new SourceTable("ev", Columns),
+            _ when pattern.StartsWith("sysmon-hunts", StringComparison.Ordinal) => new SourceTable("hunts", ["hunt"]),
+            _ => null,
+        }, parameters, knownIndices: "logs-sysmon*, sysmon-hunts");
 
     private (List<string> Columns, List<string> Rows) Run(string esql, Dictionary<string, object?>? parameters = null)
     {
@@ -60,6 +64,15 @@ public sealed class TranslatorTests : IDisposable
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString()!,
     };
+
+    [Fact]
+    public void From_passes_over_wildcard_patterns_that_match_nothing_as_elasticsearch_does()
+    {
+        // Elastic's detection rules name every integration's indices; the ones a store lacks match nothing.
+        var (_, rows) = Run("FROM logs-endpoint.events.process-*, endgame-*, logs-sysmon-* | STATS n = COUNT(*)");
+        var (_, all) = Run("FROM logs-sysmon-* | STATS n = COUNT(*)");
+        rows.Should().Equal(all).And.NotContain("0");
+    }
 
     [Fact]
     public void Where_with_comparison_boolean_logic_and_in()
@@ -154,6 +167,11 @@ public sealed class TranslatorTests : IDisposable
     [InlineData("WHERE x == 1", "a query must start with FROM (at character 1)")]
     [InlineData("FROM logs-sysmon | WHERE host.name == ?missing", "no value for parameter ?missing (at character 39)")]
     [InlineData("FROM logs-sysmon | EVAL n = COUNT(*)", "aggregate COUNT is only allowed in STATS (at character 29)")]
+    // FROM resolves as Elasticsearch does: a name without a wildcard must exist, and something must match.
+    [InlineData("FROM logs-endpoint.events.process-default, logs-sysmon-*", "FROM logs-endpoint.events.process-default: no such index in the store (logs-sysmon*, sysmon-hunts) (at character 6)")]
+    [InlineData("FROM endgame-*, winlogbeat-*", "FROM endgame-*, winlogbeat-*: no such index in the store (logs-sysmon*, sysmon-hunts) (at character 6)")]
+    [InlineData("FROM logs-sysmon-*, sysmon-hunts", "FROM logs-sysmon-*, sysmon-hunts: these name two different tables of the store; a query reads one here (at character 6)")]
+    [InlineData("FROM logs-sysmon-* METADATA _version, _score", "METADATA _score: not available here (the store has _version) (at character 1)")]
     public void Constructs_outside_the_subset_are_errors_with_their_position(string esql, string message)
     {
         var act = () => Translator().Translate(esql);

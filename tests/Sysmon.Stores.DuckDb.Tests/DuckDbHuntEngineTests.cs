@@ -65,6 +65,40 @@ public sealed class DuckDbHuntEngineTests : IDisposable
             .And.NotContain(["doc", "document"]);
     }
 
+    // Written as Elastic's ES|QL detection rules are: every integration's index pattern, METADATA, lower-case commands,
+    // host.os filters and Esql.* names. The store's events answer to the Windows integration's name.
+    private const string ElasticStyleRule = """
+        from logs-endpoint.events.process-*, endgame-*, logs-windows.sysmon_operational-*, winlogbeat-* metadata _id, _version, _index
+        | where (host.os.type == "windows" or host.os.family == "windows") and event.category == "process" and event.type == "start"
+            and process.name is not null
+        | eval Esql.tool = case(process.name == "upd.exe", "Dropper", process.name like "tool*.exe", "Tool", "")
+        | where Esql.tool != ""
+        | stats Esql.hosts = count_distinct(host.name), Esql.documents = count_distinct(_id), Esql.index = values(_index),
+            Esql.version = max(_version) by Esql.tool
+        | sort Esql.hosts desc
+        | keep Esql.*
+        """;
+
+    [Fact]
+    public async Task An_elastic_detection_rule_runs_as_written()
+    {
+        var result = await new DuckDbHuntEngine(_store).RunAsync(ElasticStyleRule, new Dictionary<string, object?>(), TestContext.Current.CancellationToken);
+        result.Columns.Should().Equal("Esql.hosts", "Esql.documents", "Esql.index", "Esql.version", "Esql.tool");
+        result.Rows.Select(r => string.Join("|", r.Select(v => v is System.Collections.IEnumerable l and not string ? string.Join(",", l.Cast<object>()) : Convert.ToString(v, CultureInfo.InvariantCulture))))
+            .Should().Equal("2|3|logs-sysmon-default|1|Dropper", "1|1|logs-sysmon-default|1|Tool");
+    }
+
+    [Fact]
+    public async Task Metadata_id_is_the_document_id_and_the_store_s_own_copy_stays_hidden()
+    {
+        var result = await new DuckDbHuntEngine(_store).RunAsync("FROM logs-sysmon-* METADATA _id | WHERE process.name == \"tool.exe\"",
+            new Dictionary<string, object?>(), TestContext.Current.CancellationToken);
+        result.Columns.Should().EndWith("_id").And.Contain("event.id").And.NotContain("id");
+        var row = result.Rows.Should().ContainSingle().Subject;
+        var columns = result.Columns.ToList();
+        row[columns.IndexOf("_id")].Should().Be(row[columns.IndexOf("event.id")]);
+    }
+
     [Fact]
     public void Hash_stats_counts_executions_and_hosts_most_frequent_first()
     {

@@ -17,7 +17,8 @@ public sealed record Filtered(Expr Aggregate, Expr Condition, int Position) : Ex
 
 /// <summary>One command of the pipe.</summary>
 public abstract record Command(int Position);
-public sealed record From(IReadOnlyList<string> Patterns, int Position) : Command(Position);
+/// <summary>FROM with its index patterns and the METADATA fields asked for (<c>_id</c>, <c>_index</c>, ...).</summary>
+public sealed record From(IReadOnlyList<string> Patterns, int Position, IReadOnlyList<string>? Metadata = null) : Command(Position);
 public sealed record Where(Expr Condition, int Position) : Command(Position);
 public sealed record Eval(IReadOnlyList<(string Name, Expr Value)> Assignments, int Position) : Command(Position);
 public sealed record Stats(IReadOnlyList<(string Name, Expr Aggregate)> Aggregates, IReadOnlyList<(string Name, Expr Group)> By, int Position) : Command(Position);

@@ -9,8 +9,10 @@ namespace Sysmon.Queries.Esql;
 /// orders), SORT's order survives later commands through a hidden row number, and a query without LIMIT gets
 /// ES|QL's default LIMIT 1000. Works over any table whose columns carry ES field names.
 /// </summary>
-public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnlyDictionary<string, object?>? parameters = null,
-    Func<string, EnrichPolicy?>? policies = null)
+/// <param name="resolve">The table an index pattern stands for, or null when it names nothing (see <see cref="IndexPatterns"/>).</param>
+/// <param name="knownIndices">The names the store answers to, for the error when a FROM names none.</param>
+public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOnlyDictionary<string, object?>? parameters = null,
+    Func<string, EnrichPolicy?>? policies = null, string knownIndices = "")
 {
     public const int DefaultLimit = 1000;
 
@@ -48,6 +50,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
         PendingSort? sortToLimit = null;
 
         WholeRowsSource? wholeRows = null;
+        Func<string, string> fromStep = table => $"SELECT * FROM {table}";
         foreach (var command in query.Commands)
         {
             var afterSort = sortToLimit;
@@ -55,14 +58,19 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
             switch (command)
             {
                 case From from:
-                    var source = resolve(from.Patterns[0]);
+                {
+                    var source = IndexPatterns.Resolve(from, resolve, knownIndices);
+                    var metadata = Metadata(from, source);
                     wholeRows = source.WholeRows;
-                    columns = [.. source.Columns];
-                    _allColumns = [.. source.Columns, .. source.HiddenColumns ?? []];
+                    columns = [.. source.Columns, .. metadata.Select(m => m.Name)];
+                    _allColumns = [.. columns, .. source.HiddenColumns ?? []];
                     _json = source.JsonColumns ?? [];
                     _lists = [.. source.ListColumns ?? []];
-                    Step($"SELECT * FROM {source.Table}");
+                    var extra = string.Concat(metadata.Select(m => $", {m.Sql} AS {Quote(m.Name)}"));
+                    fromStep = table => $"SELECT *{extra} FROM {table}";
+                    Step(fromStep(source.Table));
                     break;
+                }
                 case Where where when afterSort is { } sortedBefore && sortedBefore.Step == steps.Count - 1:
                 {
                     // Right after a SORT, the filter goes before it (the same rows in the same order), so that the rows
@@ -224,7 +232,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
         }
         if (sortToLimit is { } last && !limited) steps[last.Step] = last.TopN(DefaultLimit); // a query ending in SORT: ES|QL's implicit LIMIT
         // A result showing many computed columns (FROM logs-sysmon-* with no KEEP) reads them from the whole-rows table.
-        if (wholeRows is not null && columns.Count(wholeRows.ComputedColumns.Contains) > MaxComputedColumns) steps[0] = $"SELECT * FROM {wholeRows.Table}";
+        if (wholeRows is not null && columns.Count(wholeRows.ComputedColumns.Contains) > MaxComputedColumns) steps[0] = fromStep(wholeRows.Table);
         var sb = new StringBuilder("WITH ");
         for (var i = 0; i < steps.Count; i++)
         {
@@ -241,6 +249,33 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
         pattern.Contains('*', StringComparison.Ordinal)
             ? System.Text.RegularExpressions.Regex.IsMatch(column, "^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal) + "$")
             : pattern == column;
+
+    // METADATA fields as the store can give them: the document id, the Elasticsearch name of the data, and the
+    // version, which is 1 (the store keeps one version of a document). _score needs full-text search, and _source
+    // the whole document; neither is here.
+    private static List<(string Name, string Sql)> Metadata(From from, SourceTable source)
+    {
+        var fields = new List<(string, string)>();
+        foreach (var name in from.Metadata ?? [])
+        {
+            var sql = name switch
+            {
+                "_id" when source.IdColumn is { } id => Quote(id),
+                "_index" when source.Index is { } index => LiteralSql(index),
+                "_version" => "1::BIGINT",
+                _ => throw new EsqlException($"METADATA {name}: not available here (the store has {string.Join(", ", Available())})", from.Position),
+            };
+            if (!fields.Exists(f => f.Item1 == name)) fields.Add((name, sql));
+        }
+        return fields;
+
+        IEnumerable<string> Available()
+        {
+            if (source.IdColumn is not null) yield return "_id";
+            if (source.Index is not null) yield return "_index";
+            yield return "_version";
+        }
+    }
 
     private static string List(IEnumerable<string> columns) => string.Join(", ", columns.Select(Quote));
 
@@ -325,16 +360,25 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
         FieldRef f => columns.Contains(f.Name) ? Quote(f.Name) : JsonField(f, columns),
         Literal l => LiteralSql(l.Value),
         ParamRef p => _parameters.TryGetValue(p.Name, out var v) ? LiteralSql(v) : throw new EsqlException($"no value for parameter ?{p.Name}", p.Position),
-        Binary { Op: "/" } b => Division(Sql(b.Left, columns), Sql(b.Right, columns)),
-        Binary b => $"({Sql(b.Left, columns)} {b.Op switch { "==" => "=", "!=" => "<>", _ => b.Op }} {Sql(b.Right, columns)})",
-        Unary u => u.Op == "NOT" ? $"(NOT {Sql(u.Operand, columns)})" : $"(-{Sql(u.Operand, columns)})",
-        InList i => $"({Sql(i.Value, columns)} {(i.Negated ? "NOT IN" : "IN")} ({string.Join(", ", i.Items.Select(x => Sql(x, columns)))}))",
+        Binary { Op: "/" } b => Division(Single(b.Left, columns), Single(b.Right, columns)),
+        Binary { Op: "AND" or "OR" } b => $"({Sql(b.Left, columns)} {b.Op} {Sql(b.Right, columns)})",
+        Binary b => $"({Single(b.Left, columns)} {b.Op switch { "==" => "=", "!=" => "<>", _ => b.Op }} {Single(b.Right, columns)})",
+        Unary u => u.Op == "NOT" ? $"(NOT {Sql(u.Operand, columns)})" : $"(-{Single(u.Operand, columns)})",
+        InList i => $"({Single(i.Value, columns)} {(i.Negated ? "NOT IN" : "IN")} ({string.Join(", ", i.Items.Select(x => Sql(x, columns)))}))",
         Like l => LikeSql(l, columns),
         IsNull n => $"({Sql(n.Value, columns)} IS {(n.Negated ? "NOT " : "")}NULL)",
         Call c => CallSql(c, columns),
         Filtered f => throw new EsqlException("WHERE after an aggregate is only allowed in STATS", f.Position),
         _ => throw new EsqlException("unsupported expression", e.Position),
     };
+
+    // An operand of an operator: a multi-value of one is that value, one of several is null (ES|QL's operators give
+    // null, with a warning, for a multi-valued input). event.category == "process" compares the one value.
+    private string Single(Expr e, List<string> columns)
+    {
+        var sql = Sql(e, columns);
+        return IsList(e) ? $"(CASE WHEN len({sql}) = 1 THEN {sql}[1] END)" : sql;
+    }
 
     // KEEP or DROP of a name that is no column: the close ones are offered for a plain name, not for a pattern.
     private static EsqlException NoMatch(string command, string pattern, List<string> columns, int position) =>
@@ -357,7 +401,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable> resolve, IReadOnl
 
     private string LikeSql(Like l, List<string> columns)
     {
-        var value = Sql(l.Value, columns);
+        var value = Single(l.Value, columns);
         if (l.Regex) return $"({(l.Negated ? "NOT " : "")}regexp_full_match({value}, {Sql(l.Pattern, columns)}))";
         // ES|QL wildcards are * and ?; SQL's % and _ in the pattern are literal characters there.
         if (l.Pattern is not Literal { Value: string pattern }) throw new EsqlException("LIKE takes a string pattern", l.Pattern.Position);

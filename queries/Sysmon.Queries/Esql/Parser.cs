@@ -43,7 +43,12 @@ public sealed class Parser
         switch (t.Text.ToUpperInvariant())
         {
             case "FROM":
-                return new From(NameList(), t.Position);
+            {
+                var patterns = NameList();
+                if (!Peek.Is("METADATA")) return new From(patterns, t.Position);
+                Next();
+                return new From(patterns, t.Position, NameList());
+            }
             case "WHERE":
                 return new Where(Expression(), t.Position);
             case "EVAL":
