@@ -182,6 +182,32 @@ public sealed class DuckDbEventSinkTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData("Linux-Sysmon/Operational")]
+    [InlineData("linux-sysmon/operational")]
+    [InlineData("Microsoft-Windows-Sysmon/Operational")]
+    [InlineData(null)] // rendered message text carries no channel
+    public async Task The_views_give_host_os_as_the_mapper_sets_it_though_doc_does_not_keep_it(string? channel)
+    {
+        var events = await Sysmon.Ingest.Tests.Fixtures.Convert.EventsAsync(new Sysmon.Ingest.Json.JsonEventReader(),
+            Sysmon.Ingest.Tests.Fixtures.EventForms.Beats(Sysmon.Ingest.Tests.Fixtures.SampleEvents.All[0]) + "\n");
+        events[0].Channel = channel;
+        var doc = Sysmon.Ingest.Tests.Fixtures.Convert.Mapper().Map(events[0]);
+        using (var store = DuckDbStore.Open(StorePath))
+        {
+            await using var sink = new DuckDbEventSink(store);
+            (await sink.WriteAsync([doc], TestContext.Current.CancellationToken)).Stored.Should().Be(1);
+        }
+        var mapped = JsonNode.Parse(EcsJsonWriter.ToJson(doc))!["host"]!["os"]!.ToJsonString();
+        var row = Query("""SELECT d.document->'$.host.os', e."host.os.type", e."host.os.family", e."host.os.platform", r."host.os.type", r."host.os.family", s.doc->'$.host' FROM events_documents d, events_ecs e, events_ecs_rows r, events s""").Single();
+        JsonNode.DeepEquals(JsonNode.Parse((string)row[0]!), JsonNode.Parse(mapped)).Should().BeTrue($"{row[0]} against the mapper's {mapped}");
+        var os = JsonNode.Parse(mapped)!;
+        row[1].Should().Be(os["type"]!.GetValue<string>()).And.Be(row[4]);
+        row[2].Should().Be(os["family"]?.GetValue<string>()).And.Be(row[5]);
+        row[3].Should().Be(os["platform"]?.GetValue<string>());
+        row[6].Should().BeNull("doc leaves host.os out; the views compute it");
+    }
+
     [Fact]
     public async Task A_line_DuckDB_cannot_read_is_refused_by_name_and_the_rest_of_the_load_is_stored()
     {

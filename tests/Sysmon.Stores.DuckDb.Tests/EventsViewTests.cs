@@ -98,7 +98,7 @@ public sealed class EventsViewTests : IDisposable
         // events_ecs_rows reads doc's fields as elements of two lists; each must be the field events_ecs reads by its own
         // path, for every event: text, numbers, booleans, times, lists and JSON objects. Eight fields a query, so that
         // events_ecs stays within its memory.
-        Schema.EventColumns.DocFields.Should().HaveCount(82);
+        Schema.EventColumns.DocFields.Should().HaveCount(79);
         var withValues = 0;
         foreach (var chunk in Schema.EventColumns.DocFields.Chunk(8))
         {

@@ -164,7 +164,7 @@ internal sealed class EventLoadFile : IDisposable
         for (var f = 0; f < fields.Count; f++)
         {
             var c = EventColumns.ColumnOf(fields[f].Key);
-            _inColumn[f] = c >= 0;
+            _inColumn[f] = c >= 0 || c == EventColumns.Derived;
             if (c >= 0) _fieldOfColumn[c] = f;
         }
     }
