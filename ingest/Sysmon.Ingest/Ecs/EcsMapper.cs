@@ -51,7 +51,8 @@ public sealed class EcsMapper(EcsMapperOptions options, EventCatalogue? catalogu
         if (!string.IsNullOrEmpty(host)) doc.Set("host.name", host);
         // Elastic Agent and Winlogbeat add host.os from the host they run on, and Elastic's detection rules filter on it
         // (host.os.type == "windows"); a log read here comes from a host of the kind its channel names. Linux's family
-        // and platform (debian, ubuntu, ...) are not in the log.
+        // and platform (debian, ubuntu, ...) are not in the log. The DuckDB store's views compute the same from the
+        // channel (EventColumns.DerivedFields): a change here goes there too.
         if (string.Equals(e.Channel, Names.LinuxSysmonChannel, StringComparison.OrdinalIgnoreCase))
         {
             doc.Set("host.os.type", "linux");

@@ -62,7 +62,7 @@ public static class EventColumns
 
     // host.os.*, which the mapper sets from the channel (Linux-Sysmon: linux; anything else: windows), are computed
     // again by the views from winlog.channel instead of being kept in each doc: three constant strings made a 1M-event
-    // store 7% larger. The rule must stay the mapper's (EcsMapper.SetHostOs); a test compares the two.
+    // store 7% larger. The rule must stay the one in EcsMapper.Map; a test compares the two.
     private static readonly string LinuxChannel = $"lower(\"winlog.channel\") = '{Sysmon.Ingest.Names.LinuxSysmonChannel.ToLowerInvariant()}'";
 
     private static readonly (string Field, string Sql)[] DerivedFields =
