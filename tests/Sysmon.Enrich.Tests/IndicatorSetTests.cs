@@ -38,6 +38,14 @@ public sealed class IndicatorSetTests
         Ip(firehol, "192.168.1.1").Should().BeEmpty();
         Ip(firehol, "203.0.113.9").Should().Equal("203.0.113.0/24");
         Ip(Set("10.0.0.0/8\n", allow: []), "10.20.30.40").Should().Equal("10.0.0.0/8");
+        var allow = AllowList.Default;
+        allow.Contains(System.Net.IPAddress.Parse("172.31.255.255")).Should().BeTrue();
+        allow.Contains(System.Net.IPAddress.Parse("172.32.0.0")).Should().BeFalse();
+        allow.Contains(System.Net.IPAddress.Parse("255.255.255.255")).Should().BeTrue();
+        allow.Contains(System.Net.IPAddress.Parse("fe80::1")).Should().BeTrue();
+        allow.Contains(System.Net.IPAddress.Parse("::1")).Should().BeTrue();
+        allow.Contains(System.Net.IPAddress.Parse("2001:db8::1")).Should().BeFalse();
+        allow.Contains(System.Net.IPAddress.Parse("8.8.8.8")).Should().BeFalse();
     }
 
     [Fact]

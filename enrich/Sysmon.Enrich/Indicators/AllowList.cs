@@ -29,12 +29,7 @@ public sealed class AllowList
         }
     }
 
-    public bool Contains(IPAddress address)
-    {
-        var found = new List<int>(1);
-        _ranges.FindContaining(address, found);
-        return found.Count > 0;
-    }
+    public bool Contains(IPAddress address) => _ranges.AnyContaining(address);
 
     /// <summary>True for an address indicator inside the list, or a CIDR indicator wholly inside it: it never matches.</summary>
     public bool Covers(Indicator indicator)

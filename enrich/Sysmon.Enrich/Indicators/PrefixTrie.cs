@@ -48,6 +48,22 @@ public sealed class PrefixTrie<T>
         }
     }
 
+    /// <summary>True when some block contains <paramref name="address"/> (the allow-list's question, asked per IP at
+    /// ingest: no list to fill).</summary>
+    public bool AnyContaining(IPAddress address)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        Write(address, bytes);
+        var node = _root;
+        for (var bit = 0; node is not null; bit++)
+        {
+            if (node.Values is not null) return true;
+            if (bit == 128) break;
+            node = (bytes[bit >> 3] & (0x80 >> (bit & 7))) != 0 ? node.One : node.Zero;
+        }
+        return false;
+    }
+
     private static byte[] Bytes(IPAddress address)
     {
         var b = new byte[16];
@@ -55,9 +71,17 @@ public sealed class PrefixTrie<T>
         return b;
     }
 
+    // IPv4 as ::ffff:a.b.c.d, written in place (MapToIPv6 made a new address object per lookup).
     private static void Write(IPAddress address, Span<byte> destination)
     {
-        if (address.AddressFamily == AddressFamily.InterNetwork) address = address.MapToIPv6();
-        address.TryWriteBytes(destination, out _);
+        if (address.AddressFamily != AddressFamily.InterNetwork)
+        {
+            address.TryWriteBytes(destination, out _);
+            return;
+        }
+        destination[..10].Clear();
+        destination[10] = 0xff;
+        destination[11] = 0xff;
+        address.TryWriteBytes(destination[12..], out _);
     }
 }
