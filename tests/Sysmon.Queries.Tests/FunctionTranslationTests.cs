@@ -138,6 +138,23 @@ public sealed class FunctionTranslationTests : IDisposable
     }
 
     [Fact]
+    public void Like_and_rlike_take_a_list_of_patterns_any_of_which_matches()
+    {
+        Rows("FROM logs | WHERE destination.ip LIKE (\"198.*\", \"192.*\") | KEEP destination.ip").Should().Equal("198.51.100.7", "192.0.2.1");
+        Rows("FROM logs | WHERE destination.ip NOT LIKE (\"198.*\", \"192.*\") | KEEP destination.ip").Should().Equal("203.0.113.66");
+        Rows("FROM logs | WHERE destination.ip RLIKE (\"2.*\", \"19[2]\\\\..*\") | KEEP destination.ip").Should().Equal("203.0.113.66", "192.0.2.1");
+        Rows("FROM logs | WHERE destination.ip LIKE (\"203.*\") | KEEP destination.ip").Should().Equal("203.0.113.66");
+    }
+
+    [Fact]
+    public void Mv_contains_holds_when_every_value_of_the_second_is_in_the_first()
+    {
+        Rows("FROM logs | EVAL both = MV_CONTAINS(related.ip, destination.ip), ten = MV_CONTAINS(related.ip, \"10.0.0.3\"), " +
+             "none = MV_CONTAINS(related.ip, null), lists = MV_CONTAINS(related.ip, SPLIT(\"10.0.0.1,198.51.100.7\", \",\")) | KEEP both, ten, none, lists")
+            .Should().Equal("True|False|True|True", "True|False|True|False", "False|True|True|False");
+    }
+
+    [Fact]
     public void Multi_value_functions_treat_a_single_value_as_a_list_of_one()
     {
         Rows("FROM logs | EVAL n = MV_COUNT(related.ip), one = MV_COUNT(destination.ip), f = MV_FIRST(related.ip), " +

@@ -291,7 +291,15 @@ public sealed class Parser
         if (t.Is("LIKE") || t.Is("RLIKE"))
         {
             Next();
-            return new Like(left, Additive(), t.Is("RLIKE"), negated, t.Position);
+            var regex = t.Is("RLIKE");
+            if (!Peek.IsSymbol("(")) return new Like(left, Additive(), regex, negated, t.Position);
+            // A list of patterns, ("power*", "cmd*"): any one matching, as ES|QL reads it.
+            Next();
+            var patterns = new List<Expr> { Expression() };
+            while (TrySymbol(",")) patterns.Add(Expression());
+            Expect(")");
+            var any = patterns.Select(p => (Expr)new Like(left, p, regex, false, t.Position)).Aggregate((a, b) => new Binary("OR", a, b, t.Position));
+            return negated ? new Unary("NOT", any, t.Position) : any;
         }
         if (t.Is("IS"))
         {

@@ -18,6 +18,7 @@ public static class ScalarFunctions
         string Constant(int i, string what) =>
             (i < c.Args.Count ? constant(c.Args[i]) : null) ?? throw new EsqlException($"{c.Function} takes {what} as a string here", c.Position);
         var list = c.Args.Count > 0 && isList(c.Args[0]);
+        string AsList(int i) => isList(c.Args[i]) ? $"coalesce({A(i)}, [])" : $"(CASE WHEN {A(i)} IS NULL THEN [] ELSE [{A(i)}] END)";
         return c.Function switch
         {
             "STARTS_WITH" => Arity(2, $"starts_with({A(0)}, {A(1)})"),
@@ -53,6 +54,8 @@ public static class ScalarFunctions
             "MV_MAX" => Arity(1, list ? $"list_max({A(0)})" : A(0)),
             "MV_DEDUPE" => Arity(1, list ? $"list_distinct({A(0)})" : A(0)),
             "MV_CONCAT" => Arity(2, list ? $"array_to_string({A(0)}, {A(1)})" : $"CAST({A(0)} AS VARCHAR)"),
+            // Every value of the second in the first; null is the empty set (so MV_CONTAINS(x, null) is true).
+            "MV_CONTAINS" => Arity(2, $"list_has_all({AsList(0)}, {AsList(1)})"),
             _ => null,
         };
     }
