@@ -40,7 +40,8 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResu
     {
         using (store.Enter())
         {
-            var sql = Translate(esql, parameters);
+            var translator = Translator(parameters);
+            var sql = translator.Translate(esql);
             using var cmd = store.Connection.CreateCommand();
             cmd.CommandText = sql;
             using var reader = cmd.ExecuteReader();
@@ -52,15 +53,17 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResu
                 for (var i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
                 rows.Add(row);
             }
-            return Task.FromResult(new HuntResult(columns, rows));
+            return Task.FromResult(new HuntResult(columns, rows, translator.Warnings.Count > 0 ? [.. translator.Warnings] : null));
         }
     }
 
-    public string Translate(string esql, IReadOnlyDictionary<string, object?> parameters)
+    public string Translate(string esql, IReadOnlyDictionary<string, object?> parameters) => Translator(parameters).Translate(esql);
+
+    private DuckDbTranslator Translator(IReadOnlyDictionary<string, object?> parameters)
     {
         // The tables described for this query (a FROM may name one through several patterns).
         var described = new Dictionary<string, SourceTable>(StringComparer.Ordinal);
-        return new DuckDbTranslator(p => Resolve(p, described), parameters, Policy, KnownIndices).Translate(esql);
+        return new DuckDbTranslator(p => Resolve(p, described), parameters, Policy, KnownIndices);
     }
 
     private static readonly string[] EnrichFields =

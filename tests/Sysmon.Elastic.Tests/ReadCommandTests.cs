@@ -22,6 +22,16 @@ public sealed class ReadCommandTests
             "--store", "duckdb:s.duckdb", "--format", "csv");
         query.ExitCode.Should().Be(0, query.Stderr);
         query.Stdout.Should().Contain("powershell.exe");
+        query.Stderr.Should().NotContain("warning");
+
+        // An operator on a multi-valued field gives null where an event has several values: said on stderr, after
+        // the rows, so that a query answering "0" for process.args LIKE is not taken for "no such command line".
+        var multi = await CliRunner.RunAsync(dir, null, "query", "FROM logs-windows.sysmon_operational-* | WHERE process.args LIKE \"*-enc*\" | STATS n = COUNT(*)",
+            "--store", "duckdb:s.duckdb", "--format", "csv");
+        multi.ExitCode.Should().Be(0, multi.Stderr);
+        multi.Stdout.Should().Be("n\n0\n");
+        multi.Stderr.Should().Be("warning: process.args is multi-valued: an operator or LIKE on it gives null where a row has several values, " +
+                                 "as ES|QL's do (MV_EXPAND it first, or use MV_CONTAINS) (at character 48)\n");
 
         var lineage = await CliRunner.RunAsync(dir, null, "lineage", "{8f2a3c1e-5b6d-6a3f-2a01-000000001e00}", "--store", "duckdb:s.duckdb");
         lineage.ExitCode.Should().Be(0, lineage.Stderr);

@@ -135,6 +135,14 @@ public sealed class FunctionTranslationTests : IDisposable
         Rows("FROM logs | WHERE related.ip LIKE \"10.*\" | KEEP destination.ip").Should().Equal("192.0.2.1");
         Rows("FROM logs | WHERE related.ip IN (\"10.0.0.3\", \"10.0.0.2\") | KEEP destination.ip").Should().Equal("192.0.2.1");
         Rows("FROM logs | EVAL same = related.ip == destination.ip | KEEP same").Should().Equal("", "", "False");
+        var translator = Translator();
+        translator.Translate("FROM logs | WHERE related.ip == \"10.0.0.3\" OR related.ip LIKE \"1*\" | KEEP destination.ip");
+        translator.Warnings.Should().Equal("related.ip is multi-valued: an operator or LIKE on it gives null where a row has several values, " +
+                                           "as ES|QL's do (MV_EXPAND it first, or use MV_CONTAINS) (at character 19)",
+            "related.ip is multi-valued: an operator or LIKE on it gives null where a row has several values, " +
+            "as ES|QL's do (MV_EXPAND it first, or use MV_CONTAINS) (at character 47)");
+        translator.Translate("FROM logs | WHERE MV_COUNT(related.ip) > 1 | MV_EXPAND related.ip | WHERE related.ip == \"10.0.0.1\"");
+        translator.Warnings.Should().BeEmpty("MV_COUNT takes the list, and after MV_EXPAND each row has one value");
     }
 
     [Fact]

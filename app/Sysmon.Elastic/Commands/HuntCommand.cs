@@ -73,6 +73,8 @@ public static class HuntCommand
         {
             var result = await opened.Hunts.RunAsync(esql, values, ct).ConfigureAwait(false);
             ResultWriter.Write(Console.Out, result, format);
+            // After the rows, on stderr: a csv or json result piped on stays clean.
+            foreach (var warning in result.Warnings ?? []) await Console.Error.WriteLineAsync("warning: " + warning).ConfigureAwait(false);
             return ExitCodes.Success;
         }
         catch (EsqlException ex)

@@ -22,6 +22,7 @@ public sealed partial class HuntJob(IHuntEngine engine, IHuntResultStore results
         {
             var parameters = hunt.Bind(new Dictionary<string, string>());
             var result = await engine.RunAsync(hunt.Query, parameters, cancellationToken).ConfigureAwait(false);
+            foreach (var warning in result.Warnings ?? []) LogWarning(hunt.Name, warning);
             var fresh = await results.SaveResultsAsync(hunt.Name, parameters, DateTimeOffset.UtcNow, result, cancellationToken).ConfigureAwait(false);
             if (fresh > 0) LogNewRows(hunt.Name, fresh, result.Rows.Count);
         }
@@ -63,6 +64,9 @@ public sealed partial class HuntJob(IHuntEngine engine, IHuntResultStore results
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "hunt {Hunt}: {New} new row(s) (of {Rows}) stored with its results (hunt_results / sysmon-hunts)")]
     private partial void LogNewRows(string hunt, int @new, int rows);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "hunt {Hunt}: {Warning}")]
+    private partial void LogWarning(string hunt, string warning);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "hunt {Hunt} failed: {Reason}")]
     private partial void LogFailed(string hunt, string reason);

@@ -34,10 +34,17 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
     private HashSet<string> _lists = [];
     private List<string> _allColumns = [];
 
+    /// <summary>What the last translation warns about: ES|QL gives these at run time, beside the rows; here they are
+    /// known from the query (an operator over a multi-valued column may give null).</summary>
+    public IReadOnlyList<string> Warnings => _warnings;
+
+    private readonly List<string> _warnings = [];
+
     public string Translate(string esql) => Translate(Parser.Parse(esql));
 
     public string Translate(EsqlQuery query)
     {
+        _warnings.Clear();
         var steps = new List<string>();
         List<string> columns = [];
         var ordered = false;
@@ -377,7 +384,11 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
     private string Single(Expr e, List<string> columns)
     {
         var sql = Sql(e, columns);
-        return IsList(e) ? $"(CASE WHEN len({sql}) = 1 THEN {sql}[1] END)" : sql;
+        if (!IsList(e)) return sql;
+        var warning = $"{(e is FieldRef f ? f.Name : "a multi-valued expression")} is multi-valued: an operator or LIKE on it gives null " +
+                      $"where a row has several values, as ES|QL's do (MV_EXPAND it first, or use MV_CONTAINS) (at character {e.Position + 1})";
+        if (!_warnings.Contains(warning)) _warnings.Add(warning);
+        return $"(CASE WHEN len({sql}) = 1 THEN {sql}[1] END)";
     }
 
     // KEEP or DROP of a name that is no column: the close ones are offered for a plain name, not for a pattern.
