@@ -210,6 +210,20 @@ public sealed class ElasticsearchStoreTests(ElasticsearchFixture fixture)
     }
 
     [Fact]
+    public async Task Esql_warnings_come_back_beside_the_rows()
+    {
+        var es = fixture.Connection;
+        var stream = NewStream();
+        (await new ElasticsearchEventSink(es, dataStream: stream).WriteAsync([Event("warn-1", "1")], Ct)).Stored.Should().Be(1);
+        await es.SendOkAsync(EsMethod.POST, stream + "/_refresh", null, Ct);
+        var result = await new ElasticsearchHuntEngine(es).RunAsync($"FROM {stream} | EVAL n = TO_LONG(host.name) | KEEP n",
+            new Dictionary<string, object?>(), Ct);
+        result.Rows.Should().ContainSingle().Which[0].Should().BeNull("WKS-IT is no number");
+        result.Warnings.Should().Contain(w => w.Contains("treating result as null", StringComparison.Ordinal));
+        await es.SendAsync(EsMethod.DELETE, "_data_stream/" + stream, (string?)null, Ct);
+    }
+
+    [Fact]
     public async Task Scheduled_hunt_rows_are_reported_once()
     {
         var engine = new ElasticsearchHuntEngine(fixture.Connection);

@@ -80,6 +80,18 @@ public sealed class ResponseReadingTests
         esql.Should().Throw<ElasticsearchRequestException>().WithMessage("the answer to _query is not Elasticsearch's JSON*");
     }
 
+    [Theory]
+    // ES|QL's warnings as Elasticsearch sends them: code, agent, quoted text (quotes inside escaped), optional date.
+    [InlineData("299 Elasticsearch-9.1.0-abcdef \"Line 1:40: evaluation of [TO_LONG(host.name)] failed, treating result as null. Only first 20 failures recorded.\"",
+        "Line 1:40: evaluation of [TO_LONG(host.name)] failed, treating result as null. Only first 20 failures recorded.")]
+    [InlineData("299 Elasticsearch-9.1.0-abcdef \"Line 1:40: java.lang.NumberFormatException: For input string: \\\"WKS-IT\\\"\" \"Sat, 05 Dec 2026 10:00:00 GMT\"",
+        "Line 1:40: java.lang.NumberFormatException: For input string: \"WKS-IT\"")]
+    [InlineData("not the RFC form", "not the RFC form")]
+    public void Warning_headers_read_as_their_text(string header, string text)
+    {
+        WarningHeader.Text(header).Should().Be(text);
+    }
+
     [Fact]
     public void A_partial_esql_answer_is_noticed()
     {

@@ -46,10 +46,32 @@ public sealed class ElasticsearchConnection
     public async Task<EsResponse> SendAsync(EsMethod method, string path, ReadOnlyMemory<byte>? body, CancellationToken ct,
         string contentType = "application/json")
     {
+        var response = await RequestAsync<BytesResponse>(method, path, body, contentType, ct).ConfigureAwait(false);
+        return new EsResponse(Status(response.ApiCallDetails, ct), response.Body ?? []);
+    }
+
+    /// <summary>As <see cref="SendAsync(EsMethod, string, ReadOnlyMemory{byte}?, CancellationToken, string)"/>, with the
+    /// texts of the cluster's Warning headers (ES|QL says there which values it treated as null).</summary>
+    public async Task<(EsResponse Response, IReadOnlyList<string> Warnings)> SendWithWarningsAsync(EsMethod method, string path, ReadOnlyMemory<byte> body,
+        CancellationToken ct)
+    {
+        var response = await RequestAsync<Elastic.Transport.Products.Elasticsearch.ElasticsearchStringResponse>(method, path, body, "application/json", ct)
+            .ConfigureAwait(false);
+        var status = Status(response.ApiCallDetails, ct);
+        var warnings = response.ElasticsearchWarnings.Select(WarningHeader.Text).ToList();
+        return (new EsResponse(status, System.Text.Encoding.UTF8.GetBytes(response.Body ?? "")), warnings);
+    }
+
+    private Task<T> RequestAsync<T>(EsMethod method, string path, ReadOnlyMemory<byte>? body, string contentType, CancellationToken ct)
+        where T : TransportResponse, new()
+    {
         var config = new RequestConfiguration { ContentType = contentType, Accept = "application/json" };
-        var response = await Client.Transport.RequestAsync<BytesResponse>(new EndpointPath(method, path),
-            body is { } b ? PostData.ReadOnlyMemory(b) : null, null, config, ct).ConfigureAwait(false);
-        var details = response.ApiCallDetails;
+        return Client.Transport.RequestAsync<T>(new EndpointPath(method, path), body is { } b ? PostData.ReadOnlyMemory(b) : null, null, config, ct);
+    }
+
+    // The status of an answer; no answer at all (connection, TLS) and a refused login are exceptions.
+    private int Status(ApiCallDetails details, CancellationToken ct)
+    {
         if (details.HttpStatusCode is not int status)
         {
             ct.ThrowIfCancellationRequested();
@@ -61,7 +83,7 @@ public sealed class ElasticsearchConnection
             throw new ElasticsearchUnavailableException($"Elasticsearch at {DisplayUrl} refused the credentials (401): set {ElasticsearchOptions.ApiKeyVariable} " +
                 $"or {ElasticsearchOptions.UsernameVariable}/{ElasticsearchOptions.PasswordVariable}", null, transient: false);
         }
-        return new EsResponse(status, response.Body ?? []);
+        return status;
     }
 
     public Task<EsResponse> SendAsync(EsMethod method, string path, string? json, CancellationToken ct) =>

@@ -23,7 +23,7 @@ public sealed partial class ElasticsearchHuntEngine(ElasticsearchConnection es, 
 
     public async Task<HuntResult> RunAsync(string esql, IReadOnlyDictionary<string, object?> parameters, CancellationToken ct)
     {
-        var response = await es.SendAsync(EsMethod.POST, "_query?format=json", Body(esql, parameters), ct).ConfigureAwait(false);
+        var (response, warnings) = await es.SendWithWarningsAsync(EsMethod.POST, "_query?format=json", Body(esql, parameters), ct).ConfigureAwait(false);
         if (!response.IsSuccess)
         {
             var (type, reason) = ErrorReason.Read(response.Body);
@@ -32,7 +32,8 @@ public sealed partial class ElasticsearchHuntEngine(ElasticsearchConnection es, 
         var result = EsqlResponse.Read(response.Body, out var partial);
         // A hunt that silently misses rows is worse than one that fails: say which and let the caller retry.
         if (partial) throw new ElasticsearchRequestException($"ES|QL on {es.DisplayUrl} answered with partial results (is_partial: some shards failed); not using them", 503);
-        return result;
+        // ES|QL's warnings (values treated as null) come in Warning headers, beside the rows.
+        return warnings.Count > 0 ? result with { Warnings = warnings } : result;
     }
 
     /// <summary>The <c>_query</c> body: only parameters the query names are sent; times as ISO-8601 UTC.</summary>
