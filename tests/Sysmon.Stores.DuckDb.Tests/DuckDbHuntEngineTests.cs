@@ -99,6 +99,40 @@ public sealed class DuckDbHuntEngineTests : IDisposable
         row[columns.IndexOf("_id")].Should().Be(row[columns.IndexOf("event.id")]);
     }
 
+    private static string Access(int record, string target, string access) =>
+        "{\"winlog\":{\"event_id\":\"10\",\"channel\":\"Microsoft-Windows-Sysmon/Operational\",\"computer_name\":\"H9\",\"record_id\":" +
+        record.ToString(CultureInfo.InvariantCulture) + ",\"event_data\":{\"UtcTime\":\"2026-01-05 15:00:00.000\",\"SourceImage\":\"C:\\\\x.exe\"," +
+        "\"TargetImage\":\"" + target + "\",\"GrantedAccess\":\"" + access + "\",\"CallTrace\":\"C:\\\\ntdll.dll+1\"}}}\n";
+
+    [Fact]
+    public async Task Keep_takes_fields_inside_winlog_event_data_by_name_or_wildcard()
+    {
+        var file = Path.Combine(_dir, "access.ndjson");
+        File.WriteAllText(file, Access(30, "C:\\\\Windows\\\\system32\\\\lsass.exe", "0x1010") + Access(31, "C:\\\\Windows\\\\explorer.exe", "0x1000"));
+        var mapper = Sysmon.Ingest.Tests.Fixtures.Convert.Mapper();
+        var docs = new List<Sysmon.Ingest.Ecs.EcsDocument>();
+        await foreach (var r in new Sysmon.Ingest.Json.JsonEventReader().ReadAsync(File.OpenRead(file), file, new Sysmon.Ingest.Reading.ReaderOptions())) docs.Add(mapper.Map(r.Event!));
+        await new DuckDbEventSink(_store).WriteAsync(docs, default);
+        var engine = new DuckDbHuntEngine(_store);
+        var none = new Dictionary<string, object?>();
+
+        var byName = await engine.RunAsync("FROM logs-sysmon-* | WHERE event.code == \"10\" | SORT winlog.event_data.GrantedAccess | KEEP winlog.event_data.GrantedAccess, host.name",
+            none, TestContext.Current.CancellationToken);
+        byName.Columns.Should().Equal("winlog.event_data.GrantedAccess", "host.name");
+        byName.Rows.Select(r => $"{r[0]}|{r[1]}").Should().Equal("0x1000|H9", "0x1010|H9");
+
+        // As Elasticsearch maps each key as a subfield: every key of the store, in name order, whatever the rows.
+        var wildcard = await engine.RunAsync("FROM logs-sysmon-* | WHERE event.code == \"10\" | SORT winlog.event_data.GrantedAccess | KEEP winlog.event_data.* | LIMIT 1",
+            none, TestContext.Current.CancellationToken);
+        wildcard.Columns.Should().Equal("winlog.event_data.CallTrace", "winlog.event_data.GrantedAccess", "winlog.event_data.TargetImage");
+        wildcard.Rows.Single().Should().Equal("C:\\ntdll.dll+1", "0x1000", "C:\\Windows\\explorer.exe");
+        var narrowed = await engine.RunAsync("FROM logs-sysmon-* | KEEP winlog.event_data.Gra* | LIMIT 1", none, TestContext.Current.CancellationToken);
+        narrowed.Columns.Should().Equal("winlog.event_data.GrantedAccess");
+
+        var unknown = () => engine.RunAsync("FROM logs-sysmon-* | KEEP winlog.event_data.Nothing*", none, default).GetAwaiter().GetResult();
+        unknown.Should().Throw<EsqlException>().WithMessage("KEEP: no column matches 'winlog.event_data.Nothing*'*");
+    }
+
     [Fact]
     public void Hash_stats_counts_executions_and_hosts_most_frequent_first()
     {

@@ -33,6 +33,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
     // MV_EXPAND and ENRICH change them.
     private HashSet<string> _lists = [];
     private List<string> _allColumns = [];
+    private Func<string, IReadOnlyList<string>>? _jsonKeys;
 
     /// <summary>What the last translation warns about: ES|QL gives these at run time, beside the rows; here they are
     /// known from the query (an operator over a multi-valued column may give null).</summary>
@@ -73,6 +74,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
                     _allColumns = [.. columns, .. source.HiddenColumns ?? []];
                     _json = source.JsonColumns ?? [];
                     _lists = [.. source.ListColumns ?? []];
+                    _jsonKeys = source.JsonKeys;
                     var extra = string.Concat(metadata.Select(m => $", {m.Sql} AS {Quote(m.Name)}"));
                     fromStep = table => $"SELECT *{extra} FROM {table}";
                     Step(fromStep(source.Table));
@@ -195,13 +197,25 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
                 case Keep keep:
                 {
                     var chosen = new List<string>();
+                    var select = new List<string>();
                     foreach (var pattern in keep.Patterns)
                     {
                         var matches = columns.Where(c => Matches(pattern, c)).ToList();
-                        if (matches.Count == 0) throw NoMatch("KEEP", pattern, columns, keep.Position);
-                        foreach (var m in matches) if (!chosen.Contains(m)) chosen.Add(m);
+                        // Fields inside a JSON column (winlog.event_data.GrantedAccess) become columns of their own.
+                        var fields = matches.Count == 0 ? JsonSubfields(pattern, columns) : [];
+                        if (matches.Count == 0 && fields.Count == 0) throw NoMatch("KEEP", pattern, columns, keep.Position);
+                        foreach (var m in matches.Where(m => !chosen.Contains(m)))
+                        {
+                            chosen.Add(m);
+                            select.Add(Quote(m));
+                        }
+                        foreach (var f in fields.Where(f => !chosen.Contains(f)))
+                        {
+                            chosen.Add(f);
+                            select.Add($"{JsonField(new FieldRef(f, keep.Position), columns)} AS {Quote(f)}");
+                        }
                     }
-                    Step($"SELECT {List(chosen)}{Hidden()} FROM {Prev()}");
+                    Step($"SELECT {string.Join(", ", select)}{Hidden()} FROM {Prev()}");
                     columns = chosen;
                     break;
                 }
@@ -389,6 +403,20 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
                       $"where a row has several values, as ES|QL's do (MV_EXPAND it first, or use MV_CONTAINS) (at character {e.Position + 1})";
         if (!_warnings.Contains(warning)) _warnings.Add(warning);
         return $"(CASE WHEN len({sql}) = 1 THEN {sql}[1] END)";
+    }
+
+    // The fields a KEEP pattern names inside a JSON column of the source: the name itself (winlog.event_data.GrantedAccess),
+    // or, for a wildcard, every key the store holds under that column that matches (winlog.event_data.Target*).
+    private List<string> JsonSubfields(string pattern, List<string> columns)
+    {
+        foreach (var json in _json)
+        {
+            if (!columns.Contains(json) || !pattern.StartsWith(json + ".", StringComparison.Ordinal)) continue;
+            if (!pattern.Contains('*', StringComparison.Ordinal)) return [pattern];
+            var keys = _jsonKeys?.Invoke(json) ?? [];
+            return keys.Select(k => json + "." + k).Where(f => Matches(pattern, f)).ToList();
+        }
+        return [];
     }
 
     // KEEP or DROP of a name that is no column: the close ones are offered for a plain name, not for a pattern.
