@@ -53,11 +53,25 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResu
                 for (var i = 0; i < row.Length; i++) row[i] = reader.IsDBNull(i) ? null : reader.GetValue(i);
                 rows.Add(row);
             }
-            return Task.FromResult(new HuntResult(columns, rows, translator.Warnings.Count > 0 ? [.. translator.Warnings] : null));
+            var warnings = Warnings(translator.WarningProbes);
+            return Task.FromResult(new HuntResult(columns, rows, warnings.Count > 0 ? warnings : null));
         }
     }
 
     public string Translate(string esql, IReadOnlyDictionary<string, object?> parameters) => Translator(parameters).Translate(esql);
+
+    // The warnings whose probe finds a row: ES|QL warns only when a row meets the case.
+    private List<string> Warnings(IReadOnlyList<WarningProbe> probes)
+    {
+        var warnings = new List<string>();
+        foreach (var probe in probes)
+        {
+            using var cmd = store.Connection.CreateCommand();
+            cmd.CommandText = probe.Sql;
+            if (cmd.ExecuteScalar() is not null) warnings.Add(probe.Warning);
+        }
+        return warnings;
+    }
 
     private DuckDbTranslator Translator(IReadOnlyDictionary<string, object?> parameters)
     {

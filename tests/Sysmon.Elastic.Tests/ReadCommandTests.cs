@@ -30,8 +30,13 @@ public sealed class ReadCommandTests
             "--store", "duckdb:s.duckdb", "--format", "csv");
         multi.ExitCode.Should().Be(0, multi.Stderr);
         multi.Stdout.Should().Be("n\n0\n");
-        multi.Stderr.Should().Be("warning: process.args is multi-valued: an operator or LIKE on it gives null where a row has several values, " +
+        multi.Stderr.Should().Be("warning: process.args has several values in some rows: an operator or LIKE on it gave null there, " +
                                  "as ES|QL's do (MV_EXPAND it first, or use MV_CONTAINS) (at character 48)\n");
+        var single = await CliRunner.RunAsync(dir, null, "query", "FROM logs-sysmon-* | WHERE event.code == \"1\" | WHERE event.type == \"start\" | STATS n = COUNT(*)",
+            "--store", "duckdb:s.duckdb", "--format", "csv");
+        single.ExitCode.Should().Be(0, single.Stderr);
+        single.Stdout.Should().NotBe("n\n0\n");
+        single.Stderr.Should().BeEmpty("every process creation has one event.type, so nothing was treated as null");
 
         var lineage = await CliRunner.RunAsync(dir, null, "lineage", "{8f2a3c1e-5b6d-6a3f-2a01-000000001e00}", "--store", "duckdb:s.duckdb");
         lineage.ExitCode.Should().Be(0, lineage.Stderr);

@@ -35,18 +35,25 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
     private List<string> _allColumns = [];
     private Func<string, IReadOnlyList<string>>? _jsonKeys;
 
-    /// <summary>What the last translation warns about: ES|QL gives these at run time, beside the rows; here they are
-    /// known from the query (an operator over a multi-valued column may give null).</summary>
-    public IReadOnlyList<string> Warnings => _warnings;
+    /// <summary>What the last translation may have to warn about, each with a query that tells whether it does: an
+    /// operator over a multi-valued column gives null where a row reaching it has several values, and ES|QL warns
+    /// then (only then: event.type == "start" over process events alone has nothing to say).</summary>
+    public IReadOnlyList<WarningProbe> WarningProbes => _probes;
 
-    private readonly List<string> _warnings = [];
+    private readonly List<WarningProbe> _probes = [];
+    // The probes' pending form: the steps before the operator's, and the rows it reads.
+    private readonly List<(string Warning, int Steps, string Input, string Expression)> _pendingProbes = [];
+    private List<string> _steps = [];
+    // Where an expression being translated reads its rows, when not from the last step (a WHERE moved before a SORT).
+    private string? _rowsOverride;
 
     public string Translate(string esql) => Translate(Parser.Parse(esql));
 
     public string Translate(EsqlQuery query)
     {
-        _warnings.Clear();
-        var steps = new List<string>();
+        _probes.Clear();
+        _pendingProbes.Clear();
+        var steps = _steps = [];
         List<string> columns = [];
         var ordered = false;
         var limited = false;
@@ -84,7 +91,9 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
                 {
                     // Right after a SORT, the filter goes before it (the same rows in the same order), so that the rows
                     // numbered are only those kept, and a LIMIT after it still makes one top-N step.
+                    _rowsOverride = sortedBefore.Input;
                     sortToLimit = sortedBefore with { Input = $"(SELECT * FROM {sortedBefore.Input} WHERE {Sql(where.Condition, columns)})" };
+                    _rowsOverride = null;
                     steps[sortedBefore.Step] = sortToLimit.Numbered();
                     break;
                 }
@@ -263,6 +272,13 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
         sb.Append("\nSELECT ").Append(List(columns)).Append(" FROM ").Append(Prev());
         if (ordered) sb.Append(" ORDER BY ").Append(Quote(Order));
         sb.Append(" LIMIT ").Append((limited ? MaxRows : DefaultLimit).ToString(CultureInfo.InvariantCulture));
+        foreach (var (warning, count, input, expression) in _pendingProbes)
+        {
+            var probe = new StringBuilder("WITH ");
+            for (var i = 0; i < count; i++) probe.Append(i > 0 ? ",\n     " : "").Append('s').Append(i.ToString(CultureInfo.InvariantCulture)).Append(" AS (").Append(steps[i]).Append(')');
+            probe.Append("\nSELECT 1 FROM ").Append(input).Append(" WHERE len(").Append(expression).Append(") > 1 LIMIT 1");
+            _probes.Add(new WarningProbe(warning, probe.ToString()));
+        }
         return sb.ToString();
     }
 
@@ -399,9 +415,10 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
     {
         var sql = Sql(e, columns);
         if (!IsList(e)) return sql;
-        var warning = $"{(e is FieldRef f ? f.Name : "a multi-valued expression")} is multi-valued: an operator or LIKE on it gives null " +
-                      $"where a row has several values, as ES|QL's do (MV_EXPAND it first, or use MV_CONTAINS) (at character {e.Position + 1})";
-        if (!_warnings.Contains(warning)) _warnings.Add(warning);
+        var warning = $"{(e is FieldRef f ? f.Name : "a multi-valued expression")} has several values in some rows: an operator or LIKE " +
+                      $"on it gave null there, as ES|QL's do (MV_EXPAND it first, or use MV_CONTAINS) (at character {e.Position + 1})";
+        var input = _rowsOverride ?? "s" + (_steps.Count - 1).ToString(CultureInfo.InvariantCulture);
+        if (!_pendingProbes.Exists(p => p.Warning == warning)) _pendingProbes.Add((warning, _steps.Count, input, sql));
         return $"(CASE WHEN len({sql}) = 1 THEN {sql}[1] END)";
     }
 
