@@ -45,7 +45,17 @@ public sealed class HuntConformanceTests(ElasticsearchFixture elasticsearch)
         Event(8, "H2", "10:02", "\"SourceImage\":\"C:\\\\Users\\\\Public\\\\upd.exe\",\"TargetImage\":\"C:\\\\Windows\\\\explorer.exe\"") +
         Event(9, "H1", "12:00", Img(@"C:\Tools\ninja.exe") + ",\"Device\":\"\\\\Device\\\\HarddiskVolume2\"") +
         Event(22, "H2", "10:03", Img(@"C:\Users\Public\upd.exe") + ",\"QueryName\":\"c2.bad.example\",\"QueryStatus\":\"0\"") +
-        Event(7, "H1", "12:30", Img(@"C:\Windows\System32\rundll32.exe") + ",\"ImageLoaded\":\"C:\\\\Temp\\\\evil.dll\",\"Hashes\":\"SHA256=" + E + "\"");
+        Event(7, "H1", "12:30", Img(@"C:\Windows\System32\rundll32.exe") + ",\"ImageLoaded\":\"C:\\\\Temp\\\\evil.dll\",\"Hashes\":\"SHA256=" + E + "\"") +
+        Access("H2", "10:04", @"C:\Users\Public\upd.exe", @"C:\Windows\System32\lsass.exe", "0x1010") +
+        Access("H1", "10:05", Defender, @"C:\Windows\system32\LSASS.EXE", "0x1000") +
+        Access("H2", "10:06", Defender, @"C:\Windows\System32\lsass.exe", "0x1000") +
+        Access("H1", "10:07", @"C:\Users\Public\upd.exe", @"C:\Windows\explorer.exe", "0x1fffff");
+
+    private const string Defender = @"C:\ProgramData\Microsoft\Windows Defender\MsMpEng.exe";
+
+    private static string Access(string host, string time, string source, string target, string access) =>
+        Event(10, host, time, "\"SourceImage\":\"" + source.Replace("\\", "\\\\", StringComparison.Ordinal) + "\",\"TargetImage\":\"" +
+                              target.Replace("\\", "\\\\", StringComparison.Ordinal) + "\",\"GrantedAccess\":\"" + access + "\"");
 
     private const string Feed = "203.0.113.66\n10.0.0.0/8\n" + D + "\n" + E + "\nc2.bad.example\n";
 
@@ -57,6 +67,7 @@ public sealed class HuntConformanceTests(ElasticsearchFixture elasticsearch)
         { "connections-by-process", "1|1|1|C:\\Chrome\\chrome.exe|80\n1|1|1|C:\\Chrome\\chrome.exe|443\n1|1|1|C:\\Users\\Public\\upd.exe|443" },
         { "remote-threads", "1|10:02|H2|C:\\Users\\Public\\upd.exe|C:\\Windows\\explorer.exe" },
         { "raw-disk-access", "1|12:00|H1|C:\\Tools\\ninja.exe|\\Device\\HarddiskVolume2" },
+        { "lsass-access", $"1|1|10:04|10:04|C:\\Users\\Public\\upd.exe|0x1010\n2|2|10:05|10:06|{Defender}|0x1000" },
         { "blacklisted-connections", "10:01|H2|C:\\Users\\Public\\upd.exe|null|203.0.113.66|443|scenario|203.0.113.66" },
         { "blacklisted-executions", $"10:00|H2|1|C:\\Users\\Public\\upd.exe|null|{D}|scenario\n11:00|H1|1|C:\\Users\\Public\\upd.exe|null|{D}|scenario\n12:30|H1|7|C:\\Windows\\System32\\rundll32.exe|C:\\Temp\\evil.dll|{E}|scenario" },
         { "blacklisted-dns", "1|10:03|H2|C:\\Users\\Public\\upd.exe|c2.bad.example|scenario" },

@@ -17,7 +17,7 @@ public sealed class DemoTests
         var r = await CliRunner.RunAsync(dir, null, "demo", "--hosts", "6", "--events-per-host-per-day", "400", "--seed", "11");
         r.ExitCode.Should().Be(0, r.Stdout + r.Stderr);
         r.Stdout.Should().NotContain("FAIL");
-        r.Stdout.Split('\n').Count(l => l.TrimStart().StartsWith("OK ", StringComparison.Ordinal)).Should().Be(4);
+        r.Stdout.Split('\n').Count(l => l.TrimStart().StartsWith("OK ", StringComparison.Ordinal)).Should().Be(5);
 
         using var truth = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir, "sysmon-demo", "scenario.json")));
         var root = truth.RootElement;

@@ -56,6 +56,17 @@ public sealed class ResourceTests
         unmapped.Should().BeEmpty("an unmapped field would get whatever type its first value suggests");
     }
 
+    [Fact]
+    public void Every_event_data_field_a_shipped_hunt_names_is_mapped_before_any_event_has_it()
+    {
+        // ES|QL refuses a column no index maps ("Unknown column"): a scheduled hunt over winlog.event_data.TargetImage
+        // failed on a cluster that had stored no event 8 or 10 yet, as the dynamic template maps a key only once seen.
+        var named = Sysmon.Queries.Hunts.HuntCatalog.Load()
+            .SelectMany(h => Regex.Matches(h.Query, @"winlog\.event_data\.[A-Za-z]+").Select(m => m.Value)).Distinct().ToList();
+        named.Should().Contain(["winlog.event_data.TargetImage", "winlog.event_data.GrantedAccess"]);
+        named.Where(f => MappingOf(EventMappings, f)?["type"]?.GetValue<string>() != "keyword").Should().BeEmpty();
+    }
+
     [Theory]
     [InlineData("destination.ip", "ip")]
     [InlineData("source.ip", "ip")]

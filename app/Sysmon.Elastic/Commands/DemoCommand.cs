@@ -108,6 +108,11 @@ public static class DemoCommand
                 var ids = chain.Select(n => n.EntityId).ToList();
                 Check(ids.Count >= truth.Lineage.Count && ids.Skip(ids.Count - truth.Lineage.Count).SequenceEqual(truth.Lineage, StringComparer.OrdinalIgnoreCase),
                     "the lineage runs winword.exe -> powershell.exe -> the dropper");
+
+                var lsass = await Hunt("lsass-access");
+                Check(lsass.Rows.Count > 0 && Equals(Column(lsass, "process.executable")[0], chain[^1].Executable) &&
+                      Equals(Column(lsass, "winlog.event_data.GrantedAccess")[0], "0x1010"),
+                    "lsass-access puts the dropper first, reading lsass.exe's memory (0x1010) on one host");
             }
             output.WriteLine();
             output.WriteLine(failures == 0
