@@ -92,8 +92,14 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
                     // Right after a SORT, the filter goes before it (the same rows in the same order), so that the rows
                     // numbered are only those kept, and a LIMIT after it still makes one top-N step.
                     _rowsOverride = sortedBefore.Input;
-                    sortToLimit = sortedBefore with { Input = $"(SELECT * FROM {sortedBefore.Input} WHERE {Sql(where.Condition, columns)})" };
-                    _rowsOverride = null;
+                    try
+                    {
+                        sortToLimit = sortedBefore with { Input = $"(SELECT * FROM {sortedBefore.Input} WHERE {Sql(where.Condition, columns)})" };
+                    }
+                    finally
+                    {
+                        _rowsOverride = null;
+                    }
                     steps[sortedBefore.Step] = sortToLimit.Numbered();
                     break;
                 }
