@@ -36,6 +36,22 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResu
         }
     }
 
+    public Task<IReadOnlyList<StoredHuntRows>> StoredRowsAsync(CancellationToken ct)
+    {
+        using (store.Enter())
+        {
+            using var cmd = store.Connection.CreateCommand();
+            cmd.CommandText = $"SELECT hunt, count(*), max(run_at) FROM {Names.HuntResultsTable} GROUP BY hunt ORDER BY hunt";
+            using var reader = cmd.ExecuteReader();
+            var stored = new List<StoredHuntRows>();
+            while (reader.Read())
+            {
+                stored.Add(new StoredHuntRows(reader.GetString(0), reader.GetInt64(1), new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(2), DateTimeKind.Utc))));
+            }
+            return Task.FromResult<IReadOnlyList<StoredHuntRows>>(stored);
+        }
+    }
+
     public Task<HuntResult> RunAsync(string esql, IReadOnlyDictionary<string, object?> parameters, CancellationToken ct)
     {
         using (store.Enter())

@@ -61,10 +61,36 @@ public sealed class ReadCommandTests
         r.Stdout.Should().BeEmpty();
     }
 
+    [Fact]
+    public async Task Hunt_list_with_a_store_says_what_the_scheduled_runs_kept_there()
+    {
+        var dir = CliRunner.TempDir();
+        using (var store = Sysmon.Stores.DuckDb.DuckDbStore.Open(Path.Combine(dir, "s.duckdb")))
+        {
+            var rows = new Sysmon.Queries.HuntResult(["host.name", "n"], [["H1", 3L], ["H2", 1L]]);
+            var at = new DateTimeOffset(2026, 12, 6, 7, 30, 0, TimeSpan.Zero);
+            (await new Sysmon.Stores.DuckDb.DuckDbHuntEngine(store).SaveResultsAsync("lsass-access", new Dictionary<string, object?>(), at, rows, default)).Should().Be(2);
+        }
+        var plain = await CliRunner.RunAsync(dir, null, "hunt", "list");
+        plain.ExitCode.Should().Be(0, plain.Stderr);
+        plain.Stdout.Should().NotContain("stored:", "no store was named, and none is opened");
+
+        var r = await CliRunner.RunAsync(dir, null, "hunt", "list", "--store", "duckdb:s.duckdb");
+        r.ExitCode.Should().Be(0, r.Stderr);
+        var lines = r.Stdout.Split('\n');
+        var lsass = Array.FindIndex(lines, l => l.StartsWith("lsass-access ", StringComparison.Ordinal));
+        lines[lsass + 2].Trim().Should().Be("stored: 2 row(s), the last from the run at 2026-12-06T07:30:00Z");
+        var raw = Array.FindIndex(lines, l => l.StartsWith("raw-disk-access ", StringComparison.Ordinal));
+        lines[raw + 2].Trim().Should().Be("stored: none (not scheduled)");
+        var threads = Array.FindIndex(lines, l => l.StartsWith("remote-threads ", StringComparison.Ordinal));
+        lines[threads + 2].Trim().Should().Be("stored: none");
+    }
+
     [Theory]
     // A misspelt path answered "(0 rows)" with exit code 0 and left an empty store behind: read as "no hits".
     [InlineData("query", "FROM logs-sysmon-* | STATS n = COUNT(*)")]
     [InlineData("hunt", "rare-executables")]
+    [InlineData("hunt", "list")]
     [InlineData("lineage", "{8f2a3c1e-5b6d-6a3f-2a01-000000001e00}")]
     // Every feed "never" loaded, from a store that is not the one the worker fills.
     [InlineData("feeds", "list")]

@@ -232,5 +232,7 @@ public sealed class ElasticsearchStoreTests(ElasticsearchFixture fixture)
         var parameters = new Dictionary<string, object?> { ["from"] = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero) };
         (await engine.SaveResultsAsync(hunt, parameters, DateTimeOffset.UtcNow, result, Ct)).Should().Be(2);
         (await engine.SaveResultsAsync(hunt, parameters, DateTimeOffset.UtcNow, result, Ct)).Should().Be(0);
+        await fixture.Connection.SendOkAsync(EsMethod.POST, Ingest.Names.HuntsIndex + "/_refresh", null, Ct);
+        (await engine.StoredRowsAsync(Ct)).Should().ContainSingle(s => s.Hunt == hunt).Which.Rows.Should().Be(2);
     }
 }

@@ -19,17 +19,30 @@ public static class HuntCommand
         var from = new Option<string?>("--from") { Description = "Start of the time range (ISO-8601), the hunt's 'from' parameter." };
         var to = new Option<string?>("--to") { Description = "End of the time range (ISO-8601), the hunt's 'to' parameter." };
 
-        var list = new Command("list", "List the stored hunts.");
+        var list = new Command("list", "List the stored hunts; with --store, also what their scheduled runs have kept there.");
         list.Options.Add(huntsDir);
-        list.SetAction(result => CommandErrors.RunAsync(_ =>
+        list.Options.Add(store);
+        list.SetAction((result, ct) => CommandErrors.RunAsync(async _ =>
         {
-            foreach (var h in HuntCatalog.Load(result.GetValue(huntsDir)))
+            var catalog = HuntCatalog.Load(result.GetValue(huntsDir));
+            // Only a store named on the command line is opened: the list itself needs none.
+            Dictionary<string, StoredHuntRows>? stored = null;
+            if (result.GetValue(store) is { } uri)
+            {
+                using var opened = Store.OpenExisting(StoreLocation.Parse(uri));
+                stored = (await opened.HuntResults.StoredRowsAsync(ct).ConfigureAwait(false)).ToDictionary(r => r.Hunt, StringComparer.Ordinal);
+            }
+            foreach (var h in catalog)
             {
                 var ps = string.Join(" ", h.Parameters.Select(p => p.Default is null ? $"{p.Name}:{p.Type} (required)" : $"{p.Name}:{p.Type}={p.Default}"));
                 Console.WriteLine($"{h.Name,-26} {h.Title}{(h.Attack is null ? "" : $" [{h.Attack}]")}");
                 Console.WriteLine($"{"",-26} {ps}");
+                if (stored is null) continue;
+                Console.WriteLine($"{"",-26} {(stored.TryGetValue(h.Name, out var kept)
+                    ? $"stored: {kept.Rows:N0} row(s), the last from the run at {kept.LastRun.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}"
+                    : h.Schedule is null ? "stored: none (not scheduled)" : "stored: none")}");
             }
-            return Task.FromResult(ExitCodes.Success);
+            return ExitCodes.Success;
         }));
 
         var hunt = new Command("hunt", "Run a stored hunt (ES|QL) on the store.");

@@ -67,6 +67,14 @@ public sealed partial class ElasticsearchHuntEngine(ElasticsearchConnection es, 
         return stream.ToArray();
     }
 
+    public async Task<IReadOnlyList<StoredHuntRows>> StoredRowsAsync(CancellationToken ct)
+    {
+        var result = await RunAsync($"FROM {Names.HuntsIndex} | STATS rows = COUNT(*), last_run = MAX(@timestamp) BY hunt | SORT hunt | LIMIT 10000",
+            new Dictionary<string, object?>(), ct).ConfigureAwait(false);
+        return result.Rows.Select(r => new StoredHuntRows((string)r[2]!, Convert.ToInt64(r[0], System.Globalization.CultureInfo.InvariantCulture),
+            r[1] switch { DateTimeOffset o => o, DateTime t => new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)), var v => DateTimeOffset.Parse(Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)!, System.Globalization.CultureInfo.InvariantCulture) })).ToList();
+    }
+
     public async Task<int> SaveResultsAsync(string hunt, IReadOnlyDictionary<string, object?> parameters, DateTimeOffset runAt, HuntResult result, CancellationToken ct)
     {
         var docs = new List<EcsDocument>(result.Rows.Count);
