@@ -75,6 +75,21 @@ public sealed class TranslatorTests : IDisposable
     }
 
     [Fact]
+    public void Line_and_block_comments_are_skipped_as_in_esql()
+    {
+        var (_, plain) = Run("FROM logs-sysmon-* | WHERE event.code == \"3\" | STATS n = COUNT(*)");
+        var (_, commented) = Run("""
+            /* Elastic's rules carry notes */ FROM logs-sysmon-* // every event
+            | WHERE /* connections */ event.code == "3" // not "3 // x"
+            | STATS n = COUNT(*) /* a block
+                                    over two lines */
+            """);
+        commented.Should().Equal(plain).And.NotContain("0");
+        var open = () => Translator().Translate("FROM logs-sysmon-* /* never closed");
+        open.Should().Throw<EsqlException>().WithMessage("unterminated /* comment (at character 20)");
+    }
+
+    [Fact]
     public void Where_with_comparison_boolean_logic_and_in()
     {
         var (_, rows) = Run("FROM logs-sysmon-default | WHERE event.code == \"3\" AND (destination.port > 100 OR host.name IN (\"WKS-2\")) | KEEP process.pid");

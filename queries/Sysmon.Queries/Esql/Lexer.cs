@@ -29,6 +29,14 @@ public static class Lexer
                 while (i < text.Length && text[i] != '\n') i++;
                 continue;
             }
+            if (c == '/' && i + 1 < text.Length && text[i + 1] == '*')
+            {
+                // A block comment, as ES|QL allows anywhere between tokens.
+                var end = text.IndexOf("*/", i + 2, StringComparison.Ordinal);
+                if (end < 0) throw new EsqlException("unterminated /* comment", i);
+                i = end + 2;
+                continue;
+            }
             var start = i;
             if (c == '|') { tokens.Add(new Token(TokenKind.Pipe, "|", i)); i++; continue; }
             if (c == '"')
