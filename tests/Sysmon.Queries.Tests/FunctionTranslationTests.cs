@@ -186,6 +186,19 @@ public sealed class FunctionTranslationTests : IDisposable
     }
 
     [Fact]
+    public void Top_collects_the_first_values_in_order_and_count_distinct_takes_a_precision()
+    {
+        Rows("FROM logs | STATS t = TOP(bytes, 2, \"desc\"), low = TOP(bytes, 1, \"ASC\"), all = TOP(bytes, 9, \"asc\") | EVAL n = MV_COUNT(all), first = MV_FIRST(t), lowest = MV_FIRST(low) | KEEP first, n, lowest")
+            .Should().Equal("25|3|5");
+        Rows("FROM logs | STATS t = TOP(bytes, 5, \"desc\") WHERE bytes < 20 | EVAL n = MV_COUNT(t), top = MV_FIRST(t) | KEEP n, top").Should().Equal("2|15");
+        Rows("FROM logs | STATS n = COUNT_DISTINCT(destination.ip, 3000)").Should().Equal("3");
+        var bad = () => Rows("FROM logs | STATS t = TOP(bytes, 0, \"desc\")");
+        bad.Should().Throw<EsqlException>().WithMessage("TOP takes a field, a number of values (1 or more) and \"asc\" or \"desc\"*");
+        var order = () => Rows("FROM logs | STATS t = TOP(bytes, 2, \"down\")");
+        order.Should().Throw<EsqlException>().WithMessage("TOP takes*");
+    }
+
+    [Fact]
     public void Median_percentile_and_standard_deviation_aggregate()
     {
         Rows("FROM logs | STATS m = MEDIAN(bytes), p = PERCENTILE(bytes, 50), p90 = PERCENTILE(bytes, 90), sd = ROUND(STD_DEV(bytes), 3)")

@@ -325,7 +325,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
     public static string Quote(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
 
     private static bool IsAggregate(string function) =>
-        function is "COUNT" or "COUNT_DISTINCT" or "MIN" or "MAX" or "SUM" or "AVG" or "VALUES" or "MEDIAN" or "PERCENTILE" or "STD_DEV";
+        function is "COUNT" or "COUNT_DISTINCT" or "MIN" or "MAX" or "SUM" or "AVG" or "VALUES" or "MEDIAN" or "PERCENTILE" or "STD_DEV" or "TOP";
 
     // Aggregates met while translating one STATS expression: ROUND(AVG(x), 1) and SUM(a) / COUNT(*) are expressions
     // over aggregates, as ES|QL allows; null outside STATS, where an aggregate is an error.
@@ -348,7 +348,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
             var sql = Sql(e, columns);
             if (_aggregatesSeen == 0)
             {
-                throw new EsqlException("STATS needs aggregate functions (COUNT, COUNT_DISTINCT, MIN, MAX, SUM, AVG, MEDIAN, PERCENTILE, STD_DEV, VALUES)", e.Position);
+                throw new EsqlException("STATS needs aggregate functions (COUNT, COUNT_DISTINCT, MIN, MAX, SUM, AVG, MEDIAN, PERCENTILE, STD_DEV, VALUES, TOP)", e.Position);
             }
             return sql;
         }
@@ -362,7 +362,8 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
     private string AggregateCall(Call call, List<string> columns)
     {
         var sql = UnfilteredAggregateCall(call, columns);
-        return _aggregateFilter is { } condition ? $"{sql} FILTER (WHERE {condition})" : sql;
+        // TOP applies its own FILTER (nulls out, and the aggregate's WHERE with them).
+        return _aggregateFilter is { } condition && call.Function != "TOP" ? $"{sql} FILTER (WHERE {condition})" : sql;
     }
 
     private string UnfilteredAggregateCall(Call call, List<string> columns)
@@ -377,7 +378,10 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
             {
                 "COUNT" when call.Star || call.Args.Count == 0 => "count(*)",
                 "COUNT" => $"count({Arg()})",
+                // The precision argument tunes Elasticsearch's approximation; the count here is exact.
+                "COUNT_DISTINCT" when call.Args.Count == 2 && call.Args[1] is Literal { Value: long or int } => $"count(DISTINCT {Sql(call.Args[0], columns)})",
                 "COUNT_DISTINCT" => $"count(DISTINCT {Arg()})",
+                "TOP" => Top(call, columns),
                 "MIN" => $"min({Arg()})",
                 "MAX" => $"max({Arg()})",
                 "SUM" => $"sum({Arg()})",
@@ -530,6 +534,19 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
         ParamRef p when _parameters.TryGetValue(p.Name, out var v) && v is string s => s,
         _ => null,
     };
+
+    // TOP(field, n, "asc"|"desc"): the first n values in that order, repeats included, nulls left out, as ES|QL.
+    private string Top(Call call, List<string> columns)
+    {
+        if (call.Args.Count != 3 || call.Args[1] is not Literal { Value: long or int } limit || Convert.ToInt64(limit.Value, CultureInfo.InvariantCulture) < 1 ||
+            call.Args[2] is not Literal { Value: string order } || !(order.Equals("asc", StringComparison.OrdinalIgnoreCase) || order.Equals("desc", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new EsqlException("TOP takes a field, a number of values (1 or more) and \"asc\" or \"desc\"", call.Position);
+        }
+        var value = Sql(call.Args[0], columns);
+        var keep = $"{value} IS NOT NULL" + (_aggregateFilter is { } condition ? $" AND ({condition})" : "");
+        return $"(list({value} ORDER BY {value} {order.ToUpperInvariant()}) FILTER (WHERE {keep}))[1:{LiteralSql(limit.Value)}]";
+    }
 
     private bool IsList(Expr e) => e switch
     {

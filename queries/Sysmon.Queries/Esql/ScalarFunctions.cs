@@ -61,7 +61,7 @@ public static class ScalarFunctions
     }
 
     /// <summary>Functions whose result is multi-valued, for the translator's tracking of list columns.</summary>
-    public static bool ReturnsList(string function) => function is "SPLIT" or "MV_DEDUPE" or "VALUES";
+    public static bool ReturnsList(string function) => function is "SPLIT" or "MV_DEDUPE" or "VALUES" or "TOP";
 
     private static EsqlException Takes(Call c, string what) => new($"{c.Function} takes {what}", c.Position);
 
