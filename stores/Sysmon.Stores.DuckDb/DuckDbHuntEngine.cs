@@ -134,8 +134,7 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResu
         var table = pattern switch
         {
             _ when pattern.StartsWith("logs-sysmon.alerts", StringComparison.Ordinal) => Names.AlertsTable,
-            _ when pattern.StartsWith("logs-sysmon", StringComparison.Ordinal) || pattern == "*" => Schema.DuckDbSchema.EventsView,
-            _ when pattern.StartsWith("logs-windows.sysmon_operational", StringComparison.Ordinal) || pattern.StartsWith("winlogbeat", StringComparison.Ordinal) => Schema.DuckDbSchema.EventsView,
+            _ when pattern == "*" || EventNames.Any(n => pattern.StartsWith(n, StringComparison.Ordinal)) => Schema.DuckDbSchema.EventsView,
             _ when pattern.StartsWith(Names.IndicatorsIndex, StringComparison.Ordinal) => Names.IndicatorsTable,
             _ when pattern.StartsWith(Names.HuntsIndex, StringComparison.Ordinal) => Names.HuntResultsTable,
             _ => null,
@@ -168,6 +167,9 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResu
     }
 
     private static readonly string[] HiddenEventColumns = ["id"];
+
+    // The events' names: this project's, then Elastic's Windows integration's and Winlogbeat's for Sysmon data.
+    private static readonly string[] EventNames = ["logs-sysmon", "logs-windows.sysmon_operational", "winlogbeat"];
 
     // Every key under a JSON column across the table, as Elasticsearch maps each as a subfield: a scan of the column
     // (0.6 s over 1M events), run only for a KEEP wildcard inside it.

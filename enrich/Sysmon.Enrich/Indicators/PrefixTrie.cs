@@ -35,29 +35,23 @@ public sealed class PrefixTrie<T>
     }
 
     /// <summary>Every value whose block contains <paramref name="address"/>, shortest prefix first.</summary>
-    public void FindContaining(IPAddress address, List<T> into)
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        Write(address, bytes);
-        var node = _root;
-        for (var bit = 0; node is not null; bit++)
-        {
-            if (node.Values is { } values) into.AddRange(values);
-            if (bit == 128) break;
-            node = (bytes[bit >> 3] & (0x80 >> (bit & 7))) != 0 ? node.One : node.Zero;
-        }
-    }
+    public void FindContaining(IPAddress address, List<T> into) =>
+        Walk(address, into, static (values, found) => { found.AddRange(values); return false; });
 
     /// <summary>True when some block contains <paramref name="address"/> (the allow-list's question, asked per IP at
     /// ingest: no list to fill).</summary>
-    public bool AnyContaining(IPAddress address)
+    public bool AnyContaining(IPAddress address) => Walk(address, 0, static (_, _) => true);
+
+    // Down the address' bits from the root, visiting the values of every block on the way (shortest prefix first)
+    // until the visitor says stop; true if it did. A static visitor with state allocates nothing per lookup.
+    private bool Walk<TState>(IPAddress address, TState state, Func<List<T>, TState, bool> visit)
     {
         Span<byte> bytes = stackalloc byte[16];
         Write(address, bytes);
         var node = _root;
         for (var bit = 0; node is not null; bit++)
         {
-            if (node.Values is not null) return true;
+            if (node.Values is { } values && visit(values, state)) return true;
             if (bit == 128) break;
             node = (bytes[bit >> 3] & (0x80 >> (bit & 7))) != 0 ? node.One : node.Zero;
         }

@@ -269,23 +269,28 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
         if (sortToLimit is { } last && !limited) steps[last.Step] = last.TopN(DefaultLimit); // a query ending in SORT: ES|QL's implicit LIMIT
         // A result showing many computed columns (FROM logs-sysmon-* with no KEEP) reads them from the whole-rows table.
         if (wholeRows is not null && columns.Count(wholeRows.ComputedColumns.Contains) > MaxComputedColumns) steps[0] = fromStep(wholeRows.Table);
-        var sb = new StringBuilder("WITH ");
-        for (var i = 0; i < steps.Count; i++)
-        {
-            if (i > 0) sb.Append(",\n     ");
-            sb.Append('s').Append(i.ToString(CultureInfo.InvariantCulture)).Append(" AS (").Append(steps[i]).Append(')');
-        }
+        var sb = With(steps, steps.Count);
         sb.Append("\nSELECT ").Append(List(columns)).Append(" FROM ").Append(Prev());
         if (ordered) sb.Append(" ORDER BY ").Append(Quote(Order));
         sb.Append(" LIMIT ").Append((limited ? MaxRows : DefaultLimit).ToString(CultureInfo.InvariantCulture));
         foreach (var (warning, count, input, expression) in _pendingProbes)
         {
-            var probe = new StringBuilder("WITH ");
-            for (var i = 0; i < count; i++) probe.Append(i > 0 ? ",\n     " : "").Append('s').Append(i.ToString(CultureInfo.InvariantCulture)).Append(" AS (").Append(steps[i]).Append(')');
-            probe.Append("\nSELECT 1 FROM ").Append(input).Append(" WHERE len(").Append(expression).Append(") > 1 LIMIT 1");
+            var probe = With(steps, count).Append("\nSELECT 1 FROM ").Append(input).Append(" WHERE len(").Append(expression).Append(") > 1 LIMIT 1");
             _probes.Add(new WarningProbe(warning, probe.ToString()));
         }
         return sb.ToString();
+    }
+
+    // The first count steps as the query's CTEs: WITH s0 AS (...), s1 AS (...).
+    private static StringBuilder With(List<string> steps, int count)
+    {
+        var sb = new StringBuilder("WITH ");
+        for (var i = 0; i < count; i++)
+        {
+            if (i > 0) sb.Append(",\n     ");
+            sb.Append('s').Append(i.ToString(CultureInfo.InvariantCulture)).Append(" AS (").Append(steps[i]).Append(')');
+        }
+        return sb;
     }
 
     private static bool Matches(string pattern, string column) =>

@@ -71,8 +71,8 @@ public sealed partial class ElasticsearchHuntEngine(ElasticsearchConnection es, 
     {
         var result = await RunAsync($"FROM {Names.HuntsIndex} | STATS rows = COUNT(*), last_run = MAX(@timestamp) BY hunt | SORT hunt | LIMIT 10000",
             new Dictionary<string, object?>(), ct).ConfigureAwait(false);
-        return result.Rows.Select(r => new StoredHuntRows((string)r[2]!, Convert.ToInt64(r[0], System.Globalization.CultureInfo.InvariantCulture),
-            r[1] switch { DateTimeOffset o => o, DateTime t => new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)), var v => DateTimeOffset.Parse(Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)!, System.Globalization.CultureInfo.InvariantCulture) })).ToList();
+        // EsqlResponse gives dates as UTC DateTime and longs as long, as the DuckDB engine does.
+        return result.Rows.Select(r => new StoredHuntRows((string)r[2]!, (long)r[0]!, new DateTimeOffset(DateTime.SpecifyKind((DateTime)r[1]!, DateTimeKind.Utc)))).ToList();
     }
 
     public async Task<int> SaveResultsAsync(string hunt, IReadOnlyDictionary<string, object?> parameters, DateTimeOffset runAt, HuntResult result, CancellationToken ct)
