@@ -25,6 +25,24 @@ public sealed class EcsMapper(EcsMapperOptions options, EventCatalogue? catalogu
     private static bool HashesToProcess(int id) => id is 1 or 23 or 24 or 25;
     private static bool HashesToFile(int id) => id is 6 or 7 or 15 or 26 or 29;
 
+    /// <summary>host.os from the channel the event was logged to. Elastic Agent and Winlogbeat add host.os from the host
+    /// they run on, and Elastic's detection rules filter on it (host.os.type == "windows"); a log read here comes from a
+    /// host of the kind its channel names. Linux's family and platform (debian, ubuntu, ...) are not in the log. The
+    /// DuckDB store's views compute the same from the channel (EventColumns.DerivedFields): a change here goes there too.</summary>
+    public static void SetHostOs(EcsDocument doc, string? channel)
+    {
+        if (string.Equals(channel, Names.LinuxSysmonChannel, StringComparison.OrdinalIgnoreCase))
+        {
+            doc.Set("host.os.type", "linux");
+        }
+        else
+        {
+            doc.Set("host.os.type", "windows");
+            doc.Set("host.os.family", "windows");
+            doc.Set("host.os.platform", "windows");
+        }
+    }
+
     public EcsDocument Map(SysmonEvent e)
     {
         var def = _catalogue.Find(e.EventId);
@@ -49,20 +67,7 @@ public sealed class EcsMapper(EcsMapperOptions options, EventCatalogue? catalogu
 
         var host = e.Computer ?? Options.HostName;
         if (!string.IsNullOrEmpty(host)) doc.Set("host.name", host);
-        // Elastic Agent and Winlogbeat add host.os from the host they run on, and Elastic's detection rules filter on it
-        // (host.os.type == "windows"); a log read here comes from a host of the kind its channel names. Linux's family
-        // and platform (debian, ubuntu, ...) are not in the log. The DuckDB store's views compute the same from the
-        // channel (EventColumns.DerivedFields): a change here goes there too.
-        if (string.Equals(e.Channel, Names.LinuxSysmonChannel, StringComparison.OrdinalIgnoreCase))
-        {
-            doc.Set("host.os.type", "linux");
-        }
-        else
-        {
-            doc.Set("host.os.type", "windows");
-            doc.Set("host.os.family", "windows");
-            doc.Set("host.os.platform", "windows");
-        }
+        SetHostOs(doc, e.Channel);
         if (!string.IsNullOrEmpty(e.UserSid)) doc.Set("user.id", e.UserSid);
         SetWinlog(doc, e, def);
         SetProvenance(doc, e);

@@ -1,0 +1,21 @@
+using Sysmon.Ingest.Ecs;
+
+namespace Sysmon.Ingest.Pipeline;
+
+/// <summary>
+/// The events a store holds, read back as ECS documents in an order that stays stable while the store grows, for
+/// `reindex` (architecture.md: "move or re-enrich stored events ... resumable"). A position is the store's own text
+/// (a row number, a sort key): reading after it goes on where a stopped run left off.
+/// </summary>
+public interface IStoredEventSource
+{
+    /// <summary>What the progress counts towards: the events stored after <paramref name="after"/> (null: all).</summary>
+    Task<long> CountAsync(string? after, CancellationToken ct);
+
+    /// <summary>The stored events after <paramref name="after"/> (null: from the first), in the store's order.</summary>
+    IAsyncEnumerable<StoredEvent> ReadAsync(string? after, CancellationToken ct);
+}
+
+/// <summary>One stored event: its document, or why it could not be read back (with its stored text, for the
+/// dead-letter file); and its position, to go on after it.</summary>
+public sealed record StoredEvent(string Position, string Id, EcsDocument? Document, string? Error = null, string? Stored = null);

@@ -1,0 +1,133 @@
+using FluentAssertions;
+using Sysmon.Ingest.Ecs;
+using Sysmon.Ingest.Output;
+using Sysmon.Ingest.Pipeline;
+using Xunit;
+
+namespace Sysmon.Stores.DuckDb.Tests;
+
+/// <summary>Stored events read back (for `reindex`): each is the document the mapper made, in row order, and a read
+/// after a position goes on from there.</summary>
+public sealed class DuckDbStoredEventsTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "sysmon-stored-events-tests", Guid.NewGuid().ToString("N"));
+
+    public DuckDbStoredEventsTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    // The sample events (one per Sysmon event id), copied `copies` times under new ids; the network one tagged.
+    private async Task<List<EcsDocument>> DocumentsAsync(int copies)
+    {
+        var docs = new List<EcsDocument>();
+        for (var copy = 0; copy < copies; copy++)
+        {
+            foreach (var doc in await Sysmon.Ingest.Tests.Fixtures.Convert.MappedSamplesAsync(Path.Combine(_dir, "samples.ndjson")))
+            {
+                doc.Id += "-" + copy;
+                doc.Set("event.id", doc.Id!);
+                if (doc.GetString("event.code") == "3")
+                {
+                    var enrichment = new EcsDocument();
+                    enrichment.Set("matched.atomic", doc.GetString("destination.ip")!);
+                    enrichment.Set("matched.field", "destination.ip");
+                    enrichment.Set("indicator.provider", "test-feed");
+                    doc.Set("threat.enrichments", EcsValue.Of([enrichment]));
+                }
+                docs.Add(doc);
+            }
+        }
+        return docs;
+    }
+
+    private static async Task StoreAsync(DuckDbStore store, IReadOnlyList<EcsDocument> docs)
+    {
+        await using var sink = new DuckDbEventSink(store);
+        (await sink.WriteAsync(docs, Ct)).Stored.Should().Be(docs.Count);
+    }
+
+    private static async Task<List<StoredEvent>> ReadAllAsync(IStoredEventSource source, string? after = null)
+    {
+        var read = new List<StoredEvent>();
+        await foreach (var e in source.ReadAsync(after, Ct)) read.Add(e);
+        return read;
+    }
+
+    [Fact]
+    public async Task Every_stored_event_reads_back_as_the_document_the_mapper_made()
+    {
+        var docs = await DocumentsAsync(1);
+        using var store = DuckDbStore.Open(Path.Combine(_dir, "s.duckdb"));
+        await StoreAsync(store, docs);
+
+        var read = await ReadAllAsync(new DuckDbStoredEvents(store));
+
+        read.Should().HaveCount(docs.Count);
+        read.Should().OnlyContain(e => e.Error == null);
+        var byId = read.ToDictionary(e => e.Id, e => e.Document!);
+        foreach (var doc in docs)
+        {
+            // Columns, doc and the views' host.os put together: the same JSON, byte for byte.
+            EcsJsonWriter.ToJson(byId[doc.Id!]).Should().Be(EcsJsonWriter.ToJson(doc), $"event {doc.GetString("event.code")}");
+            byId[doc.Id!].Id.Should().Be(doc.Id);
+        }
+        read.Select(e => long.Parse(e.Position, System.Globalization.CultureInfo.InvariantCulture)).Should().BeInAscendingOrder();
+    }
+
+    [Fact]
+    public async Task A_read_after_a_position_goes_on_from_the_next_row_across_pages_and_sees_rows_stored_since()
+    {
+        var docs = await DocumentsAsync(3);
+        using var store = DuckDbStore.Open(Path.Combine(_dir, "s.duckdb"));
+        await StoreAsync(store, docs[..60]);
+        var source = new DuckDbStoredEvents(store) { PageRows = 7 };
+
+        var all = await ReadAllAsync(source);
+        all.Select(e => e.Id).Should().Equal(docs[..60].Select(d => d.Id), "row order is the order stored");
+        var stop = all[19].Position;
+        (await source.CountAsync(stop, Ct)).Should().Be(40);
+        (await ReadAllAsync(source, stop)).Select(e => e.Id).Should().Equal(all.Skip(20).Select(e => e.Id));
+
+        await StoreAsync(store, docs[60..]);
+        var rest = await ReadAllAsync(source, all[^1].Position);
+        rest.Select(e => e.Id).Should().Equal(docs[60..].Select(d => d.Id));
+        (await source.CountAsync(null, Ct)).Should().Be(docs.Count);
+    }
+
+    [Fact]
+    public async Task A_row_that_does_not_read_back_is_returned_with_its_reason_and_text_and_the_rest_read_on()
+    {
+        var docs = await DocumentsAsync(1);
+        using var store = DuckDbStore.Open(Path.Combine(_dir, "s.duckdb"));
+        await StoreAsync(store, docs);
+        using (store.Enter())
+        {
+            using var cmd = store.Connection.CreateCommand();
+            cmd.CommandText = $"UPDATE events SET doc = '[\"not an object\"]' WHERE id = '{docs[4].Id}'";
+            cmd.ExecuteNonQuery().Should().Be(1);
+        }
+
+        var read = await ReadAllAsync(new DuckDbStoredEvents(store));
+
+        read.Should().HaveCount(docs.Count);
+        var bad = read.Single(e => e.Error != null);
+        bad.Id.Should().Be(docs[4].Id);
+        bad.Document.Should().BeNull();
+        bad.Error.Should().Contain("not a JSON object");
+        bad.Stored.Should().Be("[\"not an object\"]");
+    }
+
+    [Fact]
+    public async Task A_position_that_is_not_a_row_number_is_refused()
+    {
+        using var store = DuckDbStore.Open(Path.Combine(_dir, "s.duckdb"));
+        var read = () => ReadAllAsync(new DuckDbStoredEvents(store), "[1700000000000,\"abc\"]");
+        await read.Should().ThrowAsync<FormatException>().WithMessage("*not a position in a DuckDB store*");
+        (await ReadAllAsync(new DuckDbStoredEvents(store))).Should().BeEmpty("an empty store has nothing to read");
+    }
+}
