@@ -22,6 +22,7 @@ public static class Program
         foreach (var command in HuntCommand.Create()) root.Subcommands.Add(command);
         root.Subcommands.Add(LineageCommand.Create());
         root.Subcommands.Add(SetupCommand.Create());
+        root.Subcommands.Add(ReindexCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         SettingsHelpAction.Install(root);

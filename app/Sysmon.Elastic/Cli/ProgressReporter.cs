@@ -18,25 +18,32 @@ public sealed class ProgressReporter(TextWriter output, bool interactive, TimeSp
 
     public static ProgressReporter ForStandardError() => new(Console.Error, !Console.IsErrorRedirected);
 
-    public void Report(RunSummary s)
+    public void Report(RunSummary s) => Report(Done(s), s.Storing, now => Line(s, now));
+
+    /// <summary>Progress of a copy of stored events (`reindex`): how many of the total are read.</summary>
+    public void ReportCopy(long read, long total, RunSummary s) =>
+        Report(total == 0 ? 1 : Math.Clamp((double)read / total, 0, 1), s.Storing, now => CopyLine(read, total, s, now));
+
+    // One report: throttled to the interval, except the first that says the reading is done.
+    private void Report(double done, bool storing, Func<TimeSpan, string> line)
     {
         lock (_lock)
         {
             var now = _clock.Elapsed;
             // The end of the reading is said at once: the last load can take seconds after a line that said "eta 3 s".
-            var startsStoring = s.Storing && !_saidStoring;
+            var startsStoring = storing && !_saidStoring;
             if (now - _last < _interval && !startsStoring) return;
-            _saidStoring |= s.Storing;
+            _saidStoring |= storing;
             _last = now;
-            var line = Line(s, now);
+            var text = line(now);
             if (interactive)
             {
-                output.Write($"\r{Bar(Done(s))} {line}   ");
+                output.Write($"\r{Bar(done)} {text}   ");
                 _wroteLine = true;
             }
             else
             {
-                output.WriteLine($"progress: {line}");
+                output.WriteLine($"progress: {text}");
             }
         }
     }
@@ -65,6 +72,16 @@ public sealed class ProgressReporter(TextWriter output, bool interactive, TimeSp
             line += $"  eta {Eta(TimeSpan.FromSeconds((s.BytesTotal - read) * seconds / read))}";
         }
         return line + (s.Duplicates > 0 ? $"  duplicates {s.Duplicates:N0}" : "") + (s.Rejected > 0 ? $"  rejected {s.Rejected:N0}" : "");
+    }
+
+    /// <summary>The progress line of a copy: events read of the total, the rate, the estimate, what was skipped.</summary>
+    internal static string CopyLine(long read, long total, RunSummary s, TimeSpan elapsed)
+    {
+        var seconds = Math.Max(elapsed.TotalSeconds, 1e-3);
+        var line = $"{(total == 0 ? 100 : Math.Min(100, read * 100.0 / total)),3:F0}%  events {read:N0} of {total:N0}  {read / seconds:N0}/s";
+        if (s.Storing) line += "  all read; storing the last events";
+        else if (read > 0 && read < total && elapsed >= EstimateAfter) line += $"  eta {Eta(TimeSpan.FromSeconds((total - read) * seconds / read))}";
+        return line + (s.Duplicates > 0 ? $"  already there {s.Duplicates:N0}" : "") + (s.Rejected > 0 ? $"  rejected {s.Rejected:N0}" : "");
     }
 
     private static readonly TimeSpan EstimateAfter = TimeSpan.FromSeconds(3);

@@ -42,6 +42,9 @@ public sealed class Store : IDisposable
     public Func<SinkMode, IEventSink> CreateEventSink { get; }
     public Func<CancellationToken, Task<long>> CountEventsAsync { get; }
 
+    /// <summary>The stored events read back, for `reindex`.</summary>
+    public required IStoredEventSource StoredEvents { get; init; }
+
     /// <summary>Lets the store's file go until its next use, so that other processes can open it (DuckDB: one process
     /// at a time); true when it was let go now. A cluster has nothing to let go.</summary>
     public Func<bool> Release { get; private init; } = () => false;
@@ -67,13 +70,16 @@ public sealed class Store : IDisposable
             return new Store(location, new DuckDbIndicatorStore(duck), engine, engine, new DuckDbProcessLookup(duck),
                 mode => new DuckDbEventSink(duck, mode), _ => Task.FromResult(duck.Count()), duck)
             {
-                Release = duck.Release, OtherProcessWaiting = duck.OtherProcessWaiting,
+                Release = duck.Release, OtherProcessWaiting = duck.OtherProcessWaiting, StoredEvents = new DuckDbStoredEvents(duck),
             };
         }
         var es = new ElasticsearchConnection(OptionsFor(location));
         var hunts = new ElasticsearchHuntEngine(es, location.BulkOptions);
         return new Store(location, new ElasticsearchIndicatorStore(es, location.BulkOptions), hunts, hunts, new ElasticsearchProcessLookup(es),
-            _ => new ElasticsearchEventSink(es, location.BulkOptions), ct => CountAsync(es, ct), null);
+            _ => new ElasticsearchEventSink(es, location.BulkOptions), ct => CountAsync(es, ct), null)
+        {
+            StoredEvents = new ElasticsearchStoredEvents(es),
+        };
     }
 
     /// <summary>For commands that only read (query, hunt, lineage, feeds list): a DuckDB file that does not exist is an

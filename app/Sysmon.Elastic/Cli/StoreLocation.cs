@@ -70,6 +70,10 @@ public sealed record StoreLocation(string Kind, string Target)
 
     private static T Parsed<T>(Func<T> parse) => UsageException.From(parse, "--store: ");
 
+    /// <summary>The store itself, whatever the options or spelling of its path (a DuckDB file's full path, a cluster's URL
+    /// without credentials): two locations with the same identity are one store.</summary>
+    public string Identity => IsDuckDb ? "duckdb:" + Path.GetFullPath(Target) : RedactedUrl(Target).TrimEnd('/');
+
     public override string ToString() =>
         IsDuckDb ? "duckdb:" + Target + (DuckDbOptions.ToString() is { Length: > 0 } o ? "?" + o : "")
                  : RedactedUrl(Target) + (BulkOptions.ToString() is { Length: > 0 } b ? "?" + b : "");

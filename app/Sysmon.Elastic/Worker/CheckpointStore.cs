@@ -62,17 +62,5 @@ public sealed class CheckpointStore(string path)
         return forgotten;
     }
 
-    public void Save()
-    {
-        var full = System.IO.Path.GetFullPath(Path);
-        var dir = System.IO.Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var temp = System.IO.Path.Combine(dir, "." + System.IO.Path.GetFileName(full) + ".tmp");
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            JsonSerializer.Serialize(stream, Files, Json);
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temp, full, overwrite: true);
-    }
+    public void Save() => Cli.AtomicFile.Write(Path, stream => JsonSerializer.Serialize(stream, Files, Json));
 }

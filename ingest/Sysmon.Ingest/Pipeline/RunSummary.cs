@@ -148,11 +148,12 @@ public sealed class RunSummary
             : "";
 
     /// <summary>The human summary printed to stderr at the end of a run.</summary>
-    public string Format(string verb)
+    /// <param name="from">Where the events came from; by default the number of files.</param>
+    public string Format(string verb, string? from = null)
     {
         var sb = new System.Text.StringBuilder();
         var seconds = Math.Max(Elapsed.TotalSeconds, 1e-6);
-        sb.AppendLine($"{verb} {Events:N0} events from {FilesDone} file(s) in {Elapsed.TotalSeconds:F2} s ({Events / seconds:N0} events/s)");
+        sb.AppendLine($"{verb} {Events:N0} events from {from ?? $"{FilesDone} file(s)"} in {Elapsed.TotalSeconds:F2} s ({Events / seconds:N0} events/s)");
         AppendCodeTable(sb);
         AppendHostTable(sb);
         if (Duplicates > 0) sb.AppendLine($"  newly stored: {Events - Duplicates:N0}; duplicates skipped (already stored): {Duplicates:N0}");

@@ -1,0 +1,162 @@
+using System.CommandLine;
+using Sysmon.Elastic.Cli;
+using Sysmon.Enrich.Indicators;
+using Sysmon.Enrich.Matching;
+using Sysmon.Ingest.DeadLetter;
+using Sysmon.Ingest.Ecs;
+using Sysmon.Ingest.Pipeline;
+
+namespace Sysmon.Elastic.Commands;
+
+/// <summary>
+/// <c>reindex --store SOURCE --dest DESTINATION [--re-enrich]</c>: copies every stored event into another store (a
+/// laptop's DuckDB file into the cluster, a cluster's events into a file for a case, several case files into one),
+/// optionally tagged anew against the destination's indicators. Resumable: a checkpoint file says where a stopped copy
+/// got to, and the next run goes on from there; the destination skips ids it holds, so nothing is stored twice.
+/// </summary>
+public static class ReindexCommand
+{
+    public const string DefaultDeadLetterName = "sysmon-elastic.reindex-deadletter.ndjson";
+
+    // Alert lines printed during a re-enrichment; the rest are counted (a large store can raise thousands).
+    private const int AlertsShown = 10;
+
+    public static Command Create()
+    {
+        var store = StoreLocation.CreateOption();
+        store.Description = "The store to copy from (default " + StoreLocation.DefaultUri + ", or $" + StoreLocation.EnvironmentVariable + ").";
+        var dest = new Option<string>("--dest")
+        {
+            Description = "The store to copy into: duckdb:PATH or http(s)://host:9200 (its events skip ids it already holds).",
+            Required = true,
+        };
+        var reEnrich = new Option<bool>("--re-enrich")
+        {
+            Description = "Drop each event's threat.enrichments and tag it again against the destination's active indicators, raising alerts there.",
+        };
+        var checkpoint = new Option<string>("--checkpoint")
+        {
+            Description = "Where the copy notes how far it got (removed when it ends); a run that finds a checkpoint of the same copy goes on from it.",
+            DefaultValueFactory = _ => ReindexCheckpoint.DefaultPath,
+        };
+        var every = new Option<int>("--checkpoint-every")
+        {
+            Description = "Events between checkpoints (each one waits for the destination to store what it was given).",
+            DefaultValueFactory = _ => DefaultCheckpointEvery,
+        };
+        var restart = new Option<bool>("--restart") { Description = "Ignore a checkpoint and copy from the first event." };
+        var deadLetter = new Option<string>("--dead-letter")
+        {
+            Description = "Where events that cannot be read back or stored go, with the reason.",
+            DefaultValueFactory = _ => DefaultDeadLetterName,
+        };
+        var command = new Command("reindex", "Copy stored events into another store (DuckDB or Elasticsearch, either way), optionally re-enriched; resumable.");
+        foreach (var option in new Option[] { store, dest, reEnrich, checkpoint, every, restart, deadLetter }) command.Options.Add(option);
+        command.SetAction((result, ct) => CommandErrors.RunAsync(async stderr =>
+        {
+            var from = StoreLocation.Parse(result.GetValue(store));
+            var into = StoreLocation.Parse(result.GetValue(dest));
+            if (from.Identity == into.Identity)
+            {
+                throw new UsageException($"--dest {into} is the store being copied; reindex copies into another store (a new DuckDB file, a cluster)");
+            }
+            if (result.GetValue(every) < 1) throw new UsageException($"--checkpoint-every {result.GetValue(every)}: give a number of events, 1 or more");
+            var options = new CopyOptions(result.GetValue(reEnrich), result.GetValue(checkpoint)!, result.GetValue(restart), result.GetValue(deadLetter)!)
+            {
+                CheckpointEvery = result.GetValue(every),
+            };
+            using var signals = new StopSignals(ct);
+            return await CopyAsync(from, into, options, stderr, ProgressReporter.ForStandardError(), signals.Token).ConfigureAwait(false);
+        }));
+        return command;
+    }
+
+    /// <summary>A DuckDB destination's own load size: a checkpoint waits for a load, and smaller loads store slower.</summary>
+    public const int DefaultCheckpointEvery = 131_072;
+
+    public sealed record CopyOptions(bool ReEnrich, string CheckpointPath, bool Restart, string DeadLetterPath)
+    {
+        public int CheckpointEvery { get; init; } = DefaultCheckpointEvery;
+    }
+
+    /// <summary>The copy; its exit code (0 done, 1 some events rejected, 130 stopped with the checkpoint saved).</summary>
+    public static async Task<int> CopyAsync(StoreLocation from, StoreLocation into, CopyOptions options, TextWriter stderr, ProgressReporter progress,
+        CancellationToken ct)
+    {
+        var resumed = options.Restart ? null : ReindexCheckpoint.Load(options.CheckpointPath);
+        if (resumed is not null && !resumed.IsFor(from.Identity, into.Identity, options.ReEnrich))
+        {
+            throw new UsageException($"{options.CheckpointPath} is the checkpoint of another copy ({resumed.Describe})")
+            {
+                Data = { [CommandErrors.NextStep] = "finish that copy, give this one its own --checkpoint FILE, or --restart to drop it" },
+            };
+        }
+        using var source = Store.OpenExisting(from);
+        using var destination = Store.OpenWhenFree(into);
+        if (resumed is not null) await stderr.WriteLineAsync($"going on from {options.CheckpointPath}: {resumed.Describe}").ConfigureAwait(false);
+        var total = await source.StoredEvents.CountAsync(resumed?.Position, ct).ConfigureAwait(false);
+        var before = await destination.CountEventsAsync(ct).ConfigureAwait(false);
+
+        using var deadLetters = new DeadLetterWriter(options.DeadLetterPath);
+        var alertsShown = 0;
+        IEventSink sink = destination.CreateEventSink(SinkMode.Bulk);
+        TaggingSink? tagging = null;
+        IndicatorSet? indicators = null;
+        if (options.ReEnrich)
+        {
+            indicators = new IndicatorSet(await destination.Indicators.LoadActiveAsync(ct).ConfigureAwait(false), null, matchParentDomains: false);
+            sink = tagging = new TaggingSink(sink, new EventTagger(() => indicators), destination.Indicators, a =>
+            {
+                if (alertsShown++ < AlertsShown)
+                {
+                    stderr.WriteLine($"ALERT {a.Host} event {a.EventCode}: {a.MatchedField} {a.MatchedAtomic} matches {a.Feed} ({a.IndicatorId})");
+                }
+            });
+        }
+        var summary = new RunSummary();
+        var copiedBefore = resumed?.Copied ?? 0;
+        Reindexer? reindexer = null;
+        reindexer = new Reindexer(source.StoredEvents, sink, deadLetters, from.ToString())
+        {
+            CheckpointEvery = options.CheckpointEvery,
+            Change = options.ReEnrich ? static doc => doc.Remove("threat.enrichments") : null,
+            OnCheckpoint = (position, _) =>
+            {
+                new ReindexCheckpoint(from.Identity, into.Identity, options.ReEnrich, position, copiedBefore + reindexer!.Read, DateTimeOffset.UtcNow)
+                    .Save(options.CheckpointPath);
+                return Task.CompletedTask;
+            },
+            OnProgress = s => progress.ReportCopy(reindexer!.Read, total, s),
+        };
+        try
+        {
+            await using (sink)
+            {
+                await reindexer.RunAsync(resumed?.Position, summary, ct).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            progress.Finish();
+            var saved = ReindexCheckpoint.Load(options.CheckpointPath);
+            await stderr.WriteLineAsync(saved is null
+                ? "stopped before the first checkpoint; run the same command again to copy from the start (events already copied are skipped)"
+                : $"stopped; {options.CheckpointPath} holds where the copy got to ({saved.Describe}): run the same command again to go on").ConfigureAwait(false);
+            return ExitCodes.Interrupted;
+        }
+        progress.Finish();
+        File.Delete(options.CheckpointPath);
+
+        var after = await destination.CountEventsAsync(ct).ConfigureAwait(false);
+        summary.Info.Add($"{into} now holds {after:N0} events ({after - before:N0} new)");
+        if (indicators is not null)
+        {
+            summary.Info.Add(indicators.IsEmpty
+                ? $"re-enrich: {into} holds no active indicators, so the events were stored without tags (pull feeds there first: sysmon-elastic feeds update --store {into})"
+                : $"re-enrich: {indicators.Count:N0} indicators checked; {tagging!.Alerts:N0} new alert(s)" +
+                  (alertsShown > AlertsShown ? $" ({AlertsShown} shown above; `hunt` and the alerts table have them all)" : ""));
+        }
+        await stderr.WriteAsync(summary.Format("copied", from.ToString() + (resumed is null ? "" : " (after the checkpoint)"))).ConfigureAwait(false);
+        return summary.ExitCode;
+    }
+}
