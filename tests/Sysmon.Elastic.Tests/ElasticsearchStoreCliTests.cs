@@ -16,6 +16,7 @@ public sealed class ElasticsearchStoreCliTests
     [InlineData("query", "FROM logs-sysmon-* | LIMIT 1", "--store", DeadCluster)]
     [InlineData("lineage", "{x}", "--store", DeadCluster)]
     [InlineData("feeds", "list", "--store", DeadCluster)]
+    [InlineData("reindex", "--store", DeadCluster, "--dest", "duckdb:copy.duckdb")]
     public async Task An_unreachable_cluster_exits_3_with_the_url_and_the_cause_but_not_the_password(params string[] args)
     {
         var r = await CliRunner.RunAsync(CliRunner.TempDir(), null, args);
@@ -34,6 +35,20 @@ public sealed class ElasticsearchStoreCliTests
         var r = await CliRunner.RunAsync(dir, null, "ingest", "e.json", "--store", DeadCluster);
         r.ExitCode.Should().Be(3, r.Stderr);
         r.Stderr.Should().Contain("Elasticsearch at http://127.0.0.1:9 is unreachable").And.NotContain("hunter2").And.NotContain("   at ");
+    }
+
+    [Fact]
+    public async Task Reindex_into_an_unreachable_cluster_exits_3_and_keeps_no_checkpoint()
+    {
+        var dir = CliRunner.TempDir();
+        await File.WriteAllTextAsync(Path.Combine(dir, "e.json"),
+            "{\"winlog\":{\"event_id\":\"1\",\"channel\":\"Microsoft-Windows-Sysmon/Operational\",\"computer_name\":\"H\",\"record_id\":1," +
+            "\"event_data\":{\"UtcTime\":\"2026-01-05 10:00:00.000\",\"Image\":\"C:\\\\x.exe\"}}}\n");
+        (await CliRunner.RunAsync(dir, null, "ingest", "e.json", "--store", "duckdb:case.duckdb")).ExitCode.Should().Be(0);
+        var r = await CliRunner.RunAsync(dir, null, "reindex", "--store", "duckdb:case.duckdb", "--dest", DeadCluster);
+        r.ExitCode.Should().Be(3, r.Stderr);
+        r.Stderr.Should().Contain("Elasticsearch at http://127.0.0.1:9 is unreachable").And.NotContain("hunter2").And.NotContain("   at ");
+        File.Exists(Path.Combine(dir, "sysmon-elastic.reindex.json")).Should().BeFalse("nothing was stored, so there is nothing to go on from");
     }
 
     [Fact]

@@ -235,4 +235,46 @@ public sealed class ElasticsearchStoreTests(ElasticsearchFixture fixture)
         await fixture.Connection.SendOkAsync(EsMethod.POST, Ingest.Names.HuntsIndex + "/_refresh", null, Ct);
         (await engine.StoredRowsAsync(Ct)).Should().ContainSingle(s => s.Hunt == hunt).Which.Rows.Should().Be(2);
     }
+
+    [Fact]
+    public async Task Stored_events_read_back_in_order_as_written_go_on_after_a_position_and_copy_into_another_stream()
+    {
+        var es = fixture.Connection;
+        var stream = NewStream();
+        var copy = NewStream();
+        var docs = await MappedDocuments.AllAsync();
+        (await new ElasticsearchEventSink(es, dataStream: stream).WriteAsync(docs, Ct)).Stored.Should().Be(docs.Count);
+        await es.SendOkAsync(EsMethod.POST, stream + "/_refresh", null, Ct);
+        var source = new ElasticsearchStoredEvents(es, stream) { PageSize = 7 };
+
+        var read = new List<Ingest.Pipeline.StoredEvent>();
+        await foreach (var e in source.ReadAsync(null, Ct)) read.Add(e);
+        read.Should().HaveCount(docs.Count).And.OnlyContain(e => e.Error == null);
+        var written = docs.ToDictionary(d => d.Id!, d => Ingest.Output.EcsJsonWriter.ToJson(d));
+        foreach (var e in read) Ingest.Output.EcsJsonWriter.ToJson(e.Document!).Should().Be(written[e.Id], "_source is the document as sent");
+        read.Select(e => (e.Document!.GetString("@timestamp"), e.Id)).Should().BeInAscendingOrder(x => x.Item1 + "|" + x.Id, StringComparer.Ordinal);
+
+        var after = read[9].Position;
+        (await source.CountAsync(after, Ct)).Should().Be(docs.Count - 10);
+        var rest = new List<string>();
+        await foreach (var e in source.ReadAsync(after, Ct)) rest.Add(e.Id);
+        rest.Should().Equal(read.Skip(10).Select(e => e.Id));
+
+        var dead = Path.Combine(Path.GetTempPath(), "reindex-it-" + Guid.NewGuid().ToString("N") + ".ndjson");
+        using (var deadLetters = new Ingest.DeadLetter.DeadLetterWriter(dead))
+        {
+            var positions = new List<string>();
+            var summary = await new Ingest.Pipeline.Reindexer(source, new ElasticsearchEventSink(es, dataStream: copy), deadLetters, stream)
+            {
+                BatchSize = 5, CheckpointEvery = 10, OnCheckpoint = (p, _) => { positions.Add(p); return Task.CompletedTask; },
+            }.RunAsync(null, new Ingest.Pipeline.RunSummary(), Ct);
+            summary.Events.Should().Be(docs.Count);
+            summary.Rejected.Should().Be(0);
+            positions.Should().HaveCountGreaterThan(1).And.EndWith(read[^1].Position);
+        }
+        (await CountAsync(es, copy)).Should().Be(docs.Count);
+        File.Exists(dead).Should().BeFalse("nothing was rejected");
+        await es.SendAsync(EsMethod.DELETE, "_data_stream/" + stream, (string?)null, Ct);
+        await es.SendAsync(EsMethod.DELETE, "_data_stream/" + copy, (string?)null, Ct);
+    }
 }

@@ -92,9 +92,10 @@ public static class ReindexCommand
             };
         }
         using var source = Store.OpenExisting(from);
+        // The source answers first: an unreachable cluster leaves no empty destination file behind.
+        var total = await source.StoredEvents.CountAsync(resumed?.Position, ct).ConfigureAwait(false);
         using var destination = Store.OpenWhenFree(into);
         if (resumed is not null) await stderr.WriteLineAsync($"going on from {options.CheckpointPath}: {resumed.Describe}").ConfigureAwait(false);
-        var total = await source.StoredEvents.CountAsync(resumed?.Position, ct).ConfigureAwait(false);
         var before = await destination.CountEventsAsync(ct).ConfigureAwait(false);
 
         using var deadLetters = new DeadLetterWriter(options.DeadLetterPath);
