@@ -31,6 +31,7 @@ public static class Program
         if (args.Length > 1 && args[0] == "layouts") return await LayoutBench.RunAsync(args[1]);
         if (args.Length > 0 && args[0] == "load-lines") return await LoadLinesAsync();
         if (args.Length > 0 && args[0] == "tagging") return await TaggingBench.RunAsync();
+        if (args.Length > 1 && args[0] == "read-back") return await ReadBackBench.RunAsync(args[1], args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : Sysmon.Stores.DuckDb.DuckDbStore.RowGroupSize);
         if (args.Length > 0 && args[0] == "evtx") return await EvtxAsync(args.Length > 1 ? args[1] : null);
         if (args.Length > 1 && args[0] == "evtx-file")
         {

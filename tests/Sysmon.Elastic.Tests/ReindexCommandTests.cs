@@ -192,6 +192,6 @@ public sealed class ReindexCommandTests
         r.ExitCode.Should().Be(1, "one event was rejected: a partial run\n" + r.Stderr);
         r.Stderr.Should().Contain($"copied {events - 1:N0} events").And.Contain("REJECTED 1 record(s); see sysmon-elastic.reindex-deadletter.ndjson");
         var dead = await File.ReadAllTextAsync(Path.Combine(dir, "sysmon-elastic.reindex-deadletter.ndjson"), TestContext.Current.CancellationToken);
-        dead.Should().Contain($"duckdb:source.duckdb event {victim} (position 17)").And.Contain("not a JSON object").And.Contain("[1,2]");
+        dead.Should().Contain($"\"file\":\"duckdb:source.duckdb event {victim}\"").And.Contain("not a JSON object").And.Contain("[1,2]");
     }
 }

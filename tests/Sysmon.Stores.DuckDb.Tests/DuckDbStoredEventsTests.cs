@@ -80,7 +80,7 @@ public sealed class DuckDbStoredEventsTests : IDisposable
     }
 
     [Fact]
-    public async Task A_read_after_a_position_goes_on_from_the_next_row_across_pages_and_sees_rows_stored_since()
+    public async Task A_read_after_a_position_goes_on_from_its_page_and_sees_rows_stored_since()
     {
         var docs = await DocumentsAsync(3);
         using var store = DuckDbStore.Open(Path.Combine(_dir, "s.duckdb"));
@@ -88,15 +88,40 @@ public sealed class DuckDbStoredEventsTests : IDisposable
         var source = new DuckDbStoredEvents(store) { PageRows = 7 };
 
         var all = await ReadAllAsync(source);
-        all.Select(e => e.Id).Should().Equal(docs[..60].Select(d => d.Id), "row order is the order stored");
-        var stop = all[19].Position;
-        (await source.CountAsync(stop, Ct)).Should().Be(40);
-        (await ReadAllAsync(source, stop)).Select(e => e.Id).Should().Equal(all.Skip(20).Select(e => e.Id));
+        all.Select(e => e.Id).Should().BeEquivalentTo(docs[..60].Select(d => d.Id));
+        // Page by page: a page's last event carries the page's end, the others the position before their page.
+        all.Select(e => e.Position).Should().Equal(Enumerable.Range(0, 60).Select(i =>
+            (i % 7 == 6 || i == 59 ? i : i / 7 * 7 - 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+        // After a page's end: exactly the events after it.
+        var pageEnd = all[20].Position;
+        pageEnd.Should().Be("20");
+        (await source.CountAsync(pageEnd, Ct)).Should().Be(39);
+        (await ReadAllAsync(source, pageEnd)).Select(e => e.Id).Should().Equal(all.Skip(21).Select(e => e.Id));
+        // After an event inside a page: its page again (the destination skips what it holds), then the rest.
+        var midPage = all[17].Position;
+        (await ReadAllAsync(source, midPage)).Select(e => e.Id).Should().Equal(all.Skip(14).Select(e => e.Id));
 
         await StoreAsync(store, docs[60..]);
         var rest = await ReadAllAsync(source, all[^1].Position);
-        rest.Select(e => e.Id).Should().Equal(docs[60..].Select(d => d.Id));
+        rest.Select(e => e.Id).Should().BeEquivalentTo(docs[60..].Select(d => d.Id));
         (await source.CountAsync(null, Ct)).Should().Be(docs.Count);
+    }
+
+    [Fact]
+    public async Task A_read_stopped_early_lets_the_store_go()
+    {
+        var docs = await DocumentsAsync(15);
+        using var store = DuckDbStore.Open(Path.Combine(_dir, "s.duckdb"));
+        await StoreAsync(store, docs);
+        var taken = 0;
+        await foreach (var e in new DuckDbStoredEvents(store) { PageRows = 7 }.ReadAsync(null, Ct))
+        {
+            if (++taken == 3) break; // the reading thread, 256 documents ahead at most, is stopped and leaves the store
+        }
+        var count = Task.Run(() => store.Count(), Ct);
+        (await Task.WhenAny(count, Task.Delay(TimeSpan.FromSeconds(30), Ct))).Should().BeSameAs(count, "the store's gate is free again");
+        (await count).Should().Be(docs.Count);
     }
 
     [Fact]

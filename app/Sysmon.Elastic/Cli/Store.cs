@@ -85,7 +85,8 @@ public sealed class Store : IDisposable
     /// <summary>For commands that only read (query, hunt, lineage, feeds list): a DuckDB file that does not exist is an
     /// error, not a new empty store. Opened, a misspelt path answered every query with "(0 rows)", exit 0, and left an
     /// empty file behind, which an analyst reads as "no hits".</summary>
-    public static Store OpenExisting(StoreLocation location)
+    /// <param name="duckDbOptions">DuckDB's settings for this use, in place of the URI's (errors still name the URI).</param>
+    public static Store OpenExisting(StoreLocation location, DuckDbStoreOptions? duckDbOptions = null)
     {
         if (location.IsDuckDb && !File.Exists(location.Target))
         {
@@ -94,7 +95,7 @@ public sealed class Store : IDisposable
                 Data = { [CommandErrors.NextStep] = $"check --store (or ${StoreLocation.EnvironmentVariable}); to store events there: sysmon-elastic ingest PATH --store {location}" },
             };
         }
-        return OpenWhenFree(location);
+        return OpenWhenFree(duckDbOptions is null ? location : location with { DuckDbOptions = duckDbOptions });
     }
 
     // How long a command waits for a DuckDB file another process holds, unless the URI says (?lock_wait=5m). The worker

@@ -12,7 +12,9 @@ public interface IStoredEventSource
     /// <summary>What the progress counts towards: the events stored after <paramref name="after"/> (null: all).</summary>
     Task<long> CountAsync(string? after, CancellationToken ct);
 
-    /// <summary>The stored events after <paramref name="after"/> (null: from the first), in the store's order.</summary>
+    /// <summary>The stored events after <paramref name="after"/> (null: from the first), in the store's order. A store
+    /// that reads by pages may give again events just before the position (the rest of its page): a copy's destination
+    /// skips the ids it holds.</summary>
     IAsyncEnumerable<StoredEvent> ReadAsync(string? after, CancellationToken ct);
 }
 

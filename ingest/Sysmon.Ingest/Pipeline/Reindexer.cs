@@ -14,10 +14,10 @@ namespace Sysmon.Ingest.Pipeline;
 public sealed class Reindexer(IStoredEventSource source, IEventSink sink, DeadLetterWriter deadLetters, string sourceName)
 {
     /// <summary>Documents per write.</summary>
-    public int BatchSize { get; init; } = 500;
+    public int BatchSize { get; init; } = 100;
 
-    /// <summary>Events between flushes (and so between checkpoints): a DuckDB sink's own load size by default.</summary>
-    public int CheckpointEvery { get; init; } = 131_072;
+    /// <summary>Events between flushes (and so between checkpoints; each waits for the sink to store what it holds).</summary>
+    public int CheckpointEvery { get; init; } = 500_000;
 
     /// <summary>Called with each document before it is written (re-enrichment drops its old tags here).</summary>
     public Action<EcsDocument>? Change { get; init; }
@@ -81,7 +81,7 @@ public sealed class Reindexer(IStoredEventSource source, IEventSink sink, DeadLe
         if (OnCheckpoint is not null) await OnCheckpoint(position, ct).ConfigureAwait(false);
     }
 
-    private SourcePosition Where(StoredEvent stored) => new($"{sourceName} event {stored.Id} (position {stored.Position})", null, null);
+    private SourcePosition Where(StoredEvent stored) => new($"{sourceName} event {stored.Id}", null, null);
 
     // Duplicates and refusals from a write or flush (a bulk sink's refusals may be of documents handed earlier).
     private void Account(SinkResult result, RunSummary summary)
