@@ -81,4 +81,35 @@ public sealed class TaggingEndToEndTests
         cmd.CommandText = sql;
         return cmd.ExecuteScalar();
     }
+
+    [Fact]
+    public async Task Alerts_gathered_for_a_bulk_run_are_reported_at_once_and_written_at_flush_and_at_disposal()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var dir = Path.Combine(Path.GetTempPath(), "sysmon-e2e-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        using var store = DuckDbStore.Open(Path.Combine(dir, "s.duckdb"));
+        var indicators = new DuckDbIndicatorStore(store);
+        IndicatorParser.TryParse("203.0.113.66", "feed", out var indicator, out _).Should().BeTrue();
+        await indicators.ReplaceFeedAsync("feed", [indicator!], DateTimeOffset.UtcNow, ct);
+        var set = new IndicatorSet([indicator!], null, false);
+        var events = await Sysmon.Ingest.Tests.Fixtures.Convert.EventsAsync(new Sysmon.Ingest.Json.JsonEventReader(),
+            NetworkEvent(1, "203.0.113.66") + NetworkEvent(2, "203.0.113.66") + NetworkEvent(3, "192.0.2.10"));
+        var docs = events.Select(Sysmon.Ingest.Tests.Fixtures.Convert.Mapper().Map).ToList();
+
+        var reported = new List<Alert>();
+        var sink = new TaggingSink(new DuckDbEventSink(store, SinkMode.Bulk), new EventTagger(() => set), indicators, reported.Add) { AlertsPerWrite = 1000 };
+        await sink.WriteAsync(docs[..2], ct);
+        reported.Should().HaveCount(2, "each alert is reported as its event is tagged");
+        Query(store, "SELECT count(*) FROM alerts").Should().Be(0L, "gathered until the flush");
+        await sink.FlushAsync(ct);
+        Query(store, "SELECT count(*) FROM alerts").Should().Be(2L);
+        sink.Alerts.Should().Be(2);
+
+        docs[2].Set("destination.ip", "203.0.113.66");
+        docs[2].Remove("threat.enrichments");
+        await sink.WriteAsync(docs[2..], ct);
+        await sink.DisposeAsync(); // stopped without a flush: the events the sink stored keep their alerts
+        Query(store, "SELECT count(*) FROM alerts").Should().Be(3L);
+    }
 }

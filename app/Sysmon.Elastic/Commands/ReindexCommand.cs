@@ -118,7 +118,10 @@ public static class ReindexCommand
                 {
                     stderr.WriteLine($"ALERT {a.Host} event {a.EventCode}: {a.MatchedField} {a.MatchedAtomic} matches {a.Feed} ({a.IndicatorId})");
                 }
-            });
+            })
+            {
+                AlertsPerWrite = IngestCommand.BulkAlertsPerWrite,
+            };
         }
         var summary = new RunSummary();
         var copiedBefore = resumed?.Copied ?? 0;

@@ -5,11 +5,19 @@ namespace Sysmon.Enrich.Matching;
 
 /// <summary>
 /// An <see cref="IEventSink"/> in front of another: tags each document against the current indicators, stores the
-/// batch, then writes the alerts of the batch (alert ids make a repeated match harmless) and reports each one.
+/// batch, then writes the alerts (alert ids make a repeated match harmless) and reports each one at once.
 /// </summary>
 public sealed class TaggingSink(IEventSink inner, EventTagger tagger, IIndicatorStore store, Action<Alert>? onAlert = null) : IEventSink
 {
+    private List<Alert>? _pending;
+
     public long Alerts { get; private set; }
+
+    /// <summary>Alerts gathered before they are written; by default each batch's at once (the worker: stored within
+    /// milliseconds). A one-off bulk run (`ingest`, `reindex`) gathers thousands: each write is a store transaction,
+    /// and 380,749 alerts written 100 events at a time made a 1M re-enrichment 10 times slower than the copy alone.
+    /// Whatever is gathered is written at <see cref="FlushAsync"/>, <see cref="SettleAsync"/> and disposal.</summary>
+    public int AlertsPerWrite { get; init; } = 1;
 
     public async ValueTask<SinkResult> WriteAsync(IReadOnlyList<EcsDocument> batch, CancellationToken cancellationToken)
     {
@@ -21,15 +29,46 @@ public sealed class TaggingSink(IEventSink inner, EventTagger tagger, IIndicator
         var result = await inner.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
         if (alerts is not null)
         {
-            Alerts += await store.WriteAlertsAsync(alerts, cancellationToken).ConfigureAwait(false);
             if (onAlert is not null) foreach (var a in alerts) onAlert(a);
+            (_pending ??= []).AddRange(alerts);
+            if (_pending.Count >= AlertsPerWrite) await WritePendingAsync(cancellationToken).ConfigureAwait(false);
         }
         return result;
     }
 
-    public ValueTask<SinkResult> FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+    public async ValueTask<SinkResult> FlushAsync(CancellationToken cancellationToken)
+    {
+        var result = await inner.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await WritePendingAsync(cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    public async ValueTask<SinkResult> SettleAsync(CancellationToken cancellationToken)
+    {
+        var result = await inner.SettleAsync(cancellationToken).ConfigureAwait(false);
+        await WritePendingAsync(cancellationToken).ConfigureAwait(false);
+        return result;
+    }
 
     public IReadOnlyList<string> TakeWarnings() => inner.TakeWarnings();
 
-    public ValueTask DisposeAsync() => inner.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            // Stopped (Ctrl+C) after events were stored: their alerts are kept too, since a run again skips the events.
+            await WritePendingAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            await inner.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task WritePendingAsync(CancellationToken ct)
+    {
+        if (_pending is not { Count: > 0 } pending) return;
+        _pending = null;
+        Alerts += await store.WriteAlertsAsync(pending, ct).ConfigureAwait(false);
+    }
 }
