@@ -10,6 +10,11 @@ public sealed class ElasticsearchStoreCliTests
 {
     private const string DeadCluster = "http://elastic:hunter2@127.0.0.1:9";
 
+    // One process creation as a Winlogbeat line.
+    private const string OneEvent =
+        "{\"winlog\":{\"event_id\":\"1\",\"channel\":\"Microsoft-Windows-Sysmon/Operational\",\"computer_name\":\"H\",\"record_id\":1," +
+        "\"event_data\":{\"UtcTime\":\"2026-01-05 10:00:00.000\",\"Image\":\"C:\\\\x.exe\"}}}\n";
+
     [Theory]
     [InlineData("setup", "elasticsearch", "--store", DeadCluster)]
     [InlineData("hunt", "hash-stats", "--store", DeadCluster)]
@@ -29,9 +34,7 @@ public sealed class ElasticsearchStoreCliTests
     public async Task Ingest_into_an_unreachable_cluster_stores_nothing_and_exits_3()
     {
         var dir = CliRunner.TempDir();
-        await File.WriteAllTextAsync(Path.Combine(dir, "e.json"),
-            "{\"winlog\":{\"event_id\":\"1\",\"channel\":\"Microsoft-Windows-Sysmon/Operational\",\"computer_name\":\"H\",\"record_id\":1," +
-            "\"event_data\":{\"UtcTime\":\"2026-01-05 10:00:00.000\",\"Image\":\"C:\\\\x.exe\"}}}\n");
+        await File.WriteAllTextAsync(Path.Combine(dir, "e.json"), OneEvent);
         var r = await CliRunner.RunAsync(dir, null, "ingest", "e.json", "--store", DeadCluster);
         r.ExitCode.Should().Be(3, r.Stderr);
         r.Stderr.Should().Contain("Elasticsearch at http://127.0.0.1:9 is unreachable").And.NotContain("hunter2").And.NotContain("   at ");
@@ -41,9 +44,7 @@ public sealed class ElasticsearchStoreCliTests
     public async Task Reindex_into_an_unreachable_cluster_exits_3_and_keeps_no_checkpoint()
     {
         var dir = CliRunner.TempDir();
-        await File.WriteAllTextAsync(Path.Combine(dir, "e.json"),
-            "{\"winlog\":{\"event_id\":\"1\",\"channel\":\"Microsoft-Windows-Sysmon/Operational\",\"computer_name\":\"H\",\"record_id\":1," +
-            "\"event_data\":{\"UtcTime\":\"2026-01-05 10:00:00.000\",\"Image\":\"C:\\\\x.exe\"}}}\n");
+        await File.WriteAllTextAsync(Path.Combine(dir, "e.json"), OneEvent);
         (await CliRunner.RunAsync(dir, null, "ingest", "e.json", "--store", "duckdb:case.duckdb")).ExitCode.Should().Be(0);
         var r = await CliRunner.RunAsync(dir, null, "reindex", "--store", "duckdb:case.duckdb", "--dest", DeadCluster);
         r.ExitCode.Should().Be(3, r.Stderr);
