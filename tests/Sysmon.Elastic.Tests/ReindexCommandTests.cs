@@ -67,8 +67,10 @@ public sealed class ReindexCommandTests
         second.Stderr.Should().Contain($"duplicates skipped (already stored): {events:N0}").And.Contain("(0 new)");
     }
 
-    [Fact]
-    public async Task A_copy_killed_mid_way_goes_on_from_its_checkpoint_and_stores_every_event_once()
+    [Theory]
+    [InlineData(false)] // kill -9: no flush, no clean close of the DuckDB file
+    [InlineData(true)]  // SIGTERM (a service stop, Ctrl+C): exit 130, the checkpoint named
+    public async Task A_copy_killed_mid_way_goes_on_from_its_checkpoint_and_stores_every_event_once(bool terminate)
     {
         var (dir, events) = await FleetStoreAsync(6, 5000);
         string[] args = ["reindex", "--store", "duckdb:source.duckdb", "--dest", "duckdb:copy.duckdb", "--checkpoint-every", "2000"];
@@ -81,9 +83,23 @@ public sealed class ReindexCommandTests
             var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
             var deadline = DateTime.UtcNow.AddMinutes(2);
             while (!File.Exists(checkpoint) && !process.HasExited && DateTime.UtcNow < deadline) await Task.Delay(5, TestContext.Current.CancellationToken);
-            process.Kill(entireProcessTree: true); // kill -9: no flush, no clean close of the DuckDB file
+            if (terminate)
+            {
+                using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(CultureInfo.InvariantCulture)]);
+                await kill.WaitForExitAsync(TestContext.Current.CancellationToken);
+            }
+            else
+            {
+                process.Kill(entireProcessTree: true);
+            }
             await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-            File.Exists(checkpoint).Should().BeTrue("the copy was killed after its first checkpoint, before its end\n" + await stderr);
+            var said = await stderr;
+            File.Exists(checkpoint).Should().BeTrue("the copy was killed after its first checkpoint, before its end\n" + said);
+            if (terminate)
+            {
+                process.ExitCode.Should().Be(130, said);
+                said.Should().Contain("stopped; sysmon-elastic.reindex.json holds where the copy got to").And.Contain("run the same command again to go on");
+            }
         }
         var saved = await File.ReadAllTextAsync(checkpoint, TestContext.Current.CancellationToken);
         saved.Should().Contain("\"position\"").And.Contain(Path.Combine(dir, "copy.duckdb"));
