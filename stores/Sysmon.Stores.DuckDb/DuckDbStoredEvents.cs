@@ -141,13 +141,7 @@ public sealed class DuckDbStoredEvents(DuckDbStore store) : IStoredEventSource
     /// <summary>For the bench: the same page queries with every value fetched and nothing converted; the rows read.</summary>
     internal long ScanValuesOnly()
     {
-        long rows = 0, last;
-        using (store.Enter())
-        {
-            using var max = store.Connection.CreateCommand();
-            max.CommandText = $"SELECT coalesce(max(rowid), -1) FROM {Sysmon.Ingest.Names.EventsTable}";
-            last = Convert.ToInt64(max.ExecuteScalar(), CultureInfo.InvariantCulture);
-        }
+        long rows = 0, last = LastRow();
         for (var low = 0L; low <= last; low += PageRows)
         {
             using var entered = store.Enter();

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 using Sysmon.Ingest.Ecs;
 using Sysmon.Ingest.Pipeline;
@@ -130,16 +129,17 @@ public sealed class ElasticsearchStoredEvents(ElasticsearchConnection es, string
         {
             var position = hit.GetProperty("sort").GetRawText();
             var id = hit.GetProperty("_id").GetString() ?? "";
-            var source = hit.GetProperty("_source").GetRawText();
+            var source = hit.GetProperty("_source");
             try
             {
-                var stored = reader.Read(Encoding.UTF8.GetBytes(source));
+                // The hit's own UTF-8 bytes: no string of each document made and encoded again.
+                var stored = reader.Read(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(source));
                 stored.Id ??= id;
                 page.Add(new StoredEvent(position, id, stored));
             }
             catch (FormatException ex)
             {
-                page.Add(new StoredEvent(position, id, null, ex.Message, source));
+                page.Add(new StoredEvent(position, id, null, ex.Message, source.GetRawText()));
             }
         }
         return page;

@@ -8,7 +8,6 @@ using Sysmon.Stores.Elasticsearch;
 using Sysmon.Stores.Elasticsearch.Connection;
 using Sysmon.Stores.Elasticsearch.Hunts;
 using Sysmon.Stores.Elasticsearch.Indicators;
-using EsMethod = Elastic.Transport.HttpMethod;
 
 namespace Sysmon.Elastic.Cli;
 
@@ -75,10 +74,11 @@ public sealed class Store : IDisposable
         }
         var es = new ElasticsearchConnection(OptionsFor(location));
         var hunts = new ElasticsearchHuntEngine(es, location.BulkOptions);
+        var stored = new ElasticsearchStoredEvents(es);
         return new Store(location, new ElasticsearchIndicatorStore(es, location.BulkOptions), hunts, hunts, new ElasticsearchProcessLookup(es),
-            _ => new ElasticsearchEventSink(es, location.BulkOptions), ct => CountAsync(es, ct), null)
+            _ => new ElasticsearchEventSink(es, location.BulkOptions), ct => stored.CountAsync(null, ct), null)
         {
-            StoredEvents = new ElasticsearchStoredEvents(es),
+            StoredEvents = stored,
         };
     }
 
@@ -187,15 +187,6 @@ public sealed class Store : IDisposable
     }
 
     public static ElasticsearchOptions OptionsFor(StoreLocation location) => UsageException.From(() => ElasticsearchOptions.Parse(location.Target));
-
-    private static async Task<long> CountAsync(ElasticsearchConnection es, CancellationToken ct)
-    {
-        var response = await es.SendAsync(EsMethod.GET, Names.EventsDataStream + "/_count", (string?)null, ct).ConfigureAwait(false);
-        if (response.Status == 404) return 0;
-        if (!response.IsSuccess) throw es.Refused(EsMethod.GET, Names.EventsDataStream + "/_count", response);
-        using var doc = NotJson.Parse(response.Body, "_count");
-        return doc.RootElement.GetProperty("count").GetInt64();
-    }
 
     public void Dispose()
     {
