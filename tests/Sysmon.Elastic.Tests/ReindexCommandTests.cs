@@ -189,6 +189,25 @@ public sealed class ReindexCommandTests
         File.Exists(Path.Combine(dir, "copy2.duckdb")).Should().BeFalse();
     }
 
+    [Theory]
+    [InlineData("not json at all", "is not a reindex checkpoint")]
+    [InlineData("POSITION", "is not a position in a DuckDB store")]
+    public async Task A_damaged_checkpoint_is_a_usage_error_that_names_the_file_not_a_crash(string content, string reason)
+    {
+        var (dir, events) = await FleetStoreAsync(1, 50);
+        var identity = (string name) => "duckdb:" + Path.Combine(dir, name);
+        await File.WriteAllTextAsync(Path.Combine(dir, "sysmon-elastic.reindex.json"), content == "POSITION"
+            ? $$"""{"source":"{{identity("source.duckdb")}}","destination":"{{identity("copy.duckdb")}}","reEnrich":false,"position":"abc","copied":1,"saved":"2026-12-01T10:00:00Z"}"""
+            : content, TestContext.Current.CancellationToken);
+
+        var r = await CliRunner.RunAsync(dir, null, "reindex", "--store", "duckdb:source.duckdb", "--dest", "duckdb:copy.duckdb");
+
+        r.ExitCode.Should().Be(2, r.Stderr);
+        r.Stderr.Should().Contain("sysmon-elastic.reindex.json").And.Contain(reason).And.NotContain("   at ");
+        var restarted = await CliRunner.RunAsync(dir, null, "reindex", "--store", "duckdb:source.duckdb", "--dest", "duckdb:copy.duckdb", "--restart");
+        restarted.Stderr.Should().Contain($"copied {events:N0} events");
+    }
+
     [Fact]
     public async Task An_event_that_does_not_read_back_is_dead_lettered_with_its_store_and_id_and_the_run_is_partial()
     {

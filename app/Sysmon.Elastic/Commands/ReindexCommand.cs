@@ -99,7 +99,19 @@ public static class ReindexCommand
         }
         using var source = Store.OpenExisting(from, from.DuckDbOptions.MemoryLimit is null ? from.DuckDbOptions with { MemoryLimit = SourceMemoryLimit } : null);
         // The source answers first: an unreachable cluster leaves no empty destination file behind.
-        var total = await source.StoredEvents.CountAsync(resumed?.Position, ct).ConfigureAwait(false);
+        long total;
+        try
+        {
+            total = await source.StoredEvents.CountAsync(resumed?.Position, ct).ConfigureAwait(false);
+        }
+        catch (FormatException ex) when (resumed is not null)
+        {
+            // A checkpoint edited by hand, or from another version: said as such, not a stack trace.
+            throw new UsageException($"{options.CheckpointPath}: {ex.Message}")
+            {
+                Data = { [CommandErrors.NextStep] = "--restart copies from the first event (the destination skips what it holds)" },
+            };
+        }
         using var destination = Store.OpenWhenFree(into);
         if (resumed is not null) await stderr.WriteLineAsync($"going on from {options.CheckpointPath}: {resumed.Describe}").ConfigureAwait(false);
         var before = await destination.CountEventsAsync(ct).ConfigureAwait(false);
