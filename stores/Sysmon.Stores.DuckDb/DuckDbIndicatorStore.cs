@@ -6,6 +6,7 @@ using Sysmon.Enrich.Feeds;
 using Sysmon.Enrich.Indicators;
 using Sysmon.Enrich.Matching;
 using Sysmon.Ingest;
+using Sysmon.Stores.DuckDb.Loading;
 using Sysmon.Stores.DuckDb.Schema;
 using Sysmon.Queries;
 
@@ -123,30 +124,45 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         return Task.FromResult<IReadOnlyList<Indicator>>(list);
     }
 
+    // The alerts not stored yet: staged, then inserted but for the ids the table already holds (a repeated match, a run
+    // again, a retro-hunt of a refreshed feed). The held ids are looked for only where a copy can lie, around the
+    // alerts' own times (an alert carries its event's), so DuckDB skips the table's other row groups by their bounds.
     private Task<int> WriteAlertsAsyncCore(IReadOnlyList<Alert> alerts, CancellationToken ct)
     {
         if (alerts.Count == 0) return Task.FromResult(0);
         using var tx = Connection.BeginTransaction();
-        DuckDbSchema.Execute(Connection, "DROP TABLE IF EXISTS temp.alert_staging");
-        DuckDbSchema.Execute(Connection, $"CREATE TEMP TABLE alert_staging AS SELECT * FROM {Names.AlertsTable} LIMIT 0");
+        DuckDbSchema.Execute(Connection, $"CREATE OR REPLACE TEMP TABLE alert_staging AS SELECT * FROM {Names.AlertsTable} LIMIT 0");
+        var ids = new HashSet<string>(alerts.Count, StringComparer.Ordinal);
+        DateTime from = DateTime.MaxValue, to = DateTime.MinValue;
         using (var appender = Connection.CreateAppender("temp", "main", "alert_staging"))
         {
             foreach (var a in alerts)
             {
-                appender.CreateRow().AppendValue(a.Id).AppendValue(a.Timestamp.UtcDateTime).AppendValue(a.EventId).AppendValue(a.EventCode)
+                if (!ids.Add(a.Id)) continue; // the same match twice in one write (an event read twice in one run)
+                var at = a.Timestamp.UtcDateTime;
+                if (at < from) from = at;
+                if (at > to) to = at;
+                appender.CreateRow().AppendValue(a.Id).AppendValue(at).AppendValue(a.EventId).AppendValue(a.EventCode)
                     .AppendValue(a.Host).AppendValue(a.MatchedField).AppendValue(a.MatchedAtomic).AppendValue("indicator_match")
                     .AppendValue(a.IndicatorId).AppendValue(a.Feed).AppendNullValue().AppendValue(a.Source)
                     .AppendValue(JsonSerializer.Serialize(a)).EndRow();
             }
         }
+        var (lo, hi) = EventLoadStatement.WithMargin(from, to);
         int inserted;
         using (var cmd = Connection.CreateCommand())
         {
-            cmd.CommandText = $"INSERT OR IGNORE INTO {Names.AlertsTable} SELECT * FROM temp.alert_staging";
+            // A semi-join hashes its right side: the staged ids, not the stored ones.
+            cmd.CommandText = $"""
+                INSERT INTO {Names.AlertsTable} SELECT * FROM temp.alert_staging
+                WHERE id NOT IN (SELECT a.id FROM {Names.AlertsTable} a SEMI JOIN temp.alert_staging s ON a.id = s.id
+                                 WHERE a."@timestamp" BETWEEN $lo AND $hi)
+                """;
+            cmd.Parameters.Add(new DuckDBParameter("lo", lo));
+            cmd.Parameters.Add(new DuckDBParameter("hi", hi));
             inserted = cmd.ExecuteNonQuery();
-            cmd.CommandText = "DROP TABLE temp.alert_staging";
-            cmd.ExecuteNonQuery();
         }
+        DuckDbSchema.Execute(Connection, "DROP TABLE temp.alert_staging");
         tx.Commit();
         return Task.FromResult(inserted);
     }

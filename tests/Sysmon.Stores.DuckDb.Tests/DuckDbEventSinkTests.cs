@@ -424,7 +424,7 @@ public sealed class DuckDbEventSinkTests : IDisposable
         }
         using (var store = DuckDbStore.Open(StorePath))
         {
-            DuckDbSchema.ReadVersion(store.Connection).Should().Be(2);
+            DuckDbSchema.ReadVersion(store.Connection).Should().Be(DuckDbSchema.CurrentVersion);
             store.Count().Should().Be(1);
             await using var sink = new DuckDbEventSink(store);
             var result = await sink.WriteAsync(docs, TestContext.Current.CancellationToken);

@@ -42,6 +42,10 @@ internal static class EventLoadStatement
         $"CREATE OR REPLACE TEMP TABLE {StoredIds} AS SELECT e.id FROM {Names.EventsTable} e SEMI JOIN temp.{LoadIds} i ON e.id = i.id" +
         (range is var (from, to) ? $" WHERE e.\"@timestamp\" BETWEEN {Timestamp(Shift(from, -TimeMargin))} AND {Timestamp(Shift(to, TimeMargin))}" : "");
 
+    /// <summary>A time range widened by <see cref="TimeMargin"/> on both sides: where a stored copy of a row (an event,
+    /// or an alert, which carries its event's time) may lie.</summary>
+    public static (DateTime From, DateTime To) WithMargin(DateTime from, DateTime to) => (Shift(from, -TimeMargin), Shift(to, TimeMargin));
+
     // Times at the ends of DateTime's range (year 1, year 9999) stay there instead of overflowing.
     private static DateTime Shift(DateTime t, TimeSpan by) =>
         by < TimeSpan.Zero ? (t.Ticks + by.Ticks < 0 ? DateTime.MinValue : t + by)

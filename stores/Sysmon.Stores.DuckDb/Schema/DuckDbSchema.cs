@@ -14,10 +14,20 @@ public static class DuckDbSchema
     public const string DocumentsView = "events_documents";
     public const string WholeRowsView = "events_ecs_rows";
 
-    public const int CurrentVersion = 2;
+    public const int CurrentVersion = 3;
 
     public static string CreateEventsTable(string name) =>
         $"CREATE TABLE IF NOT EXISTS {name} (\n  " + string.Join(",\n  ", EventColumns.All.Select(c => $"{c.Quoted} {c.SqlType}")) + "\n)";
+
+    /// <summary>The alerts table. No primary key: DuckDB holds a key's index in memory, and at 380,749 alerts it took
+    /// 58 MB of the 128 MB a load may use, so the loads after it ran out of memory and ran again under the store's own
+    /// limit (1M events ingested at 504 MB). A repeated alert is left out by its id when written instead.</summary>
+    public static string CreateAlertsTable(string name) => $"""
+        CREATE TABLE IF NOT EXISTS {name} (
+          id VARCHAR NOT NULL, "@timestamp" TIMESTAMP NOT NULL, "event.id" VARCHAR NOT NULL, "event.code" VARCHAR,
+          "host.name" VARCHAR, "matched.field" VARCHAR, "matched.atomic" VARCHAR, "matched.type" VARCHAR,
+          "indicator.id" VARCHAR, "threat.feed.name" VARCHAR, "rule.name" VARCHAR, source VARCHAR, doc JSON)
+        """;
 
     private static IEnumerable<string> Statements()
     {
@@ -34,12 +44,7 @@ public static class DuckDbSchema
         yield return """
             CREATE TABLE IF NOT EXISTS feed_state (name VARCHAR PRIMARY KEY, state JSON NOT NULL)
             """;
-        yield return $"""
-            CREATE TABLE IF NOT EXISTS {Names.AlertsTable} (
-              id VARCHAR PRIMARY KEY, "@timestamp" TIMESTAMP NOT NULL, "event.id" VARCHAR NOT NULL, "event.code" VARCHAR,
-              "host.name" VARCHAR, "matched.field" VARCHAR, "matched.atomic" VARCHAR, "matched.type" VARCHAR,
-              "indicator.id" VARCHAR, "threat.feed.name" VARCHAR, "rule.name" VARCHAR, source VARCHAR, doc JSON)
-            """;
+        yield return CreateAlertsTable(Names.AlertsTable);
         yield return $"""
             CREATE TABLE IF NOT EXISTS {Names.HuntResultsTable} (
               id VARCHAR PRIMARY KEY, hunt VARCHAR NOT NULL, run_at TIMESTAMP NOT NULL, parameters JSON, row JSON NOT NULL)
@@ -72,6 +77,7 @@ public static class DuckDbSchema
         foreach (var sql in Statements()) Execute(connection, sql);
         // Migrations from older versions, one step per version.
         if (version == 1) MigrateFrom1(connection);
+        if (version is 1 or 2) MigrateFrom2(connection);
         Execute(connection, "INSERT OR REPLACE INTO sysmon_meta VALUES ('schema_version', '" +
                             CurrentVersion.ToString(CultureInfo.InvariantCulture) + "')");
         Execute(connection, $"INSERT OR REPLACE INTO sysmon_meta VALUES ('catalog_hash', '{CatalogHash}')");
@@ -105,6 +111,15 @@ public static class DuckDbSchema
         Execute(connection, EventColumns.CreateView(EventsView, Names.EventsTable));
         Execute(connection, EventColumns.CreateWholeRowsView(WholeRowsView, Names.EventsTable));
         Execute(connection, EventColumns.CreateDocumentsView(DocumentsView, Names.EventsTable));
+    }
+
+    // Schema 2 had a primary key on alerts.id (see CreateAlertsTable); the table is copied once into one without it.
+    private static void MigrateFrom2(DuckDBConnection connection)
+    {
+        Execute(connection, CreateAlertsTable("alerts_v3"));
+        Execute(connection, $"INSERT INTO alerts_v3 SELECT * FROM {Names.AlertsTable}");
+        Execute(connection, $"DROP TABLE {Names.AlertsTable}");
+        Execute(connection, $"ALTER TABLE alerts_v3 RENAME TO {Names.AlertsTable}");
     }
 
     public static int ReadVersion(DuckDBConnection connection)
