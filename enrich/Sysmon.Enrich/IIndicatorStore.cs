@@ -22,8 +22,9 @@ public interface IIndicatorStore
     /// <summary>Every indicator not expired, of every feed (to build the in-memory <see cref="IndicatorSet"/>).</summary>
     Task<IReadOnlyList<Indicator>> LoadActiveAsync(CancellationToken ct);
 
-    /// <summary>Stores alerts; returns how many were new (an alert id already stored is skipped).</summary>
-    Task<int> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct);
+    /// <summary>Stores alerts; returns those that were new (an alert id already stored, or twice in the list, is
+    /// skipped), so that a run over events stored before raises nothing again.</summary>
+    Task<IReadOnlyList<Alert>> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct);
 
     /// <summary>Matches <paramref name="indicators"/> against stored events since <paramref name="since"/>.</summary>
     Task<IReadOnlyList<Alert>> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct);

@@ -23,7 +23,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     public Task SaveFeedStateAsync(FeedState state, CancellationToken ct) { using (store.Enter()) return SaveFeedStateAsyncCore(state, ct); }
     public Task<IReadOnlyList<Indicator>> ReplaceFeedAsync(string feed, IReadOnlyList<Indicator> indicators, DateTimeOffset now, CancellationToken ct) { using (store.Enter()) return ReplaceFeedAsyncCore(feed, indicators, now, ct); }
     public Task<IReadOnlyList<Indicator>> LoadActiveAsync(CancellationToken ct) { using (store.Enter()) return LoadActiveAsyncCore(ct); }
-    public Task<int> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct) { using (store.Enter()) return WriteAlertsAsyncCore(alerts, ct); }
+    public Task<IReadOnlyList<Alert>> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct) { using (store.Enter()) return WriteAlertsAsyncCore(alerts, ct); }
     public Task<IReadOnlyList<Alert>> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct) { using (store.Enter()) return RetroHuntAsyncCore(indicators, since, ct); }
 
     private Task<IReadOnlyList<FeedState>> ListFeedStatesAsyncCore(CancellationToken ct)
@@ -127,18 +127,18 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     // The alerts not stored yet: staged, then inserted but for the ids the table already holds (a repeated match, a run
     // again, a retro-hunt of a refreshed feed). The held ids are looked for only where a copy can lie, around the
     // alerts' own times (an alert carries its event's), so DuckDB skips the table's other row groups by their bounds.
-    private Task<int> WriteAlertsAsyncCore(IReadOnlyList<Alert> alerts, CancellationToken ct)
+    private Task<IReadOnlyList<Alert>> WriteAlertsAsyncCore(IReadOnlyList<Alert> alerts, CancellationToken ct)
     {
-        if (alerts.Count == 0) return Task.FromResult(0);
+        if (alerts.Count == 0) return Task.FromResult<IReadOnlyList<Alert>>([]);
         using var tx = Connection.BeginTransaction();
         DuckDbSchema.Execute(Connection, $"CREATE OR REPLACE TEMP TABLE alert_staging AS SELECT * FROM {Names.AlertsTable} LIMIT 0");
-        var ids = new HashSet<string>(alerts.Count, StringComparer.Ordinal);
+        var byId = new Dictionary<string, Alert>(alerts.Count, StringComparer.Ordinal);
         DateTime from = DateTime.MaxValue, to = DateTime.MinValue;
         using (var appender = Connection.CreateAppender("temp", "main", "alert_staging"))
         {
             foreach (var a in alerts)
             {
-                if (!ids.Add(a.Id)) continue; // the same match twice in one write (an event read twice in one run)
+                if (!byId.TryAdd(a.Id, a)) continue; // the same match twice in one write (an event read twice in one run)
                 var at = a.Timestamp.UtcDateTime;
                 if (at < from) from = at;
                 if (at > to) to = at;
@@ -149,7 +149,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
             }
         }
         var (lo, hi) = EventLoadStatement.WithMargin(from, to);
-        int inserted;
+        var inserted = new List<Alert>();
         using (var cmd = Connection.CreateCommand())
         {
             // A semi-join hashes its right side: the staged ids, not the stored ones.
@@ -157,14 +157,16 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
                 INSERT INTO {Names.AlertsTable} SELECT * FROM temp.alert_staging
                 WHERE id NOT IN (SELECT a.id FROM {Names.AlertsTable} a SEMI JOIN temp.alert_staging s ON a.id = s.id
                                  WHERE a."@timestamp" BETWEEN $lo AND $hi)
+                RETURNING id
                 """;
             cmd.Parameters.Add(new DuckDBParameter("lo", lo));
             cmd.Parameters.Add(new DuckDBParameter("hi", hi));
-            inserted = cmd.ExecuteNonQuery();
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read()) inserted.Add(byId[reader.GetString(0)]);
         }
         DuckDbSchema.Execute(Connection, "DROP TABLE temp.alert_staging");
         tx.Commit();
-        return Task.FromResult(inserted);
+        return Task.FromResult<IReadOnlyList<Alert>>(inserted);
     }
 
     private Task<IReadOnlyList<Alert>> RetroHuntAsyncCore(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct)

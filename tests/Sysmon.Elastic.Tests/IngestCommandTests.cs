@@ -43,6 +43,39 @@ public sealed class IngestCommandTests
     }
 
     [Fact]
+    public async Task Alerts_are_printed_up_to_twenty_then_counted_with_a_query_that_lists_them_and_a_second_run_raises_none()
+    {
+        var dir = CliRunner.TempDir();
+        var ct = TestContext.Current.CancellationToken;
+        static string Connection(int record) =>
+            "{\"winlog\":{\"event_id\":\"3\",\"channel\":\"Microsoft-Windows-Sysmon/Operational\",\"computer_name\":\"WKS-1\",\"record_id\":" + record +
+            ",\"event_data\":{\"UtcTime\":\"2026-11-30 10:00:" + (record % 60).ToString("D2", System.Globalization.CultureInfo.InvariantCulture) +
+            ".000\",\"Image\":\"C:\\\\a.exe\",\"Protocol\":\"tcp\",\"SourceIp\":\"10.1.1.5\",\"SourcePort\":\"50000\",\"DestinationIp\":\"203.0.113." +
+            (record % 2 == 0 ? "66" : "67") + "\",\"DestinationPort\":\"443\"}}}\n";
+        await File.WriteAllTextAsync(Path.Combine(dir, "c2.ndjson"), string.Concat(Enumerable.Range(1, 50).Select(Connection)), ct);
+        await File.WriteAllTextAsync(Path.Combine(dir, "ips.txt"), "203.0.113.66\n", ct);
+        await File.WriteAllTextAsync(Path.Combine(dir, "feeds.json"), "{\"feeds\":[{\"name\":\"c2\",\"url\":\"ips.txt\",\"format\":\"plain\",\"type\":\"ip\"}]}", ct);
+        (await CliRunner.RunAsync(dir, null, "feeds", "update", "--feeds", "feeds.json", "--store", "duckdb:s.duckdb")).ExitCode.Should().Be(0);
+
+        var first = await CliRunner.RunAsync(dir, null, "ingest", "c2.ndjson", "--store", "duckdb:s.duckdb");
+        first.ExitCode.Should().Be(0, first.Stderr);
+        var alertLines = first.Stderr.Split('\n').Where(l => l.StartsWith("ALERT ", StringComparison.Ordinal)).ToList();
+        alertLines.Should().HaveCount(20, "25 of the 50 connections go to the listed address, and 20 lines are printed")
+            .And.AllSatisfy(l => l.Should().StartWith("ALERT WKS-1 event 3: destination.ip 203.0.113.66 matches c2"));
+        first.Stderr.Should().Contain("1 indicators checked; 25 new alert(s)").And.Contain("5 of them not printed above");
+        var query = first.Stderr[(first.Stderr.IndexOf("sysmon-elastic query '", StringComparison.Ordinal) + 22)..];
+        query = query[..query.IndexOf("' --store duckdb:s.duckdb", StringComparison.Ordinal)];
+        var listed = await CliRunner.RunAsync(dir, null, "query", query, "--store", "duckdb:s.duckdb");
+        listed.ExitCode.Should().Be(0, listed.Stderr);
+        listed.Stdout.Should().MatchRegex(@"25\s+1\s+c2\s+203\.0\.113\.66", "the printed query lists the alerts by indicator");
+
+        var second = await CliRunner.RunAsync(dir, null, "ingest", "c2.ndjson", "--store", "duckdb:s.duckdb");
+        second.ExitCode.Should().Be(0, second.Stderr);
+        second.Stderr.Should().NotContain("ALERT", "the events and their alerts are stored already")
+            .And.Contain("1 indicators checked; 0 new alert(s)");
+    }
+
+    [Fact]
     public async Task DuckDB_options_after_the_path_are_in_force_and_a_load_beyond_its_limit_is_named_in_the_summary()
     {
         var dir = CliRunner.TempDir();

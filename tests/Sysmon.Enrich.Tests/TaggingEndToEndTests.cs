@@ -83,7 +83,7 @@ public sealed class TaggingEndToEndTests
     }
 
     [Fact]
-    public async Task Alerts_gathered_for_a_bulk_run_are_reported_at_once_and_written_at_flush_and_at_disposal()
+    public async Task Alerts_gathered_for_a_bulk_run_are_written_and_reported_at_flush_and_at_disposal_and_never_twice()
     {
         var ct = TestContext.Current.CancellationToken;
         var dir = Path.Combine(Path.GetTempPath(), "sysmon-e2e-tests", Guid.NewGuid().ToString("N"));
@@ -100,10 +100,17 @@ public sealed class TaggingEndToEndTests
         var reported = new List<Alert>();
         var sink = new TaggingSink(new DuckDbEventSink(store, SinkMode.Bulk), new EventTagger(() => set), indicators, reported.Add) { AlertsPerWrite = 1000 };
         await sink.WriteAsync(docs[..2], ct);
-        reported.Should().HaveCount(2, "each alert is reported as its event is tagged");
+        reported.Should().BeEmpty("gathered until the flush");
         Query(store, "SELECT count(*) FROM alerts").Should().Be(0L, "gathered until the flush");
         await sink.FlushAsync(ct);
         Query(store, "SELECT count(*) FROM alerts").Should().Be(2L);
+        reported.Select(a => a.EventId).Should().Equal(docs[0].Id, docs[1].Id);
+        sink.Alerts.Should().Be(2);
+
+        // The same events again (a folder ingested twice): stored already, so nothing is alerted again.
+        await sink.WriteAsync(events.Take(2).Select(Sysmon.Ingest.Tests.Fixtures.Convert.Mapper().Map).ToList(), ct);
+        await sink.FlushAsync(ct);
+        reported.Should().HaveCount(2);
         sink.Alerts.Should().Be(2);
 
         docs[2].Set("destination.ip", "203.0.113.66");
@@ -111,5 +118,6 @@ public sealed class TaggingEndToEndTests
         await sink.WriteAsync(docs[2..], ct);
         await sink.DisposeAsync(); // stopped without a flush: the events the sink stored keep their alerts
         Query(store, "SELECT count(*) FROM alerts").Should().Be(3L);
+        reported.Should().HaveCount(3);
     }
 }

@@ -52,12 +52,12 @@ public sealed class AlertWriteTests : IDisposable
         using var store = DuckDbStore.Open(StorePath);
         var alerts = new DuckDbIndicatorStore(store);
 
-        (await alerts.WriteAlertsAsync(Connections(0, 10), ct)).Should().Be(10);
-        (await alerts.WriteAlertsAsync(Connections(0, 10), ct)).Should().Be(0, "every one is stored already");
+        (await alerts.WriteAlertsAsync(Connections(0, 10), ct)).Should().BeEquivalentTo(Connections(0, 10));
+        (await alerts.WriteAlertsAsync(Connections(0, 10), ct)).Should().BeEmpty("every one is stored already");
         (await alerts.WriteAlertsAsync([.. Connections(5, 10), Connection(12), Connection(12)], ct))
-            .Should().Be(5, "10-14 are new, 12 is in the write twice");
+            .Should().BeEquivalentTo(Connections(10, 5), "10-14 are new, 12 is in the write twice");
         // The same match found again by a retro-hunt: same id, so still one alert.
-        (await alerts.WriteAlertsAsync([Connection(3, "retro-hunt")], ct)).Should().Be(0);
+        (await alerts.WriteAlertsAsync([Connection(3, "retro-hunt")], ct)).Should().BeEmpty();
 
         Scalar(store, "SELECT count(*) FROM alerts").Should().Be(15L);
         Scalar(store, "SELECT count(DISTINCT id) FROM alerts").Should().Be(15L);
@@ -72,8 +72,8 @@ public sealed class AlertWriteTests : IDisposable
         using var store = DuckDbStore.Open(StorePath);
         var alerts = new DuckDbIndicatorStore(store);
         var stored = Connection(1);
-        (await alerts.WriteAlertsAsync([stored, Connection(100_000)], ct)).Should().Be(2);
-        (await alerts.WriteAlertsAsync([stored with { Timestamp = stored.Timestamp.AddHours(23) }], ct)).Should().Be(0);
+        (await alerts.WriteAlertsAsync([stored, Connection(100_000)], ct)).Should().HaveCount(2);
+        (await alerts.WriteAlertsAsync([stored with { Timestamp = stored.Timestamp.AddHours(23) }], ct)).Should().BeEmpty();
         Scalar(store, "SELECT count(*) FROM alerts").Should().Be(2L);
     }
 
@@ -84,7 +84,7 @@ public sealed class AlertWriteTests : IDisposable
         using var store = DuckDbStore.Open(StorePath);
         var alerts = new DuckDbIndicatorStore(store);
         const int Writes = 50, PerWrite = 4096;
-        for (var w = 0; w < Writes; w++) (await alerts.WriteAlertsAsync(Connections(w * PerWrite, PerWrite), ct)).Should().Be(PerWrite);
+        for (var w = 0; w < Writes; w++) (await alerts.WriteAlertsAsync(Connections(w * PerWrite, PerWrite), ct)).Should().HaveCount(PerWrite);
 
         Scalar(store, "SELECT count(*) FROM alerts").Should().Be((long)Writes * PerWrite);
         // With a primary key on alerts.id, DuckDB held its index in memory: 19 MB for these 204,800 alerts.
@@ -101,7 +101,7 @@ public sealed class AlertWriteTests : IDisposable
         {
             // Schema 2's alerts table: the id the primary key.
             DuckDbSchema.Execute(store.Connection, "DROP TABLE alerts; " + DuckDbSchema.CreateAlertsTable("alerts").Replace("id VARCHAR NOT NULL", "id VARCHAR PRIMARY KEY", StringComparison.Ordinal));
-            (await new DuckDbIndicatorStore(store).WriteAlertsAsync(Connections(0, 3), ct)).Should().Be(3);
+            (await new DuckDbIndicatorStore(store).WriteAlertsAsync(Connections(0, 3), ct)).Should().HaveCount(3);
             DuckDbSchema.Execute(store.Connection, "UPDATE sysmon_meta SET value = '2' WHERE key = 'schema_version'");
             Scalar(store, PrimaryKeys).Should().Be(1L);
         }
@@ -109,7 +109,7 @@ public sealed class AlertWriteTests : IDisposable
         {
             DuckDbSchema.ReadVersion(store.Connection).Should().Be(DuckDbSchema.CurrentVersion);
             Scalar(store, "SELECT count(*) FROM alerts").Should().Be(3L);
-            (await new DuckDbIndicatorStore(store).WriteAlertsAsync(Connections(1, 3), ct)).Should().Be(1, "two of them came across with the file");
+            (await new DuckDbIndicatorStore(store).WriteAlertsAsync(Connections(1, 3), ct)).Should().Equal([Connection(3)], "two of them came across with the file");
             Scalar(store, PrimaryKeys).Should().Be(0L);
         }
     }

@@ -180,8 +180,8 @@ public sealed class ElasticsearchStoreTests(ElasticsearchFixture fixture)
         await es.SendOkAsync(EsMethod.POST, store.EventsPattern + "/_refresh", null, Ct);
         var alerts = await store.RetroHuntAsync(added, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), Ct);
         alerts.Should().ContainSingle().Which.Should().Match<Alert>(a => a.EventId == "r-1" && a.MatchedField == "destination.ip" && a.Source == "retro-hunt");
-        (await store.WriteAlertsAsync(alerts, Ct)).Should().Be(1);
-        (await store.WriteAlertsAsync(alerts, Ct)).Should().Be(0, "an alert id already stored is skipped");
+        (await store.WriteAlertsAsync(alerts, Ct)).Should().Equal(alerts);
+        (await store.WriteAlertsAsync(alerts, Ct)).Should().BeEmpty("an alert id already stored is skipped");
 
         (await store.ReplaceFeedAsync(feed, [], DateTimeOffset.UtcNow, Ct)).Should().BeEmpty();
         (await store.LoadActiveAsync(Ct)).Should().NotContain(i => i.Feed == feed);

@@ -51,14 +51,14 @@ public static class DemoCommand
             }
 
             var files = InputFiles.Expand(fleet.Files, out _, out _);
-            var alerts = new StringWriter();
+            var alertText = new StringWriter();
+            var alerts = new AlertLines(alertText, shown: 3);
             var mapper = new EcsMapper(new EcsMapperOptions { PublicSuffixes = PublicSuffixList.TryLoad() });
             var summary = await IngestCommand.IngestAsync(files, location, new EventSource(InputFormat.Auto, ChannelFilter.SysmonOnly, new ReaderOptions()), mapper,
                 Path.Combine(directory, "demo.deadletter.ndjson"), alerts, new ProgressReporter(TextWriter.Null, false), ct).ConfigureAwait(false);
-            var alertLines = alerts.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
             output.WriteLine($"3. ingested into {location}: {summary.Events:N0} events ({summary.Duplicates:N0} already there, {summary.Rejected} rejected); " +
-                $"{alertLines.Length} alert(s) raised at ingest, e.g.");
-            foreach (var line in alertLines.Take(3)) output.WriteLine("     " + line);
+                $"{alerts.Count} alert(s) raised at ingest, e.g.");
+            foreach (var line in alertText.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)) output.WriteLine("     " + line);
 
             var failures = 0;
             void Check(bool ok, string what)

@@ -40,7 +40,7 @@ public static class IngestCommand
             RunSummary summary;
             try
             {
-                summary = await IngestAsync(files, location, source, mapper, deadLetterPath, stderr, ProgressReporter.ForStandardError(), signals.Token)
+                summary = await IngestAsync(files, location, source, mapper, deadLetterPath, new AlertLines(stderr), ProgressReporter.ForStandardError(), signals.Token)
                     .ConfigureAwait(false);
             }
             catch (IngestInterruptedException ex)
@@ -57,14 +57,14 @@ public static class IngestCommand
     /// through <paramref name="ct"/>, it throws <see cref="IngestInterruptedException"/> once the load under way is
     /// in the store.</summary>
     public static async Task<RunSummary> IngestAsync(IReadOnlyList<InputFile> files, StoreLocation location, EventSource source, EcsMapper mapper,
-        string deadLetterPath, TextWriter stderr, ProgressReporter progress, CancellationToken ct)
+        string deadLetterPath, AlertLines alerts, ProgressReporter progress, CancellationToken ct)
     {
         using var store = Store.OpenWhenFree(location);
         using var deadLetters = new DeadLetterWriter(deadLetterPath);
         var before = await store.CountEventsAsync(ct).ConfigureAwait(false);
         try
         {
-            var summary = await StoreAsync(files, location, store, source, mapper, deadLetters, stderr, progress, ct).ConfigureAwait(false);
+            var summary = await StoreAsync(files, location, store, source, mapper, deadLetters, alerts, progress, ct).ConfigureAwait(false);
             // The store's close checkpoints the last load, and that takes memory of its own (bench/README.md, 10M
             // events): the managed heap the run no longer needs is given back first, not added to it.
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
@@ -101,12 +101,11 @@ public static class IngestCommand
     }
 
     private static async Task<RunSummary> StoreAsync(IReadOnlyList<InputFile> files, StoreLocation location, Store store, EventSource source,
-        EcsMapper mapper, DeadLetterWriter deadLetters, TextWriter stderr, ProgressReporter progress, CancellationToken ct)
+        EcsMapper mapper, DeadLetterWriter deadLetters, AlertLines alerts, ProgressReporter progress, CancellationToken ct)
     {
         var indicators = store.Indicators;
         var set = new IndicatorSet(await indicators.LoadActiveAsync(ct).ConfigureAwait(false), null, matchParentDomains: false);
-        await using var sink = new TaggingSink(store.CreateEventSink(SinkMode.Bulk), new EventTagger(() => set), indicators,
-            a => stderr.WriteLine($"ALERT {a.Host} event {a.EventCode}: {a.MatchedField} {a.MatchedAtomic} matches {a.Feed} ({a.IndicatorId})"))
+        await using var sink = new TaggingSink(store.CreateEventSink(SinkMode.Bulk), new EventTagger(() => set), indicators, alerts.Add)
         {
             AlertsPerWrite = BulkAlertsPerWrite,
         };
@@ -118,6 +117,7 @@ public static class IngestCommand
         progress.Finish();
         summary.Info.Add($"store {location} now holds {await store.CountEventsAsync(ct).ConfigureAwait(false):N0} events");
         if (!set.IsEmpty) summary.Info.Add($"{set.Count:N0} indicators checked; {sink.Alerts:N0} new alert(s)");
+        if (alerts.NotShown(location) is { } notShown) summary.Info.Add(notShown);
         return summary;
     }
 }

@@ -18,9 +18,6 @@ public static class ReindexCommand
 {
     public const string DefaultDeadLetterName = "sysmon-elastic.reindex-deadletter.ndjson";
 
-    // Alert lines printed during a re-enrichment; the rest are counted (a large store can raise thousands).
-    private const int AlertsShown = 10;
-
     public static Command Create()
     {
         var store = StoreLocation.CreateOption();
@@ -117,20 +114,14 @@ public static class ReindexCommand
         var before = await destination.CountEventsAsync(ct).ConfigureAwait(false);
 
         using var deadLetters = new DeadLetterWriter(options.DeadLetterPath);
-        var alertsShown = 0;
+        var alerts = new AlertLines(stderr);
         IEventSink sink = destination.CreateEventSink(SinkMode.Bulk);
         TaggingSink? tagging = null;
         IndicatorSet? indicators = null;
         if (options.ReEnrich)
         {
             indicators = new IndicatorSet(await destination.Indicators.LoadActiveAsync(ct).ConfigureAwait(false), null, matchParentDomains: false);
-            sink = tagging = new TaggingSink(sink, new EventTagger(() => indicators), destination.Indicators, a =>
-            {
-                if (alertsShown++ < AlertsShown)
-                {
-                    stderr.WriteLine($"ALERT {a.Host} event {a.EventCode}: {a.MatchedField} {a.MatchedAtomic} matches {a.Feed} ({a.IndicatorId})");
-                }
-            })
+            sink = tagging = new TaggingSink(sink, new EventTagger(() => indicators), destination.Indicators, alerts.Add)
             {
                 AlertsPerWrite = IngestCommand.BulkAlertsPerWrite,
             };
@@ -175,8 +166,8 @@ public static class ReindexCommand
         {
             summary.Info.Add(indicators.IsEmpty
                 ? $"re-enrich: {into} holds no active indicators, so the events were stored without tags (pull feeds there first: sysmon-elastic feeds update --store {into})"
-                : $"re-enrich: {indicators.Count:N0} indicators checked; {tagging!.Alerts:N0} new alert(s)" +
-                  (alertsShown > AlertsShown ? $" ({AlertsShown} shown above; `hunt` and the alerts table have them all)" : ""));
+                : $"re-enrich: {indicators.Count:N0} indicators checked; {tagging!.Alerts:N0} new alert(s)");
+            if (alerts.NotShown(into) is { } notShown) summary.Info.Add(notShown);
         }
         await stderr.WriteAsync(summary.Format("copied", from.ToString() + (resumed is null ? "" : " (after the checkpoint)"))).ConfigureAwait(false);
         return summary.ExitCode;

@@ -67,7 +67,7 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
             var alerts = added.Count == 0
                 ? []
                 : await store.RetroHuntAsync(added, since, ct).ConfigureAwait(false);
-            var newAlerts = alerts.Count == 0 ? 0 : await store.WriteAlertsAsync(alerts, ct).ConfigureAwait(false);
+            var newAlerts = alerts.Count == 0 ? 0 : (await store.WriteAlertsAsync(alerts, ct).ConfigureAwait(false)).Count;
             state.Indicators = fresh.Count;
             state.Rejected = parsed.Rejected;
             state.LastSuccess = now;

@@ -5,7 +5,8 @@ namespace Sysmon.Enrich.Matching;
 
 /// <summary>
 /// An <see cref="IEventSink"/> in front of another: tags each document against the current indicators, stores the
-/// batch, then writes the alerts (alert ids make a repeated match harmless) and reports each one at once.
+/// batch, then writes the alerts and reports each one the store did not hold yet (alert ids make a repeated match
+/// harmless: events ingested again raise nothing again).
 /// </summary>
 public sealed class TaggingSink(IEventSink inner, EventTagger tagger, IIndicatorStore store, Action<Alert>? onAlert = null) : IEventSink
 {
@@ -16,7 +17,8 @@ public sealed class TaggingSink(IEventSink inner, EventTagger tagger, IIndicator
     /// <summary>Alerts gathered before they are written; by default each batch's at once (the worker: stored within
     /// milliseconds). A one-off bulk run (`ingest`, `reindex`) gathers thousands: each write is a store transaction,
     /// and 380,749 alerts written 100 events at a time made a 1M re-enrichment 10 times slower than the copy alone.
-    /// Whatever is gathered is written at <see cref="FlushAsync"/>, <see cref="SettleAsync"/> and disposal.</summary>
+    /// Whatever is gathered is written at <see cref="FlushAsync"/>, <see cref="SettleAsync"/> and disposal, and reported
+    /// then.</summary>
     public int AlertsPerWrite { get; init; } = 1;
 
     public async ValueTask<SinkResult> WriteAsync(IReadOnlyList<EcsDocument> batch, CancellationToken cancellationToken)
@@ -29,7 +31,6 @@ public sealed class TaggingSink(IEventSink inner, EventTagger tagger, IIndicator
         var result = await inner.WriteAsync(batch, cancellationToken).ConfigureAwait(false);
         if (alerts is not null)
         {
-            if (onAlert is not null) foreach (var a in alerts) onAlert(a);
             (_pending ??= []).AddRange(alerts);
             if (_pending.Count >= AlertsPerWrite) await WritePendingAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -69,6 +70,8 @@ public sealed class TaggingSink(IEventSink inner, EventTagger tagger, IIndicator
     {
         if (_pending is not { Count: > 0 } pending) return;
         _pending = null;
-        Alerts += await store.WriteAlertsAsync(pending, ct).ConfigureAwait(false);
+        var stored = await store.WriteAlertsAsync(pending, ct).ConfigureAwait(false);
+        Alerts += stored.Count;
+        if (onAlert is not null) foreach (var a in stored) onAlert(a);
     }
 }

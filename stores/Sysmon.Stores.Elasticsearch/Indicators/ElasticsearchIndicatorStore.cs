@@ -105,16 +105,18 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
         return list;
     }
 
-    public async Task<int> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct)
+    public async Task<IReadOnlyList<Alert>> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct)
     {
-        if (alerts.Count == 0) return 0;
-        var docs = alerts.Select(IndicatorDocument.From).ToList();
+        if (alerts.Count == 0) return [];
+        // One document per id: a second copy in the same request would come back as a 409 anyway.
+        var unique = alerts.DistinctBy(a => a.Id, StringComparer.Ordinal).ToList();
+        var docs = unique.Select(IndicatorDocument.From).ToList();
         var outcome = await _writer.WriteAsync(Names.AlertsDataStream, docs, ct).ConfigureAwait(false);
         if (outcome.Rejected.Count > 0)
         {
             throw new ElasticsearchRequestException($"{Names.AlertsDataStream} refused {outcome.Rejected.Count} alert(s): {outcome.Rejected[0].Reason}", 400);
         }
-        return outcome.Stored;
+        return outcome.StoredPositions.Select(p => unique[p]).ToList();
     }
 
     /// <summary>

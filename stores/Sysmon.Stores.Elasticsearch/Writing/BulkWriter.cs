@@ -8,6 +8,9 @@ namespace Sysmon.Stores.Elasticsearch.Writing;
 /// cluster refused for good (by position in the batch) with its reason.</summary>
 public sealed record BulkOutcome(int Stored, int Duplicates, IReadOnlyList<(int Position, string Reason)> Rejected)
 {
+    /// <summary>The positions in the batch of the documents stored now (not there before), in order.</summary>
+    public IReadOnlyList<int> StoredPositions { get; init; } = [];
+
     /// <summary>How the cluster made the batch wait: sends repeated after busy answers, lost connections or 413s.</summary>
     public BulkResends Resends { get; init; } = BulkResends.None;
 }
@@ -29,7 +32,7 @@ public sealed class BulkWriter(ElasticsearchConnection es, BulkWriterOptions? op
 
     public async Task<BulkOutcome> WriteAsync(string index, IReadOnlyList<EcsDocument> docs, CancellationToken ct, BulkAction action = BulkAction.Create)
     {
-        var stored = 0;
+        var stored = new List<int>();
         var duplicates = 0;
         var rejected = new List<(int, string)>();
         IReadOnlyList<int> pending = Enumerable.Range(0, docs.Count).ToList();
@@ -73,7 +76,7 @@ public sealed class BulkWriter(ElasticsearchConnection es, BulkWriterOptions? op
                     {
                         var item = i < result.Items!.Count ? result.Items[i] : new BulkItemResult(0, "no item in the bulk response", false);
                         var position = body.Documents[i];
-                        if (item.Stored) stored++;
+                        if (item.Stored) stored.Add(position);
                         else if (item.Duplicate) duplicates++;
                         else if (item.Retry)
                         {
@@ -93,7 +96,8 @@ public sealed class BulkWriter(ElasticsearchConnection es, BulkWriterOptions? op
             if (shrink) maxBytes = Math.Max(MinRequestBytes, maxBytes / 2); // 413: smaller requests next time
         }
         var resends = new BulkResends(resent, resent == 0 ? 0 : 1, lastCause, maxBytes < _options.MaxRequestBytes ? maxBytes : null);
-        return new BulkOutcome(stored, duplicates, rejected) { Resends = resends };
+        stored.Sort();
+        return new BulkOutcome(stored.Count, duplicates, rejected) { Resends = resends, StoredPositions = stored };
     }
 
     private readonly record struct Sent(List<BulkItemResult>? Items, string? Cause, bool TooLarge = false);
