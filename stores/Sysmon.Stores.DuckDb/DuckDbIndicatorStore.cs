@@ -144,8 +144,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
                 if (at > to) to = at;
                 appender.CreateRow().AppendValue(a.Id).AppendValue(at).AppendValue(a.EventId).AppendValue(a.EventCode)
                     .AppendValue(a.Host).AppendValue(a.MatchedField).AppendValue(a.MatchedAtomic).AppendValue("indicator_match")
-                    .AppendValue(a.IndicatorId).AppendValue(a.Feed).AppendNullValue().AppendValue(a.Source)
-                    .AppendValue(JsonSerializer.Serialize(a)).EndRow();
+                    .AppendValue(a.IndicatorId).AppendValue(a.Feed).AppendNullValue().AppendValue(a.Source).EndRow();
             }
         }
         var (lo, hi) = EventLoadStatement.WithMargin(from, to);

@@ -99,9 +99,19 @@ public sealed class AlertWriteTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         using (var store = DuckDbStore.Open(StorePath))
         {
-            // Schema 2's alerts table: the id the primary key.
-            DuckDbSchema.Execute(store.Connection, "DROP TABLE alerts; " + DuckDbSchema.CreateAlertsTable("alerts").Replace("id VARCHAR NOT NULL", "id VARCHAR PRIMARY KEY", StringComparison.Ordinal));
-            (await new DuckDbIndicatorStore(store).WriteAlertsAsync(Connections(0, 3), ct)).Should().HaveCount(3);
+            // Schema 2's alerts table as it was: the id the primary key, the whole alert in doc.
+            DuckDbSchema.Execute(store.Connection, """
+                DROP TABLE alerts;
+                CREATE TABLE alerts (
+                  id VARCHAR PRIMARY KEY, "@timestamp" TIMESTAMP NOT NULL, "event.id" VARCHAR NOT NULL, "event.code" VARCHAR,
+                  "host.name" VARCHAR, "matched.field" VARCHAR, "matched.atomic" VARCHAR, "matched.type" VARCHAR,
+                  "indicator.id" VARCHAR, "threat.feed.name" VARCHAR, "rule.name" VARCHAR, source VARCHAR, doc JSON)
+                """);
+            foreach (var a in Connections(0, 3))
+            {
+                DuckDbSchema.Execute(store.Connection, $"INSERT INTO alerts VALUES ('{a.Id}', TIMESTAMP '{a.Timestamp.UtcDateTime:yyyy-MM-dd HH:mm:ss}', " +
+                    $"'{a.EventId}', '3', '{a.Host}', 'destination.ip', '{a.MatchedAtomic}', 'indicator_match', '{a.IndicatorId}', 'bench-ips', NULL, 'ingest', '{{}}')");
+            }
             DuckDbSchema.Execute(store.Connection, "UPDATE sysmon_meta SET value = '2' WHERE key = 'schema_version'");
             Scalar(store, PrimaryKeys).Should().Be(1L);
         }
@@ -109,6 +119,7 @@ public sealed class AlertWriteTests : IDisposable
         {
             DuckDbSchema.ReadVersion(store.Connection).Should().Be(DuckDbSchema.CurrentVersion);
             Scalar(store, "SELECT count(*) FROM alerts").Should().Be(3L);
+            Scalar(store, "SELECT \"matched.atomic\" FROM alerts WHERE \"event.id\" = 'ev00000000000000000002'").Should().Be("198.51.100.2");
             (await new DuckDbIndicatorStore(store).WriteAlertsAsync(Connections(1, 3), ct)).Should().Equal([Connection(3)], "two of them came across with the file");
             Scalar(store, PrimaryKeys).Should().Be(0L);
         }

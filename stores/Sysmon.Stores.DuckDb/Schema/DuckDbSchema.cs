@@ -21,12 +21,13 @@ public static class DuckDbSchema
 
     /// <summary>The alerts table. No primary key: DuckDB holds a key's index in memory, and at 380,749 alerts it took
     /// 58 MB of the 128 MB a load may use, so the loads after it ran out of memory and ran again under the store's own
-    /// limit (1M events ingested at 504 MB). A repeated alert is left out by its id when written instead.</summary>
+    /// limit (1M events ingested at 504 MB). A repeated alert is left out by its id when written instead. Schema 2's
+    /// whole alert as JSON (doc) is gone too: it repeated the columns, and rows stay in memory until a checkpoint.</summary>
     public static string CreateAlertsTable(string name) => $"""
         CREATE TABLE IF NOT EXISTS {name} (
           id VARCHAR NOT NULL, "@timestamp" TIMESTAMP NOT NULL, "event.id" VARCHAR NOT NULL, "event.code" VARCHAR,
           "host.name" VARCHAR, "matched.field" VARCHAR, "matched.atomic" VARCHAR, "matched.type" VARCHAR,
-          "indicator.id" VARCHAR, "threat.feed.name" VARCHAR, "rule.name" VARCHAR, source VARCHAR, doc JSON)
+          "indicator.id" VARCHAR, "threat.feed.name" VARCHAR, "rule.name" VARCHAR, source VARCHAR)
         """;
 
     private static IEnumerable<string> Statements()
@@ -113,11 +114,14 @@ public static class DuckDbSchema
         Execute(connection, EventColumns.CreateDocumentsView(DocumentsView, Names.EventsTable));
     }
 
-    // Schema 2 had a primary key on alerts.id (see CreateAlertsTable); the table is copied once into one without it.
+    // Schema 2 had a primary key on alerts.id and a doc column (see CreateAlertsTable); the table is copied once into
+    // one without.
     private static void MigrateFrom2(DuckDBConnection connection)
     {
         Execute(connection, CreateAlertsTable("alerts_v3"));
-        Execute(connection, $"INSERT INTO alerts_v3 SELECT * FROM {Names.AlertsTable}");
+        const string Columns = "id, \"@timestamp\", \"event.id\", \"event.code\", \"host.name\", \"matched.field\", \"matched.atomic\", " +
+                               "\"matched.type\", \"indicator.id\", \"threat.feed.name\", \"rule.name\", source";
+        Execute(connection, $"INSERT INTO alerts_v3 SELECT {Columns} FROM {Names.AlertsTable}");
         Execute(connection, $"DROP TABLE {Names.AlertsTable}");
         Execute(connection, $"ALTER TABLE alerts_v3 RENAME TO {Names.AlertsTable}");
     }
