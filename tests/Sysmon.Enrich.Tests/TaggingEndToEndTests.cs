@@ -75,6 +75,34 @@ public sealed class TaggingEndToEndTests
         Query(store, "SELECT \"matched.atomic\" FROM alerts WHERE source = 'retro-hunt'").Should().Be("192.0.2.10");
     }
 
+    [Fact]
+    public async Task Alerts_written_beside_the_pipeline_are_each_stored_and_reported_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var dir = Path.Combine(Path.GetTempPath(), "sysmon-e2e-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        using var store = DuckDbStore.Open(Path.Combine(dir, "s.duckdb"));
+        var indicators = new DuckDbIndicatorStore(store);
+        IndicatorParser.TryParse("203.0.113.66", "feed", out var indicator, out _).Should().BeTrue();
+        await indicators.ReplaceFeedAsync("feed", [indicator!], DateTimeOffset.UtcNow, ct);
+        var set = new IndicatorSet([indicator!], null, false);
+        var events = await Sysmon.Ingest.Tests.Fixtures.Convert.EventsAsync(new Sysmon.Ingest.Json.JsonEventReader(),
+            string.Concat(Enumerable.Range(1, 300).Select(r => NetworkEvent(r, r % 3 == 0 ? "192.0.2.10" : "203.0.113.66"))));
+
+        var reported = new List<Alert>();
+        // 2 per write: most writes start on a thread of their own while the next batches are tagged.
+        await using (var sink = new TaggingSink(new DuckDbEventSink(store, SinkMode.Bulk) { RowsPerLoad = 64 }, new EventTagger(() => set), indicators, reported.Add)
+                     { AlertsPerWrite = 2 })
+        {
+            foreach (var batch in events.Select(Sysmon.Ingest.Tests.Fixtures.Convert.Mapper().Map).Chunk(7)) await sink.WriteAsync(batch, ct);
+            await sink.FlushAsync(ct);
+            sink.Alerts.Should().Be(200);
+        }
+        reported.Select(a => a.EventId).Should().OnlyHaveUniqueItems().And.HaveCount(200);
+        Query(store, "SELECT count(*) FROM alerts").Should().Be(200L);
+        Query(store, "SELECT count(DISTINCT \"event.id\") FROM alerts").Should().Be(200L);
+    }
+
     private static object? Query(DuckDbStore store, string sql)
     {
         using var cmd = store.Connection.CreateCommand();
