@@ -79,13 +79,8 @@ public sealed class TaggingEndToEndTests
     public async Task Alerts_written_beside_the_pipeline_are_each_stored_and_reported_once()
     {
         var ct = TestContext.Current.CancellationToken;
-        var dir = Path.Combine(Path.GetTempPath(), "sysmon-e2e-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        using var store = DuckDbStore.Open(Path.Combine(dir, "s.duckdb"));
-        var indicators = new DuckDbIndicatorStore(store);
-        IndicatorParser.TryParse("203.0.113.66", "feed", out var indicator, out _).Should().BeTrue();
-        await indicators.ReplaceFeedAsync("feed", [indicator!], DateTimeOffset.UtcNow, ct);
-        var set = new IndicatorSet([indicator!], null, false);
+        var (store, indicators, set) = await OneIndicatorStoreAsync("203.0.113.66");
+        using var _ = store;
         var events = await Sysmon.Ingest.Tests.Fixtures.Convert.EventsAsync(new Sysmon.Ingest.Json.JsonEventReader(),
             string.Concat(Enumerable.Range(1, 300).Select(r => NetworkEvent(r, r % 3 == 0 ? "192.0.2.10" : "203.0.113.66"))));
 
@@ -103,6 +98,18 @@ public sealed class TaggingEndToEndTests
         Query(store, "SELECT count(DISTINCT \"event.id\") FROM alerts").Should().Be(200L);
     }
 
+    // A fresh store whose one feed lists one address.
+    private static async Task<(DuckDbStore Store, DuckDbIndicatorStore Indicators, IndicatorSet Set)> OneIndicatorStoreAsync(string address)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "sysmon-e2e-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var store = DuckDbStore.Open(Path.Combine(dir, "s.duckdb"));
+        var indicators = new DuckDbIndicatorStore(store);
+        IndicatorParser.TryParse(address, "feed", out var indicator, out _).Should().BeTrue();
+        await indicators.ReplaceFeedAsync("feed", [indicator!], DateTimeOffset.UtcNow, TestContext.Current.CancellationToken);
+        return (store, indicators, new IndicatorSet([indicator!], null, false));
+    }
+
     private static object? Query(DuckDbStore store, string sql)
     {
         using var cmd = store.Connection.CreateCommand();
@@ -114,13 +121,8 @@ public sealed class TaggingEndToEndTests
     public async Task Alerts_gathered_for_a_bulk_run_are_written_and_reported_at_flush_and_at_disposal_and_never_twice()
     {
         var ct = TestContext.Current.CancellationToken;
-        var dir = Path.Combine(Path.GetTempPath(), "sysmon-e2e-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        using var store = DuckDbStore.Open(Path.Combine(dir, "s.duckdb"));
-        var indicators = new DuckDbIndicatorStore(store);
-        IndicatorParser.TryParse("203.0.113.66", "feed", out var indicator, out _).Should().BeTrue();
-        await indicators.ReplaceFeedAsync("feed", [indicator!], DateTimeOffset.UtcNow, ct);
-        var set = new IndicatorSet([indicator!], null, false);
+        var (store, indicators, set) = await OneIndicatorStoreAsync("203.0.113.66");
+        using var _ = store;
         var events = await Sysmon.Ingest.Tests.Fixtures.Convert.EventsAsync(new Sysmon.Ingest.Json.JsonEventReader(),
             NetworkEvent(1, "203.0.113.66") + NetworkEvent(2, "203.0.113.66") + NetworkEvent(3, "192.0.2.10"));
         var docs = events.Select(Sysmon.Ingest.Tests.Fixtures.Convert.Mapper().Map).ToList();
