@@ -58,18 +58,7 @@ public sealed class TaggingSink(IEventSink inner, EventTagger tagger, IIndicator
             if (_pending.Count >= AlertsPerWrite)
             {
                 if (AlertsPerWrite == 1) await WritePendingAsync(cancellationToken).ConfigureAwait(false);
-                else
-                {
-                    // Alerts gather while a write waits, up to a few writes' worth (memory stays flat), then the
-                    // pipeline waits for it too.
-                    if (_pending.Count >= AlertsPerWrite * PendingWrites) await TakeWritingAsync().ConfigureAwait(false);
-                    if (_writing is null)
-                    {
-                        var pending = _pending;
-                        _pending = null;
-                        _writing = Task.Run(() => WriteInPartsAsync(pending, cancellationToken), CancellationToken.None);
-                    }
-                }
+                else await StartWritingAsync(cancellationToken).ConfigureAwait(false);
             }
         }
         return result;
@@ -102,6 +91,17 @@ public sealed class TaggingSink(IEventSink inner, EventTagger tagger, IIndicator
         {
             await inner.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    // Bulk runs: what is gathered goes to a write of its own unless one is under way. Alerts gather while a write
+    // waits, up to PendingWrites writes' worth (memory stays flat), then the pipeline waits for it too.
+    private async Task StartWritingAsync(CancellationToken ct)
+    {
+        if (_pending!.Count >= AlertsPerWrite * PendingWrites) await TakeWritingAsync().ConfigureAwait(false);
+        if (_writing is not null) return;
+        var pending = _pending;
+        _pending = null;
+        _writing = Task.Run(() => WriteInPartsAsync(pending, ct), CancellationToken.None);
     }
 
     // Waits for the write under way (if any), then writes what is gathered.
