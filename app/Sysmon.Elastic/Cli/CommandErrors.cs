@@ -1,3 +1,4 @@
+using Sysmon.Kibana.Import;
 using Sysmon.Stores.DuckDb;
 using Sysmon.Stores.Elasticsearch.Connection;
 
@@ -34,7 +35,8 @@ public static class CommandErrors
     {
         UsageException or IOException or UnauthorizedAccessException or Sysmon.Queries.Hunts.HuntFileException or UnsupportedClusterException =>
             (ex.Message, ExitCodes.Usage),
-        StoreException or ElasticsearchUnavailableException => (ex.Message, ExitCodes.StoreUnreachable),
+        StoreException or ElasticsearchUnavailableException or KibanaUnavailableException => (ex.Message, ExitCodes.StoreUnreachable),
+        KibanaRequestException => (ex.Message, ExitCodes.Usage),
         // The cluster answered but refused: a missing resource (setup not run), a privilege, a bad query.
         ElasticsearchRequestException es => (ex.Message, es.Status is 400 or 404 ? ExitCodes.Usage : ExitCodes.StoreUnreachable),
         DuckDB.NET.Data.DuckDBException => ("the DuckDB store failed: " + ex.Message, ExitCodes.StoreUnreachable),
