@@ -44,5 +44,9 @@ public sealed class DockerComposeTests
         worker.Should().Contain("SYSMON_STORE: http://elasticsearch:9200").And.Contain("SYSMON_ES_USERNAME: elastic");
         config.Should().Contain("condition: service_completed_successfully");
         config.Should().Contain("xpack.security.enabled: \"true\"");
+        // The saved objects go into Kibana by its service name, as the built-in superuser (Kibana accepts ES users).
+        var kibanaSetup = System.Text.RegularExpressions.Regex.Match(config, @"\n  kibana-setup:\n(    .*\n|\s*\n)*").Value;
+        kibanaSetup.Should().Contain("SYSMON_KIBANA_URL: http://kibana:5601").And.Contain("SYSMON_ES_USERNAME: elastic")
+            .And.Contain("- setup").And.Contain("- kibana").And.Contain("condition: service_started");
     }
 }
