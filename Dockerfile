@@ -7,6 +7,7 @@ COPY ingest/ ingest/
 COPY enrich/ enrich/
 COPY queries/ queries/
 COPY stores/ stores/
+COPY kibana/ kibana/
 COPY app/ app/
 RUN dotnet publish app/Sysmon.Elastic/Sysmon.Elastic.csproj -c Release -o /out
 

@@ -49,4 +49,23 @@ public sealed class DockerComposeTests
         kibanaSetup.Should().Contain("SYSMON_KIBANA_URL: http://kibana:5601").And.Contain("SYSMON_ES_USERNAME: elastic")
             .And.Contain("- setup").And.Contain("- kibana").And.Contain("condition: service_started");
     }
+
+    [Fact]
+    public void The_image_build_copies_every_project_the_executable_is_built_from()
+    {
+        var root = RepositoryRoot();
+        var folders = new SortedSet<string>(StringComparer.Ordinal);
+        var pending = new Stack<string>([Path.Combine(root, "app", "Sysmon.Elastic", "Sysmon.Elastic.csproj")]);
+        while (pending.TryPop(out var project))
+        {
+            folders.Add(Path.GetRelativePath(root, project).Split(Path.DirectorySeparatorChar)[0]);
+            foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(project), "ProjectReference Include=\"([^\"]+)\""))
+            {
+                pending.Push(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(project)!, m.Groups[1].Value.Replace('\\', Path.DirectorySeparatorChar))));
+            }
+        }
+        folders.Should().Contain(["app", "ingest", "kibana", "queries", "stores"]);
+        var dockerfile = File.ReadAllText(Path.Combine(root, "Dockerfile"));
+        folders.Where(f => !dockerfile.Contains($"COPY {f}/ {f}/", StringComparison.Ordinal)).Should().BeEmpty("'dotnet publish' in the image fails on a project it cannot see");
+    }
 }
