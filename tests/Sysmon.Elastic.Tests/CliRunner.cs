@@ -9,7 +9,14 @@ public static class CliRunner
 
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "sysmon-elastic.dll");
 
-    public static async Task<Result> RunAsync(string workingDirectory, string? stdin, params string[] args)
+    public static Task<Result> RunAsync(string workingDirectory, string? stdin, params string[] args) =>
+        RunCoreAsync(workingDirectory, stdin, null, args);
+
+    /// <summary>As <see cref="RunAsync"/>, with these environment variables set for the process.</summary>
+    public static Task<Result> RunWithEnvironmentAsync(string workingDirectory, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        RunCoreAsync(workingDirectory, null, environment, args);
+
+    private static async Task<Result> RunCoreAsync(string workingDirectory, string? stdin, IReadOnlyDictionary<string, string>? environment, string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -19,6 +26,7 @@ public static class CliRunner
             RedirectStandardInput = stdin is not null,
             UseShellExecute = false,
         };
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>()) psi.Environment[key] = value;
         psi.ArgumentList.Add(Dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var process = Process.Start(psi)!;

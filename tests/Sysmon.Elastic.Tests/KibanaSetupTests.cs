@@ -94,4 +94,15 @@ public sealed class KibanaSetupTests
         bad.ExitCode.Should().Be(2);
         bad.Stderr.Should().Contain("not a Kibana space id");
     }
+
+    [Fact]
+    public async Task An_unreadable_ca_file_is_a_usage_error_naming_the_variable()
+    {
+        var dir = CliRunner.TempDir();
+        await File.WriteAllTextAsync(Path.Combine(dir, "ca.pem"), "not a certificate", TestContext.Current.CancellationToken);
+        var r = await CliRunner.RunWithEnvironmentAsync(dir, new Dictionary<string, string> { ["SYSMON_KIBANA_CA_FILE"] = "ca.pem" },
+            "setup", "kibana", "--kibana", "https://127.0.0.1:9", "--wait", "0");
+        r.ExitCode.Should().Be(2, r.Stderr);
+        r.Stderr.Should().Contain("SYSMON_KIBANA_CA_FILE 'ca.pem' is not a readable certificate");
+    }
 }

@@ -79,7 +79,7 @@ public static class SetupCommand
             var seconds = result.GetValue(wait);
             if (seconds < 0) throw new UsageException($"--wait {seconds}: give a number of seconds, 0 or more");
             var options = UsageException.From(() => KibanaOptions.Parse(result.GetValue(url), result.GetValue(space)));
-            using var client = new KibanaClient(options);
+            using var client = UsageException.From(() => new KibanaClient(options)); // an unreadable CA file
             await client.WaitUntilAvailableAsync(TimeSpan.FromSeconds(seconds), line => stderr.WriteLine(line), ct).ConfigureAwait(false);
             var outcome = await client.ImportAsync(bundle.ToNdjson(), ct).ConfigureAwait(false);
             foreach (var e in outcome.Errors)

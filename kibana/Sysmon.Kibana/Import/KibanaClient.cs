@@ -20,7 +20,7 @@ public sealed class KibanaClient : IDisposable
     public KibanaClient(KibanaOptions options, HttpMessageHandler? handler = null)
     {
         Options = options;
-        _http = new HttpClient(handler ?? new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) }, disposeHandler: true)
+        _http = new HttpClient(handler ?? Handler(options), disposeHandler: true)
         {
             Timeout = options.RequestTimeout,
         };
@@ -37,6 +37,17 @@ public sealed class KibanaClient : IDisposable
     }
 
     public KibanaOptions Options { get; }
+
+    private static SocketsHttpHandler Handler(KibanaOptions options)
+    {
+        var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) };
+        if (options.CaFile is { } file)
+        {
+            var ca = KibanaTrust.LoadCa(file);
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, errors) => KibanaTrust.Accepts(ca, certificate, errors);
+        }
+        return handler;
+    }
 
     /// <summary>Polls <c>GET /api/status</c> until Kibana reports its overall level as available. A refused login
     /// fails at once (waiting would not fix it); anything else is retried until <paramref name="wait"/> has passed.</summary>

@@ -12,6 +12,7 @@ public sealed record KibanaOptions
     public const string ApiKeyVariable = "SYSMON_KIBANA_API_KEY";
     public const string UsernameVariable = "SYSMON_KIBANA_USERNAME";
     public const string PasswordVariable = "SYSMON_KIBANA_PASSWORD";
+    public const string CaFileVariable = "SYSMON_KIBANA_CA_FILE";
     private const string EsApiKeyVariable = "SYSMON_ES_API_KEY";
     private const string EsUsernameVariable = "SYSMON_ES_USERNAME";
     private const string EsPasswordVariable = "SYSMON_ES_PASSWORD";
@@ -23,6 +24,8 @@ public sealed record KibanaOptions
     public string? ApiKey { get; init; }
     public string? Username { get; init; }
     public string? Password { get; init; }
+    /// <summary>A PEM or DER file holding the CA that signed Kibana's certificate, when the system does not trust it.</summary>
+    public string? CaFile { get; init; }
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
     public string DisplayUrl => Url.GetLeftPart(UriPartial.Path).TrimEnd('/');
@@ -55,6 +58,7 @@ public sealed record KibanaOptions
             ApiKey = Blank(environment(ApiKeyVariable)) ?? Blank(environment(EsApiKeyVariable)),
             Username = user ?? Blank(environment(UsernameVariable)) ?? Blank(environment(EsUsernameVariable)),
             Password = password ?? Blank(environment(PasswordVariable)) ?? Blank(environment(EsPasswordVariable)),
+            CaFile = Blank(environment(CaFileVariable)),
         };
     }
 
