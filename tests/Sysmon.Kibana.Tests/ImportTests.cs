@@ -73,6 +73,16 @@ public sealed class ImportTests
             new ImportError("search", "y", "Y", "unknown", "Unsupported saved object type"));
     }
 
+    [Theory]
+    [InlineData(200, """{"name":"kb","status":{"overall":{"level":"available","summary":"All services are available"}}}""", true)]
+    [InlineData(200, """{"status":{"overall":{"level":"degraded","summary":"1 service is degraded: reporting"}}}""", true)]
+    [InlineData(503, """{"status":{"overall":{"level":"unavailable","summary":"elasticsearch: Unable to retrieve version information"}}}""", false)]
+    [InlineData(200, """{"status":{"overall":{"level":"critical"}}}""", false)]
+    [InlineData(200, """{"status":{"overall":{"state":"green"}}}""", true)]
+    [InlineData(503, "Kibana server is not ready yet", false)]
+    public void Kibana_is_ready_when_available_or_degraded_and_not_while_starting(int status, string body, bool ready) =>
+        KibanaClient.IsReady(status, KibanaClient.OverallLevel(body)).Should().Be(ready);
+
     [Fact]
     public async Task A_kibana_that_never_answers_fails_after_the_wait_with_the_reason()
     {

@@ -64,7 +64,11 @@ public sealed class KibanaClient : IDisposable
                 var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
                 ThrowIfLoginRefused(response.StatusCode, body);
                 var level = OverallLevel(body);
-                if (response.IsSuccessStatusCode && level is "available") return;
+                if (IsReady((int)response.StatusCode, level))
+                {
+                    if (level is "degraded") progress?.Invoke($"{Options.DisplayUrl}: Kibana reports itself degraded (some plugin is); importing anyway");
+                    return;
+                }
                 reason = $"HTTP {(int)response.StatusCode}, status {level ?? "unknown"}";
             }
             catch (HttpRequestException e)
@@ -85,8 +89,12 @@ public sealed class KibanaClient : IDisposable
         }
     }
 
+    /// <summary>Kibana serves its APIs when its overall level is available, and also when degraded (a plugin such as
+    /// reporting is unwell); unavailable and critical mean it is starting or cannot reach Elasticsearch.</summary>
+    internal static bool IsReady(int status, string? level) => status is >= 200 and < 300 && level is "available" or "degraded";
+
     // 8.x and 9.x answer {"status":{"overall":{"level":"available"}}}; older ones {"status":{"overall":{"state":"green"}}}.
-    private static string? OverallLevel(string body)
+    internal static string? OverallLevel(string body)
     {
         try
         {
