@@ -136,6 +136,31 @@ public sealed class SavedObjectTests
         }
     }
 
+    // The attributes Kibana's saved-search schema accepts (saved_search plugin, schema.ts, model versions 1-5):
+    // an import with any other key is refused.
+    private static readonly HashSet<string> SearchAttributes =
+    [
+        "title", "description", "columns", "sort", "grid", "rowHeight", "rowsPerPage", "hideChart", "breakdownField",
+        "kibanaSavedObjectMeta", "isTextBasedQuery", "usesAdHocDataView", "timeRestore", "timeRange", "refreshInterval",
+        "viewMode", "hideAggregatedPreview", "hits", "version", "sampleSize", "headerRowHeight", "visContext", "density",
+    ];
+
+    [Fact]
+    public void Searches_carry_only_attributes_kibanas_schema_accepts()
+    {
+        var bundle = SavedObjectBundle.Shipped();
+        bundle.Add(EsqlSavedSearch.Create("sysmon-elastic-hunt-x", "X", "d", "logs-sysmon-*", "FROM logs-sysmon-* | LIMIT 1"));
+        var searches = bundle.Objects.Where(o => o["type"]!.GetValue<string>() == "search").ToList();
+        searches.Should().HaveCount(3);
+        foreach (var search in searches)
+        {
+            search["attributes"]!.AsObject().Select(a => a.Key).Where(k => !SearchAttributes.Contains(k))
+                .Should().BeEmpty($"{search["id"]} would be refused by Kibana's import");
+            var sort = search["attributes"]!["sort"]!.AsArray();
+            sort.Where(s => s is not JsonArray || s.AsArray().Count > 2).Should().BeEmpty("sort is a list of [field, direction] pairs");
+        }
+    }
+
     [Fact]
     public void An_esql_search_keeps_its_query_through_the_ndjson_round_trip()
     {
