@@ -53,6 +53,8 @@ public sealed class ImportTests
         part.Headers.ContentDisposition!.Name!.Trim('"').Should().Be("file");
         part.Headers.ContentDisposition.FileName!.Trim('"').Should().EndWith(".ndjson", "Kibana refuses an import file of another extension");
         (await part.ReadAsByteArrayAsync(TestContext.Current.CancellationToken)).Should().Equal(ndjson);
+        var body = await content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        body.Should().Contain("Content-Disposition: form-data; name=\"file\"; filename=\"sysmon-elastic.ndjson\"").And.NotContain("filename*");
     }
 
     [Fact]

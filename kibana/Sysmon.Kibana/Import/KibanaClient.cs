@@ -137,7 +137,12 @@ public sealed class KibanaClient : IDisposable
     {
         var file = new ByteArrayContent(ndjson);
         file.Headers.ContentType = new MediaTypeHeaderValue("application/ndjson");
-        return new MultipartFormDataContent { { file, "file", ImportFileName } };
+        // Quoted name and file name only, as curl --form sends them: .NET's own Add(content, name, fileName) also
+        // writes an RFC 5987 filename*, which not every multipart parser reads.
+        file.Headers.ContentDisposition = new ContentDispositionHeaderValue("form-data") { Name = "\"file\"", FileName = $"\"{ImportFileName}\"" };
+        var form = new MultipartFormDataContent();
+        form.Add(file);
+        return form;
     }
 
     private void ThrowIfLoginRefused(HttpStatusCode status, string body)
