@@ -84,6 +84,23 @@ public sealed class KibanaSetupTests
     }
 
     [Fact]
+    public async Task A_hunt_of_the_dashboard_replaced_by_one_that_needs_a_value_is_a_usage_error_not_a_broken_panel()
+    {
+        var dir = CliRunner.TempDir();
+        Directory.CreateDirectory(Path.Combine(dir, "hunts"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "hunts", "lsass-access.esql"), """
+            // title: LSASS access by one image
+            // param: image string
+            FROM logs-sysmon-*
+            | WHERE event.code == "10" AND process.executable == ?image
+            """, TestContext.Current.CancellationToken);
+        var r = await CliRunner.RunAsync(dir, null, "setup", "kibana", "--hunts", "hunts", "--export", "k.ndjson");
+        r.ExitCode.Should().Be(2, r.Stderr);
+        r.Stderr.Should().Contain("search/sysmon-elastic-hunt-lsass-access, which is not in the bundle").And.Contain("needs a value for image");
+        File.Exists(Path.Combine(dir, "k.ndjson")).Should().BeFalse();
+    }
+
+    [Fact]
     public async Task A_kibana_that_is_not_there_is_exit_code_3_with_the_url_and_the_reason()
     {
         var dir = CliRunner.TempDir();

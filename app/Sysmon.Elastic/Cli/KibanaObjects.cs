@@ -35,8 +35,9 @@ public static partial class KibanaObjects
         var missing = bundle.MissingReferences();
         if (missing.Count > 0)
         {
-            // The dashboard names hunts by id: a shipped hunt renamed without the dashboard would show a broken panel.
-            throw new InvalidOperationException("the Kibana saved objects refer to objects that are not there: " + string.Join("; ", missing));
+            // The dashboard names hunts by id: one replaced (--hunts) by a hunt that needs a value would leave a broken panel.
+            throw new HuntFileException("the Kibana saved objects refer to objects that are not there: " + string.Join("; ", missing) +
+                (leftOut.Count > 0 ? "; left out: " + string.Join("; ", leftOut) + " (give every parameter of a hunt the dashboard shows a default)" : ""));
         }
         return (bundle, leftOut);
     }

@@ -79,18 +79,24 @@ public static class SetupCommand
             var seconds = result.GetValue(wait);
             if (seconds < 0) throw new UsageException($"--wait {seconds}: give a number of seconds, 0 or more");
             var options = UsageException.From(() => KibanaOptions.Parse(result.GetValue(url), result.GetValue(space)));
-            using var client = UsageException.From(() => new KibanaClient(options)); // an unreadable CA file
-            await client.WaitUntilAvailableAsync(TimeSpan.FromSeconds(seconds), line => stderr.WriteLine(line), ct).ConfigureAwait(false);
-            var outcome = await client.ImportAsync(bundle.ToNdjson(), ct).ConfigureAwait(false);
-            foreach (var e in outcome.Errors)
-            {
-                await stderr.WriteLineAsync($"error: {e.Type}/{e.Id}{(e.Title is null ? "" : $" ({e.Title})")} was not imported: {e.Reason}{(e.Detail is { Length: > 0 } d ? ": " + d : "")}").ConfigureAwait(false);
-            }
-            Console.WriteLine($"{options.DisplayUrl}: {outcome.SuccessCount} of {bundle.Objects.Count} saved objects imported ({counts}){(options.Space is null ? "" : $" into space {options.Space}")}");
-            Console.WriteLine($"dashboard: {options.Api("/app/dashboards#/view/" + DashboardId)}");
-            return outcome.Errors.Count == 0 ? ExitCodes.Success : ExitCodes.Partial;
+            return await ImportAsync(options, TimeSpan.FromSeconds(seconds), bundle, counts, stderr, ct).ConfigureAwait(false);
         }));
         return kibana;
+    }
+
+    private static async Task<int> ImportAsync(KibanaOptions options, TimeSpan wait, Sysmon.Kibana.SavedObjects.SavedObjectBundle bundle, string counts,
+        TextWriter stderr, CancellationToken ct)
+    {
+        using var client = UsageException.From(() => new KibanaClient(options)); // an unreadable CA file
+        await client.WaitUntilAvailableAsync(wait, line => stderr.WriteLine(line), ct).ConfigureAwait(false);
+        var outcome = await client.ImportAsync(bundle.ToNdjson(), ct).ConfigureAwait(false);
+        foreach (var e in outcome.Errors)
+        {
+            await stderr.WriteLineAsync($"error: {e.Type}/{e.Id}{(e.Title is null ? "" : $" ({e.Title})")} was not imported: {e.Reason}{(e.Detail is { Length: > 0 } d ? ": " + d : "")}").ConfigureAwait(false);
+        }
+        Console.WriteLine($"{options.DisplayUrl}: {outcome.SuccessCount} of {bundle.Objects.Count} saved objects imported ({counts}){(options.Space is null ? "" : $" into space {options.Space}")}");
+        Console.WriteLine($"dashboard: {options.Api("/app/dashboards#/view/" + DashboardId)}");
+        return outcome.Errors.Count == 0 ? ExitCodes.Success : ExitCodes.Partial;
     }
 
     /// <summary>The shipped dashboard's id (kibana/saved-objects/3-dashboards.ndjson).</summary>
