@@ -14,7 +14,7 @@ public static class DuckDbSchema
     public const string DocumentsView = "events_documents";
     public const string WholeRowsView = "events_ecs_rows";
 
-    public const int CurrentVersion = 3;
+    public const int CurrentVersion = 4;
 
     public static string CreateEventsTable(string name) =>
         $"CREATE TABLE IF NOT EXISTS {name} (\n  " + string.Join(",\n  ", EventColumns.All.Select(c => $"{c.Quoted} {c.SqlType}")) + "\n)";
@@ -30,18 +30,22 @@ public static class DuckDbSchema
           "indicator.id" VARCHAR, "threat.feed.name" VARCHAR, "rule.name" VARCHAR, source VARCHAR)
         """;
 
+    /// <summary>The indicators table. No primary key (schema 4): DuckDB holds a key's index in memory, and refreshing a
+    /// feed of 1,000,000 hashes ran out of the store's 256 MB in the upsert; a refresh now joins on the ids instead.</summary>
+    public static string CreateIndicatorsTable(string name) => $"""
+        CREATE TABLE IF NOT EXISTS {name} (
+          id VARCHAR NOT NULL, kind VARCHAR NOT NULL, "threat.indicator.type" VARCHAR NOT NULL, value VARCHAR NOT NULL,
+          ip_first UHUGEINT, ip_last UHUGEINT, "threat.feed.name" VARCHAR NOT NULL, "threat.indicator.confidence" VARCHAR,
+          "threat.indicator.marking.tlp" VARCHAR, "threat.indicator.reference" VARCHAR, "threat.indicator.description" VARCHAR,
+          "threat.indicator.first_seen" TIMESTAMP NOT NULL, "threat.indicator.last_seen" TIMESTAMP NOT NULL,
+          expired BOOLEAN NOT NULL DEFAULT false)
+        """;
+
     private static IEnumerable<string> Statements()
     {
         yield return "CREATE TABLE IF NOT EXISTS sysmon_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)";
         yield return CreateEventsTable(Names.EventsTable);
-        yield return $"""
-            CREATE TABLE IF NOT EXISTS {Names.IndicatorsTable} (
-              id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, "threat.indicator.type" VARCHAR NOT NULL, value VARCHAR NOT NULL,
-              ip_first UHUGEINT, ip_last UHUGEINT, "threat.feed.name" VARCHAR NOT NULL, "threat.indicator.confidence" VARCHAR,
-              "threat.indicator.marking.tlp" VARCHAR, "threat.indicator.reference" VARCHAR, "threat.indicator.description" VARCHAR,
-              "threat.indicator.first_seen" TIMESTAMP NOT NULL, "threat.indicator.last_seen" TIMESTAMP NOT NULL,
-              expired BOOLEAN NOT NULL DEFAULT false)
-            """;
+        yield return CreateIndicatorsTable(Names.IndicatorsTable);
         yield return """
             CREATE TABLE IF NOT EXISTS feed_state (name VARCHAR PRIMARY KEY, state JSON NOT NULL)
             """;
@@ -79,6 +83,7 @@ public static class DuckDbSchema
         // Migrations from older versions, one step per version.
         if (version == 1) MigrateFrom1(connection);
         if (version is 1 or 2) MigrateFrom2(connection);
+        if (version is 1 or 2 or 3) MigrateFrom3(connection);
         Execute(connection, "INSERT OR REPLACE INTO sysmon_meta VALUES ('schema_version', '" +
                             CurrentVersion.ToString(CultureInfo.InvariantCulture) + "')");
         Execute(connection, $"INSERT OR REPLACE INTO sysmon_meta VALUES ('catalog_hash', '{CatalogHash}')");
@@ -124,6 +129,16 @@ public static class DuckDbSchema
         Execute(connection, $"INSERT INTO alerts_v3 SELECT {Columns} FROM {Names.AlertsTable}");
         Execute(connection, $"DROP TABLE {Names.AlertsTable}");
         Execute(connection, $"ALTER TABLE alerts_v3 RENAME TO {Names.AlertsTable}");
+    }
+
+    // Schema 3 and before had a primary key on indicators.id (see CreateIndicatorsTable); the table is copied once into
+    // one without. The columns are the same.
+    private static void MigrateFrom3(DuckDBConnection connection)
+    {
+        Execute(connection, CreateIndicatorsTable("indicators_v4"));
+        Execute(connection, $"INSERT INTO indicators_v4 SELECT * FROM {Names.IndicatorsTable}");
+        Execute(connection, $"DROP TABLE {Names.IndicatorsTable}");
+        Execute(connection, $"ALTER TABLE indicators_v4 RENAME TO {Names.IndicatorsTable}");
     }
 
     public static int ReadVersion(DuckDBConnection connection)

@@ -1,0 +1,113 @@
+using System.Security.Cryptography;
+using System.Text;
+using FluentAssertions;
+using Sysmon.Enrich.Indicators;
+using Sysmon.Stores.DuckDb.Schema;
+using Xunit;
+
+namespace Sysmon.Stores.DuckDb.Tests;
+
+/// <summary>
+/// A feed refresh of hundreds of thousands of indicators fits the store's memory: the indicators table holds no key
+/// index in memory (schema 4), and a refresh finds new, seen-again and gone indicators by joins on their ids. With the
+/// key, 1,000,000 hashes ran out of the default 256 MB; here 200,000 run in 64 MB, which the upsert through the key did not.
+/// </summary>
+public sealed class FeedReplaceTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "sysmon-feed-tests", Guid.NewGuid().ToString("N"));
+
+    public FeedReplaceTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private string StorePath => Path.Combine(_dir, "s.duckdb");
+
+    private static string Sha256(int n) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(n.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+
+    private static List<Indicator> Hashes(int from, int count) =>
+        Enumerable.Range(from, count).Select(n => new Indicator(IndicatorType.Sha256, Sha256(n), "bench-hashes") { Confidence = "high", Tlp = "CLEAR" }).ToList();
+
+    private static object? Scalar(DuckDbStore store, string sql)
+    {
+        using var cmd = store.Connection.CreateCommand();
+        cmd.CommandText = sql;
+        return cmd.ExecuteScalar();
+    }
+
+    [Fact]
+    public async Task A_feed_of_200000_hashes_is_stored_and_refreshed_in_64MB()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var t0 = new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+        using var store = DuckDbStore.Open(StorePath, memoryLimit: "64MB", threads: 2);
+        var indicators = new DuckDbIndicatorStore(store);
+
+        var first = Hashes(0, 200_000);
+        first.Add(first[7]); // a feed that lists one hash twice stores it once
+        (await indicators.ReplaceFeedAsync("bench-hashes", first, t0, ct)).Should().HaveCount(200_000);
+
+        // The next day: half of them again, 100,000 new, 100,000 gone.
+        var added = await indicators.ReplaceFeedAsync("bench-hashes", Hashes(100_000, 200_000), t0.AddDays(1), ct);
+        added.Should().HaveCount(100_000);
+        added.Select(i => i.Value).Should().Contain(Sha256(299_999)).And.NotContain(Sha256(100_000));
+
+        Scalar(store, "SELECT count(*) FROM indicators").Should().Be(300_000L);
+        Scalar(store, "SELECT count(DISTINCT id) FROM indicators").Should().Be(300_000L);
+        Scalar(store, "SELECT count(*) FROM indicators WHERE expired").Should().Be(100_000L);
+        Scalar(store, $"SELECT expired FROM indicators WHERE value = '{Sha256(5)}'").Should().Be(true);
+        Scalar(store, $"SELECT \"threat.indicator.last_seen\" FROM indicators WHERE value = '{Sha256(150_000)}'").Should().Be(t0.AddDays(1).UtcDateTime);
+        Scalar(store, $"SELECT \"threat.indicator.first_seen\" FROM indicators WHERE value = '{Sha256(150_000)}'").Should().Be(t0.UtcDateTime);
+        (await indicators.LoadActiveAsync(ct)).Should().HaveCount(200_000);
+
+        // A hash that comes back is active again, not stored twice.
+        (await indicators.ReplaceFeedAsync("bench-hashes", Hashes(0, 10), t0.AddDays(2), ct)).Should().HaveCount(10);
+        Scalar(store, "SELECT count(*) FROM indicators").Should().Be(300_000L);
+        Scalar(store, "SELECT count(*) FROM indicators WHERE NOT expired").Should().Be(10L);
+    }
+
+    [Fact]
+    public async Task A_schema_3_store_keeps_its_indicators_and_loses_the_key()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var t0 = new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+        using (var store = DuckDbStore.Open(StorePath))
+        {
+            await new DuckDbIndicatorStore(store).ReplaceFeedAsync("bench-hashes", Hashes(0, 3), t0, ct);
+            // Schema 3's indicators table as it was: the id its primary key.
+            DuckDbSchema.Execute(store.Connection, """
+                CREATE TABLE indicators_v3 AS SELECT * FROM indicators;
+                DROP TABLE indicators;
+                CREATE TABLE indicators (
+                  id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, "threat.indicator.type" VARCHAR NOT NULL, value VARCHAR NOT NULL,
+                  ip_first UHUGEINT, ip_last UHUGEINT, "threat.feed.name" VARCHAR NOT NULL, "threat.indicator.confidence" VARCHAR,
+                  "threat.indicator.marking.tlp" VARCHAR, "threat.indicator.reference" VARCHAR, "threat.indicator.description" VARCHAR,
+                  "threat.indicator.first_seen" TIMESTAMP NOT NULL, "threat.indicator.last_seen" TIMESTAMP NOT NULL,
+                  expired BOOLEAN NOT NULL DEFAULT false);
+                INSERT INTO indicators SELECT * FROM indicators_v3;
+                DROP TABLE indicators_v3;
+                UPDATE sysmon_meta SET value = '3' WHERE key = 'schema_version';
+                """);
+            Scalar(store, PrimaryKeys).Should().Be(1L);
+        }
+        using (var store = DuckDbStore.Open(StorePath))
+        {
+            DuckDbSchema.ReadVersion(store.Connection).Should().Be(DuckDbSchema.CurrentVersion);
+            Scalar(store, PrimaryKeys).Should().Be(0L);
+            Scalar(store, "SELECT count(*) FROM indicators").Should().Be(3L);
+            (await new DuckDbIndicatorStore(store).ReplaceFeedAsync("bench-hashes", Hashes(2, 2), t0.AddDays(1), ct)).Should().ContainSingle()
+                .Which.Value.Should().Be(Sha256(3));
+            Scalar(store, "SELECT count(*) FROM indicators WHERE NOT expired").Should().Be(2L);
+        }
+    }
+
+    private const string PrimaryKeys = "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'indicators' AND constraint_type = 'PRIMARY KEY'";
+}
