@@ -64,6 +64,24 @@ public sealed class IndicatorSetTests
     }
 
     [Fact]
+    public void A_value_two_feeds_list_matches_once_per_feed()
+    {
+        var hash = "91f249717ecb311474e6857dbe078860281cd5ac8969e8c132687ab32621f05e";
+        var set = new IndicatorSet(
+        [
+            new Indicator(IndicatorType.Sha256, hash, "feed-a"), new Indicator(IndicatorType.Ipv4, "203.0.113.66", "feed-a"),
+            new Indicator(IndicatorType.Sha256, hash, "feed-b"), new Indicator(IndicatorType.Sha256, hash, "feed-c"),
+        ], null, matchParentDomains: false);
+        var found = new List<Indicator>();
+        set.MatchHash(hash, found);
+        found.Select(i => i.Feed).Should().Equal("feed-a", "feed-b", "feed-c");
+        found.Clear();
+        set.MatchIp("203.0.113.66", found);
+        found.Should().ContainSingle().Which.Feed.Should().Be("feed-a");
+        set.Count.Should().Be(4);
+    }
+
+    [Fact]
     public void A_million_indicators_half_of_them_cidrs_load_and_answer()
     {
         var indicators = new List<Indicator>(1_000_000);
