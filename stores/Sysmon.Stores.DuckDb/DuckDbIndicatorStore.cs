@@ -65,13 +65,14 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
             while (reader.Read()) active.Add(reader.GetString(0));
         }
         // A feed that lists an indicator twice stores it once (the table has no key to refuse the second).
-        var ids = new HashSet<string>(indicators.Count, StringComparer.Ordinal);
+        // Keyed by type and value (the feed is this one): an id string each was ~200 MB for 1,000,000 hashes.
+        var seenKeys = new HashSet<(IndicatorType, string)>(indicators.Count);
         var unique = new List<Indicator>(indicators.Count);
         foreach (var i in indicators)
         {
-            if (ids.Add(i.Id)) unique.Add(i);
+            if (seenKeys.Add((i.Type, i.Value))) unique.Add(i);
         }
-        ids = null;
+        seenKeys = null;
         indicators = unique;
         var added = indicators.Where(i => !active.Contains(i.Id)).ToList();
         using var tx = Connection.BeginTransaction();
