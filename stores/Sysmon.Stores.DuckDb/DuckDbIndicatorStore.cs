@@ -56,14 +56,6 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
 
     private Task<IReadOnlyList<Indicator>> ReplaceFeedAsyncCore(string feed, IReadOnlyList<Indicator> indicators, DateTimeOffset now, CancellationToken ct)
     {
-        var active = new HashSet<string>(StringComparer.Ordinal);
-        using (var cmd = Connection.CreateCommand())
-        {
-            cmd.CommandText = $"SELECT id FROM {Names.IndicatorsTable} WHERE \"threat.feed.name\" = $feed AND NOT expired";
-            cmd.Parameters.Add(new DuckDBParameter("feed", feed));
-            using var reader = cmd.ExecuteReader();
-            while (reader.Read()) active.Add(reader.GetString(0));
-        }
         // A feed that lists an indicator twice stores it once (the table has no key to refuse the second).
         // Keyed by type and value (the feed is this one): an id string each was ~200 MB for 1,000,000 hashes.
         var seenKeys = new HashSet<(IndicatorType, string)>(indicators.Count);
@@ -74,22 +66,36 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         }
         seenKeys = null;
         indicators = unique;
-        var added = indicators.Where(i => !active.Contains(i.Id)).ToList();
         using var tx = Connection.BeginTransaction();
         DuckDbSchema.Execute(Connection, "DROP TABLE IF EXISTS temp.feed_staging");
-        DuckDbSchema.Execute(Connection, $"CREATE TEMP TABLE feed_staging AS SELECT * FROM {Names.IndicatorsTable} LIMIT 0");
+        DuckDbSchema.Execute(Connection, $"CREATE TEMP TABLE feed_staging AS SELECT *, 0 AS pos FROM {Names.IndicatorsTable} LIMIT 0");
         var seen = now.UtcDateTime;
         using (var appender = Connection.CreateAppender("temp", "main", "feed_staging"))
         {
-            foreach (var i in indicators)
+            for (var pos = 0; pos < indicators.Count; pos++)
             {
+                var i = indicators[pos];
                 var range = IpRange(i);
                 var row = appender.CreateRow().AppendValue(i.Id).AppendValue(i.Type.ToString()).AppendValue(i.Type.EcsName()).AppendValue(i.Value);
                 if (range is { } r) row = row.AppendValue(r.First).AppendValue(r.Last);
                 else row = row.AppendNullValue().AppendNullValue();
                 row.AppendValue(feed).AppendValue(i.Confidence).AppendValue(i.Tlp).AppendValue(i.Reference).AppendValue(i.Description)
-                    .AppendValue(seen).AppendValue(seen).AppendValue(false).EndRow();
+                    .AppendValue(seen).AppendValue(seen).AppendValue(false).AppendValue(pos).EndRow();
             }
+        }
+        // New, or back after being expired: found by DuckDB and named by their position in the list, so the stored ids
+        // are not read back into a set of strings (~200 MB for 1,000,000 hashes).
+        var added = new List<Indicator>();
+        using (var cmd = Connection.CreateCommand())
+        {
+            cmd.CommandText = $"""
+                SELECT pos FROM temp.feed_staging
+                WHERE id NOT IN (SELECT id FROM {Names.IndicatorsTable} WHERE "threat.feed.name" = $feed AND NOT expired)
+                ORDER BY pos
+                """;
+            cmd.Parameters.Add(new DuckDBParameter("feed", feed));
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read()) added.Add(indicators[reader.GetInt32(0)]);
         }
         using (var cmd = Connection.CreateCommand())
         {
@@ -107,7 +113,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
                 WHERE {Names.IndicatorsTable}.id = s.id AND {Names.IndicatorsTable}."threat.feed.name" = $feed
                   AND ({Names.IndicatorsTable}."threat.indicator.confidence" IS DISTINCT FROM s."threat.indicator.confidence"
                        OR {Names.IndicatorsTable}."threat.indicator.marking.tlp" IS DISTINCT FROM s."threat.indicator.marking.tlp");
-                INSERT INTO {Names.IndicatorsTable} SELECT * FROM temp.feed_staging
+                INSERT INTO {Names.IndicatorsTable} SELECT * EXCLUDE (pos) FROM temp.feed_staging
                 WHERE id NOT IN (SELECT id FROM {Names.IndicatorsTable} WHERE "threat.feed.name" = $feed);
                 UPDATE {Names.IndicatorsTable} SET expired = true
                 WHERE "threat.feed.name" = $feed AND id NOT IN (SELECT id FROM temp.feed_staging);
