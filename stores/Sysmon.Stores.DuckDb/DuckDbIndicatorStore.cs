@@ -58,14 +58,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     {
         // A feed that lists an indicator twice stores it once (the table has no key to refuse the second).
         // Keyed by type and value (the feed is this one): an id string each was ~200 MB for 1,000,000 hashes.
-        var seenKeys = new HashSet<(IndicatorType, string)>(indicators.Count);
-        var unique = new List<Indicator>(indicators.Count);
-        foreach (var i in indicators)
-        {
-            if (seenKeys.Add((i.Type, i.Value))) unique.Add(i);
-        }
-        seenKeys = null;
-        indicators = unique;
+        indicators = indicators.DistinctBy(i => (i.Type, i.Value)).ToList();
         using var tx = Connection.BeginTransaction();
         DuckDbSchema.Execute(Connection, "DROP TABLE IF EXISTS temp.feed_staging");
         DuckDbSchema.Execute(Connection, $"CREATE TEMP TABLE feed_staging AS SELECT *, 0 AS pos FROM {Names.IndicatorsTable} LIMIT 0");

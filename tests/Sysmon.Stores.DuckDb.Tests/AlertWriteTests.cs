@@ -3,6 +3,7 @@ using FluentAssertions;
 using Sysmon.Enrich.Matching;
 using Sysmon.Stores.DuckDb.Schema;
 using Xunit;
+using static Sysmon.Stores.DuckDb.Tests.StoreQueries;
 
 namespace Sysmon.Stores.DuckDb.Tests;
 
@@ -37,13 +38,6 @@ public sealed class AlertWriteTests : IDisposable
             "destination.ip", "198.51.100." + (n % 50).ToString(CultureInfo.InvariantCulture), $"bench-ips|Ipv4|198.51.100.{n % 50}", "bench-ips", source);
 
     private static List<Alert> Connections(int from, int count) => Enumerable.Range(from, count).Select(n => Connection(n)).ToList();
-
-    private static object? Scalar(DuckDbStore store, string sql)
-    {
-        using var cmd = store.Connection.CreateCommand();
-        cmd.CommandText = sql;
-        return cmd.ExecuteScalar();
-    }
 
     [Fact]
     public async Task An_alert_is_stored_once_however_often_it_is_written()

@@ -4,6 +4,7 @@ using FluentAssertions;
 using Sysmon.Enrich.Indicators;
 using Sysmon.Stores.DuckDb.Schema;
 using Xunit;
+using static Sysmon.Stores.DuckDb.Tests.StoreQueries;
 
 namespace Sysmon.Stores.DuckDb.Tests;
 
@@ -35,13 +36,6 @@ public sealed class FeedReplaceTests : IDisposable
 
     private static List<Indicator> Hashes(int from, int count) =>
         Enumerable.Range(from, count).Select(n => new Indicator(IndicatorType.Sha256, Sha256(n), "bench-hashes") { Confidence = "high", Tlp = "CLEAR" }).ToList();
-
-    private static object? Scalar(DuckDbStore store, string sql)
-    {
-        using var cmd = store.Connection.CreateCommand();
-        cmd.CommandText = sql;
-        return cmd.ExecuteScalar();
-    }
 
     [Fact]
     public async Task A_feed_of_200000_hashes_is_stored_and_refreshed_in_64MB()

@@ -1,5 +1,5 @@
-using System.Text.RegularExpressions;
 using Sysmon.Kibana.SavedObjects;
+using Sysmon.Queries.Esql;
 using Sysmon.Queries.Hunts;
 
 namespace Sysmon.Elastic.Cli;
@@ -9,7 +9,7 @@ namespace Sysmon.Elastic.Cli;
 /// (id <c>sysmon-elastic-hunt-NAME</c>), the hunt's query with its defaults written in, so that the hunts are written
 /// once, in <c>queries/hunts</c>, and the dashboard shows the same answers as <c>sysmon-elastic hunt</c>.
 /// </summary>
-public static partial class KibanaObjects
+public static class KibanaObjects
 {
     public const string HuntSearchPrefix = "sysmon-elastic-hunt-";
 
@@ -27,10 +27,10 @@ public static partial class KibanaObjects
                 leftOut.Add($"{hunt.Name} (needs a value for {needed}: run it with 'sysmon-elastic hunt {hunt.Name} --param ...')");
                 continue;
             }
-            var from = FromClause().Match(query);
+            // The Discover session's ad-hoc data view is the query's own source, as the ES|QL parser reads it.
+            var from = Parser.Parse(query).Commands.OfType<From>().First().Patterns[0];
             bundle.Add(EsqlSavedSearch.Create(HuntSearchPrefix + hunt.Name, "Sysmon hunt: " + hunt.Title,
-                hunt.Description + (hunt.Attack is { } attack ? $" (ATT&CK {attack})" : ""),
-                from.Success ? from.Groups[1].Value : Sysmon.Ingest.Names.EventsIndexTemplate + "-*", query));
+                hunt.Description + (hunt.Attack is { } attack ? $" (ATT&CK {attack})" : ""), from, query));
         }
         var missing = bundle.MissingReferences();
         if (missing.Count > 0)
@@ -41,7 +41,4 @@ public static partial class KibanaObjects
         }
         return (bundle, leftOut);
     }
-
-    [GeneratedRegex(@"^\s*FROM\s+([^\s|,]+)", RegexOptions.IgnoreCase | RegexOptions.Multiline)]
-    private static partial Regex FromClause();
 }

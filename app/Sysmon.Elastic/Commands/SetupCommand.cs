@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Sysmon.Elastic.Cli;
 using Sysmon.Kibana.Import;
+using Sysmon.Kibana.SavedObjects;
 using Sysmon.Queries.Hunts;
 using Sysmon.Stores.Elasticsearch.Connection;
 using Sysmon.Stores.Elasticsearch.Setup;
@@ -69,7 +70,7 @@ public static class SetupCommand
         {
             var (bundle, leftOut) = KibanaObjects.Build(HuntCatalog.Load(result.GetValue(huntsDir)));
             foreach (var hunt in leftOut) await stderr.WriteLineAsync("note: hunt left out of Kibana: " + hunt).ConfigureAwait(false);
-            var counts = string.Join(", ", bundle.Objects.GroupBy(o => Sysmon.Kibana.SavedObjects.SavedObjectBundle.Key(o).Type).Select(g => $"{g.Count()} {g.Key}"));
+            var counts = string.Join(", ", bundle.Objects.GroupBy(o => SavedObjectBundle.Key(o).Type).Select(g => $"{g.Count()} {g.Key}"));
             if (result.GetValue(export) is { } file)
             {
                 AtomicFile.Write(file, bundle.WriteNdjson);
@@ -84,7 +85,7 @@ public static class SetupCommand
         return kibana;
     }
 
-    private static async Task<int> ImportAsync(KibanaOptions options, TimeSpan wait, Sysmon.Kibana.SavedObjects.SavedObjectBundle bundle, string counts,
+    private static async Task<int> ImportAsync(KibanaOptions options, TimeSpan wait, SavedObjectBundle bundle, string counts,
         TextWriter stderr, CancellationToken ct)
     {
         using var client = UsageException.From(() => new KibanaClient(options)); // an unreadable CA file
