@@ -86,6 +86,39 @@ public sealed class ImportTests
         KibanaClient.IsReady(status, KibanaClient.OverallLevel(body)).Should().Be(ready);
 
     [Fact]
+    public async Task Something_other_than_kibana_at_the_url_is_a_clear_error_not_a_crash()
+    {
+        // A web server that is not Kibana (a proxy's login page): it answers every request with HTML.
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        using var http = new HttpListener();
+        http.Prefixes.Add($"http://127.0.0.1:{port}/");
+        http.Start();
+        var serving = Task.Run(async () =>
+        {
+            while (http.IsListening)
+            {
+                HttpListenerContext context;
+                try { context = await http.GetContextAsync(); }
+                catch (Exception e) when (e is HttpListenerException or ObjectDisposedException) { return; }
+                var page = "<html><body>Please sign in</body></html>"u8.ToArray();
+                context.Response.ContentType = "text/html";
+                await context.Response.OutputStream.WriteAsync(page);
+                context.Response.Close();
+            }
+        }, TestContext.Current.CancellationToken);
+        using var client = new KibanaClient(KibanaOptions.Parse($"http://127.0.0.1:{port}", null, Env()));
+        var import = () => client.ImportAsync("{}\n"u8.ToArray(), TestContext.Current.CancellationToken);
+        (await import.Should().ThrowAsync<KibanaRequestException>()).Which.Message.Should().Contain("something other than Kibana's JSON").And.Contain("Please sign in");
+        var wait = () => client.WaitUntilAvailableAsync(TimeSpan.Zero, null, TestContext.Current.CancellationToken);
+        (await wait.Should().ThrowAsync<KibanaUnavailableException>()).Which.Message.Should().Contain("HTTP 200, status unknown");
+        http.Stop();
+        await serving;
+    }
+
+    [Fact]
     public async Task A_kibana_that_never_answers_fails_after_the_wait_with_the_reason()
     {
         // A port that was free a moment ago: nothing listens there.

@@ -128,7 +128,15 @@ public sealed class KibanaClient : IDisposable
             {
                 throw new KibanaRequestException($"Kibana at {Options.DisplayUrl} refused the import: HTTP {(int)response.StatusCode} {Message(body)}", (int)response.StatusCode);
             }
-            return ImportResult.Parse(body);
+            try
+            {
+                return ImportResult.Parse(body);
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or InvalidOperationException)
+            {
+                // A proxy's page, or something else at that URL that is not Kibana.
+                throw new KibanaRequestException($"{Options.DisplayUrl} answered the import with something other than Kibana's JSON: {Message(body)}", (int)response.StatusCode);
+            }
         }
     }
 
