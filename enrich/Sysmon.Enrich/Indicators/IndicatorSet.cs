@@ -1,13 +1,14 @@
 using System.Collections.Frozen;
 using System.Net;
+using System.Net.Sockets;
 
 namespace Sysmon.Enrich.Indicators;
 
 /// <summary>
-/// An immutable in-memory index of indicators, built once per refresh and swapped atomically by its owner:
-/// exact IPv4/IPv6 addresses, CIDR containment through a prefix trie, hashes, and domains (exact and, when asked,
-/// parent domains). Addresses in the allow-list (private and special ranges by default) never match, so broad
-/// feeds that list 10.0.0.0/8 do not flag every internal connection.
+/// An immutable in-memory index of indicators, built once per refresh (by an <see cref="IndicatorSetBuilder"/>) and
+/// swapped atomically by its owner: exact IPv4/IPv6 addresses and hashes as packed bytes, CIDR containment through a
+/// prefix trie, and domains (exact and, when asked, parent domains). Addresses in the allow-list (private and special
+/// ranges by default) never match, so broad feeds that list 10.0.0.0/8 do not flag every internal connection.
 /// </summary>
 public sealed class IndicatorSet
 {
@@ -15,8 +16,10 @@ public sealed class IndicatorSet
 
     public static IndicatorSet Empty { get; } = new([], null, matchParentDomains: false);
 
-    private readonly FrozenDictionary<string, Indicator[]> _exact;
-    private readonly PrefixTrie<Indicator> _cidrs = new();
+    private readonly FixedKeyTable _ipv4, _ipv6, _md5, _sha1, _sha256;
+    private readonly PrefixTrie<Indicator> _cidrs;
+    private readonly FrozenDictionary<string, int[]> _byText;
+    private readonly Indicator[] _profiles;
     private readonly AllowList _allow;
     private readonly bool _matchParentDomains;
 
@@ -24,27 +27,27 @@ public sealed class IndicatorSet
     public bool IsEmpty => Count == 0;
 
     public IndicatorSet(IEnumerable<Indicator> indicators, IEnumerable<string>? allowList, bool matchParentDomains)
+        : this(Gather(indicators).Seal(), allowList, matchParentDomains)
     {
-        _matchParentDomains = matchParentDomains;
-        // Arrays grown on the rare shared key (one value in two feeds), not a list per key: a list each for 1,000,000
-        // hashes was ~80 MB more at the peak of the build.
-        var exact = new Dictionary<string, Indicator[]>(StringComparer.Ordinal);
-        var count = 0;
-        foreach (var indicator in indicators)
-        {
-            count++;
-            if (indicator.Type == IndicatorType.Cidr)
-            {
-                _cidrs.Add(IPNetwork.Parse(indicator.Value), indicator);
-                continue;
-            }
-            var key = indicator.Type is IndicatorType.Url ? "url|" + indicator.Value : indicator.Value;
-            ref var slot = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(exact, key, out _);
-            slot = slot is null ? [indicator] : [.. slot, indicator];
-        }
-        _exact = exact.ToFrozenDictionary(StringComparer.Ordinal);
+    }
+
+    internal IndicatorSet(IndicatorSetBuilder built, IEnumerable<string>? allowList, bool matchParentDomains)
+    {
+        (_ipv4, _ipv6, _md5, _sha1, _sha256, _cidrs) = (built.Ipv4, built.Ipv6, built.Md5, built.Sha1, built.Sha256, built.Cidrs);
+        _byText = built.ByText.ToFrozenDictionary(StringComparer.Ordinal);
+        built.ByText.Clear();
+        _profiles = [.. built.Profiles];
+        built.Profiles.Clear();
         _allow = allowList is null ? AllowList.Default : new AllowList(allowList);
-        Count = count;
+        _matchParentDomains = matchParentDomains;
+        Count = built.Count;
+    }
+
+    private static IndicatorSetBuilder Gather(IEnumerable<Indicator> indicators)
+    {
+        var builder = new IndicatorSetBuilder();
+        foreach (var indicator in indicators) builder.Add(indicator);
+        return builder;
     }
 
     /// <summary>Indicators matching an IP (exact or containing block); none for allow-listed addresses.</summary>
@@ -53,7 +56,11 @@ public sealed class IndicatorSet
         if (IsEmpty || !IPAddress.TryParse(text, out var ip)) return;
         if (ip.IsIPv4MappedToIPv6) ip = ip.MapToIPv4();
         if (_allow.Contains(ip)) return;
-        if (_exact.TryGetValue(ip.ToString(), out var exact)) into.AddRange(exact);
+        Span<byte> key = stackalloc byte[16];
+        if (ip.TryWriteBytes(key, out var length))
+        {
+            Collect(ip.AddressFamily == AddressFamily.InterNetwork ? _ipv4 : _ipv6, key[..length], isHash: false, into);
+        }
         _cidrs.FindContaining(ip, into);
     }
 
@@ -61,7 +68,9 @@ public sealed class IndicatorSet
     public void MatchHash(string hash, List<Indicator> into)
     {
         if (IsEmpty) return;
-        if (_exact.TryGetValue(hash.ToLowerInvariant(), out var found)) into.AddRange(found);
+        Span<byte> key = stackalloc byte[32];
+        if (IndicatorSetBuilder.TryDecodeHash(hash, key, out var length)) Collect(length switch { 16 => _md5, 20 => _sha1, _ => _sha256 }, key[..length], isHash: true, into);
+        else CollectText(hash.ToLowerInvariant(), into);
     }
 
     /// <summary>Indicators matching a domain, and its parent domains when configured.</summary>
@@ -71,11 +80,30 @@ public sealed class IndicatorSet
         var name = domain.TrimEnd('.').ToLowerInvariant();
         while (name.Length > 0)
         {
-            if (_exact.TryGetValue(name, out var found)) into.AddRange(found);
+            CollectText(name, into);
             if (!_matchParentDomains) return;
             var dot = name.IndexOf('.');
             if (dot < 0 || name.IndexOf('.', dot + 1) < 0) return; // stop before the bare top-level domain
             name = name[(dot + 1)..];
         }
+    }
+
+    // Each entry of the key, as its indicator: the shared part with the value put back in canonical form.
+    private void Collect(FixedKeyTable? table, ReadOnlySpan<byte> key, bool isHash, List<Indicator> into)
+    {
+        if (table is null) return;
+        var position = -1;
+        string? value = null;
+        for (int id; (id = table.Next(key, ref position)) >= 0;)
+        {
+            value ??= isHash ? Convert.ToHexStringLower(key) : new IPAddress(key).ToString();
+            into.Add(_profiles[id] with { Value = value });
+        }
+    }
+
+    private void CollectText(string value, List<Indicator> into)
+    {
+        if (!_byText.TryGetValue(value, out var ids)) return;
+        foreach (var id in ids) into.Add(_profiles[id] with { Value = value });
     }
 }
