@@ -19,8 +19,9 @@ public interface IIndicatorStore
     /// expires those that left the feed. Returns the indicators that are new since the previous refresh.</summary>
     Task<IReadOnlyList<Indicator>> ReplaceFeedAsync(string feed, IReadOnlyList<Indicator> indicators, DateTimeOffset now, CancellationToken ct);
 
-    /// <summary>Every indicator not expired, of every feed (to build the in-memory <see cref="IndicatorSet"/>).</summary>
-    Task<IReadOnlyList<Indicator>> LoadActiveAsync(CancellationToken ct);
+    /// <summary>Hands <paramref name="each"/> every indicator not expired, of every feed, one at a time as they are
+    /// read (to build the in-memory <see cref="IndicatorSet"/> without holding a million indicator objects first).</summary>
+    Task ReadActiveAsync(Action<Indicator> each, CancellationToken ct);
 
     /// <summary>Stores alerts; returns those that were new (an alert id already stored, or twice in the list, is
     /// skipped), so that a run over events stored before raises nothing again.</summary>

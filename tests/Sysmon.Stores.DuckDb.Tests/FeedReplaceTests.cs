@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using FluentAssertions;
+using Sysmon.Enrich;
 using Sysmon.Enrich.Indicators;
 using Sysmon.Stores.DuckDb.Schema;
 using Xunit;

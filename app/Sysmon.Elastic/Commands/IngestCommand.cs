@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sysmon.Elastic.Cli;
+using Sysmon.Enrich;
 using Sysmon.Ingest.DeadLetter;
 using Sysmon.Ingest.Ecs;
 using Sysmon.Ingest.Pipeline;
@@ -104,7 +105,7 @@ public static class IngestCommand
         EcsMapper mapper, DeadLetterWriter deadLetters, AlertLines alerts, ProgressReporter progress, CancellationToken ct)
     {
         var indicators = store.Indicators;
-        var set = new IndicatorSet(await indicators.LoadActiveAsync(ct).ConfigureAwait(false), null, matchParentDomains: false);
+        var set = await indicators.LoadSetAsync(null, matchParentDomains: false, ct).ConfigureAwait(false);
         await using var sink = new TaggingSink(store.CreateEventSink(SinkMode.Bulk), new EventTagger(() => set), indicators, alerts.Add)
         {
             AlertsPerWrite = BulkAlertsPerWrite,

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sysmon.Elastic.Cli;
+using Sysmon.Enrich;
 using Sysmon.Enrich.Indicators;
 using Sysmon.Enrich.Matching;
 using Sysmon.Ingest.DeadLetter;
@@ -120,7 +121,7 @@ public static class ReindexCommand
         IndicatorSet? indicators = null;
         if (options.ReEnrich)
         {
-            indicators = new IndicatorSet(await destination.Indicators.LoadActiveAsync(ct).ConfigureAwait(false), null, matchParentDomains: false);
+            indicators = await destination.Indicators.LoadSetAsync(null, matchParentDomains: false, ct).ConfigureAwait(false);
             sink = tagging = new TaggingSink(sink, new EventTagger(() => indicators), destination.Indicators, alerts.Add)
             {
                 AlertsPerWrite = IngestCommand.BulkAlertsPerWrite,

@@ -294,8 +294,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         var holder = services.GetRequiredService<IndicatorSetHolder>();
         var registry = services.GetRequiredService<FeedRegistry>();
         // Indicators already stored match from the first event on; the feed job refreshes and swaps the set.
-        holder.Swap(new IndicatorSet(await indicators.LoadActiveAsync(CancellationToken.None).ConfigureAwait(false), registry.AllowList,
-            registry.MatchParentDomains));
+        holder.Swap(await indicators.LoadSetAsync(registry.AllowList, registry.MatchParentDomains, CancellationToken.None).ConfigureAwait(false));
         // Bulk: DuckDB loads large files in a few big statements instead of one per batch of BatchSize (a 41 MB JSON
         // file went at a third of `ingest`'s speed). Nothing is checkpointed before CommitAsync's flush has stored it.
         _createSink = () => new TaggingSink(store.CreateEventSink(SinkMode.Bulk), new EventTagger(() => holder.Current), indicators,

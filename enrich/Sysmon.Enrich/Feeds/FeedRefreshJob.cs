@@ -47,7 +47,7 @@ public sealed partial class FeedRefreshJob(FeedRefresher refresher, IIndicatorSt
             await ScheduleRetryAsync(context, feed, cancellationToken).ConfigureAwait(false);
             return;
         }
-        holder.Swap(new IndicatorSet(await store.LoadActiveAsync(cancellationToken).ConfigureAwait(false), feeds.AllowList, feeds.MatchParentDomains));
+        holder.Swap(await store.LoadSetAsync(feeds.AllowList, feeds.MatchParentDomains, cancellationToken).ConfigureAwait(false));
         LogRefreshed(name, result.Indicators, result.NewIndicators, result.RetroAlerts);
         if (result.AllowListedNote is { } note) LogAllowListed(note);
     }

@@ -88,13 +88,12 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
         return added;
     }
 
-    public async Task<IReadOnlyList<Indicator>> LoadActiveAsync(CancellationToken ct)
+    public async Task ReadActiveAsync(Action<Indicator> each, CancellationToken ct)
     {
-        var list = new List<Indicator>();
         await foreach (var hit in ScanAsync(new Dictionary<string, object> { ["match_all"] = new { } }, null, ct).ConfigureAwait(false))
         {
             if (!Enum.TryParse<IndicatorType>(SourceFields.String(hit, "kind"), out var type)) continue;
-            list.Add(new Indicator(type, SourceFields.String(hit, "value")!, SourceFields.String(hit, "threat.feed.name")!)
+            each(new Indicator(type, SourceFields.String(hit, "value")!, SourceFields.String(hit, "threat.feed.name")!)
             {
                 Confidence = SourceFields.String(hit, "threat.indicator.confidence"),
                 Tlp = SourceFields.String(hit, "threat.indicator.marking.tlp"),
@@ -102,7 +101,6 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
                 Description = SourceFields.String(hit, "threat.indicator.description"),
             });
         }
-        return list;
     }
 
     public async Task<IReadOnlyList<Alert>> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct)
