@@ -36,6 +36,30 @@ public sealed class ElasticsearchStoredEvents(ElasticsearchConnection es, string
         return doc.RootElement.GetProperty("count").GetInt64();
     }
 
+    public async Task<string?> IdAtAsync(string position, CancellationToken ct)
+    {
+        var (millis, id) = TimeAndId(position);
+        var body = JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["query"] = new
+            {
+                @bool = new
+                {
+                    filter = new object[]
+                    {
+                        new { term = new Dictionary<string, object> { ["event.id"] = id } },
+                        new { range = new Dictionary<string, object> { ["@timestamp"] = new { gte = millis, lte = millis, format = "epoch_millis" } } },
+                    },
+                },
+            },
+        });
+        var response = await es.SendAsync(EsMethod.POST, index + "/_count", body, ct).ConfigureAwait(false);
+        if (response.Status == 404) return null;
+        if (!response.IsSuccess) throw es.Refused(EsMethod.POST, index + "/_count", response);
+        using var doc = NotJson.Parse(response.Body, "_count");
+        return doc.RootElement.GetProperty("count").GetInt64() > 0 ? id : null;
+    }
+
     public async IAsyncEnumerable<StoredEvent> ReadAsync(string? after, [EnumeratorCancellation] CancellationToken ct)
     {
         var opened = await es.SendAsync(EsMethod.POST, $"{index}/_pit?keep_alive={KeepAlive}", (string?)null, ct).ConfigureAwait(false);
@@ -76,12 +100,7 @@ public sealed class ElasticsearchStoredEvents(ElasticsearchConnection es, string
     private static object After(string? after)
     {
         if (after is null) return new { match_all = new { } };
-        var position = Position(after);
-        if (position is not [JsonElement { ValueKind: JsonValueKind.Number } time, JsonElement { ValueKind: JsonValueKind.String } id])
-        {
-            throw new FormatException($"'{after}' is not a position in Elasticsearch's events (the sort values [@timestamp, event.id])");
-        }
-        var millis = time.GetInt64();
+        var (millis, id) = TimeAndId(after);
         return new
         {
             @bool = new
@@ -96,7 +115,7 @@ public sealed class ElasticsearchStoredEvents(ElasticsearchConnection es, string
                             filter = new object[]
                             {
                                 new { range = new Dictionary<string, object> { ["@timestamp"] = new { gte = millis, lte = millis, format = "epoch_millis" } } },
-                                new { range = new Dictionary<string, object> { ["event.id"] = new { gt = id.GetString() } } },
+                                new { range = new Dictionary<string, object> { ["event.id"] = new { gt = id } } },
                             },
                         },
                     },
@@ -105,6 +124,11 @@ public sealed class ElasticsearchStoredEvents(ElasticsearchConnection es, string
             },
         };
     }
+
+    private static (long Millis, string Id) TimeAndId(string position) =>
+        Position(position) is [JsonElement { ValueKind: JsonValueKind.Number } time, JsonElement { ValueKind: JsonValueKind.String } id]
+            ? (time.GetInt64(), id.GetString()!)
+            : throw new FormatException($"'{position}' is not a position in Elasticsearch's events (the sort values [@timestamp, event.id])");
 
     private static JsonElement[] Position(string position)
     {
@@ -127,7 +151,9 @@ public sealed class ElasticsearchStoredEvents(ElasticsearchConnection es, string
         var page = new List<StoredEvent>(hits.GetArrayLength());
         foreach (var hit in hits.EnumerateArray())
         {
-            var position = hit.GetProperty("sort").GetRawText();
+            var sort = hit.GetProperty("sort");
+            var position = sort.GetRawText();
+            var positionId = sort.GetArrayLength() == 2 ? sort[1].GetString() : null; // the position is the hit's own
             var id = hit.GetProperty("_id").GetString() ?? "";
             var source = hit.GetProperty("_source");
             try
@@ -135,11 +161,11 @@ public sealed class ElasticsearchStoredEvents(ElasticsearchConnection es, string
                 // The hit's own UTF-8 bytes: no string of each document made and encoded again.
                 var stored = reader.Read(System.Runtime.InteropServices.JsonMarshal.GetRawUtf8Value(source));
                 stored.Id ??= id;
-                page.Add(new StoredEvent(position, id, stored));
+                page.Add(new StoredEvent(position, id, stored) { PositionId = positionId });
             }
             catch (FormatException ex)
             {
-                page.Add(new StoredEvent(position, id, null, ex.Message, source.GetRawText()));
+                page.Add(new StoredEvent(position, id, null, ex.Message, source.GetRawText()) { PositionId = positionId });
             }
         }
         return page;

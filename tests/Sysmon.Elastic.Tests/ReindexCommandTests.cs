@@ -102,7 +102,7 @@ public sealed class ReindexCommandTests
             }
         }
         var saved = await File.ReadAllTextAsync(checkpoint, TestContext.Current.CancellationToken);
-        saved.Should().Contain("\"position\"").And.Contain(Path.Combine(dir, "copy.duckdb"));
+        saved.Should().Contain("\"position\"").And.Contain("\"positionId\"").And.Contain(Path.Combine(dir, "copy.duckdb"));
 
         var resumed = await CliRunner.RunAsync(dir, null, args);
 
@@ -187,6 +187,39 @@ public sealed class ReindexCommandTests
         missing.ExitCode.Should().Be(3);
         missing.Stderr.Should().Contain("store duckdb:nope.duckdb does not exist");
         File.Exists(Path.Combine(dir, "copy2.duckdb")).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task A_checkpoint_whose_source_was_replaced_at_the_same_path_is_refused_not_followed()
+    {
+        var (dir, events) = await FleetStoreAsync(1, 50);
+        var source = Path.Combine(dir, "source.duckdb");
+        string at19;
+        using (var store = DuckDbStore.Open(source))
+        using (var cmd = store.Connection.CreateCommand())
+        {
+            cmd.CommandText = "SELECT id FROM events WHERE rowid = 19";
+            at19 = (string)cmd.ExecuteScalar()!;
+        }
+        var checkpoint = $$"""{"source":"duckdb:{{source}}","destination":"duckdb:{{Path.Combine(dir, "copy.duckdb")}}","reEnrich":false,"position":"19","copied":20,"saved":"2026-12-01T10:00:00Z","positionId":"{{at19}}"}""";
+        await File.WriteAllTextAsync(Path.Combine(dir, "sysmon-elastic.reindex.json"), checkpoint, TestContext.Current.CancellationToken);
+        // The store at that path ingested anew from another host's logs: row 19 is another event now.
+        File.Delete(source);
+        var other = (await CliRunner.GenerateFleetAsync(Directory.CreateDirectory(Path.Combine(dir, "other")).FullName, 2, 60, 12))
+            .Where(f => f.EndsWith("WKS-0002.corp.example.json", StringComparison.Ordinal)).ToArray();
+        other.Should().ContainSingle();
+        (await CliRunner.RunAsync(dir, null, ["ingest", .. other, "--store", "duckdb:source.duckdb"])).ExitCode.Should().Be(0);
+        var replaced = other.Sum(f => File.ReadLines(f).LongCount());
+
+        var r = await CliRunner.RunAsync(dir, null, "reindex", "--store", "duckdb:source.duckdb", "--dest", "duckdb:copy.duckdb");
+
+        r.ExitCode.Should().Be(2, r.Stderr);
+        r.Stderr.Should().Contain("the source has changed since it was saved").And.Contain(at19).And.Contain("--restart");
+        File.Exists(Path.Combine(dir, "copy.duckdb")).Should().BeFalse("nothing was copied");
+        var restarted = await CliRunner.RunAsync(dir, null, "reindex", "--store", "duckdb:source.duckdb", "--dest", "duckdb:copy.duckdb", "--restart");
+        restarted.ExitCode.Should().Be(0, restarted.Stderr);
+        restarted.Stderr.Should().Contain($"copied {replaced:N0} events");
+        replaced.Should().NotBe(events);
     }
 
     [Theory]

@@ -93,6 +93,12 @@ public sealed class DuckDbStoredEventsTests : IDisposable
         all.Select(e => e.Position).Should().Equal(Enumerable.Range(0, 60).Select(i =>
             (i % 7 == 6 || i == 59 ? i : i / 7 * 7 - 1).ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
+        // Each event knows the id stored at its position, as the store answers it: a checkpoint saves it, and a run
+        // going on from that checkpoint asks again, to tell a store replaced at the same path.
+        foreach (var e in all) e.PositionId.Should().Be(await source.IdAtAsync(e.Position, Ct), $"position {e.Position}");
+        all[0].PositionId.Should().BeNull("nothing is stored before the first event");
+        (await ReadAllAsync(source, all[20].Position)).Should().OnlyContain(e => e.PositionId != null);
+
         // After a page's end: exactly the events after it.
         var pageEnd = all[20].Position;
         pageEnd.Should().Be("20");

@@ -260,6 +260,9 @@ public sealed class ElasticsearchStoreTests(ElasticsearchFixture fixture)
         var rest = new List<string>();
         await foreach (var e in source.ReadAsync(after, Ct)) rest.Add(e.Id);
         rest.Should().Equal(read.Skip(10).Select(e => e.Id));
+        read[9].PositionId.Should().Be(read[9].Id, "a position is the hit's own sort values");
+        (await source.IdAtAsync(after, Ct)).Should().Be(read[9].Id);
+        (await source.IdAtAsync(after.Replace(read[9].Id, "not-stored", StringComparison.Ordinal), Ct)).Should().BeNull();
 
         var dead = Path.Combine(Path.GetTempPath(), "reindex-it-" + Guid.NewGuid().ToString("N") + ".ndjson");
         using (var deadLetters = new Ingest.DeadLetter.DeadLetterWriter(dead))
@@ -267,7 +270,7 @@ public sealed class ElasticsearchStoreTests(ElasticsearchFixture fixture)
             var positions = new List<string>();
             var summary = await new Ingest.Pipeline.Reindexer(source, new ElasticsearchEventSink(es, dataStream: copy), deadLetters, stream)
             {
-                BatchSize = 5, CheckpointEvery = 10, OnCheckpoint = (p, _) => { positions.Add(p); return Task.CompletedTask; },
+                BatchSize = 5, CheckpointEvery = 10, OnCheckpoint = (last, _) => { positions.Add(last.Position); return Task.CompletedTask; },
             }.RunAsync(null, new Ingest.Pipeline.RunSummary(), Ct);
             summary.Events.Should().Be(docs.Count);
             summary.Rejected.Should().Be(0);

@@ -101,6 +101,13 @@ public static class ReindexCommand
         try
         {
             total = await source.StoredEvents.CountAsync(resumed?.Position, ct).ConfigureAwait(false);
+            if (resumed?.Mismatch(await source.StoredEvents.IdAtAsync(resumed.Position, ct).ConfigureAwait(false)) is { } mismatch)
+            {
+                throw new UsageException($"{options.CheckpointPath}: {mismatch}")
+                {
+                    Data = { [CommandErrors.NextStep] = "--restart copies from the first event (the destination skips what it holds)" },
+                };
+            }
         }
         catch (FormatException ex) when (resumed is not null)
         {
@@ -134,9 +141,12 @@ public static class ReindexCommand
         {
             CheckpointEvery = options.CheckpointEvery,
             Change = options.ReEnrich ? static doc => doc.Remove("threat.enrichments") : null,
-            OnCheckpoint = (position, _) =>
+            OnCheckpoint = (last, _) =>
             {
-                new ReindexCheckpoint(from.Identity, into.Identity, options.ReEnrich, position, copiedBefore + reindexer!.Read, DateTimeOffset.UtcNow)
+                new ReindexCheckpoint(from.Identity, into.Identity, options.ReEnrich, last.Position, copiedBefore + reindexer!.Read, DateTimeOffset.UtcNow)
+                    {
+                        PositionId = last.PositionId ?? "",
+                    }
                     .Save(options.CheckpointPath);
                 return Task.CompletedTask;
             },

@@ -16,8 +16,17 @@ public interface IStoredEventSource
     /// that reads by pages may give again events just before the position (the rest of its page): a copy's destination
     /// skips the ids it holds.</summary>
     IAsyncEnumerable<StoredEvent> ReadAsync(string? after, CancellationToken ct);
+
+    /// <summary>The id of the event stored at <paramref name="position"/>, or null when none is (a position before the
+    /// first event; a store replaced since the position was taken): a checkpoint's proof that it is still this store's.</summary>
+    Task<string?> IdAtAsync(string position, CancellationToken ct);
 }
 
 /// <summary>One stored event: its document, or why it could not be read back (with its stored text, for the
 /// dead-letter file); and its position, to go on after it.</summary>
-public sealed record StoredEvent(string Position, string Id, EcsDocument? Document, string? Error = null, string? Stored = null);
+public sealed record StoredEvent(string Position, string Id, EcsDocument? Document, string? Error = null, string? Stored = null)
+{
+    /// <summary>The id of the event stored at <see cref="Position"/> (not always this one: a store's position may be
+    /// of an event read before), or null when none is; what <see cref="IStoredEventSource.IdAtAsync"/> answers for it.</summary>
+    public string? PositionId { get; init; }
+}

@@ -22,8 +22,8 @@ public sealed class Reindexer(IStoredEventSource source, IEventSink sink, DeadLe
     /// <summary>Called with each document before it is written (re-enrichment drops its old tags here).</summary>
     public Action<EcsDocument>? Change { get; init; }
 
-    /// <summary>Called after a flush with the position of the last event it made safe.</summary>
-    public Func<string, CancellationToken, Task>? OnCheckpoint { get; init; }
+    /// <summary>Called after a flush with the last event it made safe (its position, and the id stored there).</summary>
+    public Func<StoredEvent, CancellationToken, Task>? OnCheckpoint { get; init; }
 
     public Action<RunSummary>? OnProgress { get; init; }
 
@@ -37,10 +37,10 @@ public sealed class Reindexer(IStoredEventSource source, IEventSink sink, DeadLe
         summary.DeadLetterPath = deadLetters.Path;
         var batch = new List<EcsDocument>(BatchSize);
         var sinceCheckpoint = 0;
-        string? last = null;
+        StoredEvent? last = null;
         await foreach (var stored in source.ReadAsync(after, ct).ConfigureAwait(false))
         {
-            last = stored.Position;
+            last = stored;
             Read++;
             if (stored.Document is not { } doc)
             {
@@ -74,11 +74,11 @@ public sealed class Reindexer(IStoredEventSource source, IEventSink sink, DeadLe
         return summary;
     }
 
-    private async Task CheckpointAsync(string position, RunSummary summary, CancellationToken ct)
+    private async Task CheckpointAsync(StoredEvent last, RunSummary summary, CancellationToken ct)
     {
         Account(await sink.FlushAsync(ct).ConfigureAwait(false), summary);
         deadLetters.Flush();
-        if (OnCheckpoint is not null) await OnCheckpoint(position, ct).ConfigureAwait(false);
+        if (OnCheckpoint is not null) await OnCheckpoint(last, ct).ConfigureAwait(false);
     }
 
     private SourcePosition Where(StoredEvent stored) => new($"{sourceName} event {stored.Id}", null, null);
