@@ -108,6 +108,7 @@ public sealed class IndicatorSetTests
             new Indicator(IndicatorType.Ipv6, "2001:db8:bad::66", "f"),
             new Indicator(IndicatorType.Ipv6, "::ffff:203.0.113.9", "f"), // stored mapped, matched as the IPv4 address it is
             new Indicator(IndicatorType.Sha256, "not-hex-but-kept", "f"),
+            new Indicator(IndicatorType.Cidr, "203.0.113.0/99", "f"), // not a block: kept and counted, no failed load
         ], null, matchParentDomains: false);
 
         var found = new List<Indicator>();
@@ -127,7 +128,7 @@ public sealed class IndicatorSetTests
         Ip(set, "203.0.113.9").Should().Equal("203.0.113.9");
         Ip(set, "::ffff:203.0.113.9").Should().Equal("203.0.113.9");
         Ip(set, "203.0.113.10").Should().BeEmpty();
-        set.Count.Should().Be(5);
+        set.Count.Should().Be(6);
     }
 
     [Fact]

@@ -18,7 +18,8 @@ public sealed class IndicatorSetBuilder
     internal FixedKeyTable Sha1 { get; } = new(20);
     internal FixedKeyTable Sha256 { get; } = new(32);
 
-    /// <summary>Domains, and the rare address or hash whose text does not decode (kept, so it still counts).</summary>
+    /// <summary>Domains, and the rare address, block or hash whose text does not decode (a store edited by hand or written by
+    /// another tool): kept and counted, matched by its text, never a failed load.</summary>
     internal Dictionary<string, int[]> ByText { get; } = new(StringComparer.Ordinal);
 
     internal PrefixTrie<Indicator> Cidrs { get; } = new();
@@ -35,8 +36,8 @@ public sealed class IndicatorSetBuilder
         Count++;
         switch (indicator.Type)
         {
-            case IndicatorType.Cidr:
-                Cidrs.Add(IPNetwork.Parse(indicator.Value), indicator);
+            case IndicatorType.Cidr when IPNetwork.TryParse(indicator.Value, out var network):
+                Cidrs.Add(network, indicator);
                 return;
             case IndicatorType.Url:
                 return; // counted, not indexed: no event field is matched against URLs
