@@ -68,7 +68,7 @@ public static class CliRunner
 
     public static string TempDir()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "sysmon-elastic-tests", Guid.NewGuid().ToString("N"));
+        var dir = Path.Combine(TestRunDirectory.Path, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         return dir;
     }

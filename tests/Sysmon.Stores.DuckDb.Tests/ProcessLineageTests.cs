@@ -39,7 +39,17 @@ public sealed class ProcessLineageTests : IDisposable
         new DuckDbEventSink(_store).WriteAsync(docs, default).AsTask().GetAwaiter().GetResult();
     }
 
-    public void Dispose() => _store.Dispose();
+    public void Dispose()
+    {
+        _store.Dispose();
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
 
     private Task<LineageResult> Build(int guid, int depth = 50) => new ProcessLineage(new DuckDbProcessLookup(_store)).BuildAsync(G(guid), depth, default);
 
