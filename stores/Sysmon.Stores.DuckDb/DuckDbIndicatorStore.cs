@@ -201,61 +201,54 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         return Task.FromResult<IReadOnlyList<Alert>>(inserted);
     }
 
+    // The stored events since then, each matched by the ingest tagger's own set and fields: one pass over the events
+    // whatever the number of new indicators. A join of the events with the indicators compared every pair (each
+    // field an OR of conditions, no hash join): 1,000,000 new hashes against 1,000,000 events filled the disk with
+    // DuckDB's spill after 2 minutes, where this takes seconds.
     private Task<IReadOnlyList<Alert>> RetroHuntAsyncCore(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct)
     {
         if (indicators.Count == 0) return Task.FromResult<IReadOnlyList<Alert>>([]);
-        DuckDbSchema.Execute(Connection, "DROP TABLE IF EXISTS temp.retro");
-        DuckDbSchema.Execute(Connection, "CREATE TEMP TABLE retro (id VARCHAR, kind VARCHAR, value VARCHAR, feed VARCHAR, ip_first UHUGEINT, ip_last UHUGEINT)");
-        using (var appender = Connection.CreateAppender("temp", "main", "retro"))
-        {
-            foreach (var i in indicators)
-            {
-                var row = appender.CreateRow().AppendValue(i.Id).AppendValue(i.Type.ToString()).AppendValue(i.Value).AppendValue(i.Feed);
-                if (IpRange(i) is { } r) row.AppendValue(r.First).AppendValue(r.Last).EndRow();
-                else row.AppendNullValue().AppendNullValue().EndRow();
-            }
-        }
-        var set = new IndicatorSet(indicators, null, matchParentDomains: false); // re-checks IP matches against the allow-list
+        var set = new IndicatorSet(indicators, null, matchParentDomains: false);
         var alerts = new List<Alert>();
-        using (var cmd = Connection.CreateCommand())
+        using var cmd = Connection.CreateCommand();
+        cmd.UseStreamingMode = true;
+        cmd.CommandText = $"""
+            SELECT id, "@timestamp", "event.code", "host.name", {string.Join(", ", RetroHuntFields.Select(f => '"' + f.Field + '"'))}
+            FROM events_ecs WHERE "@timestamp" >= $since
+            """;
+        cmd.Parameters.Add(new DuckDBParameter("since", since.UtcDateTime));
+        using var reader = cmd.ExecuteReader();
+        var found = new List<Indicator>(2);
+        while (reader.Read())
         {
-            cmd.CommandText = """
-                SELECT e.id, e."@timestamp", e."event.code", e."host.name", m.field, m.atomic, r.id, r.feed
-                FROM events_ecs e, retro r,
-                LATERAL (SELECT * FROM (VALUES
-                    ('destination.ip', e."destination.ip", r.ip_first IS NOT NULL AND e."destination.ip_num" BETWEEN r.ip_first AND r.ip_last),
-                    ('source.ip', e."source.ip", r.ip_first IS NOT NULL AND e."source.ip_num" BETWEEN r.ip_first AND r.ip_last),
-                    ('process.hash.sha256', e."process.hash.sha256", e."process.hash.sha256" = r.value),
-                    ('process.hash.sha1', e."process.hash.sha1", e."process.hash.sha1" = r.value),
-                    ('process.hash.md5', e."process.hash.md5", e."process.hash.md5" = r.value),
-                    ('file.hash.sha256', e."file.hash.sha256", e."file.hash.sha256" = r.value),
-                    ('file.hash.sha1', e."file.hash.sha1", e."file.hash.sha1" = r.value),
-                    ('file.hash.md5', e."file.hash.md5", e."file.hash.md5" = r.value),
-                    ('dll.hash.sha256', e."dll.hash.sha256", e."dll.hash.sha256" = r.value),
-                    ('dns.question.name', e."dns.question.name", lower(e."dns.question.name") = r.value),
-                    ('url.domain', e."url.domain", lower(e."url.domain") = r.value)
-                  ) AS t(field, atomic, hit) WHERE hit) m
-                WHERE e."@timestamp" >= $since
-                """;
-            cmd.Parameters.Add(new DuckDBParameter("since", since.UtcDateTime));
-            using var reader = cmd.ExecuteReader();
-            var found = new List<Indicator>();
-            while (reader.Read())
+            ct.ThrowIfCancellationRequested();
+            for (var i = 0; i < RetroHuntFields.Length; i++)
             {
-                var field = reader.GetString(4);
-                var atomic = reader.GetString(5);
-                if (field.EndsWith(".ip", StringComparison.Ordinal))
+                if (reader.IsDBNull(4 + i)) continue;
+                var (field, lookup) = RetroHuntFields[i];
+                var atomic = reader.GetString(4 + i);
+                found.Clear();
+                switch (lookup)
                 {
-                    found.Clear();
-                    set.MatchIp(atomic, found);
-                    if (found.Count == 0) continue; // allow-listed address
+                    case 'i': set.MatchIp(atomic, found); break; // none for an allow-listed address
+                    case 'h': set.MatchHash(atomic, found); break;
+                    default: set.MatchDomain(atomic, found); break;
                 }
-                alerts.Add(new Alert(reader.GetString(0), new DateTimeOffset(reader.GetDateTime(1), TimeSpan.Zero),
-                    reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
-                    field, atomic, reader.GetString(6), reader.GetString(7), "retro-hunt"));
+                foreach (var indicator in found)
+                {
+                    alerts.Add(new Alert(reader.GetString(0), new DateTimeOffset(reader.GetDateTime(1), TimeSpan.Zero),
+                        reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                        field, atomic, indicator.Id, indicator.Feed, "retro-hunt"));
+                }
             }
         }
-        DuckDbSchema.Execute(Connection, "DROP TABLE temp.retro");
         return Task.FromResult<IReadOnlyList<Alert>>(alerts);
     }
+
+    // The fields the ingest tagger matches, and how: 'i' addresses, 'h' hashes, 'd' domains.
+    private static readonly (string Field, char Lookup)[] RetroHuntFields =
+    [
+        .. EventTagger.IpFields.Select(f => (f, 'i')), .. EventTagger.HashFields.Select(f => (f, 'h')),
+        .. EventTagger.DomainFields.Select(f => (f, 'd')),
+    ];
 }

@@ -75,6 +75,61 @@ public sealed class TaggingEndToEndTests
         Query(store, "SELECT \"matched.atomic\" FROM alerts WHERE source = 'retro-hunt'").Should().Be("192.0.2.10");
     }
 
+    private static string EventOf(int record, int eventId, string data) =>
+        "{\"winlog\":{\"event_id\":\"" + eventId.ToString(CultureInfo.InvariantCulture) + "\",\"channel\":\"Microsoft-Windows-Sysmon/Operational\"," +
+        "\"computer_name\":\"WKS-1\",\"record_id\":" + record.ToString(CultureInfo.InvariantCulture) + ",\"event_data\":{\"UtcTime\":\"" +
+        DateTime.UtcNow.AddDays(-1).ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture) + "\"," + data + "}}}\n";
+
+    [Fact]
+    public async Task A_retro_hunt_finds_in_stored_events_exactly_what_tagging_at_ingest_finds()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var dir = Path.Combine(Path.GetTempPath(), "sysmon-e2e-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        var sha1 = "0123456789ABCDEF0123456789ABCDEF01234567";
+        var events = Path.Combine(dir, "events.ndjson");
+        await File.WriteAllTextAsync(events,
+            NetworkEvent(1, "203.0.113.66") + NetworkEvent(2, "198.51.100.77") + NetworkEvent(3, "10.20.30.40") + NetworkEvent(4, "192.0.2.1") +
+            ProcessEvent(5, new string('A', 64)) + ProcessEvent(6, new string('b', 64)) +
+            EventOf(7, 7, "\"Image\":\"C:\\\\a.exe\",\"ImageLoaded\":\"C:\\\\evil.dll\",\"Hashes\":\"SHA1=" + sha1 + ",MD5=" + new string('C', 32) + "\"") +
+            EventOf(8, 22, "\"Image\":\"C:\\\\a.exe\",\"QueryName\":\"BAD.Example\",\"QueryStatus\":\"0\",\"QueryResults\":\"\""),
+            ct);
+        var list = Path.Combine(dir, "feed.txt");
+        await File.WriteAllTextAsync(list, $"203.0.113.66\n198.51.100.0/24\n10.0.0.0/8\n{sha1}\n{new string('c', 32)}\nbad.example\n{new string('a', 64)}\n", ct);
+
+        // Stored with no indicator active; then the feed arrives, and its retro-hunt looks through them.
+        using var store = DuckDbStore.Open(Path.Combine(dir, "s.duckdb"));
+        var indicators = new DuckDbIndicatorStore(store);
+        using (var dead = new DeadLetterWriter(Path.Combine(dir, "dead.ndjson")))
+        {
+            await using var sink = new DuckDbEventSink(store);
+            await new EventPipeline(new EventSource(InputFormat.Auto, ChannelFilter.SysmonOnly, new ReaderOptions()),
+                Sysmon.Ingest.Tests.Fixtures.Convert.Mapper(), sink, dead).RunAsync([new InputFile(events, 0)], ct);
+        }
+        var refreshed = await new FeedRefresher(new FeedDownloader(new HttpClient()), indicators)
+            .RefreshAsync(new FeedDefinition { Name = "sample", Url = list, Format = "plain" }, ct);
+        refreshed.Succeeded.Should().BeTrue(refreshed.Error);
+
+        // What the ingest tagger finds in the same events, with the same indicators.
+        var tagger = new EventTagger(() => new IndicatorSet(indicators.LoadActiveAsync(ct).GetAwaiter().GetResult(), null, false));
+        var expected = new List<(string, string, string)>();
+        foreach (var e in await Sysmon.Ingest.Tests.Fixtures.Convert.EventsAsync(new Sysmon.Ingest.Json.JsonEventReader(), await File.ReadAllTextAsync(events, ct)))
+        {
+            foreach (var a in tagger.Tag(Sysmon.Ingest.Tests.Fixtures.Convert.Mapper().Map(e)) ?? []) expected.Add((a.MatchedField, a.MatchedAtomic, a.IndicatorId));
+        }
+        expected.Select(x => x.Item1).Should().Contain(["destination.ip", "dll.hash.sha1", "dll.hash.md5", "dns.question.name", "process.hash.sha256"]);
+
+        var found = new List<(string, string, string)>();
+        using (var cmd = store.Connection.CreateCommand())
+        {
+            cmd.CommandText = "SELECT \"matched.field\", \"matched.atomic\", \"indicator.id\" FROM alerts WHERE source = 'retro-hunt'";
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read()) found.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+        }
+        found.Should().BeEquivalentTo(expected);
+        refreshed.RetroAlerts.Should().Be(expected.Count);
+    }
+
     [Fact]
     public async Task Alerts_written_beside_the_pipeline_are_each_stored_and_reported_once()
     {

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Sysmon.Enrich.Indicators;
 using Sysmon.Ingest.Ecs;
 
@@ -9,13 +10,18 @@ namespace Sysmon.Enrich.Matching;
 /// </summary>
 public sealed class EventTagger(Func<IndicatorSet> indicators)
 {
-    private static readonly string[] IpFields = ["destination.ip", "source.ip"];
-    private static readonly string[] HashFields =
+    /// <summary>The fields matched against addresses (exact and containing blocks).</summary>
+    public static readonly ImmutableArray<string> IpFields = ["destination.ip", "source.ip"];
+
+    /// <summary>The fields matched against hashes.</summary>
+    public static readonly ImmutableArray<string> HashFields =
     [
         "process.hash.sha256", "process.hash.sha1", "process.hash.md5", "file.hash.sha256", "file.hash.sha1", "file.hash.md5",
         "dll.hash.sha256", "dll.hash.sha1", "dll.hash.md5",
     ];
-    private static readonly string[] DomainFields = ["dns.question.name", "url.domain"];
+
+    /// <summary>The fields matched against domains.</summary>
+    public static readonly ImmutableArray<string> DomainFields = ["dns.question.name", "url.domain"];
 
     public List<Alert>? Tag(EcsDocument doc)
     {
