@@ -149,12 +149,9 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
         return alerts;
     }
 
+    // What an alert names, and the fields the ingest tagger matches.
     private static readonly string[] RetroHuntFields =
-    [
-        "@timestamp", "event.id", "event.code", "host.name", "destination.ip", "source.ip",
-        "process.hash.sha256", "process.hash.sha1", "process.hash.md5", "file.hash.sha256", "file.hash.sha1", "file.hash.md5",
-        "dll.hash.sha256", "dll.hash.sha1", "dll.hash.md5", "dns.question.name", "url.domain",
-    ];
+        ["@timestamp", "event.id", "event.code", "host.name", .. EventTagger.IpFields, .. EventTagger.HashFields, .. EventTagger.DomainFields];
 
     internal static Dictionary<string, object> RetroHuntQuery(IReadOnlyList<Indicator> indicators, DateTimeOffset since)
     {
@@ -166,11 +163,9 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
         {
             if (values.Count > 0) should.Add(new Dictionary<string, object> { ["terms"] = new Dictionary<string, object> { [field] = values } });
         }
-        Terms("destination.ip", ips);
-        Terms("source.ip", ips);
-        foreach (var f in RetroHuntFields.Where(f => f.Contains(".hash.", StringComparison.Ordinal))) Terms(f, hashes);
-        Terms("dns.question.name", domains);
-        Terms("url.domain", domains);
+        foreach (var f in EventTagger.IpFields) Terms(f, ips);
+        foreach (var f in EventTagger.HashFields) Terms(f, hashes);
+        foreach (var f in EventTagger.DomainFields) Terms(f, domains);
         return new Dictionary<string, object>
         {
             ["bool"] = new Dictionary<string, object>
