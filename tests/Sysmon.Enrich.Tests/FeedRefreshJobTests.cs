@@ -16,8 +16,8 @@ public sealed class FeedRefreshJobTests
     [Fact]
     public async Task The_scheduler_refreshes_the_feed_and_swaps_the_indicator_set()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "sysmon-quartz-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
+        using var temp = new TestDirectory();
+        var dir = temp.Path;
         var list = Path.Combine(dir, "list.txt");
         await File.WriteAllTextAsync(list, "198.51.100.1\n");
         var feed = new FeedDefinition { Name = "every-second", Url = list, Format = "plain", Schedule = "0/1 * * * * ?" };
@@ -46,8 +46,8 @@ public sealed class FeedRefreshJobTests
     {
         // Most feeds refresh daily: one failed download (here the list is not there yet at start) kept the old
         // indicators, or none, until the next day.
-        var dir = Path.Combine(Path.GetTempPath(), "sysmon-quartz-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
+        using var temp = new TestDirectory();
+        var dir = temp.Path;
         var list = Path.Combine(dir, "list.txt");
         var feed = new FeedDefinition { Name = "daily", Url = list, Format = "plain", Schedule = "0 0 3 * * ?" };
 

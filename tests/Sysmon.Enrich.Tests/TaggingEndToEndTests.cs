@@ -32,8 +32,8 @@ public sealed class TaggingEndToEndTests
     public async Task Exactly_the_matching_events_are_tagged_and_alerted_and_a_new_indicator_raises_one_retro_alert()
     {
         var ct = TestContext.Current.CancellationToken;
-        var dir = Path.Combine(Path.GetTempPath(), "sysmon-e2e-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
+        using var temp = new TestDirectory();
+        var dir = temp.Path;
         var list = Path.Combine(dir, "feed.txt");
         await File.WriteAllTextAsync(list, "203.0.113.66\n198.51.100.0/24\n" + new string('a', 64) + "\n10.0.0.0/8\n");
         var feed = new FeedDefinition { Name = "sample", Url = list, Format = "plain" };
@@ -84,8 +84,8 @@ public sealed class TaggingEndToEndTests
     public async Task A_retro_hunt_finds_in_stored_events_exactly_what_tagging_at_ingest_finds()
     {
         var ct = TestContext.Current.CancellationToken;
-        var dir = Path.Combine(Path.GetTempPath(), "sysmon-e2e-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
+        using var temp = new TestDirectory();
+        var dir = temp.Path;
         var sha1 = "0123456789ABCDEF0123456789ABCDEF01234567";
         var events = Path.Combine(dir, "events.ndjson");
         await File.WriteAllTextAsync(events,
