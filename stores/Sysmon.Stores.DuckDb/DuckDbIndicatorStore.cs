@@ -204,17 +204,40 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     // The stored events since then, each matched by the ingest tagger's own set and fields: one pass over the events
     // whatever the number of new indicators. A join of the events with the indicators compared every pair (each
     // field an OR of conditions, no hash join): 1,000,000 new hashes against 1,000,000 events filled the disk with
-    // DuckDB's spill after 2 minutes, where this takes seconds.
+    // DuckDB's spill after 2 minutes, where this takes seconds. DuckDB first keeps only the events that can match, by
+    // semi-joins on the new values (an address by its number, as every form of it is the same number); a block's
+    // events are all those with an address, matched here.
     private Task<IReadOnlyList<Alert>> RetroHuntAsyncCore(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct)
     {
         if (indicators.Count == 0) return Task.FromResult<IReadOnlyList<Alert>>([]);
         var set = new IndicatorSet(indicators, null, matchParentDomains: false);
+        DuckDbSchema.Execute(Connection, "CREATE OR REPLACE TEMP TABLE retro_keys (lookup VARCHAR, text VARCHAR, num UHUGEINT)");
+        var lookups = new HashSet<char>();
+        using (var appender = Connection.CreateAppender("temp", "main", "retro_keys"))
+        {
+            foreach (var i in indicators)
+            {
+                var (lookup, text) = i.Type switch
+                {
+                    IndicatorType.Ipv4 or IndicatorType.Ipv6 => ('i', null),
+                    IndicatorType.Cidr => ('c', null),
+                    IndicatorType.Md5 or IndicatorType.Sha1 or IndicatorType.Sha256 => ('h', i.Value),
+                    IndicatorType.Domain => ('d', i.Value),
+                    _ => ('-', null),
+                };
+                if (lookup == '-') continue;
+                lookups.Add(lookup);
+                var row = appender.CreateRow().AppendValue(lookup.ToString()).AppendValue(text);
+                if (lookup == 'i' && IpRange(i) is { } r) row.AppendValue(r.First).EndRow();
+                else row.AppendNullValue().EndRow();
+            }
+        }
         var alerts = new List<Alert>();
         using var cmd = Connection.CreateCommand();
         cmd.UseStreamingMode = true;
         cmd.CommandText = $"""
             SELECT id, "@timestamp", "event.code", "host.name", {string.Join(", ", RetroHuntFields.Select(f => '"' + f.Field + '"'))}
-            FROM events_ecs WHERE "@timestamp" >= $since
+            FROM events_ecs WHERE "@timestamp" >= $since AND ({RetroHuntCandidates(lookups)})
             """;
         cmd.Parameters.Add(new DuckDBParameter("since", since.UtcDateTime));
         using var reader = cmd.ExecuteReader();
@@ -242,7 +265,24 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
                 }
             }
         }
+        reader.Close();
+        DuckDbSchema.Execute(Connection, "DROP TABLE temp.retro_keys");
         return Task.FromResult<IReadOnlyList<Alert>>(alerts);
+    }
+
+    // The events that can match a new indicator of these kinds ('i' an address, 'c' a block, 'h' a hash, 'd' a domain).
+    private static string RetroHuntCandidates(HashSet<char> lookups)
+    {
+        var any = new List<string>();
+        foreach (var (field, lookup) in RetroHuntFields)
+        {
+            var column = '"' + field + '"';
+            if (lookup == 'i' && lookups.Contains('c')) any.Add($"{column} IS NOT NULL");
+            else if (lookup == 'i' && lookups.Contains('i')) any.Add($"\"{field}_num\" IN (SELECT num FROM temp.retro_keys WHERE lookup = 'i')");
+            else if (lookup == 'h' && lookups.Contains('h')) any.Add($"lower({column}) IN (SELECT text FROM temp.retro_keys WHERE lookup = 'h')");
+            else if (lookup == 'd' && lookups.Contains('d')) any.Add($"rtrim(lower({column}), '.') IN (SELECT text FROM temp.retro_keys WHERE lookup = 'd')");
+        }
+        return any.Count == 0 ? "false" : string.Join(" OR ", any);
     }
 
     // The fields the ingest tagger matches, and how: 'i' addresses, 'h' hashes, 'd' domains.
