@@ -211,84 +211,80 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     {
         if (indicators.Count == 0) return Task.FromResult<IReadOnlyList<Alert>>([]);
         var set = new IndicatorSet(indicators, null, matchParentDomains: false);
-        DuckDbSchema.Execute(Connection, "CREATE OR REPLACE TEMP TABLE retro_keys (lookup VARCHAR, text VARCHAR, num UHUGEINT)");
-        var lookups = new HashSet<char>();
+        // The new values DuckDB keeps events by: an address as its number, a hash or a domain as its text.
+        DuckDbSchema.Execute(Connection, "CREATE OR REPLACE TEMP TABLE retro_keys (kind VARCHAR, text VARCHAR, num UHUGEINT)");
+        var kinds = new HashSet<MatchKind>();
+        var anyBlock = false;
         using (var appender = Connection.CreateAppender("temp", "main", "retro_keys"))
         {
             foreach (var i in indicators)
             {
-                var (lookup, text) = i.Type switch
+                switch (i.Type)
                 {
-                    IndicatorType.Ipv4 or IndicatorType.Ipv6 => ('i', null),
-                    IndicatorType.Cidr => ('c', null),
-                    IndicatorType.Md5 or IndicatorType.Sha1 or IndicatorType.Sha256 => ('h', i.Value),
-                    IndicatorType.Domain => ('d', i.Value),
-                    _ => ('-', null),
-                };
-                if (lookup == '-') continue;
-                lookups.Add(lookup);
-                var row = appender.CreateRow().AppendValue(lookup.ToString()).AppendValue(text);
-                if (lookup == 'i' && IpRange(i) is { } r) row.AppendValue(r.First).EndRow();
-                else row.AppendNullValue().EndRow();
+                    case IndicatorType.Cidr:
+                        anyBlock = true;
+                        break;
+                    case IndicatorType.Ipv4 or IndicatorType.Ipv6:
+                        kinds.Add(MatchKind.Address);
+                        appender.CreateRow().AppendValue(nameof(MatchKind.Address)).AppendNullValue().AppendValue(IpNumbers.Range(i.Value).First).EndRow();
+                        break;
+                    case IndicatorType.Md5 or IndicatorType.Sha1 or IndicatorType.Sha256 or IndicatorType.Domain:
+                        var kind = i.Type == IndicatorType.Domain ? MatchKind.Domain : MatchKind.Hash;
+                        kinds.Add(kind);
+                        appender.CreateRow().AppendValue(kind.ToString()).AppendValue(i.Value).AppendNullValue().EndRow();
+                        break;
+                }
             }
         }
         var alerts = new List<Alert>();
-        using var cmd = Connection.CreateCommand();
-        cmd.UseStreamingMode = true;
-        cmd.CommandText = $"""
-            SELECT id, "@timestamp", "event.code", "host.name", {string.Join(", ", RetroHuntFields.Select(f => '"' + f.Field + '"'))}
-            FROM events_ecs WHERE "@timestamp" >= $since AND ({RetroHuntCandidates(lookups)})
-            """;
-        cmd.Parameters.Add(new DuckDBParameter("since", since.UtcDateTime));
-        using var reader = cmd.ExecuteReader();
-        var found = new List<Indicator>(2);
-        while (reader.Read())
+        using (var cmd = Connection.CreateCommand())
         {
-            ct.ThrowIfCancellationRequested();
-            for (var i = 0; i < RetroHuntFields.Length; i++)
+            cmd.UseStreamingMode = true;
+            cmd.CommandText = $"""
+                SELECT id, "@timestamp", "event.code", "host.name", {string.Join(", ", EventTagger.Fields.Select(f => '"' + f.Field + '"'))}
+                FROM events_ecs WHERE "@timestamp" >= $since AND ({RetroHuntCandidates(kinds, anyBlock)})
+                """;
+            cmd.Parameters.Add(new DuckDBParameter("since", since.UtcDateTime));
+            using var reader = cmd.ExecuteReader();
+            var found = new List<Indicator>(2);
+            while (reader.Read())
             {
-                if (reader.IsDBNull(4 + i)) continue;
-                var (field, lookup) = RetroHuntFields[i];
-                var atomic = reader.GetString(4 + i);
-                found.Clear();
-                switch (lookup)
+                ct.ThrowIfCancellationRequested();
+                for (var f = 0; f < EventTagger.Fields.Length; f++)
                 {
-                    case 'i': set.MatchIp(atomic, found); break; // none for an allow-listed address
-                    case 'h': set.MatchHash(atomic, found); break;
-                    default: set.MatchDomain(atomic, found); break;
-                }
-                foreach (var indicator in found)
-                {
-                    alerts.Add(new Alert(reader.GetString(0), new DateTimeOffset(reader.GetDateTime(1), TimeSpan.Zero),
-                        reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
-                        field, atomic, indicator.Id, indicator.Feed, "retro-hunt"));
+                    if (reader.IsDBNull(4 + f)) continue;
+                    var (field, kind) = EventTagger.Fields[f];
+                    var atomic = reader.GetString(4 + f);
+                    found.Clear();
+                    EventTagger.Lookup(set, kind, atomic, found);
+                    foreach (var indicator in found)
+                    {
+                        alerts.Add(new Alert(reader.GetString(0), new DateTimeOffset(reader.GetDateTime(1), TimeSpan.Zero),
+                            reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                            field, atomic, indicator.Id, indicator.Feed, "retro-hunt"));
+                    }
                 }
             }
         }
-        reader.Close();
         DuckDbSchema.Execute(Connection, "DROP TABLE temp.retro_keys");
         return Task.FromResult<IReadOnlyList<Alert>>(alerts);
     }
 
-    // The events that can match a new indicator of these kinds ('i' an address, 'c' a block, 'h' a hash, 'd' a domain).
-    private static string RetroHuntCandidates(HashSet<char> lookups)
+    // The events that can match a new indicator of these kinds: semi-joins on the new values (hash joins); when a block
+    // is new, every event with an address.
+    private static string RetroHuntCandidates(HashSet<MatchKind> kinds, bool anyBlock)
     {
         var any = new List<string>();
-        foreach (var (field, lookup) in RetroHuntFields)
+        foreach (var (field, kind) in EventTagger.Fields)
         {
             var column = '"' + field + '"';
-            if (lookup == 'i' && lookups.Contains('c')) any.Add($"{column} IS NOT NULL");
-            else if (lookup == 'i' && lookups.Contains('i')) any.Add($"\"{field}_num\" IN (SELECT num FROM temp.retro_keys WHERE lookup = 'i')");
-            else if (lookup == 'h' && lookups.Contains('h')) any.Add($"lower({column}) IN (SELECT text FROM temp.retro_keys WHERE lookup = 'h')");
-            else if (lookup == 'd' && lookups.Contains('d')) any.Add($"rtrim(lower({column}), '.') IN (SELECT text FROM temp.retro_keys WHERE lookup = 'd')");
+            var keys = $"(SELECT {(kind == MatchKind.Address ? "num" : "text")} FROM temp.retro_keys WHERE kind = '{kind}')";
+            if (kind == MatchKind.Address && anyBlock) any.Add($"{column} IS NOT NULL");
+            else if (!kinds.Contains(kind)) continue;
+            else if (kind == MatchKind.Address) any.Add($"\"{field}_num\" IN {keys}");
+            else if (kind == MatchKind.Hash) any.Add($"lower({column}) IN {keys}");
+            else any.Add($"rtrim(lower({column}), '.') IN {keys}");
         }
         return any.Count == 0 ? "false" : string.Join(" OR ", any);
     }
-
-    // The fields the ingest tagger matches, and how: 'i' addresses, 'h' hashes, 'd' domains.
-    private static readonly (string Field, char Lookup)[] RetroHuntFields =
-    [
-        .. EventTagger.IpFields.Select(f => (f, 'i')), .. EventTagger.HashFields.Select(f => (f, 'h')),
-        .. EventTagger.DomainFields.Select(f => (f, 'd')),
-    ];
 }

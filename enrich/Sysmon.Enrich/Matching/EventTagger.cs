@@ -23,23 +23,41 @@ public sealed class EventTagger(Func<IndicatorSet> indicators)
     /// <summary>The fields matched against domains.</summary>
     public static readonly ImmutableArray<string> DomainFields = ["dns.question.name", "url.domain"];
 
+    /// <summary>Every matched field with how it is matched, in the order the tagger looks.</summary>
+    public static readonly ImmutableArray<(string Field, MatchKind Kind)> Fields =
+    [
+        .. IpFields.Select(f => (f, MatchKind.Address)), .. HashFields.Select(f => (f, MatchKind.Hash)),
+        .. DomainFields.Select(f => (f, MatchKind.Domain)),
+    ];
+
     public List<Alert>? Tag(EcsDocument doc)
     {
         var set = indicators();
         if (set.IsEmpty) return null;
         List<Alert>? alerts = null;
         var found = new List<Indicator>(2);
-        foreach (var field in IpFields) Match(doc, field, found, set.MatchIp, ref alerts);
-        foreach (var field in HashFields) Match(doc, field, found, set.MatchHash, ref alerts);
-        foreach (var field in DomainFields) Match(doc, field, found, set.MatchDomain, ref alerts);
+        foreach (var (field, kind) in Fields) Match(doc, field, kind, set, found, ref alerts);
         return alerts;
     }
 
-    private static void Match(EcsDocument doc, string field, List<Indicator> found, Action<string, List<Indicator>> lookup, ref List<Alert>? alerts)
+    /// <summary>The indicators of <paramref name="set"/> that <paramref name="value"/> matches as <paramref name="kind"/>
+    /// (none for an allow-listed address), added to <paramref name="into"/>.</summary>
+    public static void Lookup(IndicatorSet set, MatchKind kind, string value, List<Indicator> into)
+    {
+        switch (kind)
+        {
+            case MatchKind.Address: set.MatchIp(value, into); break;
+            case MatchKind.Hash: set.MatchHash(value, into); break;
+            default: set.MatchDomain(value, into); break;
+        }
+    }
+
+    // A switch on the kind rather than a method-group delegate: one of those was allocated per field and event.
+    private static void Match(EcsDocument doc, string field, MatchKind kind, IndicatorSet set, List<Indicator> found, ref List<Alert>? alerts)
     {
         if (doc.GetString(field) is not { } value) return;
         found.Clear();
-        lookup(value, found);
+        Lookup(set, kind, value, found);
         if (found.Count == 0) return;
         if (!doc.TryGet("threat.enrichments", out var existing))
         {

@@ -110,10 +110,7 @@ public static class DuckDbSchema
         Execute(connection, $"DROP VIEW IF EXISTS {EventsView}");
         Execute(connection, $"DROP VIEW IF EXISTS {DocumentsView}");
         Execute(connection, $"DROP VIEW IF EXISTS {WholeRowsView}");
-        Execute(connection, CreateEventsTable("events_v2"));
-        Execute(connection, $"INSERT INTO events_v2 SELECT * FROM {Names.EventsTable}");
-        Execute(connection, $"DROP TABLE {Names.EventsTable}");
-        Execute(connection, $"ALTER TABLE events_v2 RENAME TO {Names.EventsTable}");
+        CopyInto(connection, Names.EventsTable, CreateEventsTable, "*");
         Execute(connection, EventColumns.CreateView(EventsView, Names.EventsTable));
         Execute(connection, EventColumns.CreateWholeRowsView(WholeRowsView, Names.EventsTable));
         Execute(connection, EventColumns.CreateDocumentsView(DocumentsView, Names.EventsTable));
@@ -123,22 +120,27 @@ public static class DuckDbSchema
     // one without.
     private static void MigrateFrom2(DuckDBConnection connection)
     {
-        Execute(connection, CreateAlertsTable("alerts_v3"));
         const string Columns = "id, \"@timestamp\", \"event.id\", \"event.code\", \"host.name\", \"matched.field\", \"matched.atomic\", " +
                                "\"matched.type\", \"indicator.id\", \"threat.feed.name\", \"rule.name\", source";
-        Execute(connection, $"INSERT INTO alerts_v3 SELECT {Columns} FROM {Names.AlertsTable}");
-        Execute(connection, $"DROP TABLE {Names.AlertsTable}");
-        Execute(connection, $"ALTER TABLE alerts_v3 RENAME TO {Names.AlertsTable}");
+        CopyInto(connection, Names.AlertsTable, CreateAlertsTable, Columns);
     }
 
     // Schema 3 and before had a primary key on indicators.id (see CreateIndicatorsTable); the table is copied once into
     // one without. The columns are the same.
     private static void MigrateFrom3(DuckDBConnection connection)
     {
-        Execute(connection, CreateIndicatorsTable("indicators_v4"));
-        Execute(connection, $"INSERT INTO indicators_v4 SELECT * FROM {Names.IndicatorsTable}");
-        Execute(connection, $"DROP TABLE {Names.IndicatorsTable}");
-        Execute(connection, $"ALTER TABLE indicators_v4 RENAME TO {Names.IndicatorsTable}");
+        CopyInto(connection, Names.IndicatorsTable, CreateIndicatorsTable, "*");
+    }
+
+    // DuckDB cannot drop a constraint or a column's key: the table is made anew by its current definition, filled
+    // with these columns of the old one, and takes its name.
+    private static void CopyInto(DuckDBConnection connection, string table, Func<string, string> create, string columns)
+    {
+        var next = table + "_next";
+        Execute(connection, create(next));
+        Execute(connection, $"INSERT INTO {next} SELECT {columns} FROM {table}");
+        Execute(connection, $"DROP TABLE {table}");
+        Execute(connection, $"ALTER TABLE {next} RENAME TO {table}");
     }
 
     public static int ReadVersion(DuckDBConnection connection)
