@@ -85,14 +85,21 @@ public sealed class ImportTests
     public void Kibana_is_ready_when_available_or_degraded_and_not_while_starting(int status, string body, bool ready) =>
         KibanaClient.IsReady(status, KibanaClient.OverallLevel(body)).Should().Be(ready);
 
-    [Fact]
-    public async Task Something_other_than_kibana_at_the_url_is_a_clear_error_not_a_crash()
+    // A port that was free a moment ago.
+    private static int FreePort()
     {
-        // A web server that is not Kibana (a proxy's login page): it answers every request with HTML.
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
+        return port;
+    }
+
+    [Fact]
+    public async Task Something_other_than_kibana_at_the_url_is_a_clear_error_not_a_crash()
+    {
+        // A web server that is not Kibana (a proxy's login page): it answers every request with HTML.
+        var port = FreePort();
         using var http = new HttpListener();
         http.Prefixes.Add($"http://127.0.0.1:{port}/");
         http.Start();
@@ -121,11 +128,7 @@ public sealed class ImportTests
     [Fact]
     public async Task A_kibana_that_never_answers_fails_after_the_wait_with_the_reason()
     {
-        // A port that was free a moment ago: nothing listens there.
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
+        var port = FreePort(); // nothing listens there
         using var client = new KibanaClient(KibanaOptions.Parse($"http://127.0.0.1:{port}", null, Env()));
         var progress = new List<string>();
         var started = DateTime.UtcNow;
