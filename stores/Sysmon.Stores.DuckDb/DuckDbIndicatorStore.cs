@@ -24,7 +24,10 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     public Task<IReadOnlyList<Indicator>> ReplaceFeedAsync(string feed, IReadOnlyList<Indicator> indicators, DateTimeOffset now, CancellationToken ct) { using (store.Enter()) return ReplaceFeedAsyncCore(feed, indicators, now, ct); }
     public Task ReadActiveAsync(Action<Indicator> each, CancellationToken ct) { using (store.Enter()) return ReadActiveAsyncCore(each, ct); }
     public Task<IReadOnlyList<Alert>> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct) { using (store.Enter()) return WriteAlertsAsyncCore(alerts, ct); }
-    public Task<IReadOnlyList<Alert>> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct) { using (store.Enter()) return RetroHuntAsyncCore(indicators, since, ct); }
+    public Task<RetroHuntOutcome> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct) { using (store.Enter()) return RetroHuntAsyncCore(indicators, since, ct); }
+
+    /// <summary>Alerts a retro-hunt holds before it stores them.</summary>
+    internal int RetroHuntBatch { get; init; } = 10_000;
 
     private Task<IReadOnlyList<FeedState>> ListFeedStatesAsyncCore(CancellationToken ct)
     {
@@ -206,38 +209,22 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     // field an OR of conditions, no hash join): 1,000,000 new hashes against 1,000,000 events filled the disk with
     // DuckDB's spill after 2 minutes, where this takes seconds. DuckDB first keeps only the events that can match, by
     // semi-joins on the new values (an address by its number, as every form of it is the same number); a block's
-    // events are all those with an address, matched here.
-    private Task<IReadOnlyList<Alert>> RetroHuntAsyncCore(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct)
+    // events are all those with an address, matched here. The events are read on a second connection, so that the
+    // alerts are stored on the store's own as they come, a batch at a time.
+    private Task<RetroHuntOutcome> RetroHuntAsyncCore(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct)
     {
-        if (indicators.Count == 0) return Task.FromResult<IReadOnlyList<Alert>>([]);
+        if (indicators.Count == 0) return Task.FromResult(default(RetroHuntOutcome));
         var set = new IndicatorSet(indicators, null, matchParentDomains: false);
-        // The new values DuckDB keeps events by: an address as its number, a hash or a domain as its text.
-        DuckDbSchema.Execute(Connection, "CREATE OR REPLACE TEMP TABLE retro_keys (kind VARCHAR, text VARCHAR, num UHUGEINT)");
-        var kinds = new HashSet<MatchKind>();
-        var anyBlock = false;
-        using (var appender = Connection.CreateAppender("temp", "main", "retro_keys"))
+        using var reading = store.ReadingConnection();
+        var (kinds, anyBlock) = StageRetroHuntKeys(reading, indicators);
+        long matches = 0, stored = 0;
+        var batch = new List<Alert>(RetroHuntBatch);
+        void Store()
         {
-            foreach (var i in indicators)
-            {
-                switch (i.Type)
-                {
-                    case IndicatorType.Cidr:
-                        anyBlock = true;
-                        break;
-                    case IndicatorType.Ipv4 or IndicatorType.Ipv6:
-                        kinds.Add(MatchKind.Address);
-                        appender.CreateRow().AppendValue(nameof(MatchKind.Address)).AppendNullValue().AppendValue(IpNumbers.Range(i.Value).First).EndRow();
-                        break;
-                    case IndicatorType.Md5 or IndicatorType.Sha1 or IndicatorType.Sha256 or IndicatorType.Domain:
-                        var kind = i.Type == IndicatorType.Domain ? MatchKind.Domain : MatchKind.Hash;
-                        kinds.Add(kind);
-                        appender.CreateRow().AppendValue(kind.ToString()).AppendValue(i.Value).AppendNullValue().EndRow();
-                        break;
-                }
-            }
+            stored += WriteAlertsAsyncCore(batch, ct).Result.Count;
+            batch.Clear();
         }
-        var alerts = new List<Alert>();
-        using (var cmd = Connection.CreateCommand())
+        using (var cmd = reading.CreateCommand())
         {
             cmd.UseStreamingMode = true;
             cmd.CommandText = $"""
@@ -259,15 +246,48 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
                     EventTagger.Lookup(set, kind, atomic, found);
                     foreach (var indicator in found)
                     {
-                        alerts.Add(new Alert(reader.GetString(0), new DateTimeOffset(reader.GetDateTime(1), TimeSpan.Zero),
+                        batch.Add(new Alert(reader.GetString(0), new DateTimeOffset(reader.GetDateTime(1), TimeSpan.Zero),
                             reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
                             field, atomic, indicator.Id, indicator.Feed, "retro-hunt"));
                     }
                 }
+                if (batch.Count < RetroHuntBatch) continue;
+                matches += batch.Count;
+                Store();
             }
         }
-        DuckDbSchema.Execute(Connection, "DROP TABLE temp.retro_keys");
-        return Task.FromResult<IReadOnlyList<Alert>>(alerts);
+        matches += batch.Count;
+        Store();
+        return Task.FromResult(new RetroHuntOutcome(matches, stored));
+    }
+
+    // The new values DuckDB keeps events by, in a temporary table of the reading connection: an address as its
+    // number, a hash or a domain as its text. Returns the kinds staged, and whether a block is among the indicators.
+    private static (HashSet<MatchKind> Kinds, bool AnyBlock) StageRetroHuntKeys(DuckDBConnection reading, IReadOnlyList<Indicator> indicators)
+    {
+        DuckDbSchema.Execute(reading, "CREATE TEMP TABLE retro_keys (kind VARCHAR, text VARCHAR, num UHUGEINT)");
+        var kinds = new HashSet<MatchKind>();
+        var anyBlock = false;
+        using var appender = reading.CreateAppender("temp", "main", "retro_keys");
+        foreach (var i in indicators)
+        {
+            switch (i.Type)
+            {
+                case IndicatorType.Cidr:
+                    anyBlock = true;
+                    break;
+                case IndicatorType.Ipv4 or IndicatorType.Ipv6:
+                    kinds.Add(MatchKind.Address);
+                    appender.CreateRow().AppendValue(nameof(MatchKind.Address)).AppendNullValue().AppendValue(IpNumbers.Range(i.Value).First).EndRow();
+                    break;
+                case IndicatorType.Md5 or IndicatorType.Sha1 or IndicatorType.Sha256 or IndicatorType.Domain:
+                    var kind = i.Type == IndicatorType.Domain ? MatchKind.Domain : MatchKind.Hash;
+                    kinds.Add(kind);
+                    appender.CreateRow().AppendValue(kind.ToString()).AppendValue(i.Value).AppendNullValue().EndRow();
+                    break;
+            }
+        }
+        return (kinds, anyBlock);
     }
 
     // The events that can match a new indicator of these kinds: semi-joins on the new values (hash joins); when a block

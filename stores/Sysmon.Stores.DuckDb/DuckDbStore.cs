@@ -238,6 +238,25 @@ public sealed class DuckDbStore : IDisposable
         }
     }
 
+    /// <summary>A second connection on the attached file, to read from while the store's own connection writes (one
+    /// connection cannot: a statement run while a streamed result is open ends that result). The caller holds
+    /// <see cref="Gate"/> (from <see cref="Enter"/>) and disposes this before letting go of it.</summary>
+    internal DuckDBConnection ReadingConnection()
+    {
+        var other = Connection.Duplicate();
+        try
+        {
+            other.Open();
+            DuckDbSchema.Execute(other, $"USE {CatalogName}");
+            return other;
+        }
+        catch
+        {
+            other.Dispose();
+            throw;
+        }
+    }
+
     private static bool IsHeldElsewhere(DuckDBException ex) => ex.Message.Contains("Conflicting lock", StringComparison.Ordinal);
 
     /// <summary>Takes <see cref="Gate"/> with the file attached: attached again first when <see cref="Release"/> (or

@@ -164,7 +164,8 @@ public sealed class ElasticsearchStoreTests(ElasticsearchFixture fixture)
     public async Task A_feed_refresh_reaches_ESQL_ENRICH_retro_hunts_raise_alerts_once_and_expired_indicators_go()
     {
         var es = fixture.Connection;
-        var store = new ElasticsearchIndicatorStore(es) { EventsPattern = NewStream() };
+        // One alert per bulk request: the retro-hunt stores its alerts as it goes.
+        var store = new ElasticsearchIndicatorStore(es) { EventsPattern = NewStream(), RetroHuntBatch = 1 };
         var feed = "it-feed-" + Guid.NewGuid().ToString("N")[..6];
         var indicators = new List<Indicator> { new(IndicatorType.Cidr, "198.51.100.128/25", feed), new(IndicatorType.Cidr, "10.0.0.0/8", feed) };
         var added = await store.ReplaceFeedAsync(feed, indicators, DateTimeOffset.UtcNow, Ct);
@@ -177,12 +178,16 @@ public sealed class ElasticsearchStoreTests(ElasticsearchFixture fixture)
         enriched.Rows.Single()[0].Should().BeEquivalentTo(feed, "the refresh executed the policy, so ENRICH sees the new snapshot");
 
         await new ElasticsearchEventSink(es, dataStream: store.EventsPattern).WriteAsync(
-            [Event("r-1", "3", ("destination.ip", "198.51.100.200")), Event("r-2", "3", ("destination.ip", "198.51.100.5"))], Ct);
+            [Event("r-1", "3", ("destination.ip", "198.51.100.200")), Event("r-2", "3", ("destination.ip", "198.51.100.5")),
+             Event("r-3", "3", ("destination.ip", "198.51.100.129"))], Ct);
         await es.SendOkAsync(EsMethod.POST, store.EventsPattern + "/_refresh", null, Ct);
-        var alerts = await store.RetroHuntAsync(added, new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), Ct);
-        alerts.Should().ContainSingle().Which.Should().Match<Alert>(a => a.EventId == "r-1" && a.MatchedField == "destination.ip" && a.Source == "retro-hunt");
-        (await store.WriteAlertsAsync(alerts, Ct)).Should().Equal(alerts);
-        (await store.WriteAlertsAsync(alerts, Ct)).Should().BeEmpty("an alert id already stored is skipped");
+        var since = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        (await store.RetroHuntAsync(added, since, Ct)).Should().Be(new RetroHuntOutcome(Matches: 2, NewAlerts: 2));
+        (await store.RetroHuntAsync(added, since, Ct)).Should().Be(new RetroHuntOutcome(Matches: 2, NewAlerts: 0), "an alert id already stored is skipped");
+        await es.SendOkAsync(EsMethod.POST, Ingest.Names.AlertsDataStream + "/_refresh", null, Ct);
+        var stored = await JsonAsync(es, EsMethod.POST, Ingest.Names.AlertsDataStream + "/_search",
+            $$$"""{"query":{"terms":{"sysmon.alert.id":["r-1|destination.ip|{{{added[0].Id}}}","r-3|destination.ip|{{{added[0].Id}}}"]}},"fields":["sysmon.alert.source"],"_source":false}""");
+        stored["hits"]!["hits"]!.AsArray().Select(h => h!["fields"]!["sysmon.alert.source"]![0]!.GetValue<string>()).Should().Equal("retro-hunt", "retro-hunt");
 
         (await store.ReplaceFeedAsync(feed, [], DateTimeOffset.UtcNow, Ct)).Should().BeEmpty();
         (await store.LoadActiveAsync(Ct)).Should().NotContain(i => i.Feed == feed);

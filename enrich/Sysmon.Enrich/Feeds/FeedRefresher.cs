@@ -62,10 +62,7 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
             var fresh = download.Indicators;
             var added = await store.ReplaceFeedAsync(feed.Name, fresh, now, ct).ConfigureAwait(false);
             var since = now - RetroHuntWindow;
-            var alerts = added.Count == 0
-                ? []
-                : await store.RetroHuntAsync(added, since, ct).ConfigureAwait(false);
-            var newAlerts = alerts.Count == 0 ? 0 : (await store.WriteAlertsAsync(alerts, ct).ConfigureAwait(false)).Count;
+            var hunt = added.Count == 0 ? default : await store.RetroHuntAsync(added, since, ct).ConfigureAwait(false);
             state.Indicators = fresh.Count;
             state.Rejected = download.Rejected;
             state.LastSuccess = now;
@@ -74,7 +71,7 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
             state.LastModified = download.LastModified;
             await store.SaveFeedStateAsync(state, ct).ConfigureAwait(false);
             var allowListed = fresh.Where(AllowList.Covers).Select(i => i.Value).ToList();
-            return new FeedRefreshResult(feed.Name, true, false, fresh.Count, download.Rejected, added.Count, newAlerts, null)
+            return new FeedRefreshResult(feed.Name, true, false, fresh.Count, download.Rejected, added.Count, checked((int)hunt.NewAlerts), null)
             {
                 RetroHuntSince = since, AllowListed = allowListed.Count, AllowListedExamples = allowListed.Take(3).ToList(),
             };

@@ -120,34 +120,44 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
     /// <summary>
     /// Finds stored events since <paramref name="since"/> whose addresses, hashes or domains match the indicators
     /// (<c>terms</c> on ip fields match CIDRs too), then matches each found event with the same tagger as at ingest,
-    /// so the allow-list and the matched fields are exactly the ingest rules.
+    /// so the allow-list and the matched fields are exactly the ingest rules. The indicators are searched for
+    /// <see cref="RetroHuntChunk"/> at a time (a terms query takes at most 65,536 values), each chunk's events
+    /// matched by that chunk's indicators only, so that no match is made twice; the alerts are stored a batch at a
+    /// time as they are made.
     /// </summary>
-    public async Task<IReadOnlyList<Alert>> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct)
+    public async Task<RetroHuntOutcome> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct)
     {
         var usable = indicators.Where(i => !IndicatorDocument.IsAllowListed(i)).ToList();
-        if (usable.Count == 0) return [];
-        var set = new IndicatorSet(usable, null, matchParentDomains: false);
-        var tagger = new EventTagger(() => set);
-        var alerts = new List<Alert>();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var chunk in usable.Chunk(10_000))
+        long matches = 0, stored = 0;
+        var batch = new List<Alert>(RetroHuntBatch);
+        foreach (var chunk in usable.Chunk(RetroHuntChunk))
         {
-            var query = RetroHuntQuery(chunk, since);
-            await foreach (var hit in ScanAsync(query, RetroHuntFields, ct, EventsPattern, ["@timestamp", "event.id"]).ConfigureAwait(false))
+            var set = new IndicatorSet(chunk, null, matchParentDomains: false);
+            var tagger = new EventTagger(() => set);
+            await foreach (var hit in ScanAsync(RetroHuntQuery(chunk, since), RetroHuntFields, ct, EventsPattern, ["@timestamp", "event.id"]).ConfigureAwait(false))
             {
                 var doc = new EcsDocument { Id = SourceFields.String(hit, "event.id") };
                 foreach (var field in RetroHuntFields)
                 {
                     if (SourceFields.String(hit, field) is { } value) doc.Set(field, value);
                 }
-                foreach (var alert in tagger.Tag(doc) ?? [])
-                {
-                    if (seen.Add(alert.Id)) alerts.Add(alert with { Source = "retro-hunt" });
-                }
+                foreach (var alert in tagger.Tag(doc) ?? []) batch.Add(alert with { Source = "retro-hunt" });
+                if (batch.Count < RetroHuntBatch) continue;
+                matches += batch.Count;
+                stored += (await WriteAlertsAsync(batch, ct).ConfigureAwait(false)).Count;
+                batch.Clear();
             }
         }
-        return alerts;
+        matches += batch.Count;
+        if (batch.Count > 0) stored += (await WriteAlertsAsync(batch, ct).ConfigureAwait(false)).Count;
+        return new RetroHuntOutcome(matches, stored);
     }
+
+    /// <summary>Indicators a retro-hunt searches for in one query.</summary>
+    internal int RetroHuntChunk { get; init; } = 10_000;
+
+    /// <summary>Alerts a retro-hunt holds before it stores them (one bulk request).</summary>
+    internal int RetroHuntBatch { get; init; } = 5_000;
 
     // What an alert names, and the fields the ingest tagger matches.
     private static readonly string[] RetroHuntFields =

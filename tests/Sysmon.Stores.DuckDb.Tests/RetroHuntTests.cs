@@ -1,0 +1,71 @@
+using System.Globalization;
+using FluentAssertions;
+using Sysmon.Enrich.Indicators;
+using Sysmon.Enrich.Matching;
+using Sysmon.Ingest.Ecs;
+using Xunit;
+using static Sysmon.Stores.DuckDb.Tests.StoreQueries;
+
+namespace Sysmon.Stores.DuckDb.Tests;
+
+/// <summary>
+/// A retro-hunt stores its alerts as it reads the events, a batch at a time: a new value seen on a third of the
+/// fleet's events must not hold hundreds of thousands of alerts until the end. Stored once each, whatever the batches.
+/// </summary>
+public sealed class RetroHuntTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "sysmon-retro-hunt-tests", Guid.NewGuid().ToString("N"));
+
+    public RetroHuntTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static readonly DateTimeOffset Start = new(2026, 11, 2, 8, 0, 0, TimeSpan.Zero);
+
+    // Event n: a connection n seconds after Start, to one of the 50 addresses 198.51.100.0-49 (even n) or to 192.0.2.1.
+    private static EcsDocument Connection(int n)
+    {
+        var id = "ev" + n.ToString("D8", CultureInfo.InvariantCulture);
+        var d = new EcsDocument { Id = id };
+        d.Set("@timestamp", Start.AddSeconds(n).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture));
+        d.Set("event.code", "3");
+        d.Set("event.id", id);
+        d.Set("host.name", "WKS-" + (n % 7).ToString(CultureInfo.InvariantCulture));
+        d.Set("destination.ip", n % 2 == 0 ? "198.51.100." + (n % 50).ToString(CultureInfo.InvariantCulture) : "192.0.2.1");
+        return d;
+    }
+
+    [Theory]
+    [InlineData(7)]
+    [InlineData(10_000)]
+    public async Task Every_match_is_stored_once_as_it_is_found_and_a_second_hunt_finds_them_stored(int batch)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var store = DuckDbStore.Open(Path.Combine(_dir, "s.duckdb"));
+        await using (var sink = new DuckDbEventSink(store))
+        {
+            await sink.WriteAsync(Enumerable.Range(0, 1_000).Select(Connection).ToList(), ct);
+        }
+        var hunt = new DuckDbIndicatorStore(store) { RetroHuntBatch = batch };
+        List<Indicator> listed = [new(IndicatorType.Ipv4, "198.51.100.4", "f"), new(IndicatorType.Cidr, "198.51.100.0/28", "f")];
+
+        // Even n with n % 50 = 4: 20 events, each matched by the address and by the block; n % 50 in 0..15: 160 by the block.
+        (await hunt.RetroHuntAsync(listed, Start, ct)).Should().Be(new RetroHuntOutcome(Matches: 180, NewAlerts: 180));
+        Scalar(store, "SELECT count(*) FROM alerts WHERE source = 'retro-hunt'").Should().Be(180L);
+        Scalar(store, "SELECT count(DISTINCT id) FROM alerts").Should().Be(180L);
+        Scalar(store, "SELECT count(*) FROM alerts WHERE \"matched.atomic\" = '198.51.100.4'").Should().Be(40L);
+
+        (await hunt.RetroHuntAsync(listed, Start, ct)).Should().Be(new RetroHuntOutcome(Matches: 180, NewAlerts: 0));
+        (await hunt.RetroHuntAsync(listed, Start.AddSeconds(500), ct)).Should().Be(new RetroHuntOutcome(Matches: 90, NewAlerts: 0), "only events since then are searched");
+        Scalar(store, "SELECT count(*) FROM alerts").Should().Be(180L);
+    }
+}
