@@ -6,6 +6,7 @@ using Xunit;
 namespace Sysmon.Enrich.Tests;
 
 /// <summary>Each feed format on realistic payloads (documentation ranges and made-up hashes), nasty cases included.</summary>
+[Collection(HeldMemoryCollection.Name)]
 public sealed class FeedParserTests
 {
     private static List<string> Values(FeedParseResult r) => r.Indicators.Select(i => i.Value).ToList();

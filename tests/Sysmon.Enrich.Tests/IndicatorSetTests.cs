@@ -5,6 +5,7 @@ using Xunit;
 
 namespace Sysmon.Enrich.Tests;
 
+[Collection(HeldMemoryCollection.Name)]
 public sealed class IndicatorSetTests
 {
     private static IndicatorSet Set(string list, bool parents = false, IEnumerable<string>? allow = null) =>
