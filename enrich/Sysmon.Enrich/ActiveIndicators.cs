@@ -10,8 +10,10 @@ public static class ActiveIndicators
         CancellationToken ct)
     {
         var builder = new IndicatorSetBuilder();
-        await store.ReadActiveAsync(builder.Add, ct).ConfigureAwait(false);
-        return builder.Build(allowList, matchParentDomains);
+        var skipped = await store.ReadActiveAsync(builder.Add, ct).ConfigureAwait(false);
+        var set = builder.Build(allowList, matchParentDomains);
+        set.Skipped = skipped;
+        return set;
     }
 
     /// <summary>Every active indicator as an object (for a few; a big feed belongs in <see cref="LoadSetAsync"/>).</summary>

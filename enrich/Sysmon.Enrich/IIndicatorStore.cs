@@ -20,8 +20,9 @@ public interface IIndicatorStore
     Task<IReadOnlyList<Indicator>> ReplaceFeedAsync(string feed, IReadOnlyList<Indicator> indicators, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>Hands <paramref name="each"/> every indicator not expired, of every feed, one at a time as they are
-    /// read (to build the in-memory <see cref="IndicatorSet"/> without holding a million indicator objects first).</summary>
-    Task ReadActiveAsync(Action<Indicator> each, CancellationToken ct);
+    /// read (to build the in-memory <see cref="IndicatorSet"/> without holding a million indicator objects first).
+    /// Returns the stored ones left out, their kind being none this version knows.</summary>
+    Task<SkippedIndicators> ReadActiveAsync(Action<Indicator> each, CancellationToken ct);
 
     /// <summary>Stores alerts; returns those that were new (an alert id already stored, or twice in the list, is
     /// skipped), so that a run over events stored before raises nothing again.</summary>

@@ -22,7 +22,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     public Task<FeedState?> GetFeedStateAsync(string feed, CancellationToken ct) { using (store.Enter()) return GetFeedStateAsyncCore(feed, ct); }
     public Task SaveFeedStateAsync(FeedState state, CancellationToken ct) { using (store.Enter()) return SaveFeedStateAsyncCore(state, ct); }
     public Task<IReadOnlyList<Indicator>> ReplaceFeedAsync(string feed, IReadOnlyList<Indicator> indicators, DateTimeOffset now, CancellationToken ct) { using (store.Enter()) return ReplaceFeedAsyncCore(feed, indicators, now, ct); }
-    public Task ReadActiveAsync(Action<Indicator> each, CancellationToken ct) { using (store.Enter()) return ReadActiveAsyncCore(each, ct); }
+    public Task<SkippedIndicators> ReadActiveAsync(Action<Indicator> each, CancellationToken ct) { using (store.Enter()) return ReadActiveAsyncCore(each, ct); }
     public Task<IReadOnlyList<Alert>> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct) { using (store.Enter()) return WriteAlertsAsyncCore(alerts, ct); }
     public Task<RetroHuntOutcome> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct) { using (store.Enter()) return RetroHuntAsyncCore(indicators, since, ct); }
 
@@ -125,7 +125,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     private static (System.Numerics.BigInteger First, System.Numerics.BigInteger Last)? IpRange(Indicator i) =>
         i.Type is IndicatorType.Ipv4 or IndicatorType.Ipv6 or IndicatorType.Cidr ? IpNumbers.Range(i.Value) : null;
 
-    private Task ReadActiveAsyncCore(Action<Indicator> each, CancellationToken ct)
+    private Task<SkippedIndicators> ReadActiveAsyncCore(Action<Indicator> each, CancellationToken ct)
     {
         using var cmd = Connection.CreateCommand();
         cmd.UseStreamingMode = true; // rows as DuckDB reads them: a materialised million held ~230 MB natively
@@ -146,10 +146,17 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
             if (shared.Count < 65_536) shared[text] = text;
             return text;
         }
+        var skipped = new SkippedIndicators();
         while (reader.Read())
         {
             ct.ThrowIfCancellationRequested();
-            each(new Indicator(Enum.Parse<IndicatorType>(reader.GetString(0)), reader.GetString(1), Shared(2)!)
+            var kind = reader.GetString(0);
+            if (!IndicatorTypes.TryParseStored(kind, out var type))
+            {
+                skipped = skipped.Add(kind, reader.GetString(1), Shared(2));
+                continue;
+            }
+            each(new Indicator(type, reader.GetString(1), Shared(2)!)
             {
                 Confidence = Shared(3),
                 Tlp = Shared(4),
@@ -157,7 +164,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
                 Description = Shared(6),
             });
         }
-        return Task.CompletedTask;
+        return Task.FromResult(skipped);
     }
 
     // The alerts not stored yet: staged, then inserted but for the ids the table already holds (a repeated match, a run

@@ -70,6 +70,31 @@ public sealed class FeedsUpdateTests
             .And.Contain("warning: case-ips: 1 indicator(s) in private or special address ranges never match (10.0.2.18)");
     }
 
+    [Fact]
+    public async Task Indicators_added_by_hand_match_whatever_the_case_of_their_kind_and_an_unknown_kind_is_left_out_with_a_warning()
+    {
+        var dir = CliRunner.TempDir();
+        var store = await CaseStoreAsync(dir, "case-hashes");
+        (await CliRunner.RunAsync(dir, null, "feeds", "update", "--feeds", "feeds.json", "--store", store)).ExitCode.Should().Be(0);
+        var added = new string('e', 64);
+        using (var opened = DuckDbStore.Open(Path.Combine(dir, "case.duckdb")))
+        using (var cmd = opened.Connection.CreateCommand())
+        {
+            // What an analyst might type into a DuckDB shell: a lower-case kind, and one this version does not know.
+            cmd.CommandText = $"""
+                INSERT INTO indicators SELECT * REPLACE ('sha256' AS kind, '{added}' AS value, 'hand|{added}' AS id) FROM indicators;
+                INSERT INTO indicators SELECT * REPLACE ('ip' AS kind, '203.0.113.9' AS value, 'hand|203.0.113.9' AS id) FROM indicators WHERE kind = 'Sha256';
+                """;
+            cmd.ExecuteNonQuery();
+        }
+        await File.WriteAllTextAsync(Path.Combine(dir, "new.ndjson"), OldProcessStart().Replace(Dropper, added).Replace("\"record_id\":7", "\"record_id\":8"));
+
+        var r = await CliRunner.RunAsync(dir, null, "ingest", "new.ndjson", "--store", store);
+        r.ExitCode.Should().Be(0, r.Stderr);
+        r.Stderr.Should().Contain("2 indicators checked; 1 new alert(s)")
+            .And.Contain("warning: 1 stored indicator(s) left out of matching: '203.0.113.9' of feed case-hashes has kind 'ip', none of Ipv4, Ipv6, Cidr");
+    }
+
     [Theory]
     [InlineData("-1")]
     [InlineData("100000")]

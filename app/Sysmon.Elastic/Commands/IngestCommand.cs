@@ -118,6 +118,7 @@ public static class IngestCommand
         progress.Finish();
         summary.Info.Add($"store {location} now holds {await store.CountEventsAsync(ct).ConfigureAwait(false):N0} events");
         if (!set.IsEmpty) summary.Info.Add($"{set.Count:N0} indicators checked; {sink.Alerts:N0} new alert(s)");
+        if (set.Skipped.Warning is { } skipped) summary.Warnings.Add(skipped);
         if (alerts.NotShown(location) is { } notShown) summary.Info.Add(notShown);
         return summary;
     }

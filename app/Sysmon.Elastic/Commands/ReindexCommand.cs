@@ -179,6 +179,7 @@ public static class ReindexCommand
                 ? $"re-enrich: {into} holds no active indicators, so the events were stored without tags (pull feeds there first: sysmon-elastic feeds update --store {into})"
                 : $"re-enrich: {indicators.Count:N0} indicators checked; {tagging!.Alerts:N0} new alert(s)");
             if (alerts.NotShown(into) is { } notShown) summary.Info.Add(notShown);
+            if (indicators.Skipped.Warning is { } skipped) summary.Warnings.Add(skipped);
         }
         await stderr.WriteAsync(summary.Format("copied", from.ToString() + (resumed is null ? "" : " (after the checkpoint)"))).ConfigureAwait(false);
         return summary.ExitCode;

@@ -295,6 +295,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         var registry = services.GetRequiredService<FeedRegistry>();
         // Indicators already stored match from the first event on; the feed job refreshes and swaps the set.
         holder.Swap(await indicators.LoadSetAsync(registry.AllowList, registry.MatchParentDomains, CancellationToken.None).ConfigureAwait(false));
+        if (holder.Current.Skipped.Warning is { } skipped) LogIndicatorsSkipped(skipped);
         // Bulk: DuckDB loads large files in a few big statements instead of one per batch of BatchSize (a 41 MB JSON
         // file went at a third of `ingest`'s speed). Nothing is checkpointed before CommitAsync's flush has stored it.
         _createSink = () => new TaggingSink(store.CreateEventSink(SinkMode.Bulk), new EventTagger(() => holder.Current), indicators,
@@ -718,6 +719,9 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "ALERT {Host} event {Code}: {Field} {Atomic} matches feed {Feed}")]
     private partial void LogAlert(string host, string code, string field, string atomic, string feed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
+    private partial void LogIndicatorsSkipped(string warning);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "stopped; state saved")]
     private partial void LogStopped();

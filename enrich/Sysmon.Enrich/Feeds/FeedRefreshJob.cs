@@ -49,6 +49,7 @@ public sealed partial class FeedRefreshJob(FeedRefresher refresher, IIndicatorSt
         }
         holder.Swap(await store.LoadSetAsync(feeds.AllowList, feeds.MatchParentDomains, cancellationToken).ConfigureAwait(false));
         LogRefreshed(name, result.Indicators, result.NewIndicators, result.RetroAlerts);
+        if (holder.Current.Skipped.Warning is { } skipped) LogIndicatorsSkipped(skipped);
         if (result.AllowListedNote is { } note) LogAllowListed(note);
     }
 
@@ -99,6 +100,9 @@ public sealed partial class FeedRefreshJob(FeedRefresher refresher, IIndicatorSt
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "feed {Note}")]
     private partial void LogAllowListed(string note);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
+    private partial void LogIndicatorsSkipped(string warning);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "feed {Feed}: tried again in {Wait} (retry {Retry})")]
     private partial void LogRetry(string feed, TimeSpan wait, int retry);

@@ -26,6 +26,9 @@ public sealed class IndicatorSet
     public int Count { get; }
     public bool IsEmpty => Count == 0;
 
+    /// <summary>The stored indicators the load that built this left out (<see cref="ActiveIndicators.LoadSetAsync"/>).</summary>
+    public SkippedIndicators Skipped { get; internal set; }
+
     public IndicatorSet(IEnumerable<Indicator> indicators, IEnumerable<string>? allowList, bool matchParentDomains)
         : this(Gather(indicators).Seal(), allowList, matchParentDomains)
     {

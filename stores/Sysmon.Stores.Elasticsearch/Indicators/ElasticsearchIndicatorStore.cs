@@ -88,11 +88,17 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
         return added;
     }
 
-    public async Task ReadActiveAsync(Action<Indicator> each, CancellationToken ct)
+    public async Task<SkippedIndicators> ReadActiveAsync(Action<Indicator> each, CancellationToken ct)
     {
+        var skipped = new SkippedIndicators();
         await foreach (var hit in ScanAsync(new Dictionary<string, object> { ["match_all"] = new { } }, null, ct).ConfigureAwait(false))
         {
-            if (!Enum.TryParse<IndicatorType>(SourceFields.String(hit, "kind"), out var type)) continue;
+            var kind = SourceFields.String(hit, "kind");
+            if (!IndicatorTypes.TryParseStored(kind, out var type))
+            {
+                skipped = skipped.Add(kind, SourceFields.String(hit, "value"), SourceFields.String(hit, "threat.feed.name"));
+                continue;
+            }
             each(new Indicator(type, SourceFields.String(hit, "value")!, SourceFields.String(hit, "threat.feed.name")!)
             {
                 Confidence = SourceFields.String(hit, "threat.indicator.confidence"),
@@ -101,6 +107,7 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
                 Description = SourceFields.String(hit, "threat.indicator.description"),
             });
         }
+        return skipped;
     }
 
     public async Task<IReadOnlyList<Alert>> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct)
