@@ -101,12 +101,11 @@ public sealed class HuntConformanceTests(ElasticsearchFixture elasticsearch)
 
     private static async Task<(IHuntEngine Engine, IDisposable Owner)> DuckDbAsync()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "sysmon-conformance", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        var store = DuckDbStore.Open(Path.Combine(dir, "s.duckdb"));
+        var dir = new Sysmon.Ingest.Tests.Fixtures.TempDirectory("sysmon-conformance");
+        var store = dir.Own(DuckDbStore.Open(dir.File("s.duckdb")));
         await new DuckDbIndicatorStore(store).ReplaceFeedAsync("scenario", PlainListParser.Parse(Feed, "scenario").Indicators, DateTimeOffset.UtcNow, default);
         await new DuckDbEventSink(store).WriteAsync(await ScenarioDocumentsAsync(), default);
-        return (new DuckDbHuntEngine(store), store);
+        return (new DuckDbHuntEngine(store), dir);
     }
 
     private static string Render(HuntResult result) => string.Join("\n", result.Rows.Select(r => string.Join("|", r.Select(v => v switch

@@ -16,7 +16,7 @@ public sealed class FeedRefreshJobTests
     [Fact]
     public async Task The_scheduler_refreshes_the_feed_and_swaps_the_indicator_set()
     {
-        using var temp = new TestDirectory();
+        using var temp = new Sysmon.Ingest.Tests.Fixtures.TempDirectory("sysmon-enrich-tests");
         var dir = temp.Path;
         var list = Path.Combine(dir, "list.txt");
         await File.WriteAllTextAsync(list, "198.51.100.1\n");
@@ -46,7 +46,7 @@ public sealed class FeedRefreshJobTests
     {
         // Most feeds refresh daily: one failed download (here the list is not there yet at start) kept the old
         // indicators, or none, until the next day.
-        using var temp = new TestDirectory();
+        using var temp = new Sysmon.Ingest.Tests.Fixtures.TempDirectory("sysmon-enrich-tests");
         var dir = temp.Path;
         var list = Path.Combine(dir, "list.txt");
         var feed = new FeedDefinition { Name = "daily", Url = list, Format = "plain", Schedule = "0 0 3 * * ?" };

@@ -12,22 +12,21 @@ namespace Sysmon.Enrich.Tests;
 /// </summary>
 public sealed class FeedRefreshTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "sysmon-feed-tests", Guid.NewGuid().ToString("N"));
+    private readonly Sysmon.Ingest.Tests.Fixtures.TempDirectory _temp = new("sysmon-feed-tests");
     private readonly LocalHttpServer _server = new();
     private readonly DuckDbStore _store;
     private readonly IIndicatorStore _indicators;
 
     public FeedRefreshTests()
     {
-        Directory.CreateDirectory(_dir);
-        _store = DuckDbStore.Open(Path.Combine(_dir, "s.duckdb"));
+        _store = _temp.Own(DuckDbStore.Open(_temp.File("s.duckdb")));
         _indicators = new DuckDbIndicatorStore(_store);
     }
 
     public void Dispose()
     {
         _server.Dispose();
-        _store.Dispose();
+        _temp.Dispose();
     }
 
     private FeedDefinition Feed => new() { Name = "local", Url = _server.Url + "list.txt", Format = "plain" };

@@ -32,7 +32,7 @@ public sealed class TaggingEndToEndTests
     public async Task Exactly_the_matching_events_are_tagged_and_alerted_and_a_new_indicator_raises_one_retro_alert()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var temp = new TestDirectory();
+        using var temp = new Sysmon.Ingest.Tests.Fixtures.TempDirectory("sysmon-enrich-tests");
         var dir = temp.Path;
         var list = Path.Combine(dir, "feed.txt");
         await File.WriteAllTextAsync(list, "203.0.113.66\n198.51.100.0/24\n" + new string('a', 64) + "\n10.0.0.0/8\n");
@@ -84,7 +84,7 @@ public sealed class TaggingEndToEndTests
     public async Task A_retro_hunt_finds_in_stored_events_exactly_what_tagging_at_ingest_finds()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var temp = new TestDirectory();
+        using var temp = new Sysmon.Ingest.Tests.Fixtures.TempDirectory("sysmon-enrich-tests");
         var dir = temp.Path;
         var sha1 = "0123456789ABCDEF0123456789ABCDEF01234567";
         var events = Path.Combine(dir, "events.ndjson");
@@ -134,8 +134,8 @@ public sealed class TaggingEndToEndTests
     public async Task Alerts_written_beside_the_pipeline_are_each_stored_and_reported_once()
     {
         var ct = TestContext.Current.CancellationToken;
-        var (store, indicators, set) = await OneIndicatorStoreAsync("203.0.113.66");
-        using var _ = store;
+        var (dir, store, indicators, set) = await OneIndicatorStoreAsync("203.0.113.66");
+        using var _ = dir;
         var events = await Sysmon.Ingest.Tests.Fixtures.Convert.EventsAsync(new Sysmon.Ingest.Json.JsonEventReader(),
             string.Concat(Enumerable.Range(1, 300).Select(r => NetworkEvent(r, r % 3 == 0 ? "192.0.2.10" : "203.0.113.66"))));
 
@@ -154,15 +154,15 @@ public sealed class TaggingEndToEndTests
     }
 
     // A fresh store whose one feed lists one address.
-    private static async Task<(DuckDbStore Store, DuckDbIndicatorStore Indicators, IndicatorSet Set)> OneIndicatorStoreAsync(string address)
+    // The directory owns the store: disposing it closes the store and removes its file.
+    private static async Task<(Sysmon.Ingest.Tests.Fixtures.TempDirectory Dir, DuckDbStore Store, DuckDbIndicatorStore Indicators, IndicatorSet Set)> OneIndicatorStoreAsync(string address)
     {
-        var dir = Path.Combine(Path.GetTempPath(), "sysmon-e2e-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        var store = DuckDbStore.Open(Path.Combine(dir, "s.duckdb"));
+        var dir = new Sysmon.Ingest.Tests.Fixtures.TempDirectory("sysmon-e2e-tests");
+        var store = dir.Own(DuckDbStore.Open(dir.File("s.duckdb")));
         var indicators = new DuckDbIndicatorStore(store);
         IndicatorParser.TryParse(address, "feed", out var indicator, out _).Should().BeTrue();
         await indicators.ReplaceFeedAsync("feed", [indicator!], DateTimeOffset.UtcNow, TestContext.Current.CancellationToken);
-        return (store, indicators, new IndicatorSet([indicator!], null, false));
+        return (dir, store, indicators, new IndicatorSet([indicator!], null, false));
     }
 
     private static object? Query(DuckDbStore store, string sql)
@@ -176,8 +176,8 @@ public sealed class TaggingEndToEndTests
     public async Task Alerts_gathered_for_a_bulk_run_are_written_and_reported_at_flush_and_at_disposal_and_never_twice()
     {
         var ct = TestContext.Current.CancellationToken;
-        var (store, indicators, set) = await OneIndicatorStoreAsync("203.0.113.66");
-        using var _ = store;
+        var (dir, store, indicators, set) = await OneIndicatorStoreAsync("203.0.113.66");
+        using var _ = dir;
         var events = await Sysmon.Ingest.Tests.Fixtures.Convert.EventsAsync(new Sysmon.Ingest.Json.JsonEventReader(),
             NetworkEvent(1, "203.0.113.66") + NetworkEvent(2, "203.0.113.66") + NetworkEvent(3, "192.0.2.10"));
         var docs = events.Select(Sysmon.Ingest.Tests.Fixtures.Convert.Mapper().Map).ToList();

@@ -3,6 +3,7 @@ using FluentAssertions;
 using Sysmon.Enrich.Matching;
 using Sysmon.Stores.DuckDb.Schema;
 using Xunit;
+using Sysmon.Ingest.Tests.Fixtures;
 using static Sysmon.Stores.DuckDb.Tests.StoreQueries;
 
 namespace Sysmon.Stores.DuckDb.Tests;
@@ -13,22 +14,13 @@ namespace Sysmon.Stores.DuckDb.Tests;
 /// </summary>
 public sealed class AlertWriteTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "sysmon-alert-tests", Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("sysmon-alert-tests");
 
-    public AlertWriteTests() => Directory.CreateDirectory(_dir);
+    private string Dir => _temp.Path;
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 
-    private string StorePath => Path.Combine(_dir, "s.duckdb");
+    private string StorePath => Path.Combine(Dir, "s.duckdb");
 
     private static readonly DateTimeOffset Start = new(2026, 11, 2, 8, 0, 0, TimeSpan.Zero);
 

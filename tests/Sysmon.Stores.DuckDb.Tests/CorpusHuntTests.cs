@@ -5,20 +5,18 @@ using Sysmon.Ingest.Reading;
 using Sysmon.Ingest.Tests.Fixtures;
 using Sysmon.Queries.Hunts;
 using Xunit;
+using TempDirectory = Sysmon.Ingest.Tests.Fixtures.TempDirectory;
 
 namespace Sysmon.Stores.DuckDb.Tests;
 
 /// <summary>Shipped hunts on real attack recordings of the shared corpus (skipped without ../shared).</summary>
 public sealed class CorpusHuntTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "sysmon-corpus-hunt-tests", Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("sysmon-corpus-hunt-tests");
 
-    public CorpusHuntTests() => Directory.CreateDirectory(_dir);
+    private string Dir => _temp.Path;
 
-    public void Dispose()
-    {
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task Lsass_access_finds_mimikatz_and_the_comsvcs_minidump_with_the_access_they_asked_for()
@@ -28,10 +26,10 @@ public sealed class CorpusHuntTests : IDisposable
             SharedCorpus.Require("corpus/evtx/evtx-attack-samples/Credential_Access/sysmon_10_lsass_mimikatz_sekurlsa_logonpasswords.evtx"),
             SharedCorpus.Require("corpus/json/security-datasets/psh_lsass_memory_dump_comsvcs_2020-10-18T19500924.json"),
         };
-        using var store = DuckDbStore.Open(Path.Combine(_dir, "c.duckdb"));
+        using var store = DuckDbStore.Open(Path.Combine(Dir, "c.duckdb"));
         await using (var sink = new DuckDbEventSink(store))
         {
-            using var dead = new DeadLetterWriter(Path.Combine(_dir, "dead.ndjson"));
+            using var dead = new DeadLetterWriter(Path.Combine(Dir, "dead.ndjson"));
             await new EventPipeline(new EventSource(InputFormat.Auto, ChannelFilter.SysmonOnly, new ReaderOptions()), Sysmon.Ingest.Tests.Fixtures.Convert.Mapper(), sink, dead)
                 .RunAsync(InputFiles.Expand(files, out _, out _), TestContext.Current.CancellationToken);
         }

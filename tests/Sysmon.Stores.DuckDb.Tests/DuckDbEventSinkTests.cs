@@ -16,22 +16,13 @@ namespace Sysmon.Stores.DuckDb.Tests;
 /// <summary>The embedded store on real DuckDB files: counts back, idempotence, typed columns, IP ranges, schema versions.</summary>
 public sealed class DuckDbEventSinkTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "sysmon-duckdb-tests", Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("sysmon-duckdb-tests");
 
-    public DuckDbEventSinkTests() => Directory.CreateDirectory(_dir);
+    private string Dir => _temp.Path;
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 
-    private string StorePath => Path.Combine(_dir, "sysmon.duckdb");
+    private string StorePath => Path.Combine(Dir, "sysmon.duckdb");
 
     private Task<RunSummary> IngestAsync(params string[] paths) => IngestAsync(SinkMode.Immediate, 0, 97, paths);
 
@@ -41,7 +32,7 @@ public sealed class DuckDbEventSinkTests : IDisposable
         missing.Should().BeEmpty();
         using var store = DuckDbStore.Open(StorePath);
         await using var sink = new DuckDbEventSink(store, mode) { RowsPerLoad = rowsPerLoad };
-        using var dead = new DeadLetterWriter(Path.Combine(_dir, "dead.ndjson"));
+        using var dead = new DeadLetterWriter(Path.Combine(Dir, "dead.ndjson"));
         var pipeline = new EventPipeline(new EventSource(InputFormat.Auto, ChannelFilter.SysmonOnly, new ReaderOptions()),
             Sysmon.Ingest.Tests.Fixtures.Convert.Mapper(), sink, dead) { BatchSize = batchSize };
         return await pipeline.RunAsync(files, TestContext.Current.CancellationToken);
@@ -49,13 +40,13 @@ public sealed class DuckDbEventSinkTests : IDisposable
 
     private string SampleFile(string name)
     {
-        var path = Path.Combine(_dir, name);
+        var path = Path.Combine(Dir, name);
         File.WriteAllText(path, string.Concat(SampleEvents.All.Select(s => EventForms.Beats(s) + "\n")));
         return path;
     }
 
     private Task<List<EcsDocument>> MappedSamplesAsync() =>
-        Sysmon.Ingest.Tests.Fixtures.Convert.MappedSamplesAsync(Path.Combine(_dir, "mapped.ndjson"));
+        Sysmon.Ingest.Tests.Fixtures.Convert.MappedSamplesAsync(Path.Combine(Dir, "mapped.ndjson"));
 
     private List<object?[]> Query(string sql)
     {
@@ -101,8 +92,8 @@ public sealed class DuckDbEventSinkTests : IDisposable
     [Fact]
     public async Task Typed_columns_answer_queries_by_dotted_ecs_names()
     {
-        await File.WriteAllTextAsync(Path.Combine(_dir, "events.ndjson"), string.Concat(SampleEvents.All.Select(s => EventForms.Beats(s) + "\n")));
-        await IngestAsync(Path.Combine(_dir, "events.ndjson"));
+        await File.WriteAllTextAsync(Path.Combine(Dir, "events.ndjson"), string.Concat(SampleEvents.All.Select(s => EventForms.Beats(s) + "\n")));
+        await IngestAsync(Path.Combine(Dir, "events.ndjson"));
         var row = Query("""
             SELECT "process.pid", "process.name", "process.args", "@timestamp", "process.hash.sha256", "user.name",
                    "winlog.event_data"->>'$.LogonId', doc->>'$.process.pe.original_file_name'
@@ -125,8 +116,8 @@ public sealed class DuckDbEventSinkTests : IDisposable
     [Fact]
     public async Task Ip_addresses_match_by_equality_and_by_cidr_containment()
     {
-        await File.WriteAllTextAsync(Path.Combine(_dir, "events.ndjson"), string.Concat(SampleEvents.All.Select(s => EventForms.Beats(s) + "\n")));
-        await IngestAsync(Path.Combine(_dir, "events.ndjson"));
+        await File.WriteAllTextAsync(Path.Combine(Dir, "events.ndjson"), string.Concat(SampleEvents.All.Select(s => EventForms.Beats(s) + "\n")));
+        await IngestAsync(Path.Combine(Dir, "events.ndjson"));
         var (first, last) = IpNumbers.Range("203.0.113.0/24");
         Query($"SELECT \"destination.ip\" FROM events WHERE \"destination.ip_num\" BETWEEN {first} AND {last}").Single()[0].Should().Be("203.0.113.66");
         Query("SELECT count(*) FROM events WHERE \"destination.ip_num\" = ip4_num('203.0.113.66')").Single()[0].Should().Be(1L);
@@ -139,8 +130,8 @@ public sealed class DuckDbEventSinkTests : IDisposable
     public async Task The_same_record_twice_in_one_batch_is_stored_once()
     {
         var line = EventForms.Beats(SampleEvents.All[0]) + "\n";
-        await File.WriteAllTextAsync(Path.Combine(_dir, "twice.ndjson"), line + line + line);
-        var summary = await IngestAsync(Path.Combine(_dir, "twice.ndjson"));
+        await File.WriteAllTextAsync(Path.Combine(Dir, "twice.ndjson"), line + line + line);
+        var summary = await IngestAsync(Path.Combine(Dir, "twice.ndjson"));
         summary.Duplicates.Should().Be(2);
         Query("SELECT count(*) FROM events").Single()[0].Should().Be(1L);
     }

@@ -9,7 +9,7 @@ namespace Sysmon.Stores.DuckDb.Tests;
 /// <summary>Shipped hunts on a fixture fleet written for the test: expected rows computed by hand.</summary>
 public sealed class DuckDbHuntEngineTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "sysmon-hunt-tests", Guid.NewGuid().ToString("N"));
+    private readonly Sysmon.Ingest.Tests.Fixtures.TempDirectory _temp = new("sysmon-hunt-tests");
     private readonly DuckDbStore _store;
 
     private static string Process(int record, string host, string time, string image, string sha256) =>
@@ -21,8 +21,7 @@ public sealed class DuckDbHuntEngineTests : IDisposable
 
     public DuckDbHuntEngineTests()
     {
-        Directory.CreateDirectory(_dir);
-        _store = DuckDbStore.Open(Path.Combine(_dir, "s.duckdb"));
+        _store = _temp.Own(DuckDbStore.Open(_temp.File("s.duckdb")));
         var lines = Process(1, "H1", "2026-01-05 09:00:00.000", "C:\\Office\\winword.exe", Word) +
                     Process(2, "H2", "2026-01-05 09:05:00.000", "C:\\Office\\winword.exe", Word) +
                     Process(3, "H3", "2026-01-05 09:10:00.000", "C:\\Office\\winword.exe", Word) +
@@ -30,7 +29,7 @@ public sealed class DuckDbHuntEngineTests : IDisposable
                     Process(5, "H1", "2026-01-05 11:00:00.000", "C:\\Users\\Public\\upd.exe", Dropper) +
                     Process(6, "H2", "2026-01-05 12:00:00.000", "C:\\Users\\Public\\upd.exe", Dropper) +
                     Process(7, "H3", "2026-01-05 13:00:00.000", "C:\\Tools\\tool.exe", Tool);
-        var file = Path.Combine(_dir, "fleet.ndjson");
+        var file = _temp.File("fleet.ndjson");
         File.WriteAllText(file, lines);
         var sink = new DuckDbEventSink(_store);
         var mapper = Sysmon.Ingest.Tests.Fixtures.Convert.Mapper();
@@ -39,7 +38,7 @@ public sealed class DuckDbHuntEngineTests : IDisposable
         sink.WriteAsync(docs, default).AsTask().GetAwaiter().GetResult();
     }
 
-    public void Dispose() => _store.Dispose();
+    public void Dispose() => _temp.Dispose();
 
     private List<string> Run(string hunt, params (string, string)[] parameters)
     {
@@ -107,7 +106,7 @@ public sealed class DuckDbHuntEngineTests : IDisposable
     [Fact]
     public async Task Keep_takes_fields_inside_winlog_event_data_by_name_or_wildcard()
     {
-        var file = Path.Combine(_dir, "access.ndjson");
+        var file = _temp.File("access.ndjson");
         File.WriteAllText(file, Access(30, "C:\\\\Windows\\\\system32\\\\lsass.exe", "0x1010") + Access(31, "C:\\\\Windows\\\\explorer.exe", "0x1000"));
         var mapper = Sysmon.Ingest.Tests.Fixtures.Convert.Mapper();
         var docs = new List<Sysmon.Ingest.Ecs.EcsDocument>();
@@ -165,7 +164,7 @@ public sealed class DuckDbHuntEngineTests : IDisposable
     {
         var feed = Sysmon.Enrich.Formats.PlainListParser.Parse("203.0.113.66\n198.51.100.0/24\n10.0.0.0/8\n" + Dropper + "\n", "test-feed").Indicators;
         await new DuckDbIndicatorStore(_store).ReplaceFeedAsync("test-feed", feed, DateTimeOffset.UtcNow, default);
-        var file = Path.Combine(_dir, "net.ndjson");
+        var file = _temp.File("net.ndjson");
         File.WriteAllText(file, Connection(20, "H1", "2026-01-05 14:00:00.000", "203.0.113.66") + Connection(21, "H2", "2026-01-05 14:01:00.000", "198.51.100.7") +
                                 Connection(22, "H3", "2026-01-05 14:02:00.000", "192.0.2.1") + Connection(23, "H3", "2026-01-05 14:03:00.000", "10.9.9.9"));
         var mapper = Sysmon.Ingest.Tests.Fixtures.Convert.Mapper();

@@ -13,20 +13,11 @@ namespace Sysmon.Stores.DuckDb.Tests;
 /// connection (queries) and during its loads.</summary>
 public sealed class DuckDbStoreOptionsTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "sysmon-storeoptions-tests", Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("sysmon-storeoptions-tests");
 
-    public DuckDbStoreOptionsTests() => Directory.CreateDirectory(_dir);
+    private string Dir => _temp.Path;
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 
     // The 30 sample events (one per event id), mapped as ingest maps them.
     private static async Task<List<EcsDocument>> MappedSamplesAsync()
@@ -97,7 +88,7 @@ public sealed class DuckDbStoreOptionsTests : IDisposable
     {
         var options = Parse(("memory_limit", "300MB"), ("load_memory_limit", "200MB"), ("threads", "3"), ("load_threads", "1"),
             ("checkpoint_threshold", "1MB"));
-        using var store = DuckDbStore.Open(Path.Combine(_dir, "s.duckdb"), options);
+        using var store = DuckDbStore.Open(Path.Combine(Dir, "s.duckdb"), options);
         (MemoryLimit(store), Threads(store)).Should().Be(("286.1 MiB", 3L)); // DuckDB shows 300MB (3 * 10^8 bytes) in MiB
         Current(store, "checkpoint_threshold").Should().Be("976.5 KiB", "1MB, where the store's own default is 128MB");
         var during = new List<(string, long)>();
@@ -114,11 +105,11 @@ public sealed class DuckDbStoreOptionsTests : IDisposable
     [Fact]
     public void Without_a_load_limit_loads_get_128MB_per_thread_but_never_more_than_the_stores_own()
     {
-        using (var wide = DuckDbStore.Open(Path.Combine(_dir, "a.duckdb"), Parse(("memory_limit", "1GB"), ("load_threads", "3"))))
+        using (var wide = DuckDbStore.Open(Path.Combine(Dir, "a.duckdb"), Parse(("memory_limit", "1GB"), ("load_threads", "3"))))
         {
             wide.LoadMemoryLimit.Should().Be("384MB");
         }
-        using var narrow = DuckDbStore.Open(Path.Combine(_dir, "b.duckdb"), Parse(("memory_limit", "100MB"), ("load_threads", "1")));
+        using var narrow = DuckDbStore.Open(Path.Combine(Dir, "b.duckdb"), Parse(("memory_limit", "100MB"), ("load_threads", "1")));
         narrow.LoadMemoryLimit.Should().Be("100MB", "128MB would be above the store's own limit");
     }
 }

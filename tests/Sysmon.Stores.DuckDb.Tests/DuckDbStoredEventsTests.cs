@@ -3,6 +3,7 @@ using Sysmon.Ingest.Ecs;
 using Sysmon.Ingest.Output;
 using Sysmon.Ingest.Pipeline;
 using Xunit;
+using TempDirectory = Sysmon.Ingest.Tests.Fixtures.TempDirectory;
 
 namespace Sysmon.Stores.DuckDb.Tests;
 
@@ -10,14 +11,11 @@ namespace Sysmon.Stores.DuckDb.Tests;
 /// after a position goes on from there.</summary>
 public sealed class DuckDbStoredEventsTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "sysmon-stored-events-tests", Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("sysmon-stored-events-tests");
 
-    public DuckDbStoredEventsTests() => Directory.CreateDirectory(_dir);
+    private string Dir => _temp.Path;
 
-    public void Dispose()
-    {
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
-    }
+    public void Dispose() => _temp.Dispose();
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -27,7 +25,7 @@ public sealed class DuckDbStoredEventsTests : IDisposable
         var docs = new List<EcsDocument>();
         for (var copy = 0; copy < copies; copy++)
         {
-            foreach (var doc in await Sysmon.Ingest.Tests.Fixtures.Convert.MappedSamplesAsync(Path.Combine(_dir, "samples.ndjson")))
+            foreach (var doc in await Sysmon.Ingest.Tests.Fixtures.Convert.MappedSamplesAsync(Path.Combine(Dir, "samples.ndjson")))
             {
                 doc.Id += "-" + copy;
                 doc.Set("event.id", doc.Id!);
@@ -62,7 +60,7 @@ public sealed class DuckDbStoredEventsTests : IDisposable
     public async Task Every_stored_event_reads_back_as_the_document_the_mapper_made()
     {
         var docs = await DocumentsAsync(1);
-        using var store = DuckDbStore.Open(Path.Combine(_dir, "s.duckdb"));
+        using var store = DuckDbStore.Open(Path.Combine(Dir, "s.duckdb"));
         await StoreAsync(store, docs);
 
         var read = await ReadAllAsync(new DuckDbStoredEvents(store));
@@ -83,7 +81,7 @@ public sealed class DuckDbStoredEventsTests : IDisposable
     public async Task A_read_after_a_position_goes_on_from_its_page_and_sees_rows_stored_since()
     {
         var docs = await DocumentsAsync(3);
-        using var store = DuckDbStore.Open(Path.Combine(_dir, "s.duckdb"));
+        using var store = DuckDbStore.Open(Path.Combine(Dir, "s.duckdb"));
         await StoreAsync(store, docs[..60]);
         var source = new DuckDbStoredEvents(store) { PageRows = 7 };
 
@@ -118,7 +116,7 @@ public sealed class DuckDbStoredEventsTests : IDisposable
     public async Task A_read_stopped_early_lets_the_store_go()
     {
         var docs = await DocumentsAsync(15);
-        using var store = DuckDbStore.Open(Path.Combine(_dir, "s.duckdb"));
+        using var store = DuckDbStore.Open(Path.Combine(Dir, "s.duckdb"));
         await StoreAsync(store, docs);
         var taken = 0;
         await foreach (var e in new DuckDbStoredEvents(store) { PageRows = 7 }.ReadAsync(null, Ct))
@@ -134,7 +132,7 @@ public sealed class DuckDbStoredEventsTests : IDisposable
     public async Task A_row_that_does_not_read_back_is_returned_with_its_reason_and_text_and_the_rest_read_on()
     {
         var docs = await DocumentsAsync(1);
-        using var store = DuckDbStore.Open(Path.Combine(_dir, "s.duckdb"));
+        using var store = DuckDbStore.Open(Path.Combine(Dir, "s.duckdb"));
         await StoreAsync(store, docs);
         using (store.Enter())
         {
@@ -156,7 +154,7 @@ public sealed class DuckDbStoredEventsTests : IDisposable
     [Fact]
     public async Task A_position_that_is_not_a_row_number_is_refused()
     {
-        using var store = DuckDbStore.Open(Path.Combine(_dir, "s.duckdb"));
+        using var store = DuckDbStore.Open(Path.Combine(Dir, "s.duckdb"));
         var read = () => ReadAllAsync(new DuckDbStoredEvents(store), "[1700000000000,\"abc\"]");
         await read.Should().ThrowAsync<FormatException>().WithMessage("*not a position in a DuckDB store*");
         (await ReadAllAsync(new DuckDbStoredEvents(store))).Should().BeEmpty("an empty store has nothing to read");

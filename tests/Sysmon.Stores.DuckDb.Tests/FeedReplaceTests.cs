@@ -5,6 +5,7 @@ using Sysmon.Enrich;
 using Sysmon.Enrich.Indicators;
 using Sysmon.Stores.DuckDb.Schema;
 using Xunit;
+using TempDirectory = Sysmon.Ingest.Tests.Fixtures.TempDirectory;
 using static Sysmon.Stores.DuckDb.Tests.StoreQueries;
 
 namespace Sysmon.Stores.DuckDb.Tests;
@@ -16,22 +17,13 @@ namespace Sysmon.Stores.DuckDb.Tests;
 /// </summary>
 public sealed class FeedReplaceTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "sysmon-feed-tests", Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("sysmon-feed-tests");
 
-    public FeedReplaceTests() => Directory.CreateDirectory(_dir);
+    private string Dir => _temp.Path;
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 
-    private string StorePath => Path.Combine(_dir, "s.duckdb");
+    private string StorePath => Path.Combine(Dir, "s.duckdb");
 
     private static string Sha256(int n) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(n.ToString(System.Globalization.CultureInfo.InvariantCulture))));
 

@@ -4,6 +4,7 @@ using Sysmon.Enrich.Indicators;
 using Sysmon.Enrich.Matching;
 using Sysmon.Ingest.Ecs;
 using Xunit;
+using Sysmon.Ingest.Tests.Fixtures;
 using static Sysmon.Stores.DuckDb.Tests.StoreQueries;
 
 namespace Sysmon.Stores.DuckDb.Tests;
@@ -14,20 +15,11 @@ namespace Sysmon.Stores.DuckDb.Tests;
 /// </summary>
 public sealed class RetroHuntTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "sysmon-retro-hunt-tests", Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("sysmon-retro-hunt-tests");
 
-    public RetroHuntTests() => Directory.CreateDirectory(_dir);
+    private string Dir => _temp.Path;
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 
     private static readonly DateTimeOffset Start = new(2026, 11, 2, 8, 0, 0, TimeSpan.Zero);
 
@@ -50,7 +42,7 @@ public sealed class RetroHuntTests : IDisposable
     public async Task Every_match_is_stored_once_as_it_is_found_and_a_second_hunt_finds_them_stored(int batch)
     {
         var ct = TestContext.Current.CancellationToken;
-        using var store = DuckDbStore.Open(Path.Combine(_dir, "s.duckdb"));
+        using var store = DuckDbStore.Open(Path.Combine(Dir, "s.duckdb"));
         await using (var sink = new DuckDbEventSink(store))
         {
             await sink.WriteAsync(Enumerable.Range(0, 1_000).Select(Connection).ToList(), ct);

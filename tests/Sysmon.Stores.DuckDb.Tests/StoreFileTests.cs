@@ -14,22 +14,13 @@ namespace Sysmon.Stores.DuckDb.Tests;
 /// allocator giving freed memory back after a load.</summary>
 public sealed class StoreFileTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "sysmon-storefile-tests", Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("sysmon-storefile-tests");
 
-    public StoreFileTests() => Directory.CreateDirectory(_dir);
+    private string Dir => _temp.Path;
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 
-    private string StorePath => Path.Combine(_dir, "fleet.duckdb");
+    private string StorePath => Path.Combine(Dir, "fleet.duckdb");
 
     // The sample events mapped once, then copied under new ids: many distinct rows of realistic width.
     private static async Task<List<EcsDocument>> ManyDocumentsAsync(int count)
@@ -162,10 +153,10 @@ public sealed class StoreFileTests : IDisposable
     public async Task A_load_that_needed_more_than_its_memory_limit_is_named_in_the_run_summary()
     {
         // The 30 samples as Winlogbeat lines, through the whole pipeline, into a store whose load limit nothing fits.
-        var input = Path.Combine(_dir, "samples.ndjson");
+        var input = Path.Combine(Dir, "samples.ndjson");
         await File.WriteAllTextAsync(input, string.Concat(SampleEvents.All.Select(s => EventForms.Beats(s) + "\n")));
         using var store = DuckDbStore.Open(StorePath, loadMemoryLimit: "1MB");
-        using var dead = new Sysmon.Ingest.DeadLetter.DeadLetterWriter(Path.Combine(_dir, "dead.ndjson"));
+        using var dead = new Sysmon.Ingest.DeadLetter.DeadLetterWriter(Path.Combine(Dir, "dead.ndjson"));
         RunSummary summary;
         await using (var sink = new DuckDbEventSink(store, SinkMode.Bulk))
         {

@@ -3,6 +3,7 @@ using Sysmon.Ingest.Ecs;
 using Sysmon.Ingest.Pipeline;
 using Sysmon.Stores.DuckDb.Loading;
 using Xunit;
+using Sysmon.Ingest.Tests.Fixtures;
 
 namespace Sysmon.Stores.DuckDb.Tests;
 
@@ -13,25 +14,16 @@ namespace Sysmon.Stores.DuckDb.Tests;
 /// </summary>
 public sealed class StoredIdScanTests : IDisposable
 {
-    private readonly string _dir = Path.Combine(Path.GetTempPath(), "sysmon-idscan-tests", Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("sysmon-idscan-tests");
 
-    public StoredIdScanTests() => Directory.CreateDirectory(_dir);
+    private string Dir => _temp.Path;
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(_dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 
-    private string StorePath => Path.Combine(_dir, "s.duckdb");
+    private string StorePath => Path.Combine(Dir, "s.duckdb");
 
     // The 30 sample events, mapped afresh each time: equal ids, separate documents.
-    private Task<List<EcsDocument>> SamplesAsync() => Sysmon.Ingest.Tests.Fixtures.Convert.MappedSamplesAsync(Path.Combine(_dir, "samples.ndjson"));
+    private Task<List<EcsDocument>> SamplesAsync() => Sysmon.Ingest.Tests.Fixtures.Convert.MappedSamplesAsync(Path.Combine(Dir, "samples.ndjson"));
 
     private static void ShiftTime(EcsDocument doc, TimeSpan by)
     {
@@ -99,13 +91,13 @@ public sealed class StoredIdScanTests : IDisposable
         var docs = await SamplesAsync();
         var times = docs.Select(d => DateTime.Parse(d.GetString("@timestamp")!, System.Globalization.CultureInfo.InvariantCulture,
             System.Globalization.DateTimeStyles.AdjustToUniversal)).ToList();
-        using (var file = new EventLoadFile(Path.Combine(_dir, "a.load.ndjson")))
+        using (var file = new EventLoadFile(Path.Combine(Dir, "a.load.ndjson")))
         {
             file.TimeRange.Should().BeNull("an empty file has no times");
             foreach (var doc in docs) file.Add(doc);
             file.TimeRange.Should().Be((times.Min(), times.Max()));
         }
-        using (var file = new EventLoadFile(Path.Combine(_dir, "b.load.ndjson")))
+        using (var file = new EventLoadFile(Path.Combine(Dir, "b.load.ndjson")))
         {
             var copies = await SamplesAsync();
             copies[7].Append("tags", EcsMapper.CollectorTimeTag);

@@ -8,11 +8,15 @@ using Xunit;
 
 namespace Sysmon.Ingest.Tests.Pipeline;
 
-public sealed class EventPipelineTests
+public sealed class EventPipelineTests : IDisposable
 {
-    private static readonly string Dir = Path.Combine(Path.GetTempPath(), "sysmon-pipeline-tests", Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("sysmon-pipeline-tests");
 
-    private static async Task<(string Output, RunSummary Summary)> RunAsync(int parallelism, int batchSize)
+    private string Dir => _temp.Path;
+
+    public void Dispose() => _temp.Dispose();
+
+    private async Task<(string Output, RunSummary Summary)> RunAsync(int parallelism, int batchSize)
     {
         var dir = Dir;
         Directory.CreateDirectory(dir);
@@ -61,9 +65,8 @@ public sealed class EventPipelineTests
     }
 
     // The sample events forty times over as rendered text (1,200 events), in a file of the test directory.
-    private static async Task<string> ManySamplesFileAsync(string name)
+    private async Task<string> ManySamplesFileAsync(string name)
     {
-        Directory.CreateDirectory(Dir);
         var input = Path.Combine(Dir, name);
         await File.WriteAllTextAsync(input, string.Join("\r\n\r\n", Enumerable.Range(0, 40).SelectMany(_ => SampleEvents.All.Select(s => EventForms.Text(s)))));
         return input;

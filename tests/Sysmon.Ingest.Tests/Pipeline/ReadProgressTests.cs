@@ -8,14 +8,17 @@ using Xunit;
 
 namespace Sysmon.Ingest.Tests.Pipeline;
 
-public sealed class ReadProgressTests
+public sealed class ReadProgressTests : IDisposable
 {
-    private static readonly string Dir = Path.Combine(Path.GetTempPath(), "sysmon-read-progress-tests", Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new("sysmon-read-progress-tests");
+
+    private string Dir => _temp.Path;
+
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task Bytes_read_move_while_one_large_file_is_read_and_end_at_its_size()
     {
-        Directory.CreateDirectory(Dir);
         var input = Path.Combine(Dir, "one-large.ndjson");
         // ~6 MB of Winlogbeat lines in one file: far beyond the readers' buffers, so progress must come from within it.
         var lines = SampleEvents.All.Select(EventForms.Beats).ToArray();
@@ -37,7 +40,6 @@ public sealed class ReadProgressTests
     [Fact]
     public async Task A_file_that_cannot_be_opened_adds_no_bytes()
     {
-        Directory.CreateDirectory(Dir);
         var missing = Path.Combine(Dir, "gone.ndjson");
         var (summary, _) = await RunAsync(new InputFile(missing, 1234));
         summary.UnreadableFiles.Should().ContainSingle();
@@ -49,7 +51,6 @@ public sealed class ReadProgressTests
     public async Task Progress_moves_through_a_zip_holding_one_large_log_and_ends_at_its_size()
     {
         // Counting an entry whole when it began showed 100% from the first second of a one-log KAPE zip.
-        Directory.CreateDirectory(Dir);
         var path = Path.Combine(Dir, "one-log.zip");
         using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Create))
         await using (var w = new StreamWriter(await zip.CreateEntry("Logs/sysmon.ndjson").OpenAsync(TestContext.Current.CancellationToken)))
@@ -68,7 +69,7 @@ public sealed class ReadProgressTests
     }
 
     // The pipeline over one input in small batches, with every progress report it made (bytes read, files done).
-    private static async Task<(RunSummary Summary, List<(long Read, int FilesDone)> Seen)> RunAsync(InputFile input)
+    private async Task<(RunSummary Summary, List<(long Read, int FilesDone)> Seen)> RunAsync(InputFile input)
     {
         var seen = new List<(long Read, int FilesDone)>();
         using var dead = new DeadLetterWriter(Path.Combine(Dir, Guid.NewGuid().ToString("N") + ".dead.ndjson"));
