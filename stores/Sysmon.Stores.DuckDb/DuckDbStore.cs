@@ -222,32 +222,21 @@ public sealed class DuckDbStore : IDisposable
 
     // A second connection to the same DuckDB instance with the file detached: the store's own connection cannot leave
     // its default database (even USE fails on an invalidated one), this one's default is the in-memory database.
-    private DuckDBConnection Detached()
-    {
-        var other = Connection.Duplicate();
-        try
-        {
-            other.Open();
-            DuckDbSchema.Execute(other, $"DETACH DATABASE IF EXISTS {CatalogName}");
-            return other;
-        }
-        catch
-        {
-            other.Dispose();
-            throw;
-        }
-    }
+    private DuckDBConnection Detached() => SecondConnection($"DETACH DATABASE IF EXISTS {CatalogName}");
 
     /// <summary>A second connection on the attached file, to read from while the store's own connection writes (one
     /// connection cannot: a statement run while a streamed result is open ends that result). The caller holds
     /// <see cref="Gate"/> (from <see cref="Enter"/>) and disposes this before letting go of it.</summary>
-    internal DuckDBConnection ReadingConnection()
+    internal DuckDBConnection ReadingConnection() => SecondConnection($"USE {CatalogName}");
+
+    // Another connection to this DuckDB instance, open, after <paramref name="setup"/>.
+    private DuckDBConnection SecondConnection(string setup)
     {
         var other = Connection.Duplicate();
         try
         {
             other.Open();
-            DuckDbSchema.Execute(other, $"USE {CatalogName}");
+            DuckDbSchema.Execute(other, setup);
             return other;
         }
         catch

@@ -2,8 +2,8 @@ using System.Globalization;
 using FluentAssertions;
 using Sysmon.Enrich.Matching;
 using Sysmon.Stores.DuckDb.Schema;
-using Xunit;
 using Sysmon.Ingest.Tests.Fixtures;
+using Xunit;
 using static Sysmon.Stores.DuckDb.Tests.StoreQueries;
 
 namespace Sysmon.Stores.DuckDb.Tests;

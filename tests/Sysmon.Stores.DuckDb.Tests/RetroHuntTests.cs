@@ -3,8 +3,8 @@ using FluentAssertions;
 using Sysmon.Enrich.Indicators;
 using Sysmon.Enrich.Matching;
 using Sysmon.Ingest.Ecs;
-using Xunit;
 using Sysmon.Ingest.Tests.Fixtures;
+using Xunit;
 using static Sysmon.Stores.DuckDb.Tests.StoreQueries;
 
 namespace Sysmon.Stores.DuckDb.Tests;

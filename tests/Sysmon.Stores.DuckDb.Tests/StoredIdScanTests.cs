@@ -2,8 +2,8 @@ using FluentAssertions;
 using Sysmon.Ingest.Ecs;
 using Sysmon.Ingest.Pipeline;
 using Sysmon.Stores.DuckDb.Loading;
-using Xunit;
 using Sysmon.Ingest.Tests.Fixtures;
+using Xunit;
 
 namespace Sysmon.Stores.DuckDb.Tests;
 
