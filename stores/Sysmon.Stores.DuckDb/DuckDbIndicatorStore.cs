@@ -21,7 +21,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     public Task<IReadOnlyList<FeedState>> ListFeedStatesAsync(CancellationToken ct) { using (store.Enter()) return ListFeedStatesAsyncCore(ct); }
     public Task<FeedState?> GetFeedStateAsync(string feed, CancellationToken ct) { using (store.Enter()) return GetFeedStateAsyncCore(feed, ct); }
     public Task SaveFeedStateAsync(FeedState state, CancellationToken ct) { using (store.Enter()) return SaveFeedStateAsyncCore(state, ct); }
-    public Task<IReadOnlyList<Indicator>> ReplaceFeedAsync(string feed, IReadOnlyList<Indicator> indicators, DateTimeOffset now, CancellationToken ct) { using (store.Enter()) return ReplaceFeedAsyncCore(feed, indicators, now, ct); }
+    public Task<IReadOnlyList<Indicator>> ReplaceFeedAsync(string feed, IReadOnlyList<Indicator> indicators, DateTimeOffset now, CancellationToken ct) { using (store.Enter()) return store.UnderLoadSettings(() => ReplaceFeedAsyncCore(feed, indicators, now, ct)); }
     public Task<SkippedIndicators> ReadActiveAsync(Action<Indicator> each, CancellationToken ct) { using (store.Enter()) return ReadActiveAsyncCore(each, ct); }
     public Task<IReadOnlyList<Alert>> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct) { using (store.Enter()) return WriteAlertsAsyncCore(alerts, ct); }
     public Task<RetroHuntOutcome> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct) { using (store.Enter()) return RetroHuntAsyncCore(indicators, since, ct); }
@@ -59,9 +59,6 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
 
     private Task<IReadOnlyList<Indicator>> ReplaceFeedAsyncCore(string feed, IReadOnlyList<Indicator> indicators, DateTimeOffset now, CancellationToken ct)
     {
-        // A feed that lists an indicator twice stores it once (the table has no key to refuse the second).
-        // Keyed by type and value (the feed is this one): an id string each was ~200 MB for 1,000,000 hashes.
-        indicators = indicators.DistinctBy(i => (i.Type, i.Value)).ToList();
         using var tx = Connection.BeginTransaction();
         DuckDbSchema.Execute(Connection, "DROP TABLE IF EXISTS temp.feed_staging");
         DuckDbSchema.Execute(Connection, $"CREATE TEMP TABLE feed_staging AS SELECT *, 0 AS pos FROM {Names.IndicatorsTable} LIMIT 0");
@@ -79,6 +76,13 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
                     .AppendValue(seen).AppendValue(seen).AppendValue(false).AppendValue(pos).EndRow();
             }
         }
+        // A feed that lists an indicator twice stores it once (the table has no key to refuse the second); the first
+        // is kept. Found by DuckDB: a set of a million (type, value) pairs here was ~60 MB, for lists the parsers have
+        // de-duplicated already.
+        DuckDbSchema.Execute(Connection, """
+            DELETE FROM temp.feed_staging WHERE pos IN (
+              SELECT pos FROM temp.feed_staging QUALIFY row_number() OVER (PARTITION BY id ORDER BY pos) > 1)
+            """);
         // New, or back after being expired: found by DuckDB and named by their position in the list, so the stored ids
         // are not read back into a set of strings (~200 MB for 1,000,000 hashes).
         var added = new List<Indicator>();
@@ -220,7 +224,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     // alerts are stored on the store's own as they come, a batch at a time.
     private Task<RetroHuntOutcome> RetroHuntAsyncCore(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct)
     {
-        if (indicators.Count == 0) return Task.FromResult(default(RetroHuntOutcome));
+        if (indicators.Count == 0 || !AnyEventSince(since)) return Task.FromResult(default(RetroHuntOutcome));
         var set = new IndicatorSet(indicators, null, matchParentDomains: false);
         using var reading = store.ReadingConnection();
         var (kinds, anyBlock) = StageRetroHuntKeys(reading, indicators);
@@ -266,6 +270,16 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         matches += batch.Count;
         Store();
         return Task.FromResult(new RetroHuntOutcome(matches, stored));
+    }
+
+    // Whether any event is stored since then: a feed's first pull into a new store has nothing to hunt through, and
+    // building the set and staging the values of a million new indicators took seconds and ~150 MB for nothing.
+    private bool AnyEventSince(DateTimeOffset since)
+    {
+        using var cmd = Connection.CreateCommand();
+        cmd.CommandText = "SELECT EXISTS (SELECT 1 FROM events WHERE \"@timestamp\" >= $since)";
+        cmd.Parameters.Add(new DuckDBParameter("since", since.UtcDateTime));
+        return cmd.ExecuteScalar() is true;
     }
 
     // The new values DuckDB keeps events by, in a temporary table of the reading connection: an address as its

@@ -1,4 +1,5 @@
 using DuckDB.NET.Data;
+using DuckDB.NET.Native;
 using Sysmon.Stores.DuckDb.Schema;
 
 namespace Sysmon.Stores.DuckDb;
@@ -361,6 +362,32 @@ public sealed class DuckDbStore : IDisposable
         if (QueryMemoryLimit is { } limit) TrySetMemoryLimit(limit);
         else SetMemoryLimit(null);
     }
+
+    /// <summary>Runs <paramref name="work"/>, a bulk write in one transaction of its own (a feed's replacement), under
+    /// the load settings; work that runs out of memory there is run again, whole, under the store's own limit (its
+    /// transaction was rolled back). The caller holds <see cref="Gate"/>.</summary>
+    internal T UnderLoadSettings<T>(Func<T> work)
+    {
+        var limit = UseLoadSettings();
+        try
+        {
+            return work();
+        }
+        catch (DuckDBException ex) when (ex.ErrorType == DuckDBErrorType.OutOfMemory && limit != MemoryLimit)
+        {
+            WorkRetried++;
+            SetMemoryLimit(MemoryLimit);
+            limit = MemoryLimit;
+            return work();
+        }
+        finally
+        {
+            UseQuerySettings(limit);
+        }
+    }
+
+    /// <summary>Work that did not fit the load limit in <see cref="UnderLoadSettings"/> and was run again (tests).</summary>
+    internal int WorkRetried { get; private set; }
 
     internal void SetMemoryLimit(string? limit) =>
         DuckDbSchema.Execute(Connection, limit is null ? "RESET memory_limit" : $"SET memory_limit = '{limit}'");

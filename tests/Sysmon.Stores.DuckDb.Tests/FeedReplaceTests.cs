@@ -62,6 +62,24 @@ public sealed class FeedReplaceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_feed_replaced_under_the_load_limit_is_run_again_under_the_stores_own_when_it_does_not_fit()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var t0 = new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+        using var store = DuckDbStore.Open(StorePath, memoryLimit: "256MB", threads: 2, loadMemoryLimit: "2MB");
+        var indicators = new DuckDbIndicatorStore(store);
+        var feed = Hashes(0, 50_000);
+        feed.Insert(0, feed[49_999] with { Confidence = "low" }); // listed twice: the first is kept
+        var limit = Scalar(store, "SELECT current_setting('memory_limit')");
+
+        (await indicators.ReplaceFeedAsync("bench-hashes", feed, t0, ct)).Should().HaveCount(50_000);
+        store.WorkRetried.Should().Be(1, "50,000 hashes do not fit in 2MB of DuckDB memory");
+        Scalar(store, "SELECT count(*) FROM indicators").Should().Be(50_000L);
+        Scalar(store, $"SELECT \"threat.indicator.confidence\" FROM indicators WHERE value = '{Sha256(49_999)}'").Should().Be("low");
+        Scalar(store, "SELECT current_setting('memory_limit')").Should().Be(limit, "queries get the store's own limit back");
+    }
+
+    [Fact]
     public async Task A_schema_3_store_keeps_its_indicators_and_loses_the_key()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -58,6 +58,7 @@ public sealed class RetroHuntTests : IDisposable
 
         (await hunt.RetroHuntAsync(listed, Start, ct)).Should().Be(new RetroHuntOutcome(Matches: 180, NewAlerts: 0));
         (await hunt.RetroHuntAsync(listed, Start.AddSeconds(500), ct)).Should().Be(new RetroHuntOutcome(Matches: 90, NewAlerts: 0), "only events since then are searched");
+        (await hunt.RetroHuntAsync(listed, Start.AddDays(1), ct)).Should().Be(default(RetroHuntOutcome), "no event is stored since then");
         Scalar(store, "SELECT count(*) FROM alerts").Should().Be(180L);
     }
 }
