@@ -106,7 +106,7 @@ public sealed class FeedRefreshTests : IDisposable
     }
 
     [Fact]
-    public async Task Gzip_and_zip_payloads_are_unpacked()
+    public async Task Gzip_and_zip_payloads_are_unpacked_and_plain_text_read_with_or_without_an_announced_length()
     {
         static byte[] Gzip(string text)
         {
@@ -127,11 +127,17 @@ public sealed class FeedRefreshTests : IDisposable
             }
             return ms.ToArray();
         }
-        foreach (var (payload, expected) in new[] { (Gzip("198.51.100.31\n"), "198.51.100.31"), (Zip("198.51.100.32\n"), "198.51.100.32") })
+        byte[] bom = [0xEF, 0xBB, 0xBF, .. System.Text.Encoding.UTF8.GetBytes("198.51.100.33\n")];
+        foreach (var (payload, expected, announced) in new[]
+                 {
+                     (Gzip("198.51.100.31\n"), "198.51.100.31", true), (Zip("198.51.100.32\n"), "198.51.100.32", true),
+                     (bom, "198.51.100.33", true), (bom, "198.51.100.33", false), // read into a buffer sized as announced, or grown
+                 })
         {
             _server.Handler = async (_, res) =>
             {
-                res.ContentLength64 = payload.Length;
+                if (announced) res.ContentLength64 = payload.Length;
+                else res.SendChunked = true;
                 await res.OutputStream.WriteAsync(payload);
             };
             var r = await Refresher().RefreshAsync(Feed, TestContext.Current.CancellationToken);

@@ -44,7 +44,8 @@ public sealed class FeedDownloader(HttpClient http, long maxBytes = 64L * 1024 *
                 throw new FeedException($"{feed.Name}: {length} bytes announced, over the {maxBytes}-byte cap");
             }
             await using var body = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-            using var buffer = new MemoryStream();
+            // Sized as announced: grown by doubling, a 65 MB list's buffer reached 128 MB.
+            using var buffer = new MemoryStream((int)Math.Min(response.Content.Headers.ContentLength ?? 0, Array.MaxLength));
             var chunk = new byte[81920];
             int n;
             while ((n = await body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
@@ -52,7 +53,7 @@ public sealed class FeedDownloader(HttpClient http, long maxBytes = 64L * 1024 *
                 if (buffer.Length + n > maxBytes) throw new FeedException($"{feed.Name}: body over the {maxBytes}-byte cap");
                 buffer.Write(chunk, 0, n);
             }
-            var text = Decode(buffer.ToArray(), url);
+            var text = Decode(new ArraySegment<byte>(buffer.GetBuffer(), 0, (int)buffer.Length), url);
             return new FeedPayload(text, false, response.Headers.ETag?.ToString(),
                 response.Content.Headers.LastModified?.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
         }
@@ -70,23 +71,26 @@ public sealed class FeedDownloader(HttpClient http, long maxBytes = 64L * 1024 *
         }
     }
 
-    // gzip (magic 1f 8b) and zip (PK\3\4, first entry) payloads are unpacked; text is UTF-8 (BOM tolerated).
-    private static string Decode(byte[] bytes, string name)
+    // gzip (magic 1f 8b) and zip (PK\3\4, first entry) payloads are unpacked; text is UTF-8 (BOM tolerated). The
+    // bytes are read where they lie, and a BOM is skipped before decoding: a copy of either was the payload's size again.
+    private static string Decode(ArraySegment<byte> bytes, string name)
     {
-        if (bytes.Length > 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
+        if (bytes.Count > 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
         {
-            using var gz = new GZipStream(new MemoryStream(bytes), CompressionMode.Decompress);
+            using var gz = new GZipStream(new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false), CompressionMode.Decompress);
             using var reader = new StreamReader(gz, Encoding.UTF8);
             return reader.ReadToEnd();
         }
-        if (bytes.Length > 4 && bytes[0] == (byte)'P' && bytes[1] == (byte)'K' && bytes[2] == 3 && bytes[3] == 4)
+        if (bytes.Count > 4 && bytes[0] == (byte)'P' && bytes[1] == (byte)'K' && bytes[2] == 3 && bytes[3] == 4)
         {
-            using var zip = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);
+            using var zip = new ZipArchive(new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false), ZipArchiveMode.Read);
             var entry = zip.Entries.FirstOrDefault(e => e.Length > 0) ?? throw new FeedException($"{name}: empty zip archive");
             using var reader = new StreamReader(entry.Open(), Encoding.UTF8);
             return reader.ReadToEnd();
         }
-        return Encoding.UTF8.GetString(bytes).TrimStart('\uFEFF');
+        var text = bytes.AsSpan();
+        if (text.StartsWith(Encoding.UTF8.Preamble)) text = text[Encoding.UTF8.Preamble.Length..];
+        return Encoding.UTF8.GetString(text);
     }
 }
 
