@@ -5,7 +5,8 @@ using System.Text;
 namespace Sysmon.Enrich.Feeds;
 
 /// <summary>The outcome of one download.</summary>
-public sealed record FeedPayload(string? Content, bool NotModified, string? ETag, string? LastModified);
+/// <summary>A feed's payload as UTF-8 bytes (unpacked, no BOM), or word that it has not changed.</summary>
+public sealed record FeedPayload(ReadOnlyMemory<byte> Body, bool NotModified, string? ETag, string? LastModified);
 
 /// <summary>
 /// Fetches a feed: conditional GET (ETag / Last-Modified: a 304 costs nothing), a size cap, gzip and zip payloads,
@@ -34,7 +35,7 @@ public sealed class FeedDownloader(HttpClient http, long maxBytes = 64L * 1024 *
             if (state.ETag is { } etag) request.Headers.TryAddWithoutValidation("If-None-Match", etag);
             if (state.LastModified is { } lastModified) request.Headers.TryAddWithoutValidation("If-Modified-Since", lastModified);
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-            if (response.StatusCode == HttpStatusCode.NotModified) return new FeedPayload(null, true, state.ETag, state.LastModified);
+            if (response.StatusCode == HttpStatusCode.NotModified) return new FeedPayload(default, true, state.ETag, state.LastModified);
             if (!response.IsSuccessStatusCode)
             {
                 throw new FeedException($"{feed.Name}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
@@ -71,27 +72,34 @@ public sealed class FeedDownloader(HttpClient http, long maxBytes = 64L * 1024 *
         }
     }
 
-    // gzip (magic 1f 8b) and zip (PK\3\4, first entry) payloads are unpacked; text is UTF-8 (BOM tolerated). The
-    // bytes are read where they lie, and a BOM is skipped before decoding: a copy of either was the payload's size again.
-    private static string Decode(ArraySegment<byte> bytes, string name)
+    // gzip (magic 1f 8b) and zip (PK\3\4, first entry) payloads are unpacked; text is UTF-8, a BOM skipped. Bytes
+    // are handed on where they lie: a copy, or the payload as one string, was its size again (twice, as UTF-16).
+    private static ReadOnlyMemory<byte> Decode(ArraySegment<byte> bytes, string name)
     {
         if (bytes.Count > 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
         {
             using var gz = new GZipStream(new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false), CompressionMode.Decompress);
-            using var reader = new StreamReader(gz, Encoding.UTF8);
-            return reader.ReadToEnd();
+            return WithoutBom(ReadAll(gz));
         }
         if (bytes.Count > 4 && bytes[0] == (byte)'P' && bytes[1] == (byte)'K' && bytes[2] == 3 && bytes[3] == 4)
         {
             using var zip = new ZipArchive(new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false), ZipArchiveMode.Read);
             var entry = zip.Entries.FirstOrDefault(e => e.Length > 0) ?? throw new FeedException($"{name}: empty zip archive");
-            using var reader = new StreamReader(entry.Open(), Encoding.UTF8);
-            return reader.ReadToEnd();
+            using var unpacked = entry.Open();
+            return WithoutBom(ReadAll(unpacked));
         }
-        var text = bytes.AsSpan();
-        if (text.StartsWith(Encoding.UTF8.Preamble)) text = text[Encoding.UTF8.Preamble.Length..];
-        return Encoding.UTF8.GetString(text);
+        return WithoutBom(bytes);
     }
+
+    private static ArraySegment<byte> ReadAll(Stream unpacked)
+    {
+        var buffer = new MemoryStream();
+        unpacked.CopyTo(buffer);
+        return new ArraySegment<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    private static ReadOnlyMemory<byte> WithoutBom(ArraySegment<byte> bytes) =>
+        bytes.AsSpan().StartsWith(Encoding.UTF8.Preamble) ? bytes[Encoding.UTF8.Preamble.Length..] : bytes;
 }
 
 /// <summary>A feed that could not be fetched or is not acceptable; the message names the feed and never a secret.</summary>

@@ -56,7 +56,7 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
             // The rest of the refresh ran as a continuation inside the download's completion, whose frames held the
             // payload (a 1,000,000-hash list's text and bytes, 195 MB) to the end; queued, it starts on a clean stack.
             await Task.Yield();
-            if (fetched is { PayloadChars: >= LargePayloadChars }) CollectPayload();
+            if (fetched is { PayloadBytes: >= LargePayloadBytes }) CollectPayload();
             if (fetched is not { } download)
             {
                 state.LastSuccess = now;
@@ -89,10 +89,10 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
         }
     }
 
-    private sealed record Download(List<Indicator> Indicators, int Rejected, string? ETag, string? LastModified, int PayloadChars);
+    private sealed record Download(List<Indicator> Indicators, int Rejected, string? ETag, string? LastModified, int PayloadBytes);
 
-    // A payload this long (32 MB as text) is collected as soon as it is let go, below.
-    private const int LargePayloadChars = 16 << 20;
+    // A payload this long is collected as soon as it is let go, below.
+    private const int LargePayloadBytes = 16 << 20;
 
     // What a large payload left on the large-object heap (its text, its bytes, the parser's set) is garbage from here,
     // but nothing the store does next allocates enough managed memory to make the GC collect it: DuckDB's work is
@@ -106,24 +106,25 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
     {
         var payload = await downloader.FetchAsync(feed, state, ct).ConfigureAwait(false);
         if (payload.NotModified) return null;
-        var parsed = Check(feed, payload.Content);
+        var parsed = Check(feed, payload.Body);
         var indicators = parsed.Indicators;
         if (feed.Confidence is not null || feed.Tlp is not null)
         {
             for (var i = 0; i < indicators.Count; i++) indicators[i] = indicators[i] with { Confidence = feed.Confidence, Tlp = feed.Tlp };
         }
-        return new Download(indicators, parsed.Rejected, payload.ETag, payload.LastModified, payload.Content!.Length);
+        return new Download(indicators, parsed.Rejected, payload.ETag, payload.LastModified, payload.Body.Length);
     }
 
-    private FeedParseResult Check(FeedDefinition feed, string? content)
+    private FeedParseResult Check(FeedDefinition feed, ReadOnlyMemory<byte> body)
     {
-        if (string.IsNullOrWhiteSpace(content)) throw new FeedException($"{feed.Name}: empty payload; the last good set is kept");
-        var head = content.TrimStart()[..Math.Min(512, content.TrimStart().Length)];
+        var text = body.Span.TrimStart(" \t\r\n\f\v"u8);
+        if (text.IsEmpty) throw new FeedException($"{feed.Name}: empty payload; the last good set is kept");
+        var head = FeedParser.Head(text, 512);
         if (head.StartsWith("<!DOCTYPE html", StringComparison.OrdinalIgnoreCase) || head.StartsWith("<html", StringComparison.OrdinalIgnoreCase))
         {
             throw new FeedException($"{feed.Name}: got an HTML page instead of a feed; the last good set is kept");
         }
-        var parsed = FeedParser.Parse(content, feed.Name, feed.ParsedFormat, feed.Column, _clock.GetUtcNow());
+        var parsed = FeedParser.Parse(body, feed.Name, feed.ParsedFormat, feed.Column, _clock.GetUtcNow());
         if (parsed.Indicators.Count == 0)
         {
             throw new FeedException($"{feed.Name}: no valid indicator in the payload ({parsed.Rejected} invalid); the last good set is kept");

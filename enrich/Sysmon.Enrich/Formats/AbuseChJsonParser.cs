@@ -14,8 +14,13 @@ public static class AbuseChJsonParser
 
     public static FeedParseResult Parse(string content, string feed)
     {
-        var result = new FeedParseResult();
         using var doc = JsonDocument.Parse(content);
+        return Parse(doc, feed);
+    }
+
+    public static FeedParseResult Parse(JsonDocument doc, string feed)
+    {
+        var result = new FeedParseResult();
         var root = doc.RootElement;
         if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("query_status", out var status) && status.GetString() != "ok")
         {

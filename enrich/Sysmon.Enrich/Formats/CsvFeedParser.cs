@@ -15,14 +15,21 @@ public static class CsvFeedParser
 
     public static FeedParseResult Parse(string content, string feed, string? column)
     {
+        using var reader = new StringReader(content);
+        return Parse(reader, feed, column);
+    }
+
+    /// <summary>Line by line as the reader decodes them (see <see cref="PlainListParser.Parse(TextReader, string)"/>).</summary>
+    public static FeedParseResult Parse(TextReader reader, string feed, string? column)
+    {
         var result = new FeedParseResult();
         List<string>? header = null;
         var index = ColumnNumber(column);
         var number = 0;
-        foreach (var raw in content.Split('\n'))
+        while (reader.ReadLine() is { } raw)
         {
             number++;
-            var line = raw.TrimEnd('\r').TrimStart('\uFEFF');
+            var line = raw.TrimStart('\uFEFF');
             if (line.Trim().Length == 0) continue;
             if (line.TrimStart().StartsWith('#'))
             {

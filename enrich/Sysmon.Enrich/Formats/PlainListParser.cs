@@ -9,12 +9,19 @@ public static class PlainListParser
 {
     public static FeedParseResult Parse(string content, string feed)
     {
+        using var reader = new StringReader(content);
+        return Parse(reader, feed);
+    }
+
+    /// <summary>Line by line as the reader decodes them: a payload is never one string (a 65 MB list was 130 MB as one).</summary>
+    public static FeedParseResult Parse(TextReader reader, string feed)
+    {
         var result = new FeedParseResult();
         var number = 0;
-        foreach (var raw in content.Split('\n'))
+        while (reader.ReadLine() is { } raw)
         {
             number++;
-            var line = raw.TrimEnd('\r').Trim().TrimStart('\uFEFF');
+            var line = raw.Trim().TrimStart('\uFEFF');
             if (line.Length == 0 || line[0] is '#' or ';') continue;
             if (line.StartsWith('{'))
             {

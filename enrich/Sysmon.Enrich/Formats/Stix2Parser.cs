@@ -17,8 +17,13 @@ public static partial class Stix2Parser
 
     public static FeedParseResult Parse(string content, string feed, DateTimeOffset now)
     {
-        var result = new FeedParseResult();
         using var doc = JsonDocument.Parse(content);
+        return Parse(doc, feed, now);
+    }
+
+    public static FeedParseResult Parse(JsonDocument doc, string feed, DateTimeOffset now)
+    {
+        var result = new FeedParseResult();
         if (!doc.RootElement.TryGetProperty("objects", out var objects) || objects.ValueKind != JsonValueKind.Array)
         {
             throw new FormatException("not a STIX bundle: no 'objects' array");
