@@ -24,7 +24,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     public Task<IReadOnlyList<Indicator>> ReplaceFeedAsync(string feed, IReadOnlyList<Indicator> indicators, DateTimeOffset now, CancellationToken ct) { using (store.Enter()) return store.UnderLoadSettings(() => ReplaceFeedAsyncCore(feed, indicators, now, ct)); }
     public Task<SkippedIndicators> ReadActiveAsync(Action<Indicator> each, CancellationToken ct) { using (store.Enter()) return ReadActiveAsyncCore(each, ct); }
     public Task<IReadOnlyList<Alert>> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct) { using (store.Enter()) return WriteAlertsAsyncCore(alerts, ct); }
-    public Task<RetroHuntOutcome> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct) { using (store.Enter()) return RetroHuntAsyncCore(indicators, since, ct); }
+    public Task<RetroHuntOutcome> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, Action<Alert>? raised, CancellationToken ct) { using (store.Enter()) return RetroHuntAsyncCore(indicators, since, raised, ct); }
 
     /// <summary>Alerts a retro-hunt holds before it stores them.</summary>
     internal int RetroHuntBatch { get; init; } = 10_000;
@@ -222,7 +222,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     // semi-joins on the new values (an address by its number, as every form of it is the same number); a block's
     // events are all those with an address, matched here. The events are read on a second connection, so that the
     // alerts are stored on the store's own as they come, a batch at a time.
-    private Task<RetroHuntOutcome> RetroHuntAsyncCore(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct)
+    private Task<RetroHuntOutcome> RetroHuntAsyncCore(IReadOnlyList<Indicator> indicators, DateTimeOffset since, Action<Alert>? raised, CancellationToken ct)
     {
         if (indicators.Count == 0 || !AnyEventSince(since)) return Task.FromResult(default(RetroHuntOutcome));
         var set = new IndicatorSet(indicators, null, matchParentDomains: false);
@@ -232,7 +232,11 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         var batch = new List<Alert>(RetroHuntBatch);
         void Store()
         {
-            stored += WriteAlertsAsyncCore(batch, ct).Result.Count;
+            foreach (var alert in WriteAlertsAsyncCore(batch, ct).Result)
+            {
+                stored++;
+                raised?.Invoke(alert);
+            }
             batch.Clear();
         }
         using (var cmd = reading.CreateCommand())

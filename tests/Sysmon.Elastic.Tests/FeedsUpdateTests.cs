@@ -39,7 +39,8 @@ public sealed class FeedsUpdateTests
         var r = await CliRunner.RunAsync(dir, null, "feeds", "update", "--feeds", "feeds.json", "--store", store, "--retro-hunt-days", "1000");
         r.ExitCode.Should().Be(0, r.Stderr);
         var since = DateTime.UtcNow.AddDays(-1000).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        r.Stderr.Should().Contain($"case-hashes: 1 indicators (1 new, 0 invalid entries); retro-hunt of events since {since}").And.Contain("raised 1 alert(s)");
+        r.Stderr.Should().Contain($"case-hashes: 1 indicators (1 new, 0 invalid entries); retro-hunt of events since {since}").And.Contain("raised 1 alert(s)")
+            .And.Contain($"ALERT WKS-1 event 1: process.hash.sha256 {Dropper} matches case-hashes (case-hashes|Sha256|{Dropper})", "the alert is shown as ingest shows its own");
         using var opened = DuckDbStore.Open(Path.Combine(dir, "case.duckdb"));
         using var cmd = opened.Connection.CreateCommand();
         cmd.CommandText = "SELECT \"matched.atomic\" FROM alerts";

@@ -51,14 +51,18 @@ public sealed class RetroHuntTests : IDisposable
         List<Indicator> listed = [new(IndicatorType.Ipv4, "198.51.100.4", "f"), new(IndicatorType.Cidr, "198.51.100.0/28", "f")];
 
         // Even n with n % 50 = 4: 20 events, each matched by the address and by the block; n % 50 in 0..15: 160 by the block.
-        (await hunt.RetroHuntAsync(listed, Start, ct)).Should().Be(new RetroHuntOutcome(Matches: 180, NewAlerts: 180));
+        var raised = new List<Alert>();
+        (await hunt.RetroHuntAsync(listed, Start, raised.Add, ct)).Should().Be(new RetroHuntOutcome(Matches: 180, NewAlerts: 180));
+        raised.Select(a => a.Id).Should().OnlyHaveUniqueItems().And.HaveCount(180);
+        raised.Should().OnlyContain(a => a.Source == "retro-hunt" && a.EventCode == "3" && a.Host!.StartsWith("WKS-"));
         Scalar(store, "SELECT count(*) FROM alerts WHERE source = 'retro-hunt'").Should().Be(180L);
         Scalar(store, "SELECT count(DISTINCT id) FROM alerts").Should().Be(180L);
         Scalar(store, "SELECT count(*) FROM alerts WHERE \"matched.atomic\" = '198.51.100.4'").Should().Be(40L);
 
-        (await hunt.RetroHuntAsync(listed, Start, ct)).Should().Be(new RetroHuntOutcome(Matches: 180, NewAlerts: 0));
-        (await hunt.RetroHuntAsync(listed, Start.AddSeconds(500), ct)).Should().Be(new RetroHuntOutcome(Matches: 90, NewAlerts: 0), "only events since then are searched");
-        (await hunt.RetroHuntAsync(listed, Start.AddDays(1), ct)).Should().Be(default(RetroHuntOutcome), "no event is stored since then");
+        (await hunt.RetroHuntAsync(listed, Start, raised.Add, ct)).Should().Be(new RetroHuntOutcome(Matches: 180, NewAlerts: 0));
+        raised.Should().HaveCount(180, "an alert stored before is not raised again");
+        (await hunt.RetroHuntAsync(listed, Start.AddSeconds(500), null, ct)).Should().Be(new RetroHuntOutcome(Matches: 90, NewAlerts: 0), "only events since then are searched");
+        (await hunt.RetroHuntAsync(listed, Start.AddDays(1), null, ct)).Should().Be(default(RetroHuntOutcome), "no event is stored since then");
         Scalar(store, "SELECT count(*) FROM alerts").Should().Be(180L);
     }
 }

@@ -182,8 +182,11 @@ public sealed class ElasticsearchStoreTests(ElasticsearchFixture fixture)
              Event("r-3", "3", ("destination.ip", "198.51.100.129"))], Ct);
         await es.SendOkAsync(EsMethod.POST, store.EventsPattern + "/_refresh", null, Ct);
         var since = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        (await store.RetroHuntAsync(added, since, Ct)).Should().Be(new RetroHuntOutcome(Matches: 2, NewAlerts: 2));
-        (await store.RetroHuntAsync(added, since, Ct)).Should().Be(new RetroHuntOutcome(Matches: 2, NewAlerts: 0), "an alert id already stored is skipped");
+        var raised = new List<Alert>();
+        (await store.RetroHuntAsync(added, since, raised.Add, Ct)).Should().Be(new RetroHuntOutcome(Matches: 2, NewAlerts: 2));
+        raised.Select(a => a.EventId).Should().BeEquivalentTo(["r-1", "r-3"]);
+        (await store.RetroHuntAsync(added, since, raised.Add, Ct)).Should().Be(new RetroHuntOutcome(Matches: 2, NewAlerts: 0), "an alert id already stored is skipped");
+        raised.Should().HaveCount(2);
         await es.SendOkAsync(EsMethod.POST, Ingest.Names.AlertsDataStream + "/_refresh", null, Ct);
         var stored = await JsonAsync(es, EsMethod.POST, Ingest.Names.AlertsDataStream + "/_search",
             $$$"""{"query":{"terms":{"sysmon.alert.id":["r-1|destination.ip|{{{added[0].Id}}}","r-3|destination.ip|{{{added[0].Id}}}"]}},"fields":["sysmon.alert.source"],"_source":false}""");

@@ -42,10 +42,11 @@ public static class FeedsCommand
             using var opened = Store.OpenWhenFree(StoreLocation.Parse(result.GetValue(store)));
             using var http = FeedHttp.CreateClient();
             var refresher = new FeedRefresher(new FeedDownloader(http), opened.Indicators) { RetroHuntWindow = TimeSpan.FromDays(days) };
+            var alerts = new AlertLines(stderr);
             var failed = 0;
             foreach (var feed in feeds)
             {
-                var r = await refresher.RefreshAsync(feed, ct).ConfigureAwait(false);
+                var r = await refresher.RefreshAsync(feed, ct, alerts.Add).ConfigureAwait(false);
                 if (r.Succeeded)
                 {
                     await stderr.WriteLineAsync(r.NotModified
@@ -60,6 +61,7 @@ public static class FeedsCommand
                 }
             }
             if (feeds.Count == 0) await stderr.WriteLineAsync("no enabled feed (enable one in the feeds file, or name it)").ConfigureAwait(false);
+            if (alerts.NotShown(opened.Location) is { } notShown) await stderr.WriteLineAsync(notShown).ConfigureAwait(false);
             return failed == 0 ? ExitCodes.Success : ExitCodes.Partial;
         }));
 

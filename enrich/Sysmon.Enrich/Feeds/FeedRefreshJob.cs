@@ -31,7 +31,8 @@ public sealed partial class FeedRefreshJob(FeedRefresher refresher, IIndicatorSt
         FeedRefreshResult result;
         try
         {
-            result = await refresher.RefreshAsync(feed, cancellationToken).ConfigureAwait(false);
+            result = await refresher.RefreshAsync(feed, cancellationToken,
+                a => LogRetroHuntAlert(a.Host ?? "", a.EventCode ?? "", a.MatchedField, a.MatchedAtomic, a.Feed)).ConfigureAwait(false);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -103,6 +104,10 @@ public sealed partial class FeedRefreshJob(FeedRefresher refresher, IIndicatorSt
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
     private partial void LogIndicatorsSkipped(string warning);
+
+    // As the worker logs an alert raised at ingest, and said to come from a stored event.
+    [LoggerMessage(Level = LogLevel.Warning, Message = "ALERT {Host} event {Code}: {Field} {Atomic} matches feed {Feed} (retro-hunt of stored events)")]
+    private partial void LogRetroHuntAlert(string host, string code, string field, string atomic, string feed);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "feed {Feed}: tried again in {Wait} (retry {Retry})")]
     private partial void LogRetry(string feed, TimeSpan wait, int retry);

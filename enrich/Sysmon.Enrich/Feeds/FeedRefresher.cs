@@ -45,7 +45,8 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
     /// <summary>How far back the retro-hunt searches stored events.</summary>
     public TimeSpan RetroHuntWindow { get; init; } = TimeSpan.FromDays(30);
 
-    public async Task<FeedRefreshResult> RefreshAsync(FeedDefinition feed, CancellationToken ct)
+    /// <summary>Pulls the feed and replaces its set; the retro-hunt hands <paramref name="raised"/> each new alert.</summary>
+    public async Task<FeedRefreshResult> RefreshAsync(FeedDefinition feed, CancellationToken ct, Action<Alert>? raised = null)
     {
         var now = _clock.GetUtcNow();
         var state = await store.GetFeedStateAsync(feed.Name, ct).ConfigureAwait(false) ?? new FeedState { Name = feed.Name };
@@ -67,7 +68,7 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
             var fresh = download.Indicators;
             var added = await store.ReplaceFeedAsync(feed.Name, fresh, now, ct).ConfigureAwait(false);
             var since = now - RetroHuntWindow;
-            var hunt = added.Count == 0 ? default : await store.RetroHuntAsync(added, since, ct).ConfigureAwait(false);
+            var hunt = added.Count == 0 ? default : await store.RetroHuntAsync(added, since, raised, ct).ConfigureAwait(false);
             state.Indicators = fresh.Count;
             state.Rejected = download.Rejected;
             state.LastSuccess = now;

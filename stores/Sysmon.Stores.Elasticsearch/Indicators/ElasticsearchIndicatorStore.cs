@@ -132,7 +132,7 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
     /// matched by that chunk's indicators only, so that no match is made twice; the alerts are stored a batch at a
     /// time as they are made.
     /// </summary>
-    public async Task<RetroHuntOutcome> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, CancellationToken ct)
+    public async Task<RetroHuntOutcome> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, Action<Alert>? raised, CancellationToken ct)
     {
         var usable = indicators.Where(i => !IndicatorDocument.IsAllowListed(i)).ToList();
         long matches = 0, stored = 0;
@@ -151,13 +151,20 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
                 foreach (var alert in tagger.Tag(doc) ?? []) batch.Add(alert with { Source = "retro-hunt" });
                 if (batch.Count < RetroHuntBatch) continue;
                 matches += batch.Count;
-                stored += (await WriteAlertsAsync(batch, ct).ConfigureAwait(false)).Count;
-                batch.Clear();
+                stored += await StoreAsync().ConfigureAwait(false);
             }
         }
         matches += batch.Count;
-        if (batch.Count > 0) stored += (await WriteAlertsAsync(batch, ct).ConfigureAwait(false)).Count;
+        if (batch.Count > 0) stored += await StoreAsync().ConfigureAwait(false);
         return new RetroHuntOutcome(matches, stored);
+
+        async Task<int> StoreAsync()
+        {
+            var fresh = await WriteAlertsAsync(batch, ct).ConfigureAwait(false);
+            foreach (var alert in fresh) raised?.Invoke(alert);
+            batch.Clear();
+            return fresh.Count;
+        }
     }
 
     /// <summary>Indicators a retro-hunt searches for in one query.</summary>
