@@ -42,6 +42,45 @@ public sealed class FeedRefreshJobTests
     }
 
     [Fact]
+    public async Task A_feed_that_has_not_changed_leaves_the_set_in_use_as_it_is()
+    {
+        using var temp = new Sysmon.Ingest.Tests.Fixtures.TempDirectory("sysmon-enrich-tests");
+        using var server = new LocalHttpServer();
+        var requests = 0;
+        server.Handler = async (req, res) =>
+        {
+            Interlocked.Increment(ref requests);
+            res.Headers["ETag"] = "\"v1\"";
+            if (req.Headers["If-None-Match"] == "\"v1\"")
+            {
+                res.StatusCode = 304;
+                return;
+            }
+            var body = System.Text.Encoding.UTF8.GetBytes("198.51.100.1\n198.51.100.2\n");
+            res.ContentLength64 = body.Length;
+            await res.OutputStream.WriteAsync(body);
+        };
+        var feed = new FeedDefinition { Name = "etagged", Url = server.Url + "list.txt", Format = "plain", Schedule = "0/1 * * * * ?" };
+
+        using var store = DuckDbStore.Open(temp.File("s.duckdb"));
+        using var host = FeedHost(store, new FeedRegistry([feed]), runAtStart: false);
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            var holder = host.Services.GetRequiredService<IndicatorSetHolder>();
+            await WaitUntil(() => holder.Current.Count == 2);
+            var loaded = holder.Current;
+            var seen = Volatile.Read(ref requests);
+            await WaitUntil(() => Volatile.Read(ref requests) >= seen + 2); // two more refreshes, each a 304
+            holder.Current.Should().BeSameAs(loaded, "nothing changed, so the indicators are not read again");
+        }
+        finally
+        {
+            await host.StopAsync(TestContext.Current.CancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task A_refresh_that_fails_is_tried_again_after_the_retry_delay_not_only_at_the_next_schedule()
     {
         // Most feeds refresh daily: one failed download (here the list is not there yet at start) kept the old

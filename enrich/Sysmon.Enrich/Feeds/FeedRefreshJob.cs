@@ -48,6 +48,13 @@ public sealed partial class FeedRefreshJob(FeedRefresher refresher, IIndicatorSt
             await ScheduleRetryAsync(context, feed, cancellationToken).ConfigureAwait(false);
             return;
         }
+        if (result.NotModified && !holder.Current.IsEmpty)
+        {
+            // The set in use holds the feed as it is: reading every indicator again (a million-hash feed: seconds, and
+            // ~100 MB while the new set is built beside the old) changed nothing, at every hourly refresh.
+            LogNotModified(name, result.Indicators);
+            return;
+        }
         holder.Swap(await store.LoadSetAsync(feeds.AllowList, feeds.MatchParentDomains, cancellationToken).ConfigureAwait(false));
         LogRefreshed(name, result.Indicators, result.NewIndicators, result.RetroAlerts);
         if (holder.Current.Skipped.Warning is { } skipped) LogIndicatorsSkipped(skipped);
@@ -101,6 +108,9 @@ public sealed partial class FeedRefreshJob(FeedRefresher refresher, IIndicatorSt
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "feed {Note}")]
     private partial void LogAllowListed(string note);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "feed {Feed}: not modified ({Indicators} indicators kept)")]
+    private partial void LogNotModified(string feed, int indicators);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Warning}")]
     private partial void LogIndicatorsSkipped(string warning);
