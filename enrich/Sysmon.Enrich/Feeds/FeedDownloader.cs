@@ -4,8 +4,7 @@ using System.Text;
 
 namespace Sysmon.Enrich.Feeds;
 
-/// <summary>The outcome of one download.</summary>
-/// <summary>A feed's payload as UTF-8 bytes (unpacked, no BOM), or word that it has not changed.</summary>
+/// <summary>The outcome of one download: a feed's payload as UTF-8 bytes (unpacked, no BOM), or word that it has not changed.</summary>
 public sealed record FeedPayload(ReadOnlyMemory<byte> Body, bool NotModified, string? ETag, string? LastModified);
 
 /// <summary>
@@ -54,8 +53,8 @@ public sealed class FeedDownloader(HttpClient http, long maxBytes = 64L * 1024 *
                 if (buffer.Length + n > maxBytes) throw new FeedException($"{feed.Name}: body over the {maxBytes}-byte cap");
                 buffer.Write(chunk, 0, n);
             }
-            var text = Decode(new ArraySegment<byte>(buffer.GetBuffer(), 0, (int)buffer.Length), url);
-            return new FeedPayload(text, false, response.Headers.ETag?.ToString(),
+            var payload = Decode(new ArraySegment<byte>(buffer.GetBuffer(), 0, (int)buffer.Length), url);
+            return new FeedPayload(payload, false, response.Headers.ETag?.ToString(),
                 response.Content.Headers.LastModified?.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
         }
         catch (FeedException ex)

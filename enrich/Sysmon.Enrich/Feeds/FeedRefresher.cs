@@ -95,12 +95,12 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
     // A payload this long is collected as soon as it is let go, below.
     private const int LargePayloadBytes = 16 << 20;
 
-    // What a large payload left on the large-object heap (its text, its bytes, the parser's set) is garbage from here,
+    // What a large payload left on the large-object heap (its bytes, the parser's set) is garbage from here,
     // but nothing the store does next allocates enough managed memory to make the GC collect it: DuckDB's work is
     // native. Collected now, a 1,000,000-hash feed's refresh peaked ~200 MB lower.
     private static void CollectPayload() => GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
 
-    // Download and parse, apart: the payload's text and the parser's de-duplication set are let go when this returns,
+    // Download and parse, apart: the payload's bytes and the parser's de-duplication set are let go when this returns,
     // before the store's work (held to the end of the refresh, they were ~330 MB of a 1,000,000-hash feed's peak).
     // Null when the feed has not changed.
     private async Task<Download?> FetchAsync(FeedDefinition feed, FeedState state, CancellationToken ct)
