@@ -59,6 +59,22 @@ public sealed class FeedsUpdateTests
     }
 
     [Fact]
+    public async Task A_local_list_that_has_not_changed_is_not_read_again_and_one_that_has_is()
+    {
+        var dir = CliRunner.TempDir();
+        var store = await CaseStoreAsync(dir, "case-hashes");
+        (await CliRunner.RunAsync(dir, null, "feeds", "update", "--feeds", "feeds.json", "--store", store)).Stderr
+            .Should().Contain("case-hashes: 1 indicators (1 new, 0 invalid entries)");
+        var again = await CliRunner.RunAsync(dir, null, "feeds", "update", "--feeds", "feeds.json", "--store", store);
+        again.ExitCode.Should().Be(0, again.Stderr);
+        again.Stderr.Should().Contain("case-hashes: not modified (1 indicators kept)");
+
+        await File.AppendAllTextAsync(Path.Combine(dir, "bad.txt"), new string('e', 64) + "\n");
+        (await CliRunner.RunAsync(dir, null, "feeds", "update", "--feeds", "feeds.json", "--store", store)).Stderr
+            .Should().Contain("case-hashes: 2 indicators (1 new, 0 invalid entries)");
+    }
+
+    [Fact]
     public async Task Internal_addresses_in_a_feed_are_named_with_a_warning_since_they_never_match()
     {
         var dir = CliRunner.TempDir();
