@@ -72,6 +72,20 @@ public sealed class FeedsUpdateTests
         await File.AppendAllTextAsync(Path.Combine(dir, "bad.txt"), new string('e', 64) + "\n");
         (await CliRunner.RunAsync(dir, null, "feeds", "update", "--feeds", "feeds.json", "--store", store)).Stderr
             .Should().Contain("case-hashes: 2 indicators (1 new, 0 invalid entries)");
+
+        // The same list, read another way (stamped with a confidence now): read anew, not "not modified".
+        var feeds = Path.Combine(dir, "feeds.json");
+        await File.WriteAllTextAsync(feeds, (await File.ReadAllTextAsync(feeds)).Replace("\"type\":\"sha256\"", "\"type\":\"sha256\",\"confidence\":\"high\""));
+        var redefined = await CliRunner.RunAsync(dir, null, "feeds", "update", "--feeds", "feeds.json", "--store", store);
+        redefined.Stderr.Should().Contain("case-hashes: 2 indicators (0 new, 0 invalid entries)");
+        using (var opened = DuckDbStore.Open(Path.Combine(dir, "case.duckdb")))
+        using (var cmd = opened.Connection.CreateCommand())
+        {
+            cmd.CommandText = "SELECT count(*) FROM indicators WHERE \"threat.indicator.confidence\" = 'high' AND NOT expired";
+            cmd.ExecuteScalar().Should().Be(2L);
+        }
+        (await CliRunner.RunAsync(dir, null, "feeds", "update", "--feeds", "feeds.json", "--store", store)).Stderr
+            .Should().Contain("case-hashes: not modified (2 indicators kept)");
     }
 
     [Fact]

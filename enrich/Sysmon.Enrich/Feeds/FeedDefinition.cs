@@ -27,6 +27,12 @@ public sealed class FeedDefinition
     [JsonPropertyName("authKeyEnv")] public string? AuthKeyEnvironmentVariable { get; set; }
 
     public FeedFormat ParsedFormat => FeedFormats.Parse(Format);
+
+    /// <summary>What the stored set was made from besides the payload (where, how it is read, what it is stamped
+    /// with), as a short hash: a payload that has not changed is kept only while this has not changed either.</summary>
+    [JsonIgnore]
+    public string Fingerprint => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+        System.Text.Encoding.UTF8.GetBytes(string.Join('\n', Url, Format, Column, Confidence, Tlp))))[..16];
 }
 
 public sealed class FeedsFile

@@ -51,6 +51,13 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
         var now = _clock.GetUtcNow();
         var state = await store.GetFeedStateAsync(feed.Name, ct).ConfigureAwait(false) ?? new FeedState { Name = feed.Name };
         state.LastAttempt = now;
+        if (state.Definition != feed.Fingerprint)
+        {
+            // A feed whose URL, format, column, confidence or TLP changed is read anew: an unchanged payload ("not
+            // modified") would keep the set made the old way, e.g. from the wrong CSV column.
+            state.ETag = null;
+            state.LastModified = null;
+        }
         try
         {
             var fetched = await FetchAsync(feed, state, ct).ConfigureAwait(false);
@@ -75,6 +82,7 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
             state.LastError = null;
             state.ETag = download.ETag;
             state.LastModified = download.LastModified;
+            state.Definition = feed.Fingerprint;
             await store.SaveFeedStateAsync(state, ct).ConfigureAwait(false);
             var allowListed = fresh.Where(AllowList.Covers).Select(i => i.Value).ToList();
             return new FeedRefreshResult(feed.Name, true, false, fresh.Count, download.Rejected, added.Count, checked((int)hunt.NewAlerts), null)

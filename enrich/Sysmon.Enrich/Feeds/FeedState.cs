@@ -13,4 +13,6 @@ public sealed class FeedState
     [JsonPropertyName("lastError")] public string? LastError { get; set; }
     [JsonPropertyName("etag")] public string? ETag { get; set; }
     [JsonPropertyName("lastModified")] public string? LastModified { get; set; }
+    /// <summary>The definition the set was made with (<see cref="FeedDefinition.Fingerprint"/>).</summary>
+    [JsonPropertyName("definition")] public string? Definition { get; set; }
 }
