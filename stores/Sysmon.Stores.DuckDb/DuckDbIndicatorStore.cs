@@ -227,7 +227,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         if (indicators.Count == 0 || !AnyEventSince(since)) return Task.FromResult(default(RetroHuntOutcome));
         var set = new IndicatorSet(indicators, null, matchParentDomains: false);
         using var reading = store.ReadingConnection();
-        var (kinds, anyBlock) = StageRetroHuntKeys(reading, indicators);
+        var (kinds, staged, anyBlock) = StageRetroHuntKeys(reading, indicators);
         long matches = 0, stored = 0;
         var batch = new List<Alert>(RetroHuntBatch);
         void Store()
@@ -244,7 +244,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
             cmd.UseStreamingMode = true;
             cmd.CommandText = $"""
                 SELECT id, "@timestamp", "event.code", "host.name", {string.Join(", ", EventTagger.Fields.Select(f => '"' + f.Field + '"'))}
-                FROM events_ecs WHERE "@timestamp" >= $since AND ({RetroHuntCandidates(kinds, anyBlock)})
+                FROM events_ecs WHERE "@timestamp" >= $since AND ({RetroHuntCandidates(kinds, staged, anyBlock)})
                 """;
             cmd.Parameters.Add(new DuckDBParameter("since", since.UtcDateTime));
             using var reader = cmd.ExecuteReader();
@@ -287,37 +287,53 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     }
 
     // The new values DuckDB keeps events by, in a temporary table of the reading connection: an address as its
-    // number, a hash or a domain as its text. Returns the kinds staged, and whether a block is among the indicators.
-    private static (HashSet<MatchKind> Kinds, bool AnyBlock) StageRetroHuntKeys(DuckDBConnection reading, IReadOnlyList<Indicator> indicators)
+    // number, a hash or a domain as its text. A kind with more new values than DuckDB's semi-joins hold in the store's
+    // memory is not staged: its events are all those with a value in its fields, matched here (a million new hashes,
+    // a hash table of them per hash field, ran out of memory at 256MB). Returns the kinds with new values, those
+    // staged, and whether a block is among the indicators.
+    private (HashSet<MatchKind> Kinds, HashSet<MatchKind> Staged, bool AnyBlock) StageRetroHuntKeys(DuckDBConnection reading, IReadOnlyList<Indicator> indicators)
     {
-        DuckDbSchema.Execute(reading, "CREATE TEMP TABLE retro_keys (kind VARCHAR, text VARCHAR, num UHUGEINT)");
-        var kinds = new HashSet<MatchKind>();
+        var counts = new Dictionary<MatchKind, int>();
         var anyBlock = false;
+        foreach (var i in indicators)
+        {
+            if (i.Type == IndicatorType.Cidr) anyBlock = true;
+            else if (KeyKind(i.Type) is { } kind) counts[kind] = counts.GetValueOrDefault(kind) + 1;
+        }
+        var staged = counts.Where(c => c.Value <= MaxStagedKeys(c.Key)).Select(c => c.Key).ToHashSet();
+        DuckDbSchema.Execute(reading, "CREATE TEMP TABLE retro_keys (kind VARCHAR, text VARCHAR, num UHUGEINT)");
         using var appender = reading.CreateAppender("temp", "main", "retro_keys");
         foreach (var i in indicators)
         {
-            switch (i.Type)
-            {
-                case IndicatorType.Cidr:
-                    anyBlock = true;
-                    break;
-                case IndicatorType.Ipv4 or IndicatorType.Ipv6:
-                    kinds.Add(MatchKind.Address);
-                    appender.CreateRow().AppendValue(nameof(MatchKind.Address)).AppendNullValue().AppendValue(IpNumbers.Range(i.Value).First).EndRow();
-                    break;
-                case IndicatorType.Md5 or IndicatorType.Sha1 or IndicatorType.Sha256 or IndicatorType.Domain:
-                    var kind = i.Type == IndicatorType.Domain ? MatchKind.Domain : MatchKind.Hash;
-                    kinds.Add(kind);
-                    appender.CreateRow().AppendValue(kind.ToString()).AppendValue(i.Value).AppendNullValue().EndRow();
-                    break;
-            }
+            if (KeyKind(i.Type) is not { } kind || !staged.Contains(kind)) continue;
+            var row = appender.CreateRow().AppendValue(kind.ToString());
+            row = kind == MatchKind.Address
+                ? row.AppendNullValue().AppendValue(IpNumbers.Range(i.Value).First)
+                : row.AppendValue(i.Value).AppendNullValue();
+            row.EndRow();
         }
-        return (kinds, anyBlock);
+        return (counts.Keys.ToHashSet(), staged, anyBlock);
     }
 
-    // The events that can match a new indicator of these kinds: semi-joins on the new values (hash joins); when a block
-    // is new, every event with an address.
-    private static string RetroHuntCandidates(HashSet<MatchKind> kinds, bool anyBlock)
+    private static MatchKind? KeyKind(IndicatorType type) => type switch
+    {
+        IndicatorType.Ipv4 or IndicatorType.Ipv6 => MatchKind.Address,
+        IndicatorType.Md5 or IndicatorType.Sha1 or IndicatorType.Sha256 => MatchKind.Hash,
+        IndicatorType.Domain => MatchKind.Domain,
+        _ => null,
+    };
+
+    private int MaxStagedKeys(MatchKind kind) => kind == MatchKind.Address ? MaxStagedAddresses : MaxStagedValues;
+
+    /// <summary>New addresses a retro-hunt's semi-joins take (100,008: 10 s over 1M events, 417 MB).</summary>
+    internal int MaxStagedAddresses { get; init; } = 250_000;
+
+    /// <summary>New hashes or domains a retro-hunt's semi-joins take.</summary>
+    internal int MaxStagedValues { get; init; } = 100_000;
+
+    // The events that can match a new indicator of these kinds: semi-joins on the staged values (hash joins); when a
+    // block is new, or a kind's values were too many to stage, every event with a value in that kind's fields.
+    private static string RetroHuntCandidates(HashSet<MatchKind> kinds, HashSet<MatchKind> staged, bool anyBlock)
     {
         var any = new List<string>();
         foreach (var (field, kind) in EventTagger.Fields)
@@ -326,6 +342,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
             var keys = $"(SELECT {(kind == MatchKind.Address ? "num" : "text")} FROM temp.retro_keys WHERE kind = '{kind}')";
             if (kind == MatchKind.Address && anyBlock) any.Add($"{column} IS NOT NULL");
             else if (!kinds.Contains(kind)) continue;
+            else if (!staged.Contains(kind)) any.Add($"{column} IS NOT NULL");
             else if (kind == MatchKind.Address) any.Add($"\"{field}_num\" IN {keys}");
             else if (kind == MatchKind.Hash) any.Add($"lower({column}) IN {keys}");
             else any.Add($"rtrim(lower({column}), '.') IN {keys}");

@@ -36,6 +36,36 @@ public sealed class RetroHuntTests : IDisposable
         return d;
     }
 
+    // Events 0-999 run a.exe with the SHA-256 of their number mod 10 (so ten hashes, a hundred events each).
+    private static EcsDocument ProcessStart(int n)
+    {
+        var d = Connection(n);
+        d.Set("event.code", "1");
+        d.Set("process.hash.sha256", Hash(n % 10));
+        return d;
+    }
+
+    private static string Hash(int n) => System.Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(n)));
+
+    [Theory]
+    [InlineData(100_000)] // the new hashes DuckDB keeps events by
+    [InlineData(3)] // too many to stage: every event with a hash is matched here (a million ran out of DuckDB's memory)
+    public async Task Hashes_are_found_whether_or_not_DuckDB_filters_the_events_by_them_first(int staged)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var store = DuckDbStore.Open(Path.Combine(Dir, "s.duckdb"));
+        await using (var sink = new DuckDbEventSink(store))
+        {
+            await sink.WriteAsync(Enumerable.Range(0, 1_000).Select(ProcessStart).ToList(), ct);
+        }
+        var hunt = new DuckDbIndicatorStore(store) { MaxStagedValues = staged };
+        List<Indicator> listed = [new(IndicatorType.Sha256, Hash(3), "f"), new(IndicatorType.Sha256, Hash(7), "f"),
+                                  new(IndicatorType.Sha256, Hash(12345), "f"), new(IndicatorType.Md5, new string('0', 32), "f")];
+
+        (await hunt.RetroHuntAsync(listed, Start, null, ct)).Should().Be(new RetroHuntOutcome(Matches: 200, NewAlerts: 200));
+        Scalar(store, $"SELECT count(*) FROM alerts WHERE \"matched.atomic\" = '{Hash(7)}'").Should().Be(100L);
+    }
+
     [Theory]
     [InlineData(7)]
     [InlineData(10_000)]
