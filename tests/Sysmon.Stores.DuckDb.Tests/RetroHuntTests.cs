@@ -36,6 +36,15 @@ public sealed class RetroHuntTests : IDisposable
         return d;
     }
 
+    // A new store holding events 0-999 as made by `make`.
+    private async Task<DuckDbStore> StoreOfAsync(Func<int, EcsDocument> make)
+    {
+        var store = DuckDbStore.Open(Path.Combine(Dir, "s.duckdb"));
+        await using var sink = new DuckDbEventSink(store);
+        await sink.WriteAsync(Enumerable.Range(0, 1_000).Select(make).ToList(), TestContext.Current.CancellationToken);
+        return store;
+    }
+
     // Events 0-999 run a.exe with the SHA-256 of their number mod 10 (so ten hashes, a hundred events each).
     private static EcsDocument ProcessStart(int n)
     {
@@ -53,11 +62,7 @@ public sealed class RetroHuntTests : IDisposable
     public async Task Hashes_are_found_whether_or_not_DuckDB_filters_the_events_by_them_first(int staged)
     {
         var ct = TestContext.Current.CancellationToken;
-        using var store = DuckDbStore.Open(Path.Combine(Dir, "s.duckdb"));
-        await using (var sink = new DuckDbEventSink(store))
-        {
-            await sink.WriteAsync(Enumerable.Range(0, 1_000).Select(ProcessStart).ToList(), ct);
-        }
+        using var store = await StoreOfAsync(ProcessStart);
         var hunt = new DuckDbIndicatorStore(store) { MaxStagedValues = staged };
         List<Indicator> listed = [new(IndicatorType.Sha256, Hash(3), "f"), new(IndicatorType.Sha256, Hash(7), "f"),
                                   new(IndicatorType.Sha256, Hash(12345), "f"), new(IndicatorType.Md5, new string('0', 32), "f")];
@@ -72,11 +77,7 @@ public sealed class RetroHuntTests : IDisposable
     public async Task Every_match_is_stored_once_as_it_is_found_and_a_second_hunt_finds_them_stored(int batch)
     {
         var ct = TestContext.Current.CancellationToken;
-        using var store = DuckDbStore.Open(Path.Combine(Dir, "s.duckdb"));
-        await using (var sink = new DuckDbEventSink(store))
-        {
-            await sink.WriteAsync(Enumerable.Range(0, 1_000).Select(Connection).ToList(), ct);
-        }
+        using var store = await StoreOfAsync(Connection);
         var hunt = new DuckDbIndicatorStore(store) { RetroHuntBatch = batch };
         List<Indicator> listed = [new(IndicatorType.Ipv4, "198.51.100.4", "f"), new(IndicatorType.Cidr, "198.51.100.0/28", "f")];
 
