@@ -1,5 +1,4 @@
 using DuckDB.NET.Data;
-using DuckDB.NET.Native;
 using Sysmon.Ingest.Ecs;
 using Sysmon.Ingest.Pipeline;
 using Sysmon.Stores.DuckDb.Loading;
@@ -161,7 +160,7 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
         {
             return statement();
         }
-        catch (DuckDBException ex) when (IsOutOfMemory(ex) && _loadLimit != store.MemoryLimit)
+        catch (DuckDBException ex) when (DuckDbStore.IsOutOfMemory(ex) && _loadLimit != store.MemoryLimit)
         {
             LoadsRetried++;
             SetMemoryLimit(store.MemoryLimit);
@@ -169,8 +168,6 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
             return statement();
         }
     }
-
-    private static bool IsOutOfMemory(DuckDBException ex) => ex.ErrorType == DuckDBErrorType.OutOfMemory;
 
     // Under the store's gate: the load's ids, the duplicate check, the insert and (for a full load) the checkpoint.
     private SinkResult StoreUnderGate(EventLoadFile file)
@@ -230,7 +227,7 @@ public sealed class DuckDbEventSink(DuckDbStore store, SinkMode mode = SinkMode.
             var inserted = Execute(EventLoadStatement.Insert(file.Path, ignoreErrors: false));
             return new SinkResult(inserted, file.Count - inserted, null);
         }
-        catch (DuckDBException ex) when (!IsOutOfMemory(ex))
+        catch (DuckDBException ex) when (!DuckDbStore.IsOutOfMemory(ex))
         {
             // Some line DuckDB cannot read: name those lines, load the others.
             var lines = file.LinesOtherThan(ReadableOrdinals(file.Path));

@@ -281,7 +281,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     private bool AnyEventSince(DateTimeOffset since)
     {
         using var cmd = Connection.CreateCommand();
-        cmd.CommandText = "SELECT EXISTS (SELECT 1 FROM events WHERE \"@timestamp\" >= $since)";
+        cmd.CommandText = $"SELECT EXISTS (SELECT 1 FROM {Names.EventsTable} WHERE \"@timestamp\" >= $since)";
         cmd.Parameters.Add(new DuckDBParameter("since", since.UtcDateTime));
         return cmd.ExecuteScalar() is true;
     }
@@ -298,14 +298,14 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         foreach (var i in indicators)
         {
             if (i.Type == IndicatorType.Cidr) anyBlock = true;
-            else if (KeyKind(i.Type) is { } kind) counts[kind] = counts.GetValueOrDefault(kind) + 1;
+            else if (i.Type.MatchedAs() is { } kind) counts[kind] = counts.GetValueOrDefault(kind) + 1;
         }
         var staged = counts.Where(c => c.Value <= MaxStagedKeys(c.Key)).Select(c => c.Key).ToHashSet();
         DuckDbSchema.Execute(reading, "CREATE TEMP TABLE retro_keys (kind VARCHAR, text VARCHAR, num UHUGEINT)");
         using var appender = reading.CreateAppender("temp", "main", "retro_keys");
         foreach (var i in indicators)
         {
-            if (KeyKind(i.Type) is not { } kind || !staged.Contains(kind)) continue;
+            if (i.Type == IndicatorType.Cidr || i.Type.MatchedAs() is not { } kind || !staged.Contains(kind)) continue;
             var row = appender.CreateRow().AppendValue(kind.ToString());
             row = kind == MatchKind.Address
                 ? row.AppendNullValue().AppendValue(IpNumbers.Range(i.Value).First)
@@ -314,14 +314,6 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         }
         return (counts.Keys.ToHashSet(), staged, anyBlock);
     }
-
-    private static MatchKind? KeyKind(IndicatorType type) => type switch
-    {
-        IndicatorType.Ipv4 or IndicatorType.Ipv6 => MatchKind.Address,
-        IndicatorType.Md5 or IndicatorType.Sha1 or IndicatorType.Sha256 => MatchKind.Hash,
-        IndicatorType.Domain => MatchKind.Domain,
-        _ => null,
-    };
 
     private int MaxStagedKeys(MatchKind kind) => kind == MatchKind.Address ? MaxStagedAddresses : MaxStagedValues;
 

@@ -373,7 +373,7 @@ public sealed class DuckDbStore : IDisposable
         {
             return work();
         }
-        catch (DuckDBException ex) when (ex.ErrorType == DuckDBErrorType.OutOfMemory && limit != MemoryLimit)
+        catch (DuckDBException ex) when (IsOutOfMemory(ex) && limit != MemoryLimit)
         {
             WorkRetried++;
             SetMemoryLimit(MemoryLimit);
@@ -385,6 +385,8 @@ public sealed class DuckDbStore : IDisposable
             UseQuerySettings(limit);
         }
     }
+
+    internal static bool IsOutOfMemory(DuckDBException ex) => ex.ErrorType == DuckDBErrorType.OutOfMemory;
 
     /// <summary>Work that did not fit the load limit in <see cref="UnderLoadSettings"/> and was run again (tests).</summary>
     internal int WorkRetried { get; private set; }

@@ -6,17 +6,9 @@ namespace Sysmon.Enrich.Formats;
 /// <summary>Parses a feed payload in the given (or sniffed) format.</summary>
 public static class FeedParser
 {
-    public static FeedParseResult Parse(string content, string feed, FeedFormat format, string? column = null, DateTimeOffset? now = null)
-    {
-        if (format == FeedFormat.Auto) format = FeedFormats.Sniff(content.Length > SniffChars ? content[..SniffChars] : content);
-        return format switch
-        {
-            FeedFormat.Csv => CsvFeedParser.Parse(content, feed, column),
-            FeedFormat.AbuseChJson => AbuseChJsonParser.Parse(content, feed),
-            FeedFormat.Stix2 => Stix2Parser.Parse(content, feed, now ?? DateTimeOffset.UtcNow),
-            _ => PlainListParser.Parse(content, feed), // plain, netset, spamhaus-drop
-        };
-    }
+    /// <summary>A payload given as text (tests, small feeds): parsed as its UTF-8, the one way a download is.</summary>
+    public static FeedParseResult Parse(string content, string feed, FeedFormat format, string? column = null, DateTimeOffset? now = null) =>
+        Parse(Encoding.UTF8.GetBytes(content), feed, format, column, now);
 
     /// <summary>A payload as downloaded (UTF-8, no BOM): lines are decoded one at a time and JSON is read as bytes,
     /// so the payload is never also one string (twice its size in UTF-16).</summary>

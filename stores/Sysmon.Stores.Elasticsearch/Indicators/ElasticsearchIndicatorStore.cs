@@ -180,8 +180,8 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
     internal static Dictionary<string, object> RetroHuntQuery(IReadOnlyList<Indicator> indicators, DateTimeOffset since)
     {
         var ips = indicators.Select(IndicatorDocument.Range).OfType<string>().ToList();
-        var hashes = indicators.Where(i => i.Type is IndicatorType.Md5 or IndicatorType.Sha1 or IndicatorType.Sha256).Select(i => i.Value).ToList();
-        var domains = indicators.Where(i => i.Type == IndicatorType.Domain).Select(i => i.Value).ToList();
+        var hashes = indicators.Where(i => i.Type.MatchedAs() == MatchKind.Hash).Select(i => i.Value).ToList();
+        var domains = indicators.Where(i => i.Type.MatchedAs() == MatchKind.Domain).Select(i => i.Value).ToList();
         var should = new List<object>();
         void Terms(string field, List<string> values)
         {
