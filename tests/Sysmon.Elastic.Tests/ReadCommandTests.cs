@@ -49,6 +49,26 @@ public sealed class ReadCommandTests
     }
 
     [Fact]
+    public async Task A_hunt_over_the_last_hour_or_the_last_century_takes_date_math_for_its_range()
+    {
+        var dir = CliRunner.TempDir();
+        var ingest = await CliRunner.RunAsync(dir, null, "ingest", SampleEvents(), "--store", "duckdb:s.duckdb");
+        ingest.ExitCode.Should().Be(0, ingest.Stderr);
+
+        // The samples are from January 2026: none in the last hour, all in the last century.
+        var hour = await CliRunner.RunAsync(dir, null, "hunt", "hash-stats", "--from", "now-1h", "--store", "duckdb:s.duckdb", "--format", "csv");
+        hour.ExitCode.Should().Be(0, hour.Stderr);
+        hour.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Should().ContainSingle("only the header: no execution in the last hour");
+        var century = await CliRunner.RunAsync(dir, null, "hunt", "hash-stats", "--from", "now-100y/y", "--to", "now", "--store", "duckdb:s.duckdb", "--format", "csv");
+        century.ExitCode.Should().Be(0, century.Stderr);
+        century.Stdout.Should().Contain("powershell.exe");
+
+        var words = await CliRunner.RunAsync(dir, null, "hunt", "hash-stats", "--from", "last week", "--store", "duckdb:s.duckdb");
+        words.ExitCode.Should().Be(2, words.Stderr);
+        words.Stderr.Should().Contain("parameter from needs an ISO-8601 time or date math (now-24h, now-7d/d), not 'last week'");
+    }
+
+    [Fact]
     public async Task Lineage_of_a_process_that_is_not_stored_says_so_and_ends_with_exit_code_1()
     {
         var dir = CliRunner.TempDir();

@@ -54,6 +54,26 @@ public sealed class DuckDbHuntEngineTests : IDisposable
         }))).ToList();
     }
 
+    [Theory]
+    [InlineData("now-100y", 7)]
+    [InlineData("now-1h", 0)]
+    [InlineData("2026-01-05T10:30:00Z||/h", 4)] // from 10:00: the dropper three times, the tool once
+    public async Task A_time_range_in_date_math_selects_the_same_events_bound_or_written_out(string from, int executions)
+    {
+        var hunt = Hunt.Parse("since", $"""
+            // param: from datetime {from}
+            // param: to datetime now
+            FROM logs-sysmon-*
+            | WHERE event.code == "1" AND @timestamp >= ?from AND @timestamp < ?to
+            | STATS n = COUNT(*)
+            """);
+        var engine = new DuckDbHuntEngine(_store);
+        var bound = await engine.RunAsync(hunt.Query, hunt.Bind(new Dictionary<string, string>()), TestContext.Current.CancellationToken);
+        var written = await engine.RunAsync(InlinedQuery.Of(hunt)!, new Dictionary<string, object?>(), TestContext.Current.CancellationToken);
+        bound.Rows.Single().Single().Should().Be((long)executions);
+        written.Rows.Single().Single().Should().Be((long)executions, "NOW() and DATE_TRUNC in the written-out query mean what the bound values did");
+    }
+
     [Fact]
     public async Task A_query_without_keep_returns_fields_not_the_stored_whole_documents()
     {

@@ -16,8 +16,8 @@ public static class HuntCommand
         var huntsDir = new Option<string?>("--hunts") { Description = "A directory of your own NAME.esql hunts (beside the shipped ones)." };
         var name = new Argument<string>("name") { Description = "The hunt to run (see 'hunt list')." };
         var parameters = new Option<string[]>("--param") { Description = "A hunt parameter, name=value (repeatable)." };
-        var from = new Option<string?>("--from") { Description = "Start of the time range (ISO-8601), the hunt's 'from' parameter." };
-        var to = new Option<string?>("--to") { Description = "End of the time range (ISO-8601), the hunt's 'to' parameter." };
+        var from = new Option<string?>("--from") { Description = "Start of the time range, the hunt's 'from' parameter: ISO-8601 or date math (now-24h, now-7d/d)." };
+        var to = new Option<string?>("--to") { Description = "End of the time range, the hunt's 'to' parameter: ISO-8601 or date math (now, now/d)." };
 
         var list = new Command("list", "List the stored hunts; with --store, also what their scheduled runs have kept there.");
         list.Options.Add(huntsDir);

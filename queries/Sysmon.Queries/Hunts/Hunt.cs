@@ -34,8 +34,9 @@ public sealed record Hunt(string Name, string Title, string Description, IReadOn
         return new Hunt(name, title, description, parameters, attack, schedule, text);
     }
 
-    /// <summary>Parameter values: the given ones converted to their types, defaults for the rest.</summary>
-    public Dictionary<string, object?> Bind(IReadOnlyDictionary<string, string> given)
+    /// <summary>Parameter values: the given ones converted to their types, defaults for the rest; <c>now</c> in a
+    /// time's date math is <paramref name="now"/>, or the current time.</summary>
+    public Dictionary<string, object?> Bind(IReadOnlyDictionary<string, string> given, DateTimeOffset? now = null)
     {
         foreach (var key in given.Keys)
         {
@@ -45,10 +46,11 @@ public sealed record Hunt(string Name, string Title, string Description, IReadOn
             }
         }
         var values = new Dictionary<string, object?>();
+        var at = now ?? DateTimeOffset.UtcNow;
         foreach (var p in Parameters)
         {
-            if (given.TryGetValue(p.Name, out var text)) values[p.Name] = p.Convert(text);
-            else if (p.Default is not null) values[p.Name] = p.Convert(p.Default);
+            if (given.TryGetValue(p.Name, out var text)) values[p.Name] = p.Convert(text, at);
+            else if (p.Default is not null) values[p.Name] = p.Convert(p.Default, at);
             else throw new ArgumentException($"hunt {Name} needs --param {p.Name}=… ({p.Type})");
         }
         return values;

@@ -6,8 +6,9 @@ namespace Sysmon.Queries.Hunts;
 
 /// <summary>
 /// A hunt's query with every <c>?param</c> replaced by its default as an ES|QL literal, and without the comment
-/// header: for places that run ES|QL without parameters, such as a Kibana Discover session. Hunts with a parameter
-/// that has no default (a hash to follow) cannot be written this way.
+/// header: for places that run ES|QL without parameters, such as a Kibana Discover session. A time default in date
+/// math (<c>now-1d</c>) is written as the ES|QL expression (<c>NOW() - 1 day</c>). Hunts with a parameter that has
+/// no default (a hash to follow) cannot be written this way.
 /// </summary>
 public static class InlinedQuery
 {
@@ -26,7 +27,9 @@ public static class InlinedQuery
             {
                 throw new HuntFileException($"hunt {hunt.Name}: the query uses ?{token.Text}, which its header does not declare");
             }
-            result.Append(text, copied, token.Position - copied).Append(Literal(value));
+            // A relative default stays relative: the Discover session asks for the last day whenever it is opened.
+            var relative = hunt.Parameters.FirstOrDefault(p => p.Name == token.Text)?.RelativeDefault;
+            result.Append(text, copied, token.Position - copied).Append(relative is null ? Literal(value) : relative.ToEsql());
             copied = token.Position + 1 + token.Text.Length;
         }
         result.Append(text, copied, text.Length - copied);
