@@ -108,11 +108,45 @@ public sealed class FeedRefreshJobTests
         }
     }
 
+    [Fact]
+    public async Task A_stored_event_that_a_new_indicator_matches_is_logged_as_an_alert_of_the_retro_hunt()
+    {
+        using var temp = new Sysmon.Ingest.Tests.Fixtures.TempDirectory("sysmon-enrich-tests");
+        var list = temp.File("list.txt");
+        await File.WriteAllTextAsync(list, "198.51.100.7\n", TestContext.Current.CancellationToken);
+        var feed = new FeedDefinition { Name = "c2", Url = list, Format = "plain", Schedule = "0 0 3 * * ?" };
+
+        using var store = DuckDbStore.Open(temp.File("s.duckdb"));
+        // Stored an hour ago, before the feed listed its address: no alert at ingest.
+        var earlier = new Sysmon.Ingest.Ecs.EcsDocument { Id = "ev1" };
+        earlier.Set("@timestamp", DateTimeOffset.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture));
+        earlier.Set("event.code", "3");
+        earlier.Set("event.id", "ev1");
+        earlier.Set("host.name", "WKS-7");
+        earlier.Set("destination.ip", "198.51.100.7");
+        await using (var sink = new DuckDbEventSink(store)) await sink.WriteAsync([earlier], TestContext.Current.CancellationToken);
+
+        var logged = new LoggedLines();
+        using var host = FeedHost(store, new FeedRegistry([feed]), runAtStart: true, logged);
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            await WaitUntil(() => logged.Lines.Any(l => l.StartsWith("feed c2:", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            await host.StopAsync(TestContext.Current.CancellationToken);
+        }
+        logged.Lines.Should().Contain("ALERT WKS-7 event 3: destination.ip 198.51.100.7 matches feed c2 (retro-hunt of stored events)");
+        logged.Lines.Should().Contain("feed c2: 1 indicators (1 new), retro-hunt raised 1 alert(s)");
+    }
+
     // The worker's feed refresh as `run` wires it: a host with Quartz scheduling the registry's feeds into the store.
-    private static IHost FeedHost(DuckDbStore store, FeedRegistry registry, bool runAtStart)
+    private static IHost FeedHost(DuckDbStore store, FeedRegistry registry, bool runAtStart, ILoggerProvider? logged = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
+        if (logged is not null) builder.Logging.AddProvider(logged);
         builder.Services.AddSingleton<IIndicatorStore>(new DuckDbIndicatorStore(store));
         builder.Services.AddSingleton(sp => new FeedRefresher(new FeedDownloader(new HttpClient()), sp.GetRequiredService<IIndicatorStore>()));
         builder.Services.AddSingleton<IndicatorSetHolder>();
@@ -129,6 +163,27 @@ public sealed class FeedRefreshJobTests
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException("the scheduled job did not run in time");
             await Task.Delay(100);
+        }
+    }
+
+    /// <summary>The lines the job logs, as a console would show their messages.</summary>
+    private sealed class LoggedLines : ILoggerProvider, ILogger
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+
+        public IReadOnlyList<string> Lines => [.. _lines];
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            _lines.Enqueue(formatter(state, exception));
+
+        public void Dispose()
+        {
         }
     }
 }
