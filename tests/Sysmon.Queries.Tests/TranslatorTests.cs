@@ -168,7 +168,7 @@ public sealed class TranslatorTests : IDisposable
 
     [Theory]
     [InlineData("FROM logs-sysmon | ENRICH sysmon-ioc-ip ON destination.port", "ENRICH: no enrich policy 'sysmon-ioc-ip' (at character 20)")]
-    [InlineData("FROM logs-sysmon | GROK process.name \"%{WORD:a}\"", "command GROK is not in the supported ES|QL subset (at character 20)")]
+    [InlineData("FROM logs-sysmon | SAMPLE 0.1", "command SAMPLE is not in the supported ES|QL subset (at character 20)")]
     [InlineData("FROM logs-sysmon | WHERE nope == 1", "unknown column 'nope' (at character 26)")]
     // Close column names are offered, as Elasticsearch's ES|QL does.
     [InlineData("FROM logs-sysmon | WHERE process.nme == 1", "unknown column 'process.nme' (did you mean 'process.name'?) (at character 26)")]

@@ -35,6 +35,9 @@ public sealed record MvExpand(string Field, int Position) : Command(Position);
 /// <summary><c>DISSECT input "pattern" [APPEND_SEPARATOR = "sep"]</c>: new string columns cut out of the input.</summary>
 public sealed record Dissect(Expr Input, string Pattern, string AppendSeparator, int Position) : Command(Position);
 
+/// <summary><c>GROK input "pattern"</c>: new columns from the pattern's named captures.</summary>
+public sealed record Grok(Expr Input, string Pattern, int Position) : Command(Position);
+
 /// <summary>A duration literal such as <c>1 hour</c> (DATE_TRUNC, BUCKET).</summary>
 public sealed record Interval(long Amount, string Unit);
 

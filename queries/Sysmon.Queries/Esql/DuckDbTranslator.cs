@@ -192,21 +192,37 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
                 case Dissect dissect:
                 {
                     var pattern = DissectPattern.Parse(dissect.Pattern, dissect.Position);
-                    var input = $"CAST({Sql(dissect.Input, columns)} AS VARCHAR)";
-                    var regex = LiteralSql(pattern.Regex);
-                    // The groups as one struct (fields g1, g2, …), null when the input does not match, as in ES|QL.
-                    var groups = string.Join(", ", pattern.Groups.Select((_, i) => LiteralSql("g" + (i + 1).ToString(CultureInfo.InvariantCulture))));
-                    var cut = $"CASE WHEN regexp_full_match({input}, {regex}) THEN regexp_extract({input}, {regex}, [{groups}]) END";
-                    string Part(int group) => $"struct_extract(\"__dissect\", 'g{(group + 1).ToString(CultureInfo.InvariantCulture)}')";
+                    string Part(int group) => $"struct_extract(\"__cut\", 'g{(group + 1).ToString(CultureInfo.InvariantCulture)}')";
                     var values = pattern.Columns.Select(c =>
                     {
                         var parts = pattern.Groups.Select((g, i) => (g, i)).Where(x => x.g.Column == c).OrderBy(x => x.g.Order).Select(x => Part(x.i)).ToList();
-                        return (parts.Count == 1 ? parts[0] : $"concat_ws({LiteralSql(dissect.AppendSeparator)}, {string.Join(", ", parts)})") + " AS " + Quote(c);
+                        return parts.Count == 1 ? parts[0] : $"concat_ws({LiteralSql(dissect.AppendSeparator)}, {string.Join(", ", parts)})";
                     });
-                    var kept = columns.Where(c => !pattern.Columns.Contains(c)).ToList();
-                    Step($"SELECT {List(kept)}{(kept.Count > 0 ? ", " : "")}{string.Join(", ", values)}{Hidden()} FROM (SELECT *, {cut} AS \"__dissect\" FROM {Prev()})");
-                    columns = [.. kept, .. pattern.Columns];
-                    _lists.ExceptWith(pattern.Columns);
+                    (var step, columns) = Cut(dissect.Input, pattern.Regex, "regexp_full_match", pattern.Groups.Count, pattern.Columns, values, columns, Prev(), Hidden());
+                    Step(step);
+                    break;
+                }
+                case Grok grok:
+                {
+                    if (IsList(grok.Input)) throw new EsqlException("GROK of a multi-valued column is not supported here: MV_EXPAND it first", grok.Position);
+                    var pattern = GrokPattern.Parse(grok.Pattern, grok.Position);
+                    // An empty capture is null here: DuckDB gives a group that took no part in the match as '' too.
+                    var values = pattern.Columns.Select((c, i) =>
+                    {
+                        var text = $"nullif(struct_extract(\"__cut\", 'g{(i + 1).ToString(CultureInfo.InvariantCulture)}'), '')";
+                        return c.Type switch
+                        {
+                            "int" => $"TRY_CAST({text} AS INTEGER)",
+                            "long" => $"TRY_CAST({text} AS BIGINT)",
+                            "float" or "double" => $"TRY_CAST({text} AS DOUBLE)",
+                            "boolean" => $"TRY_CAST({text} AS BOOLEAN)",
+                            _ => text,
+                        };
+                    });
+                    // Searched anywhere in the input, as Elasticsearch's grok does; DISSECT matches the whole of it.
+                    (var step, columns) = Cut(grok.Input, pattern.Regex, "regexp_matches", pattern.Columns.Count, pattern.Columns.Select(c => c.Name).ToList(), values, columns,
+                        Prev(), Hidden());
+                    Step(step);
                     break;
                 }
                 case Keep keep:
@@ -263,7 +279,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
             }
             // These keep every row and its order, so a LIMIT after them still cuts the SORT's rows (SORT | EVAL | LIMIT),
             // and a STATS after them makes the SORT moot. MV_EXPAND keeps each row at least once, in order.
-            if (command is Keep or Drop or Rename or Eval or Enrich or Dissect && afterSort is not null) sortToLimit = afterSort;
+            if (command is Keep or Drop or Rename or Eval or Enrich or Dissect or Grok && afterSort is not null) sortToLimit = afterSort;
             if (command is MvExpand && afterSort is not null) sortToLimit = afterSort with { Expands = true };
         }
         if (sortToLimit is { } last && !limited) steps[last.Step] = last.TopN(DefaultLimit); // a query ending in SORT: ES|QL's implicit LIMIT
@@ -551,6 +567,21 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
         var value = Sql(call.Args[0], columns);
         var keep = $"{value} IS NOT NULL" + (_aggregateFilter is { } condition ? $" AND ({condition})" : "");
         return $"(list({value} ORDER BY {value} {order.ToUpperInvariant()}) FILTER (WHERE {keep}))[1:{LiteralSql(limit.Value)}]";
+    }
+
+    // DISSECT and GROK: the input's match as one struct of groups (fields g1, g2, …; null when the input does not
+    // match, as in ES|QL), then the new columns made from it (each replacing a column of its name, at the end).
+    private (string Step, List<string> Columns) Cut(Expr input, string regex, string test, int groups, IReadOnlyList<string> made, IEnumerable<string> values,
+        List<string> columns, string previous, string hidden)
+    {
+        var text = $"CAST({Sql(input, columns)} AS VARCHAR)";
+        var re = LiteralSql(regex);
+        var names = string.Join(", ", Enumerable.Range(1, groups).Select(g => LiteralSql("g" + g.ToString(CultureInfo.InvariantCulture))));
+        var cut = $"CASE WHEN {test}({text}, {re}) THEN regexp_extract({text}, {re}, [{names}]) END";
+        var kept = columns.Where(c => !made.Contains(c)).ToList();
+        var selected = values.Zip(made, (value, name) => value + " AS " + Quote(name));
+        _lists.ExceptWith(made);
+        return ($"SELECT {List(kept)}{(kept.Count > 0 ? ", " : "")}{string.Join(", ", selected)}{hidden} FROM (SELECT *, {cut} AS \"__cut\" FROM {previous})", [.. kept, .. made]);
     }
 
     private bool IsList(Expr e) => e switch

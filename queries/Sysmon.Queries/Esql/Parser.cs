@@ -122,6 +122,13 @@ public sealed class Parser
                 }
                 return new Dissect(input, pattern.Text, separator, t.Position);
             }
+            case "GROK":
+            {
+                var input = Expression();
+                var pattern = Next();
+                if (pattern.Kind != TokenKind.String) throw new EsqlException("GROK takes a pattern string after its input", pattern.Position);
+                return new Grok(input, pattern.Text, t.Position);
+            }
             case "ENRICH":
             {
                 var policy = Name();

