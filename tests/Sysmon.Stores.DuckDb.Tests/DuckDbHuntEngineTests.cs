@@ -108,6 +108,39 @@ public sealed class DuckDbHuntEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_fuzzy_match_finds_a_binary_named_one_letter_away_from_svchost_and_keep_star_keeps_every_column()
+    {
+        var file = _temp.File("masquerade.ndjson");
+        File.WriteAllText(file,
+            Process(40, "H4", "2026-01-05 14:00:00.000", "C:\\Windows\\System32\\svchost.exe", Word) +
+            Process(41, "H4", "2026-01-05 14:01:00.000", "C:\\Users\\Public\\svch0st.exe", Dropper) +
+            Process(42, "H5", "2026-01-05 14:02:00.000", "C:\\ProgramData\\scvhost.exe", Dropper) + // two letters swapped: one edit
+            Process(43, "H5", "2026-01-05 14:03:00.000", "C:\\ProgramData\\svhost32.exe", Dropper) + // three edits away
+            Process(44, "H5", "2026-01-05 14:04:00.000", "C:\\ProgramData\\SVCHOST.EXE", Dropper)); // keywords are case-sensitive
+        var mapper = Sysmon.Ingest.Tests.Fixtures.Convert.Mapper();
+        var docs = new List<Sysmon.Ingest.Ecs.EcsDocument>();
+        await foreach (var r in new Sysmon.Ingest.Json.JsonEventReader().ReadAsync(File.OpenRead(file), file, new Sysmon.Ingest.Reading.ReaderOptions())) docs.Add(mapper.Map(r.Event!));
+        await new DuckDbEventSink(_store).WriteAsync(docs, TestContext.Current.CancellationToken);
+
+        // Written as Elastic's masquerading rule is: MATCH with options, paths lower-cased, KEEP *.
+        var rule = """
+            from logs-windows.sysmon_operational-* metadata _id
+            | where event.code == "1" and match(process.name, "svchost.exe", { "fuzziness": 1, "max_expansions": 10 })
+              and not to_lower(process.executable) in ("c:\\windows\\system32\\svchost.exe", "c:\\windows\\syswow64\\svchost.exe")
+            | keep *
+            """;
+        var result = await new DuckDbHuntEngine(_store).RunAsync(rule, new Dictionary<string, object?>(), TestContext.Current.CancellationToken);
+        var columns = result.Columns.ToList();
+        columns.Should().Contain(["process.executable", "host.name", "_id"]).And.HaveCountGreaterThan(50);
+        result.Rows.Select(r => (string)r[columns.IndexOf("process.executable")]!).Should().BeEquivalentTo(
+            "C:\\Users\\Public\\svch0st.exe", "C:\\ProgramData\\scvhost.exe");
+
+        var exact = await new DuckDbHuntEngine(_store).RunAsync("FROM logs-sysmon-* | WHERE process.name : \"svchost.exe\" | STATS n = COUNT(*)",
+            new Dictionary<string, object?>(), TestContext.Current.CancellationToken);
+        exact.Rows.Single().Single().Should().Be(1L, "without fuzziness, the match operator is the whole value");
+    }
+
+    [Fact]
     public async Task Metadata_id_is_the_document_id_and_the_store_s_own_copy_stays_hidden()
     {
         var result = await new DuckDbHuntEngine(_store).RunAsync("FROM logs-sysmon-* METADATA _id | WHERE process.name == \"tool.exe\"",

@@ -515,6 +515,11 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
             return _aggregatesSeen is not null ? AggregateCall(c, columns)
                 : throw new EsqlException(_inAggregate ? $"aggregate {c.Function} inside another aggregate" : $"aggregate {c.Function} is only allowed in STATS", c.Position);
         }
+        // Its options are not a value, and its field must stay a field.
+        if (c.Function == "MATCH")
+        {
+            return MatchFunction.Sql(c, c.Args.Count > 0 && c.Args[0] is FieldRef ? Sql(c.Args[0], columns) : "", c.Args.Count > 0 && IsList(c.Args[0]), ConstantText);
+        }
         var args = c.Args.Select(a => Sql(a, columns)).ToList();
         string One() => args.Count == 1 ? args[0] : throw new EsqlException($"{c.Function} takes one argument", c.Position);
         return c.Function switch

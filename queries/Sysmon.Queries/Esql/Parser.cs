@@ -168,6 +168,25 @@ public sealed class Parser
         }
     }
 
+    // A function's named options, { "fuzziness": 1, "operator": "AND" }: the last argument of MATCH and its kin.
+    private Dictionary<string, object?> Options()
+    {
+        var options = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (TrySymbol("}")) return options;
+        do
+        {
+            var key = Next();
+            if (key.Kind != TokenKind.String) throw new EsqlException("an option's name is a string: { \"fuzziness\": 1 }", key.Position);
+            Expect(":");
+            var value = Primary();
+            if (value is not Literal { Value: string or long or double or bool } literal) throw new EsqlException($"option {key.Text} takes a string, number or boolean", value.Position);
+            if (!options.TryAdd(key.Text, literal.Value)) throw new EsqlException($"option {key.Text} is given twice", key.Position);
+        }
+        while (TrySymbol(","));
+        Expect("}");
+        return options;
+    }
+
     private static string? IntervalUnit(string word) => word.ToLowerInvariant() switch
     {
         "millisecond" or "milliseconds" or "ms" => "millisecond",
@@ -221,10 +240,12 @@ public sealed class Parser
         return _text[start..end].Trim();
     }
 
+    // KEEP and DROP's names and patterns; a lone * (KEEP *: every column) is read as a symbol.
     private List<string> NameList()
     {
-        var names = new List<string> { Name() };
-        while (TrySymbol(",")) names.Add(Name());
+        string Pattern() => TrySymbol("*") ? "*" : Name();
+        var names = new List<string> { Pattern() };
+        while (TrySymbol(",")) names.Add(Pattern());
         return names;
     }
 
@@ -279,6 +300,12 @@ public sealed class Parser
             return new Binary(t.Text, left, Additive(), t.Position);
         }
         if (t.IsSymbol("=")) throw new EsqlException("use == to compare", t.Position);
+        // field : "query" is ES|QL's match operator, MATCH(field, "query") without options.
+        if (t.IsSymbol(":"))
+        {
+            Next();
+            return new Call("MATCH", [left, Additive()], t.Position);
+        }
         var negated = false;
         if (t.Is("NOT") && (_tokens[_i + 1].Is("IN") || _tokens[_i + 1].Is("LIKE") || _tokens[_i + 1].Is("RLIKE")))
         {
@@ -364,6 +391,8 @@ public sealed class Parser
                 return new Literal(t.Text.Contains('.', StringComparison.Ordinal) ? t.Number : (object)long.Parse(t.Text, CultureInfo.InvariantCulture), t.Position);
             case TokenKind.Param:
                 return new ParamRef(t.Text, t.Position);
+            case TokenKind.Symbol when t.Text == "{":
+                return new Literal(Options(), t.Position);
             case TokenKind.Symbol when t.Text == "(":
             {
                 var e = Expression();
