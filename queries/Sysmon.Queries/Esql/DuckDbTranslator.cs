@@ -474,6 +474,22 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
             : new EsqlException($"{command}: unknown column '{pattern}'{NameSuggestions.DidYouMean(pattern, columns)}", position);
 
     // A field inside a JSON column of the source (winlog.event_data.X) reads the value from it.
+    // A field KQL names: its SQL and whether it is multi-valued, or null when the store has no such field (it then
+    // matches nothing, as in Elasticsearch). Text fields are refused, as for MATCH.
+    private (string Sql, bool IsList)? KqlField(string name, int position, List<string> columns)
+    {
+        if (MatchFunction.IsTextField(name)) throw new EsqlException($"KQL on the text field {name} is not supported here (only keyword fields): use LIKE \"*word*\"", position);
+        var field = new FieldRef(name, position);
+        try
+        {
+            return (Sql(field, columns), IsList(field));
+        }
+        catch (EsqlException)
+        {
+            return null;
+        }
+    }
+
     private string JsonField(FieldRef f, List<string> columns)
     {
         foreach (var json in _json)
@@ -519,6 +535,11 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
         if (c.Function == "MATCH")
         {
             return MatchFunction.Sql(c, c.Args.Count > 0 && c.Args[0] is FieldRef ? Sql(c.Args[0], columns) : "", c.Args.Count > 0 && IsList(c.Args[0]), ConstantText);
+        }
+        if (c.Function == "KQL")
+        {
+            if (c.Args.Count != 1 || ConstantText(c.Args[0]) is not { } kql) throw new EsqlException("KQL takes one query string", c.Position);
+            return KqlQuery.Sql(kql, name => KqlField(name, c.Position, columns), c.Position);
         }
         var args = c.Args.Select(a => Sql(a, columns)).ToList();
         string One() => args.Count == 1 ? args[0] : throw new EsqlException($"{c.Function} takes one argument", c.Position);

@@ -17,7 +17,7 @@ public static class MatchFunction
         if (c.Args.Count is < 2 or > 3 || c.Args[0] is not FieldRef name)
             throw new EsqlException("MATCH takes a field, a query string and optionally { options }", c.Position);
         // Text fields are analysed into words in Elasticsearch; a whole-value comparison would answer differently.
-        if (name.Name is "message" or "error.message" || name.Name.EndsWith(".text", StringComparison.Ordinal))
+        if (IsTextField(name.Name))
             throw new EsqlException($"MATCH on the text field {name.Name} is not supported here (only keyword fields): use LIKE \"*word*\"", c.Position);
         var query = constant(c.Args[1]) ?? throw new EsqlException("MATCH takes its query as a string", c.Args[1].Position);
         var options = c.Args.Count == 3
@@ -60,6 +60,9 @@ public static class MatchFunction
         }
         return isList ? $"len(list_filter({field}, v -> {Test("v")})) > 0" : $"({Test(field)})";
     }
+
+    /// <summary>Fields Elasticsearch maps as text (analysed into words): a whole-value comparison would answer differently.</summary>
+    public static bool IsTextField(string name) => name is "message" or "error.message" || name.EndsWith(".text", StringComparison.Ordinal);
 
     private static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 
