@@ -92,6 +92,22 @@ public sealed class GrokTests : IDisposable
         Rows("FROM t | GROK process.command_line \"^%{NOTSPACE:image} %{GREEDYDATA:args}\" | KEEP image | LIMIT 1").Should().Equal("rundll32.exe");
     }
 
+    [Fact]
+    public void Row_makes_one_row_of_constants_to_try_a_pattern_on_as_the_esql_documentation_does()
+    {
+        // ES|QL's GROK example and the answer its documentation gives (num converted by :int).
+        Rows("""
+            ROW a = "2023-01-23T12:15:00.000Z 127.0.0.1 some.email@foo.com 42"
+            | GROK a "%{TIMESTAMP_ISO8601:date} %{IP:ip} %{EMAILADDRESS:email} %{NUMBER:num:int}"
+            | EVAL next = num + 1 | KEEP date, ip, email, num, next
+            """).Should().Equal("2023-01-23T12:15:00.000Z|127.0.0.1|some.email@foo.com|42|43");
+        Rows("ROW a = 1, b = \"x\", c = null, d = TO_UPPER(\"y\") | EVAL e = a * 2").Should().Equal("1|x|null|Y|2");
+        var twice = () => Rows("ROW a = 1, a = 2");
+        twice.Should().Throw<EsqlException>().WithMessage("ROW names a column twice*");
+        var column = () => Rows("ROW a = 1, b = a");
+        column.Should().Throw<EsqlException>().WithMessage("unknown column 'a'*", "a ROW's values are constants");
+    }
+
     [Theory]
     [InlineData("FROM t | GROK process.command_line \"%{IPV5:x}\"", "GROK: %{IPV5} is not one of the * built-in patterns here (queries/README.md lists them) (did you mean 'IPV4' or 'IPV6'?)*")]
     [InlineData("FROM t | GROK process.command_line \"(?<=x)(?<a>y)\"", "GROK: lookaround and atomic groups*not supported*RE2*")]

@@ -179,7 +179,7 @@ public sealed class TranslatorTests : IDisposable
     [InlineData("FROM logs-sysmon | DROP user.*", "DROP: no column matches 'user.*' (at character 20)")]
     [InlineData("FROM logs-sysmon | WHERE event.code = \"1\"", "use == to compare (at character 37)")]
     [InlineData("FROM logs-sysmon | EVAL x = LEVENSHTEIN(host.name, \"a\")", "function LEVENSHTEIN is not in the supported ES|QL subset (at character 29)")]
-    [InlineData("WHERE x == 1", "a query must start with FROM (at character 1)")]
+    [InlineData("WHERE x == 1", "a query must start with FROM or ROW (at character 1)")]
     [InlineData("FROM logs-sysmon | WHERE host.name == ?missing", "no value for parameter ?missing (at character 39)")]
     [InlineData("FROM logs-sysmon | EVAL n = COUNT(*)", "aggregate COUNT is only allowed in STATS (at character 29)")]
     // FROM resolves as Elasticsearch does: a name without a wildcard must exist, and something must match.

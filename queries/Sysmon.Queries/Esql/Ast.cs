@@ -19,6 +19,8 @@ public sealed record Filtered(Expr Aggregate, Expr Condition, int Position) : Ex
 public abstract record Command(int Position);
 /// <summary>FROM with its index patterns and the METADATA fields asked for (<c>_id</c>, <c>_index</c>, ...).</summary>
 public sealed record From(IReadOnlyList<string> Patterns, int Position, IReadOnlyList<string>? Metadata = null) : Command(Position);
+/// <summary><c>ROW a = 1, b = "x"</c>: one row of constants, the source ES|QL's documentation tries patterns on.</summary>
+public sealed record Row(IReadOnlyList<(string Name, Expr Value)> Assignments, int Position) : Command(Position);
 public sealed record Where(Expr Condition, int Position) : Command(Position);
 public sealed record Eval(IReadOnlyList<(string Name, Expr Value)> Assignments, int Position) : Command(Position);
 public sealed record Stats(IReadOnlyList<(string Name, Expr Aggregate)> Aggregates, IReadOnlyList<(string Name, Expr Group)> By, int Position) : Command(Position);

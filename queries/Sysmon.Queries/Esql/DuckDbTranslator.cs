@@ -87,6 +87,16 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
                     Step(fromStep(source.Table));
                     break;
                 }
+                case Row row:
+                {
+                    // Constants only: a ROW's values see no columns (not even each other), as in ES|QL.
+                    var values = row.Assignments.Select(a => $"{Sql(a.Value, [])} AS {Quote(a.Name)}").ToList();
+                    columns = row.Assignments.Select(a => a.Name).Distinct().ToList();
+                    if (columns.Count != row.Assignments.Count) throw new EsqlException("ROW names a column twice", row.Position);
+                    _allColumns = [.. columns];
+                    Step("SELECT " + string.Join(", ", values));
+                    break;
+                }
                 case Where where when afterSort is { } sortedBefore && sortedBefore.Step == steps.Count - 1:
                 {
                     // Right after a SORT, the filter goes before it (the same rows in the same order), so that the rows

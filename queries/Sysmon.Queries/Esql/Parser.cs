@@ -26,7 +26,7 @@ public sealed class Parser
     private EsqlQuery Query()
     {
         var commands = new List<Command> { Command() };
-        if (commands[0] is not From) throw new EsqlException("a query must start with FROM", commands[0].Position);
+        if (commands[0] is not (From or Row)) throw new EsqlException("a query must start with FROM or ROW", commands[0].Position);
         while (Peek.Kind == TokenKind.Pipe)
         {
             Next();
@@ -49,6 +49,8 @@ public sealed class Parser
                 Next();
                 return new From(patterns, t.Position, NameList());
             }
+            case "ROW":
+                return new Row(Assignments(allowUnnamed: false), t.Position);
             case "WHERE":
                 return new Where(Expression(), t.Position);
             case "EVAL":
