@@ -88,6 +88,10 @@ public sealed class FunctionTranslationTests : IDisposable
         Rows("FROM logs | WHERE CIDR_MATCH(destination.ip, \"198.51.100.0/24\", \"203.0.113.64/30\") | KEEP destination.ip").Should().Equal("198.51.100.7", "203.0.113.66");
         var act = () => Rows("FROM logs | WHERE CIDR_MATCH(bytes, \"10.0.0.0/8\")");
         act.Should().Throw<EsqlException>().WithMessage("*numeric twin*");
+        // A bare address is its own block, as Elastic's hunting queries list "::1" beside "FE80::/10".
+        Rows("FROM logs | WHERE CIDR_MATCH(destination.ip, \"::1\", \"192.0.2.1\", \"FE80::/10\") | KEEP destination.ip").Should().Equal("192.0.2.1");
+        var junk = () => Rows("FROM logs | WHERE CIDR_MATCH(destination.ip, \"192.0.2.300\")");
+        junk.Should().Throw<EsqlException>().WithMessage("CIDR_MATCH: '192.0.2.300' is not a CIDR or an address*");
     }
 
     [Fact]

@@ -661,7 +661,13 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
         foreach (var arg in c.Args.Skip(1))
         {
             var text = ConstantText(arg) ?? throw new EsqlException("CIDR_MATCH takes CIDR strings", arg.Position);
-            if (!System.Net.IPNetwork.TryParse(text, out var network)) throw new EsqlException($"CIDR_MATCH: '{text}' is not a CIDR", arg.Position);
+            // A bare address is the block of that one address, as Elasticsearch reads it ("::1" beside "FE80::/10").
+            if (!System.Net.IPNetwork.TryParse(text, out var network))
+            {
+                network = System.Net.IPAddress.TryParse(text, out var address) && !text.Contains('/', StringComparison.Ordinal)
+                    ? new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
+                    : throw new EsqlException($"CIDR_MATCH: '{text}' is not a CIDR or an address", arg.Position);
+            }
             var (first, last) = IpNumbers.Range(network);
             ranges.Add($"{Quote(number)} BETWEEN {first} AND {last}");
         }
