@@ -30,7 +30,7 @@ public sealed class ReadCommandTests
             "--store", "duckdb:s.duckdb", "--format", "csv");
         multi.ExitCode.Should().Be(0, multi.Stderr);
         multi.Stdout.Should().Be("n\n0\n");
-        multi.Stderr.Should().Be("warning: process.args has several values in some rows: an operator or LIKE on it gave null there, " +
+        multi.Stderr.Should().Be("warning: process.args has several values in some rows: an operator, LIKE or one-value function on it gave null there, " +
                                  "as ES|QL's do (MV_EXPAND it first, or use MV_CONTAINS) (at character 48)\n");
         var single = await CliRunner.RunAsync(dir, null, "query", "FROM logs-sysmon-* | WHERE event.code == \"1\" | WHERE event.type == \"start\" | STATS n = COUNT(*)",
             "--store", "duckdb:s.duckdb", "--format", "csv");

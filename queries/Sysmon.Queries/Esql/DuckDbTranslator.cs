@@ -456,7 +456,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
     {
         var sql = Sql(e, columns);
         if (!IsList(e)) return sql;
-        var warning = $"{(e is FieldRef f ? f.Name : "a multi-valued expression")} has several values in some rows: an operator or LIKE " +
+        var warning = $"{(e is FieldRef f ? f.Name : "a multi-valued expression")} has several values in some rows: an operator, LIKE or one-value function " +
                       $"on it gave null there, as ES|QL's do (MV_EXPAND it first, or use MV_CONTAINS) (at character {e.Position + 1})";
         var input = _rowsOverride ?? "s" + (_steps.Count - 1).ToString(CultureInfo.InvariantCulture);
         if (!_pendingProbes.Exists(p => p.Warning == warning)) _pendingProbes.Add((warning, _steps.Count, input, sql));
@@ -515,7 +515,12 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
     private string LikeSql(Like l, List<string> columns)
     {
         var value = Single(l.Value, columns);
-        if (l.Regex) return $"({(l.Negated ? "NOT " : "")}regexp_full_match({value}, {Sql(l.Pattern, columns)}))";
+        if (l.Regex)
+        {
+            // RLIKE patterns are Lucene's; a constant one is rewritten to mean the same to RE2.
+            var regex = ConstantText(l.Pattern) is { } lucene ? LiteralSql(LuceneRegex.ToRe2(lucene, l.Pattern.Position)) : Sql(l.Pattern, columns);
+            return $"({(l.Negated ? "NOT " : "")}regexp_full_match({value}, {regex}))";
+        }
         // ES|QL wildcards are * and ?; SQL's % and _ in the pattern are literal characters there.
         if (l.Pattern is not Literal { Value: string pattern }) throw new EsqlException("LIKE takes a string pattern", l.Pattern.Position);
         var sb = new StringBuilder();
@@ -551,7 +556,13 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
             if (c.Args.Count != 1 || ConstantText(c.Args[0]) is not { } kql) throw new EsqlException("KQL takes one query string", c.Position);
             return KqlQuery.Sql(kql, name => KqlField(name, c.Position, columns), c.Position);
         }
-        var args = c.Args.Select(a => Sql(a, columns)).ToList();
+        // TO_LOWER and TO_UPPER take each value of a multi-value; the other string functions one value (null, with a
+        // warning, for several), as in ES|QL.
+        if (c.Function is "TO_LOWER" or "TO_UPPER" && c.Args.Count == 1 && IsList(c.Args[0]))
+        {
+            return $"list_transform({Sql(c.Args[0], columns)}, v -> {(c.Function == "TO_LOWER" ? "lower" : "upper")}(v))";
+        }
+        var args = c.Args.Select(a => OneValueFunctions.Contains(c.Function) ? Single(a, columns) : Sql(a, columns)).ToList();
         string One() => args.Count == 1 ? args[0] : throw new EsqlException($"{c.Function} takes one argument", c.Position);
         return c.Function switch
         {
@@ -572,6 +583,9 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
             // The time as UTC, as @timestamp is stored (epoch_us is absolute, whatever the session's time zone).
             "NOW" when args.Count == 0 => "make_timestamp(epoch_us(get_current_timestamp()))",
             "TO_DATETIME" => ToDatetime(c, args),
+            // Text that is not base64 (or not UTF-8 once decoded) is null, as ES|QL gives with a warning.
+            "FROM_BASE64" => $"try(decode(from_base64({One()})))",
+            "TO_BASE64" => $"to_base64(encode({One()}))",
             _ => ScalarFunctions.Sql(c, args, ConstantText, IsList)
                  ?? throw new EsqlException($"function {c.Function} is not in the supported ES|QL subset", c.Position),
         };
@@ -620,9 +634,16 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
         return ($"SELECT {List(kept)}{(kept.Count > 0 ? ", " : "")}{string.Join(", ", selected)}{hidden} FROM (SELECT *, {cut} AS \"__cut\" FROM {previous})", [.. kept, .. made]);
     }
 
+    private static readonly HashSet<string> OneValueFunctions =
+    [
+        "REPLACE", "STARTS_WITH", "ENDS_WITH", "LOCATE", "TRIM", "LTRIM", "RTRIM", "LEFT", "RIGHT", "REVERSE", "SUBSTRING", "LENGTH",
+        "FROM_BASE64", "TO_BASE64", "SPLIT",
+    ];
+
     private bool IsList(Expr e) => e switch
     {
         FieldRef f => _lists.Contains(f.Name),
+        Call { Function: "TO_LOWER" or "TO_UPPER", Args.Count: 1 } c => IsList(c.Args[0]),
         Call c => ScalarFunctions.ReturnsList(c.Function),
         Filtered f => IsList(f.Aggregate),
         _ => false,

@@ -10,6 +10,7 @@ namespace Sysmon.Queries.Esql;
 /// </summary>
 public sealed class GrokPattern
 {
+
     /// <summary>The regular expression (RE2 syntax).</summary>
     public string Regex { get; }
 
@@ -39,7 +40,8 @@ public sealed class GrokPattern
             var ch = pattern[i];
             if (ch == '\\' && i + 1 < pattern.Length)
             {
-                regex.Append(ch).Append(pattern[++i]);
+                // \uXXXX (Java's and Elasticsearch grok's) is RE2's \x{XXXX}.
+                if (!JavaRegex.AppendUnicodeEscape(pattern, ref i, regex)) regex.Append(ch).Append(pattern[++i]);
                 continue;
             }
             if (inClass)

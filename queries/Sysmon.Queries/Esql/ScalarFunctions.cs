@@ -28,7 +28,7 @@ public static class ScalarFunctions
             "TRIM" => Arity(1, $"regexp_replace({A(0)}, '^\\s+|\\s+$', '', 'g')"),
             "LTRIM" => Arity(1, $"regexp_replace({A(0)}, '^\\s+', '')"),
             "RTRIM" => Arity(1, $"regexp_replace({A(0)}, '\\s+$', '')"),
-            "REPLACE" => Arity(3, $"regexp_replace({A(0)}, {A(1)}, {Replacement(c.Args[2], args[2], constant)}, 'g')"),
+            "REPLACE" => Arity(3, $"regexp_replace({A(0)}, {Pattern(c, args, constant)}, {Replacement(c.Args[2], args[2], constant)}, 'g')"),
             "SPLIT" => Arity(2, $"string_split({A(0)}, {A(1)})"),
             "LEFT" => Arity(2, $"left({A(0)}, {A(1)})"),
             "RIGHT" => Arity(2, $"right({A(0)}, {A(1)})"),
@@ -104,6 +104,10 @@ public static class ScalarFunctions
         _ => throw new EsqlException($"DATE_DIFF: unit '{unit}' is not supported here (year, quarter, month, week, day, hour, minute, " +
             "second, millisecond, microsecond)", c.Position),
     };
+
+    // REPLACE's pattern is a Java regular expression: a constant one is written in RE2's spelling.
+    private static string Pattern(Call c, IReadOnlyList<string> args, Func<Expr, string?> constant) =>
+        constant(c.Args[1]) is { } java ? "'" + JavaRegex.ToRe2(java, c.Position).Replace("'", "''", StringComparison.Ordinal) + "'" : args[1];
 
     // REPLACE's replacement is Java's: $1 names a group and \ escapes the next character. DuckDB's (RE2) names a
     // group \1 and needs \\ for a backslash. A replacement that is not a constant goes as it is.
