@@ -178,7 +178,7 @@ public sealed class DuckDbEventSinkTests : IDisposable
     [InlineData("linux-sysmon/operational")]
     [InlineData("Microsoft-Windows-Sysmon/Operational")]
     [InlineData(null)] // rendered message text carries no channel
-    public async Task The_views_give_host_os_as_the_mapper_sets_it_though_doc_does_not_keep_it(string? channel)
+    public async Task The_views_give_host_os_and_host_id_as_the_mapper_sets_them_though_doc_does_not_keep_them(string? channel)
     {
         var events = await Sysmon.Ingest.Tests.Fixtures.Convert.EventsAsync(new Sysmon.Ingest.Json.JsonEventReader(),
             Sysmon.Ingest.Tests.Fixtures.EventForms.Beats(Sysmon.Ingest.Tests.Fixtures.SampleEvents.All[0]) + "\n");
@@ -197,6 +197,11 @@ public sealed class DuckDbEventSinkTests : IDisposable
         row[2].Should().Be(os["family"]?.GetValue<string>()).And.Be(row[5]);
         row[3].Should().Be(os["platform"]?.GetValue<string>());
         row[6].Should().BeNull("doc leaves host.os out; the views compute it");
+
+        // host.id likewise: the computer name, which Elastic's hunting queries count hosts by.
+        var id = Query("""SELECT d.document->>'$.host.id', e."host.id", r."host.id", e."host.name", s.doc->'$.host.id' FROM events_documents d, events_ecs e, events_ecs_rows r, events s""").Single();
+        id[0].Should().Be(doc.GetString("host.id")).And.Be(id[1]).And.Be(id[2]).And.Be(id[3]).And.NotBeNull();
+        id[4].Should().BeNull("doc leaves host.id out too");
     }
 
     [Fact]

@@ -141,6 +141,17 @@ public sealed class DuckDbHuntEngineTests : IDisposable
     }
 
     [Fact]
+    public async Task Events_answer_to_host_id_and_their_data_stream_as_they_would_on_elasticsearch()
+    {
+        // Elastic's hunting queries count hosts by host.id and group by data_stream.namespace.
+        var result = await new DuckDbHuntEngine(_store).RunAsync("""
+            FROM logs-windows.sysmon_operational-* METADATA _index
+            | STATS hosts = COUNT_DISTINCT(host.id), names = COUNT_DISTINCT(host.name) BY data_stream.type, data_stream.dataset, data_stream.namespace, _index
+            """, new Dictionary<string, object?>(), TestContext.Current.CancellationToken);
+        result.Rows.Should().ContainSingle().Which.Should().Equal(3L, 3L, "logs", "sysmon", "default", "logs-sysmon-default");
+    }
+
+    [Fact]
     public async Task Metadata_id_is_the_document_id_and_the_store_s_own_copy_stays_hidden()
     {
         var result = await new DuckDbHuntEngine(_store).RunAsync("FROM logs-sysmon-* METADATA _id | WHERE process.name == \"tool.exe\"",

@@ -80,6 +80,7 @@ public sealed class ResourceTests
     [InlineData("process.hash.sha256", "keyword")]
     [InlineData("host.name", "keyword")]
     [InlineData("host.os.type", "keyword")]
+    [InlineData("host.id", "keyword")]
     [InlineData("threat.enrichments", "nested")]
     public void Fields_have_the_types_Elastic_gives_them(string path, string type)
     {
@@ -107,6 +108,13 @@ public sealed class ResourceTests
         settings["index.mode"]!.GetValue<string>().Should().Be("logsdb");
         settings["index.mapping.source.mode"]!.GetValue<string>().Should().Be("stored", "process.args must come back in order and _source as written");
         t["template"]!["data_stream_options"]!["failure_store"]!["enabled"]!.GetValue<bool>().Should().BeTrue();
+        // Elastic's rules group by data_stream.namespace: mapped as the stream's own name parts, for every event.
+        var stream = t["template"]!["mappings"]!["properties"]!["data_stream"]!["properties"]!;
+        string.Join("-", new[] { "type", "dataset", "namespace" }.Select(p =>
+        {
+            stream[p]!["type"]!.GetValue<string>().Should().Be("constant_keyword");
+            return stream[p]!["value"]!.GetValue<string>();
+        })).Should().Be(Sysmon.Ingest.Names.EventsDataStream);
         settings["index.default_pipeline"].Should().BeNull("events from this tool are tagged at ingest; the pipeline is for other shippers");
     }
 

@@ -25,12 +25,16 @@ public sealed class EcsMapper(EcsMapperOptions options, EventCatalogue? catalogu
     private static bool HashesToProcess(int id) => id is 1 or 23 or 24 or 25;
     private static bool HashesToFile(int id) => id is 6 or 7 or 15 or 26 or 29;
 
-    /// <summary>host.os from the channel the event was logged to. Elastic Agent and Winlogbeat add host.os from the host
-    /// they run on, and Elastic's detection rules filter on it (host.os.type == "windows"); a log read here comes from a
-    /// host of the kind its channel names. Linux's family and platform (debian, ubuntu, ...) are not in the log. The
-    /// DuckDB store's views compute the same from the channel (EventColumns.DerivedFields): a change here goes there too.</summary>
-    public static void SetHostOs(EcsDocument doc, string? channel)
+    /// <summary>The host fields Elastic Agent and Winlogbeat add from the host they run on, and Elastic's detection rules
+    /// and hunting queries filter and count by: host.os from the channel the event was logged to (a log read here comes
+    /// from a host of the kind its channel names; Linux's family and platform are not in the log), and host.id, which
+    /// Elastic's hunts count hosts by (19 of the 28 for Sysmon stopped at it). No Sysmon record carries the machine id
+    /// an agent would put there, so host.id is the computer name (host.name), a value ECS allows ("meaningful in your
+    /// environment"). The DuckDB store's views compute the same from the channel and host.name
+    /// (EventColumns.DerivedFields): a change here goes there too.</summary>
+    public static void SetHostFields(EcsDocument doc, string? channel)
     {
+        if (doc.GetString("host.name") is { } name) doc.Set("host.id", name);
         if (string.Equals(channel, Names.LinuxSysmonChannel, StringComparison.OrdinalIgnoreCase))
         {
             doc.Set("host.os.type", "linux");
@@ -67,7 +71,7 @@ public sealed class EcsMapper(EcsMapperOptions options, EventCatalogue? catalogu
 
         var host = e.Computer ?? Options.HostName;
         if (!string.IsNullOrEmpty(host)) doc.Set("host.name", host);
-        SetHostOs(doc, e.Channel);
+        SetHostFields(doc, e.Channel);
         if (!string.IsNullOrEmpty(e.UserSid)) doc.Set("user.id", e.UserSid);
         SetWinlog(doc, e, def);
         SetProvenance(doc, e);

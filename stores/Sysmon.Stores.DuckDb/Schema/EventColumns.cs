@@ -60,22 +60,41 @@ public static class EventColumns
         .. Of("JSON", "winlog.event_data", "dns.answers"),
     ];
 
-    // host.os.*, which the mapper sets from the channel (Linux-Sysmon: linux; anything else: windows), are computed
-    // again by the views from winlog.channel instead of being kept in each doc: three constant strings made a 1M-event
-    // store 7% larger. The rule must stay the one in EcsMapper.Map; a test compares the two.
+    // host.os.*, which the mapper sets from the channel (Linux-Sysmon: linux; anything else: windows), and host.id, the
+    // computer name, are computed again by the views from winlog.channel and host.name instead of being kept in each
+    // doc: three constant strings made a 1M-event store 7% larger. The rule must stay the one in
+    // EcsMapper.SetHostFields; a test compares the two.
     private static readonly string LinuxChannel = $"lower(\"winlog.channel\") = '{Sysmon.Ingest.Names.LinuxSysmonChannel.ToLowerInvariant()}'";
 
     private static readonly (string Field, string Sql)[] DerivedFields =
     [
+        ("host.id", "\"host.name\""),
         ("host.os.type", $"CASE WHEN {LinuxChannel} THEN 'linux' ELSE 'windows' END"),
         ("host.os.family", $"CASE WHEN {LinuxChannel} THEN NULL ELSE 'windows' END"),
         ("host.os.platform", $"CASE WHEN {LinuxChannel} THEN NULL ELSE 'windows' END"),
     ];
 
+    // data_stream.*: the parts of the Elasticsearch data stream these events go to, which its index template maps as
+    // constants (logs-sysmon.json), so that a query grouping by data_stream.namespace, as Elastic's rules do, answers
+    // here as there. In the views only: they are no part of an event's document.
+    private static readonly (string Field, string Sql)[] StreamFields = StreamParts(Sysmon.Ingest.Names.EventsDataStream);
+
+    private static (string, string)[] StreamParts(string stream)
+    {
+        var first = stream.IndexOf('-', StringComparison.Ordinal);
+        var last = stream.LastIndexOf('-');
+        return
+        [
+            ("data_stream.type", $"'{stream[..first]}'"),
+            ("data_stream.dataset", $"'{stream[(first + 1)..last]}'"),
+            ("data_stream.namespace", $"'{stream[(last + 1)..]}'"),
+        ];
+    }
+
     /// <summary><see cref="ColumnOf"/>'s answer for a field the views compute (it is left out of doc).</summary>
     public const int Derived = -2;
 
-    private static string DerivedColumns => string.Concat(DerivedFields.Select(d => $",\n  {d.Sql} AS \"{d.Field}\""));
+    private static string DerivedColumns => string.Concat(DerivedFields.Concat(StreamFields).Select(d => $",\n  {d.Sql} AS \"{d.Field}\""));
 
     private static IEnumerable<(string, string)> Of(string type, params string[] fields) => fields.Select(f => (f, type));
 
@@ -178,10 +197,21 @@ public static class EventColumns
                 var allNull = string.Join(" AND ", group.Select(c => $"{c.Quoted} IS NULL"));
                 return $"CASE WHEN {allNull} THEN '{{}}'::JSON ELSE to_json({value}) END";
             });
-        // host.os: type is always there, family and platform only for Windows (a NULL member removes nothing).
-        var os = "{'host': {'os': {" + string.Join(", ", DerivedFields.Select(d => $"'{d.Field[(d.Field.LastIndexOf('.') + 1)..]}': {d.Sql}")) + "}}}";
-        patches = patches.Append($"to_json({os})");
+        // The derived host fields: host.os.type is always there, family and platform only for Windows, host.id where
+        // host.name is (a NULL member removes nothing).
+        patches = patches.Append($"to_json({Nested(DerivedFields, "")})");
         return $"json_merge_patch(doc, {string.Join(", ", patches)})";
+    }
+
+    // A DuckDB struct literal holding each field's SQL at its dotted path: {'host': {'id': …, 'os': {'type': …}}}.
+    private static string Nested(IEnumerable<(string Field, string Sql)> fields, string prefix)
+    {
+        var members = fields.Where(f => f.Field.StartsWith(prefix, StringComparison.Ordinal))
+            .GroupBy(f => f.Field[prefix.Length..].Split('.')[0])
+            .Select(g => g.Count() == 1 && g.First().Field == prefix + g.Key
+                ? $"'{g.Key}': {g.First().Sql}"
+                : $"'{g.Key}': {Nested(g, prefix + g.Key + ".")}");
+        return "{" + string.Join(", ", members) + "}";
     }
 
     private static string LeafExpression(EventColumn c) => c.Kind switch
