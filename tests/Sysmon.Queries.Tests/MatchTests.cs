@@ -1,6 +1,6 @@
-using DuckDB.NET.Data;
 using FluentAssertions;
 using Sysmon.Queries.Esql;
+using Sysmon.Queries.Tests.Fixtures;
 using Xunit;
 
 namespace Sysmon.Queries.Tests;
@@ -8,38 +8,20 @@ namespace Sysmon.Queries.Tests;
 /// <summary>MATCH and the : operator on keyword fields, with Elasticsearch's fuzziness, as the embedded store runs them.</summary>
 public sealed class MatchTests : IDisposable
 {
-    private readonly DuckDBConnection _db = new("Data Source=:memory:");
-    private static readonly string[] Columns = ["process.name", "process.args", "message"];
+    private readonly InMemoryTable _t = new("t", ["process.name", "process.args", "message"], """
+        CREATE TABLE t ("process.name" VARCHAR, "process.args" VARCHAR[], message VARCHAR);
+        INSERT INTO t VALUES
+          ('svchost.exe', ['svchost.exe', '-k', 'netsvcs'], 'Process Create'),
+          ('svch0st.exe', ['svch0st.exe'], 'Process Create'),
+          ('scvhost.exe', ['scvhost.exe', '-k'], 'Process Create'),
+          ('svchst.ex', ['svchst.ex'], 'Process Create'),
+          ('lsas.exe', ['lsas.exe', '-k', 'LocalService'], 'Process Create'),
+          (NULL, NULL, 'Process Create');
+        """, listColumns: ["process.args"]);
 
-    public MatchTests()
-    {
-        _db.Open();
-        using var cmd = _db.CreateCommand();
-        cmd.CommandText = """
-            CREATE TABLE t ("process.name" VARCHAR, "process.args" VARCHAR[], message VARCHAR);
-            INSERT INTO t VALUES
-              ('svchost.exe', ['svchost.exe', '-k', 'netsvcs'], 'Process Create'),
-              ('svch0st.exe', ['svch0st.exe'], 'Process Create'),
-              ('scvhost.exe', ['scvhost.exe', '-k'], 'Process Create'),
-              ('svchst.ex', ['svchst.ex'], 'Process Create'),
-              ('lsas.exe', ['lsas.exe', '-k', 'LocalService'], 'Process Create'),
-              (NULL, NULL, 'Process Create');
-            """;
-        cmd.ExecuteNonQuery();
-    }
+    public void Dispose() => _t.Dispose();
 
-    public void Dispose() => _db.Dispose();
-
-    private List<string> Names(string where)
-    {
-        using var cmd = _db.CreateCommand();
-        cmd.CommandText = new DuckDbTranslator(_ => new SourceTable("t", Columns, ListColumns: ["process.args"]))
-            .Translate($"FROM t | WHERE {where} | KEEP process.name");
-        using var r = cmd.ExecuteReader();
-        var names = new List<string>();
-        while (r.Read()) names.Add(r.GetString(0));
-        return names;
-    }
+    private string Names(string where) => string.Join(",", _t.Rows($"FROM t | WHERE {where} | KEEP process.name"));
 
     [Theory]
     [InlineData("process.name : \"svchost.exe\"", "svchost.exe")]
@@ -58,7 +40,7 @@ public sealed class MatchTests : IDisposable
     [InlineData("MATCH(process.args, \"localservice\", {\"fuzziness\": 1})", "")] // case counts: two edits
     [InlineData("NOT MATCH(process.name, \"svchost.exe\", {\"fuzziness\": 1, \"boost\": 2.0, \"operator\": \"AND\"})", "svchst.ex,lsas.exe")]
     public void Keyword_values_match_whole_and_within_the_fuzziness(string where, string expected) =>
-        string.Join(",", Names(where)).Should().Be(expected);
+        Names(where).Should().Be(expected);
 
     [Theory]
     [InlineData("message : \"create\"", "MATCH on the text field message is not supported here (only keyword fields)*")]
