@@ -202,24 +202,23 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
                 case Dissect dissect:
                 {
                     var pattern = DissectPattern.Parse(dissect.Pattern, dissect.Position);
-                    string Part(int group) => $"struct_extract(\"__cut\", 'g{(group + 1).ToString(CultureInfo.InvariantCulture)}')";
-                    var values = pattern.Columns.Select(c =>
+                    IEnumerable<string> Values(string cut) => pattern.Columns.Select(c =>
                     {
-                        var parts = pattern.Groups.Select((g, i) => (g, i)).Where(x => x.g.Column == c).OrderBy(x => x.g.Order).Select(x => Part(x.i)).ToList();
+                        var parts = pattern.Groups.Select((g, i) => (g, i)).Where(x => x.g.Column == c).OrderBy(x => x.g.Order)
+                            .Select(x => $"struct_extract({cut}, 'g{(x.i + 1).ToString(CultureInfo.InvariantCulture)}')").ToList();
                         return parts.Count == 1 ? parts[0] : $"concat_ws({LiteralSql(dissect.AppendSeparator)}, {string.Join(", ", parts)})";
                     });
-                    (var step, columns) = Cut(dissect.Input, pattern.Regex, "regexp_full_match", pattern.Groups.Count, pattern.Columns, values, columns, Prev(), Hidden());
+                    (var step, columns) = Cut(dissect.Input, pattern.Regex, "regexp_full_match", pattern.Groups.Count, pattern.Columns, Values, columns, Prev(), Hidden());
                     Step(step);
                     break;
                 }
                 case Grok grok:
                 {
-                    if (IsList(grok.Input)) throw new EsqlException("GROK of a multi-valued column is not supported here: MV_EXPAND it first", grok.Position);
                     var pattern = GrokPattern.Parse(grok.Pattern, grok.Position);
                     // An empty capture is null here: DuckDB gives a group that took no part in the match as '' too.
-                    var values = pattern.Columns.Select((c, i) =>
+                    IEnumerable<string> Values(string cut) => pattern.Columns.Select((c, i) =>
                     {
-                        var text = $"nullif(struct_extract(\"__cut\", 'g{(i + 1).ToString(CultureInfo.InvariantCulture)}'), '')";
+                        var text = $"nullif(struct_extract({cut}, 'g{(i + 1).ToString(CultureInfo.InvariantCulture)}'), '')";
                         return c.Type switch
                         {
                             "int" => $"TRY_CAST({text} AS INTEGER)",
@@ -230,7 +229,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
                         };
                     });
                     // Searched anywhere in the input, as Elasticsearch's grok does; DISSECT matches the whole of it.
-                    (var step, columns) = Cut(grok.Input, pattern.Regex, "regexp_matches", pattern.Columns.Count, pattern.Columns.Select(c => c.Name).ToList(), values, columns,
+                    (var step, columns) = Cut(grok.Input, pattern.Regex, "regexp_matches", pattern.Columns.Count, pattern.Columns.Select(c => c.Name).ToList(), Values, columns,
                         Prev(), Hidden());
                     Step(step);
                     break;
@@ -620,17 +619,24 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
     }
 
     // DISSECT and GROK: the input's match as one struct of groups (fields g1, g2, …; null when the input does not
-    // match, as in ES|QL), then the new columns made from it (each replacing a column of its name, at the end).
-    private (string Step, List<string> Columns) Cut(Expr input, string regex, string test, int groups, IReadOnlyList<string> made, IEnumerable<string> values,
-        List<string> columns, string previous, string hidden)
+    // match, as in ES|QL), then the new columns made from it by valuesOf (each replacing a column of its name, at the
+    // end). A multi-valued input is cut value by value, as ES|QL does: each new column is the list of what the values
+    // gave (null where none matched).
+    private (string Step, List<string> Columns) Cut(Expr input, string regex, string test, int groups, IReadOnlyList<string> made,
+        Func<string, IEnumerable<string>> valuesOf, List<string> columns, string previous, string hidden)
     {
-        var text = $"CAST({Sql(input, columns)} AS VARCHAR)";
         var re = LiteralSql(regex);
         var names = string.Join(", ", Enumerable.Range(1, groups).Select(g => LiteralSql("g" + g.ToString(CultureInfo.InvariantCulture))));
-        var cut = $"CASE WHEN {test}({text}, {re}) THEN regexp_extract({text}, {re}, [{names}]) END";
+        string Match(string text) => $"CASE WHEN {test}({text}, {re}) THEN regexp_extract({text}, {re}, [{names}]) END";
+        var each = IsList(input);
+        var cut = each ? $"list_transform({Sql(input, columns)}, v -> {Match("CAST(v AS VARCHAR)")})" : Match($"CAST({Sql(input, columns)} AS VARCHAR)");
+        var values = each
+            ? valuesOf("m").Select(v => $"nullif(list_filter(list_transform(\"__cut\", m -> {v}), x -> x IS NOT NULL), [])")
+            : valuesOf("\"__cut\"");
         var kept = columns.Where(c => !made.Contains(c)).ToList();
         var selected = values.Zip(made, (value, name) => value + " AS " + Quote(name));
-        _lists.ExceptWith(made);
+        if (each) _lists.UnionWith(made);
+        else _lists.ExceptWith(made);
         return ($"SELECT {List(kept)}{(kept.Count > 0 ? ", " : "")}{string.Join(", ", selected)}{hidden} FROM (SELECT *, {cut} AS \"__cut\" FROM {previous})", [.. kept, .. made]);
     }
 

@@ -25,7 +25,7 @@ public sealed class InMemoryTable : IDisposable
 
     public DuckDbTranslator Translator() => new(_ => new SourceTable(_table, _columns, ListColumns: _lists));
 
-    /// <summary>The rows of the query, each as its values joined by | (null written "null").</summary>
+    /// <summary>The rows of the query, each as its values joined by | (null written "null", a list [a,b]).</summary>
     public List<string> Rows(string esql)
     {
         using var cmd = Connection.CreateCommand();
@@ -34,10 +34,15 @@ public sealed class InMemoryTable : IDisposable
         var rows = new List<string>();
         while (r.Read())
         {
-            rows.Add(string.Join("|", Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? "null" : Convert.ToString(r.GetValue(i), CultureInfo.InvariantCulture))));
+            rows.Add(string.Join("|", Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? "null" : Text(r.GetValue(i)))));
         }
         return rows;
     }
+
+    // A list as [a,b]; anything else as invariant text.
+    private static string Text(object value) => value is System.Collections.IEnumerable list and not string
+        ? "[" + string.Join(",", list.Cast<object?>().Select(v => v is null ? "null" : Text(v))) + "]"
+        : Convert.ToString(value, CultureInfo.InvariantCulture) ?? "";
 
     /// <summary>The column names of the query's result.</summary>
     public List<string> ColumnNames(string esql)
