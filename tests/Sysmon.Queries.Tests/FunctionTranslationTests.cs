@@ -95,6 +95,16 @@ public sealed class FunctionTranslationTests : IDisposable
     }
 
     [Fact]
+    public void Inline_casts_are_the_conversion_functions()
+    {
+        // As Elastic's script-block rules write a ratio: count::double / length::double.
+        Rows("FROM logs | EVAL r = bytes::double / 2, i = bytes / 2, s = bytes::keyword, n = \"7\"::integer + 1 | KEEP r, i, s, n | LIMIT 1")
+            .Should().Equal("2.5|2|5|8");
+        var ip = () => Rows("FROM logs | EVAL x = destination.ip::ip");
+        ip.Should().Throw<EsqlException>().WithMessage("::ip is not supported here*");
+    }
+
+    [Fact]
     public void String_functions_answer_as_in_esql()
     {
         Rows("FROM logs | WHERE STARTS_WITH(destination.ip, \"198.\") OR ENDS_WITH(destination.ip, \".1\") | KEEP destination.ip")

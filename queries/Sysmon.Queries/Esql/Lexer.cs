@@ -14,7 +14,7 @@ public readonly record struct Token(TokenKind Kind, string Text, int Position, d
 /// <summary>Splits ES|QL text into tokens: identifiers (dotted, or `back-quoted`), "strings", numbers, ?params, symbols.</summary>
 public static class Lexer
 {
-    private static readonly string[] Symbols = ["==", "!=", "<=", ">=", "<", ">", "=", "+", "-", "*", "/", "%", "(", ")", ",", ".", "{", "}", ":"];
+    private static readonly string[] Symbols = ["==", "!=", "<=", ">=", "<", ">", "=", "+", "-", "*", "/", "%", "(", ")", ",", ".", "{", "}", "::", ":"];
 
     public static List<Token> Tokenize(string text)
     {

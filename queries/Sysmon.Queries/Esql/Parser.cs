@@ -374,7 +374,29 @@ public sealed class Parser
     private Expr UnaryMinus()
     {
         if (Peek.IsSymbol("-")) { var p = Next().Position; return new Unary("-", UnaryMinus(), p); }
-        return Primary();
+        return Cast(Primary());
+    }
+
+    // value::type, ES|QL's inline conversion (count::double), as the TO_ function of that type.
+    private Expr Cast(Expr value)
+    {
+        while (Peek.IsSymbol("::"))
+        {
+            var at = Next().Position;
+            var type = Next();
+            var function = type.Kind == TokenKind.Identifier ? type.Text.ToLowerInvariant() switch
+            {
+                "integer" or "int" => "TO_INTEGER",
+                "long" => "TO_LONG",
+                "double" => "TO_DOUBLE",
+                "keyword" or "string" or "text" => "TO_STRING",
+                "datetime" or "date" => "TO_DATETIME",
+                _ => null,
+            } : null;
+            value = new Call(function ?? throw new EsqlException($"::{type.Text} is not supported here (::integer, ::long, ::double, ::keyword, ::datetime are)", type.Position),
+                [value], at);
+        }
+        return value;
     }
 
     private Expr Primary()
