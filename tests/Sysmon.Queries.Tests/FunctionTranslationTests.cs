@@ -95,6 +95,16 @@ public sealed class FunctionTranslationTests : IDisposable
     }
 
     [Fact]
+    public void A_name_may_quote_some_of_its_parts()
+    {
+        // As Elastic's rules name source.`as`.organization.name and network_traffic.amqp.`no-wait`.
+        Rows("FROM logs | EVAL network.`no-wait` = bytes > 10, `a``b`.c = 1 | WHERE `network`.`no-wait` | KEEP network.`no-wait`, `a``b.c`")
+            .Should().Equal("True|1", "True|1");
+        var open = () => Rows("FROM logs | KEEP `bytes");
+        open.Should().Throw<EsqlException>().WithMessage("unterminated `quoted` identifier*");
+    }
+
+    [Fact]
     public void Inline_casts_are_the_conversion_functions()
     {
         // As Elastic's script-block rules write a ratio: count::double / length::double.

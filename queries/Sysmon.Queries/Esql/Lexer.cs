@@ -61,14 +61,7 @@ public static class Lexer
                 tokens.Add(new Token(TokenKind.String, sb.ToString(), start));
                 continue;
             }
-            if (c == '`')
-            {
-                var end = text.IndexOf('`', i + 1);
-                if (end < 0) throw new EsqlException("unterminated `quoted` identifier", start);
-                tokens.Add(new Token(TokenKind.Identifier, text[(i + 1)..end], start));
-                i = end + 1;
-                continue;
-            }
+
             if (c == '?')
             {
                 i++;
@@ -83,11 +76,9 @@ public static class Lexer
                 tokens.Add(new Token(TokenKind.Number, s, start, double.Parse(s, CultureInfo.InvariantCulture)));
                 continue;
             }
-            if (char.IsLetter(c) || c == '_' || c == '@')
+            if (char.IsLetter(c) || c is '_' or '@' or '`')
             {
-                // Field names are dotted: process.hash.sha256, @timestamp, wildcard patterns like logs-sysmon*.
-                while (i < text.Length && (char.IsLetterOrDigit(text[i]) || text[i] is '_' or '@' or '.' or '*' or '-' && IsNameContinuation(text, i))) i++;
-                tokens.Add(new Token(TokenKind.Identifier, text[start..i], start));
+                tokens.Add(new Token(TokenKind.Identifier, Name(text, ref i), start));
                 continue;
             }
             var symbol = Symbols.FirstOrDefault(sym => text.AsSpan(i).StartsWith(sym));
@@ -97,6 +88,45 @@ public static class Lexer
         }
         tokens.Add(new Token(TokenKind.End, "", text.Length));
         return tokens;
+    }
+
+    // A name: dotted (process.hash.sha256, @timestamp), a wildcard pattern (logs-sysmon*), or made of segments some of
+    // which are `back-quoted` for characters a name cannot hold (source.`as`.organization.name, amqp.`no-wait`; `` is
+    // a back-quote inside one).
+    private static string Name(string text, ref int i)
+    {
+        var start = i;
+        var name = new System.Text.StringBuilder();
+        while (true)
+        {
+            if (i < text.Length && text[i] == '`')
+            {
+                var from = i;
+                i++;
+                while (true)
+                {
+                    if (i >= text.Length) throw new EsqlException("unterminated `quoted` identifier", from);
+                    if (text[i] == '`' && i + 1 < text.Length && text[i + 1] == '`') { name.Append('`'); i += 2; continue; }
+                    if (text[i] == '`') { i++; break; }
+                    name.Append(text[i++]);
+                }
+            }
+            else
+            {
+                var from = i;
+                while (i < text.Length && (char.IsLetterOrDigit(text[i]) || text[i] is '_' or '@' or '.' or '*' or '-' && IsNameContinuation(text, i))) i++;
+                name.Append(text, from, i - from);
+            }
+            // Goes on: a plain part ending in '.' before a quoted one, or a '.' after a quoted one.
+            if (i < text.Length && text[i] == '`' && name.Length > 0 && name[^1] == '.') continue;
+            if (i + 1 < text.Length && text[i] == '.' && text[i - 1] == '`' && (char.IsLetter(text[i + 1]) || text[i + 1] is '_' or '@' or '`'))
+            {
+                name.Append('.');
+                i++;
+                continue;
+            }
+            return i > start ? name.ToString() : throw new EsqlException("expected a name", start);
+        }
     }
 
     // '-' continues a name only inside index patterns (logs-sysmon-default, logs-sysmon-*), never as subtraction:
