@@ -97,6 +97,21 @@ public sealed class TranslatorTests : IDisposable
     }
 
     [Fact]
+    public void Inline_stats_keeps_every_row_and_adds_its_group_s_aggregates()
+    {
+        // Fixture: WKS-1 pids 100 and 200, WKS-2 201 and 300, WKS-3 400 (no process name).
+        var r = Run("FROM logs-sysmon | SORT process.pid | INLINE STATS n = COUNT(*), top = MAX(process.pid) BY host.name | LIMIT 4 | KEEP process.pid, n, top, host.name");
+        r.Columns.Should().Equal("process.pid", "n", "top", "host.name");
+        r.Rows.Should().Equal("100|2|200|WKS-1", "200|2|200|WKS-1", "201|2|300|WKS-2", "300|2|300|WKS-2");
+        // Without BY, the whole input's aggregate on every row; a null group key is a group of its own.
+        Run("FROM logs-sysmon | INLINESTATS total = COUNT(*) | STATS t = MAX(total)").Rows.Should().Equal("5");
+        Run("FROM logs-sysmon | INLINE STATS names = COUNT(*) BY process.name | WHERE process.name IS NULL | KEEP names").Rows.Should().Equal("1");
+        // The input's columns stay, in place; the group column moves to the end.
+        Run("FROM logs-sysmon | INLINE STATS c = COUNT_DISTINCT(host.name) BY event.code | LIMIT 1").Columns
+            .Should().Equal("@timestamp", "host.name", "process.name", "process.pid", "destination.port", "c", "event.code");
+    }
+
+    [Fact]
     public void Stats_count_by_gives_aggregates_first_then_groups_and_sort_keeps_its_order()
     {
         var (columns, rows) = Run("FROM logs-sysmon-* | STATS n = COUNT(*), hosts = COUNT_DISTINCT(host.name) BY process.name | SORT n DESC, process.name");

@@ -23,7 +23,8 @@ public sealed record From(IReadOnlyList<string> Patterns, int Position, IReadOnl
 public sealed record Row(IReadOnlyList<(string Name, Expr Value)> Assignments, int Position) : Command(Position);
 public sealed record Where(Expr Condition, int Position) : Command(Position);
 public sealed record Eval(IReadOnlyList<(string Name, Expr Value)> Assignments, int Position) : Command(Position);
-public sealed record Stats(IReadOnlyList<(string Name, Expr Aggregate)> Aggregates, IReadOnlyList<(string Name, Expr Group)> By, int Position) : Command(Position);
+/// <summary>STATS, or with <paramref name="Inline"/> INLINE STATS: every input row kept, the aggregates of its group added.</summary>
+public sealed record Stats(IReadOnlyList<(string Name, Expr Aggregate)> Aggregates, IReadOnlyList<(string Name, Expr Group)> By, int Position, bool Inline = false) : Command(Position);
 public sealed record Sort(IReadOnlyList<(Expr Key, bool Descending, bool? NullsFirst)> Keys, int Position) : Command(Position);
 public sealed record Limit(int Count, int Position) : Command(Position);
 public sealed record Keep(IReadOnlyList<string> Patterns, int Position) : Command(Position);

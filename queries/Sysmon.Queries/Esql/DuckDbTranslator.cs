@@ -127,6 +127,29 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
                         else _lists.Remove(name);
                     }
                     break;
+                case Stats { Inline: true } inline:
+                {
+                    // Each row keeps its columns and gets its group's aggregates: the STATS of the rows, joined back to
+                    // them on the group keys (null keys meet, as ES|QL groups nulls together).
+                    var keys = inline.By.Select((g, i) => (g.Name, Sql: Sql(g.Group, columns), Key: Quote("__k" + i.ToString(CultureInfo.InvariantCulture)))).ToList();
+                    if (inline.By.Any(g => IsList(g.Group))) throw new EsqlException("INLINE STATS BY a multi-valued column is not supported here: MV_EXPAND it first", inline.Position);
+                    var aggregates = inline.Aggregates.Select(a => $"{Aggregate(a.Aggregate, columns)} AS {Quote(a.Name)}");
+                    var grouped = $"SELECT {string.Join(", ", aggregates.Concat(keys.Select(k => $"{k.Sql} AS {k.Key}")))} FROM {Prev()}" +
+                                  (keys.Count == 0 ? "" : " GROUP BY " + string.Join(", ", keys.Select(k => k.Sql)));
+                    var rows = $"SELECT *{string.Concat(keys.Select(k => $", {k.Sql} AS {k.Key}"))} FROM {Prev()}";
+                    var on = keys.Count == 0 ? "TRUE" : string.Join(" AND ", keys.Select(k => $"r.{k.Key} IS NOT DISTINCT FROM a.{k.Key}"));
+                    var made = inline.Aggregates.Select(a => a.Name).Concat(inline.By.Select(g => g.Name)).Distinct().ToList();
+                    var kept = columns.Where(c => !made.Contains(c)).ToList();
+                    var select = kept.Select(c => "r." + Quote(c))
+                        .Concat(inline.Aggregates.Select(a => "a." + Quote(a.Name)))
+                        .Concat(keys.Where(k => !inline.Aggregates.Any(a => a.Name == k.Name)).Select(k => $"r.{k.Key} AS {Quote(k.Name)}"));
+                    Step($"SELECT {string.Join(", ", select)}{(ordered ? ", r." + Quote(Order) : "")} FROM ({rows}) r LEFT JOIN ({grouped}) a ON {on}");
+                    var lists = inline.Aggregates.Where(a => IsList(a.Aggregate)).Select(a => a.Name).ToList();
+                    columns = [.. kept, .. inline.Aggregates.Select(a => a.Name), .. inline.By.Select(g => g.Name).Where(n => !inline.Aggregates.Any(a => a.Name == n))];
+                    _lists.ExceptWith(made);
+                    _lists.UnionWith(lists);
+                    break;
+                }
                 case Stats stats:
                 {
                     // STATS drops the order: a SORT still pending is not numbered at all (it held every row for nothing).

@@ -55,8 +55,12 @@ public sealed class Parser
                 return new Where(Expression(), t.Position);
             case "EVAL":
                 return new Eval(Assignments(allowUnnamed: false), t.Position);
+            case "INLINE" when Peek.Is("STATS"):
+            case "INLINESTATS":
             case "STATS":
             {
+                var inline = !t.Is("STATS");
+                if (inline && Peek.Is("STATS")) Next();
                 var aggs = Peek.Is("BY") ? [] : Assignments(allowUnnamed: true);
                 var by = new List<(string, Expr)>();
                 if (Peek.Is("BY"))
@@ -76,7 +80,7 @@ public sealed class Parser
                     }
                     while (TrySymbol(","));
                 }
-                return new Stats(aggs, by, t.Position);
+                return new Stats(aggs, by, t.Position, inline);
             }
             case "SORT":
             {
