@@ -505,7 +505,6 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
             ? new EsqlException($"{command}: no column matches '{pattern}'", position)
             : new EsqlException($"{command}: unknown column '{pattern}'{NameSuggestions.DidYouMean(pattern, columns)}", position);
 
-    // A field inside a JSON column of the source (winlog.event_data.X) reads the value from it.
     // A field KQL names: its SQL and whether it is multi-valued, or null when the store has no such field (it then
     // matches nothing, as in Elasticsearch). Text fields are refused, as for MATCH.
     private (string Sql, bool IsList)? KqlField(string name, int position, List<string> columns)
@@ -522,6 +521,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
         }
     }
 
+    // A field inside a JSON column of the source (winlog.event_data.X) reads the value from it.
     private string JsonField(FieldRef f, List<string> columns)
     {
         foreach (var json in _json)
