@@ -107,6 +107,7 @@ public sealed class FunctionTranslationTests : IDisposable
     [Fact]
     public void Inline_casts_are_the_conversion_functions()
     {
+        Rows("FROM logs | EVAL s = CONCAT(\"[\", SPACE(3), \"]\"), n = LENGTH(SPACE(bytes)) | KEEP s, n | LIMIT 1").Should().Equal("[   ]|5");
         // As Elastic's script-block rules write a ratio: count::double / length::double.
         Rows("FROM logs | EVAL r = bytes::double / 2, i = bytes / 2, s = bytes::keyword, n = \"7\"::integer + 1 | KEEP r, i, s, n | LIMIT 1")
             .Should().Equal("2.5|2|5|8");

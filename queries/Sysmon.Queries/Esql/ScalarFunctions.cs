@@ -33,6 +33,7 @@ public static class ScalarFunctions
             "LEFT" => Arity(2, $"left({A(0)}, {A(1)})"),
             "RIGHT" => Arity(2, $"right({A(0)}, {A(1)})"),
             "REVERSE" => Arity(1, $"reverse({A(0)})"),
+            "SPACE" => Arity(1, $"repeat(' ', {A(0)})"),
             "ABS" => Arity(1, $"abs({A(0)})"),
             "FLOOR" => Arity(1, $"floor({A(0)})"),
             "CEIL" => Arity(1, $"ceil({A(0)})"),
