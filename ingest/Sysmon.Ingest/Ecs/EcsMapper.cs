@@ -32,9 +32,9 @@ public sealed class EcsMapper(EcsMapperOptions options, EventCatalogue? catalogu
     /// an agent would put there, so host.id is the computer name (host.name), a value ECS allows ("meaningful in your
     /// environment"). The DuckDB store's views compute the same from the channel and host.name
     /// (EventColumns.DerivedFields): a change here goes there too.</summary>
-    public static void SetHostFields(EcsDocument doc, string? channel)
+    public static void SetHostFields(EcsDocument doc, string? channel, string? hostName)
     {
-        if (doc.GetString("host.name") is { } name) doc.Set("host.id", name);
+        if (!string.IsNullOrEmpty(hostName)) doc.Set("host.id", hostName);
         if (string.Equals(channel, Names.LinuxSysmonChannel, StringComparison.OrdinalIgnoreCase))
         {
             doc.Set("host.os.type", "linux");
@@ -71,7 +71,7 @@ public sealed class EcsMapper(EcsMapperOptions options, EventCatalogue? catalogu
 
         var host = e.Computer ?? Options.HostName;
         if (!string.IsNullOrEmpty(host)) doc.Set("host.name", host);
-        SetHostFields(doc, e.Channel);
+        SetHostFields(doc, e.Channel, host); // the name just set, not looked up again per event
         if (!string.IsNullOrEmpty(e.UserSid)) doc.Set("user.id", e.UserSid);
         SetWinlog(doc, e, def);
         SetProvenance(doc, e);

@@ -140,12 +140,14 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
                     var on = keys.Count == 0 ? "TRUE" : string.Join(" AND ", keys.Select(k => $"r.{k.Key} IS NOT DISTINCT FROM a.{k.Key}"));
                     var made = inline.Aggregates.Select(a => a.Name).Concat(inline.By.Select(g => g.Name)).Distinct().ToList();
                     var kept = columns.Where(c => !made.Contains(c)).ToList();
+                    // A group named as an aggregate is shown once, as the aggregate.
+                    var shownKeys = keys.Where(k => !inline.Aggregates.Any(a => a.Name == k.Name)).ToList();
                     var select = kept.Select(c => "r." + Quote(c))
                         .Concat(inline.Aggregates.Select(a => "a." + Quote(a.Name)))
-                        .Concat(keys.Where(k => !inline.Aggregates.Any(a => a.Name == k.Name)).Select(k => $"r.{k.Key} AS {Quote(k.Name)}"));
+                        .Concat(shownKeys.Select(k => $"r.{k.Key} AS {Quote(k.Name)}"));
                     Step($"SELECT {string.Join(", ", select)}{(ordered ? ", r." + Quote(Order) : "")} FROM ({rows}) r LEFT JOIN ({grouped}) a ON {on}");
                     var lists = inline.Aggregates.Where(a => IsList(a.Aggregate)).Select(a => a.Name).ToList();
-                    columns = [.. kept, .. inline.Aggregates.Select(a => a.Name), .. inline.By.Select(g => g.Name).Where(n => !inline.Aggregates.Any(a => a.Name == n))];
+                    columns = [.. kept, .. inline.Aggregates.Select(a => a.Name), .. shownKeys.Select(k => k.Name)];
                     _lists.ExceptWith(made);
                     _lists.UnionWith(lists);
                     break;
@@ -733,7 +735,8 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
         return sb.Append(" END").ToString();
     }
 
-    private static string LiteralSql(object? value) => value switch
+    /// <summary>A value as a DuckDB SQL literal (a string quoted, its quotes doubled): for the translator's helpers too.</summary>
+    internal static string LiteralSql(object? value) => value switch
     {
         null => "NULL",
         string s => "'" + s.Replace("'", "''", StringComparison.Ordinal) + "'",

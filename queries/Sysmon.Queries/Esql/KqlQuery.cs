@@ -193,5 +193,6 @@ public sealed class KqlQuery
         return sb.ToString();
     }
 
-    private static string Literal(string value) => "'" + value.Replace("\0", "", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "'";
+    // A value as SQL, its wildcard marks dropped.
+    private static string Literal(string value) => DuckDbTranslator.LiteralSql(value.Replace("\0", "", StringComparison.Ordinal));
 }

@@ -15,6 +15,9 @@ public static class LuceneRegex
 {
     private const string Re2Special = @"\.+*?()|[]{}^$";
 
+    // The escaped letters that stay classes in Lucene (digits, spaces, word characters and their complements).
+    private const string ClassEscapes = "dswDSW";
+
     public static string ToRe2(string pattern, int position)
     {
         var re2 = new StringBuilder("(?s)");
@@ -26,7 +29,7 @@ public static class LuceneRegex
                 case '\\':
                     if (i + 1 >= pattern.Length) throw new EsqlException($"RLIKE: pattern '{pattern}' ends in a lone backslash", position);
                     var escaped = pattern[++i];
-                    if ("dswDSW".Contains(escaped, StringComparison.Ordinal)) re2.Append('\\').Append(escaped);
+                    if (ClassEscapes.Contains(escaped, StringComparison.Ordinal)) re2.Append('\\').Append(escaped);
                     else Literal(re2, escaped);
                     break;
                 case '"':
@@ -94,7 +97,7 @@ public static class LuceneRegex
             if (ch == '\\' && i + 1 < pattern.Length)
             {
                 var escaped = pattern[++i];
-                if ("dswDSW".Contains(escaped, StringComparison.Ordinal)) re2.Append('\\').Append(escaped);
+                if (ClassEscapes.Contains(escaped, StringComparison.Ordinal)) re2.Append('\\').Append(escaped);
                 else re2.Append('\\').Append(escaped is '\\' or ']' or '[' or '-' or '^' ? escaped.ToString() : Hex(escaped));
                 continue;
             }

@@ -50,21 +50,19 @@ public static class MatchFunction
             }
         }
 
-        var literal = "'" + query.Replace("'", "''", StringComparison.Ordinal) + "'";
+        var literal = DuckDbTranslator.LiteralSql(query);
         string Test(string value)
         {
             if (edits == 0) return $"{value} = {literal}";
             var distance = transpositions ? "damerau_levenshtein" : "levenshtein";
             var near = $"{distance}({value}, {literal}) <= {edits.ToString(CultureInfo.InvariantCulture)}";
-            return prefix == 0 ? near : $"(starts_with({value}, {Literal(query[..Math.Min(prefix, query.Length)])}) AND {near})";
+            return prefix == 0 ? near : $"(starts_with({value}, {DuckDbTranslator.LiteralSql(query[..Math.Min(prefix, query.Length)])}) AND {near})";
         }
         return isList ? $"len(list_filter({field}, v -> {Test("v")})) > 0" : $"({Test(field)})";
     }
 
     /// <summary>Fields Elasticsearch maps as text (analysed into words): a whole-value comparison would answer differently.</summary>
     public static bool IsTextField(string name) => name is "message" or "error.message" || name.EndsWith(".text", StringComparison.Ordinal);
-
-    private static string Literal(string text) => "'" + text.Replace("'", "''", StringComparison.Ordinal) + "'";
 
     // A number of edits (0, 1 or 2), or AUTO[:low,high]: none below low characters, one below high, two from there.
     private static int Fuzziness(object? value, string query, int position)

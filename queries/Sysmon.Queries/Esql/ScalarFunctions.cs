@@ -108,7 +108,7 @@ public static class ScalarFunctions
 
     // REPLACE's pattern is a Java regular expression: a constant one is written in RE2's spelling.
     private static string Pattern(Call c, IReadOnlyList<string> args, Func<Expr, string?> constant) =>
-        constant(c.Args[1]) is { } java ? "'" + JavaRegex.ToRe2(java, c.Position).Replace("'", "''", StringComparison.Ordinal) + "'" : args[1];
+        constant(c.Args[1]) is { } java ? DuckDbTranslator.LiteralSql(JavaRegex.ToRe2(java, c.Position)) : args[1];
 
     // REPLACE's replacement is Java's: $1 names a group and \ escapes the next character. DuckDB's (RE2) names a
     // group \1 and needs \\ for a backslash. A replacement that is not a constant goes as it is.

@@ -76,7 +76,7 @@ public sealed record DateMath(DateTimeOffset? Anchor, IReadOnlyList<(int Amount,
     /// keeps meaning "the last week" instead of the week before it was written.</summary>
     public string ToEsql()
     {
-        var sql = new StringBuilder(Anchor is { } a ? $"TO_DATETIME(\"{a.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)}\")" : "NOW()");
+        var sql = new StringBuilder(Anchor is { } a ? InlinedQuery.TimeLiteral(a) : "NOW()");
         foreach (var (amount, unit) in Steps)
         {
             sql.Append(amount < 0 ? " - " : " + ").Append(Math.Abs(amount).ToString(CultureInfo.InvariantCulture)).Append(' ').Append(SpanUnit(unit));

@@ -43,9 +43,13 @@ public static class InlinedQuery
         bool b => b ? "true" : "false",
         long l => l.ToString(CultureInfo.InvariantCulture),
         double d => d.ToString("R", CultureInfo.InvariantCulture),
-        DateTimeOffset t => $"TO_DATETIME({Quoted(t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))})",
+        DateTimeOffset t => TimeLiteral(t),
         _ => throw new ArgumentException($"no ES|QL literal for a {value.GetType().Name}"),
     };
+
+    /// <summary>A time as an ES|QL expression: TO_DATETIME("2026-01-05T08:00:00.000Z").</summary>
+    internal static string TimeLiteral(DateTimeOffset t) =>
+        $"TO_DATETIME({Quoted(t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture))})";
 
     private static string Quoted(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
