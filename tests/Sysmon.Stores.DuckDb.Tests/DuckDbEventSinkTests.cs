@@ -493,6 +493,35 @@ public sealed class DuckDbEventSinkTests : IDisposable
     }
 
     [Fact]
+    public void A_catalog_made_by_a_later_build_of_the_same_schema_is_left_as_it_is()
+    {
+        const string Marker = "SELECT count(*) FROM duckdb_views() WHERE view_name = 'events_ecs_rows' AND contains(sql, 'later_build')";
+        using (var store = DuckDbStore.Open(StorePath))
+        {
+            DuckDbSchema.Execute(store.Connection, "CREATE OR REPLACE VIEW events_ecs_rows AS SELECT 1 AS later_build");
+            DuckDbSchema.Execute(store.Connection, "UPDATE sysmon_meta SET value = 'a later build' WHERE key = 'catalog_hash'");
+            DuckDbSchema.Execute(store.Connection, $"UPDATE sysmon_meta SET value = '{DuckDbSchema.CatalogRevision + 1}' WHERE key = 'catalog_revision'");
+        }
+        Query(Marker).Single()[0].Should().Be(1L, "this build's older view would hide the later build's fields");
+        Query("SELECT value FROM sysmon_meta WHERE key = 'catalog_hash'").Single()[0].Should().Be("a later build");
+
+        using (var store = DuckDbStore.Open(StorePath))
+        {
+            DuckDbSchema.Execute(store.Connection, $"UPDATE sysmon_meta SET value = '{DuckDbSchema.CatalogRevision - 1}' WHERE key = 'catalog_revision'");
+        }
+        Query(Marker).Single()[0].Should().Be(0L, "an earlier build's catalog is replaced by this build's");
+        Query("SELECT value FROM sysmon_meta WHERE key = 'catalog_revision'").Single()[0].Should().Be(DuckDbSchema.CatalogRevision.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void The_catalog_revision_is_raised_with_every_change_of_the_catalog()
+    {
+        // When this fails, the catalog (a table, view or macro) changed: raise DuckDbSchema.CatalogRevision by one and
+        // write the new pair here, so that older builds leave the new catalog alone.
+        (DuckDbSchema.CatalogRevision, DuckDbSchema.CatalogHash).Should().Be((1, "7c86a898694ebb9757cbb02bd49c175ab275cd0c197d3c0579ee0b21aaf970dc"));
+    }
+
+    [Fact]
     public void The_schema_version_is_recorded()
     {
         using var store = DuckDbStore.Open(StorePath);

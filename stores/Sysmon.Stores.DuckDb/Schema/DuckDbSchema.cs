@@ -78,6 +78,9 @@ public static class DuckDbSchema
         // and DuckDB's next checkpoint after one rewrote a freshly ingested 1M-event store (3.8 s and 1.5 GB for the
         // first hunt after an ingest, instead of 0.3 s).
         if (version == CurrentVersion && ReadMeta(connection, "catalog_hash") == CatalogHash) return;
+        // A later build of the same schema made its own views (host.id came that way): re-creating this build's older
+        // ones would take those fields from every reader of the file until the later build opened it again.
+        if (version == CurrentVersion && ReadRevision(connection) > CatalogRevision) return;
         using var tx = connection.BeginTransaction();
         foreach (var sql in Statements()) Execute(connection, sql);
         // Migrations from older versions, one step per version.
@@ -87,11 +90,18 @@ public static class DuckDbSchema
         Execute(connection, "INSERT OR REPLACE INTO sysmon_meta VALUES ('schema_version', '" +
                             CurrentVersion.ToString(CultureInfo.InvariantCulture) + "')");
         Execute(connection, $"INSERT OR REPLACE INTO sysmon_meta VALUES ('catalog_hash', '{CatalogHash}')");
+        Execute(connection, "INSERT OR REPLACE INTO sysmon_meta VALUES ('catalog_revision', '" +
+                            CatalogRevision.ToString(CultureInfo.InvariantCulture) + "')");
         tx.Commit();
     }
 
-    // Changes whenever a table, view or macro definition does, so a new build re-creates what changed.
-    private static readonly string CatalogHash =
+    /// <summary>Counts this build's changes to the catalog (views, macros) within one schema version, so that an older
+    /// build can tell a later one's catalog from its own and leave it. Raise it with every change of
+    /// <see cref="CatalogHash"/>; a test holds the two together. Files from before it was recorded count as 0.</summary>
+    public const int CatalogRevision = 1;
+
+    /// <summary>Changes whenever a table, view or macro definition does, so a new build re-creates what changed.</summary>
+    public static readonly string CatalogHash =
         Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join(";", Statements()))));
 
     private static string? ReadMeta(DuckDBConnection connection, string key)
@@ -142,6 +152,9 @@ public static class DuckDbSchema
         Execute(connection, $"DROP TABLE {table}");
         Execute(connection, $"ALTER TABLE {next} RENAME TO {table}");
     }
+
+    private static int ReadRevision(DuckDBConnection connection) =>
+        ReadMeta(connection, "catalog_revision") is { } s && int.TryParse(s, CultureInfo.InvariantCulture, out var r) ? r : 0;
 
     public static int ReadVersion(DuckDBConnection connection)
     {
