@@ -212,7 +212,7 @@ public sealed class DuckDbStoredEvents(DuckDbStore store) : IStoredEventSource
                     break;
             }
         }
-        EcsMapper.SetHostFields(doc, doc.GetString("winlog.channel"), doc.GetString("host.name"));
+        EcsMapper.SetHostFields(doc, doc.GetString("winlog.channel"), doc.GetString("host.name"), doc.GetString("host.id"));
         return doc;
     }
 

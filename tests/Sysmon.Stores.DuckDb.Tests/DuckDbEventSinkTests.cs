@@ -205,6 +205,36 @@ public sealed class DuckDbEventSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task A_shippers_host_id_and_agent_are_stored_and_read_back_and_the_computer_name_is_not_stored_twice()
+    {
+        const string Shipped = "{\"agent\":{\"id\":\"5d1c4a0e-7f3b-4c9e-9a51-2b7e0c3d8f10\",\"name\":\"WS-0042\",\"type\":\"winlogbeat\",\"version\":\"8.17.0\"}," +
+                               "\"host\":{\"id\":\"a3f0c1d2-0b5e-4f6a-8c7d-9e1f2a3b4c5d\"},";
+        var beats = Sysmon.Ingest.Tests.Fixtures.EventForms.Beats(Sysmon.Ingest.Tests.Fixtures.SampleEvents.All[0]);
+        var events = await Sysmon.Ingest.Tests.Fixtures.Convert.EventsAsync(new Sysmon.Ingest.Json.JsonEventReader(), Shipped + beats[1..] + "\n" + beats + "\n");
+        events[1].RecordId = 99; // another record of the same host, shipped from a file without a shipper
+        var docs = events.Select(e => Sysmon.Ingest.Tests.Fixtures.Convert.Mapper().Map(e)).ToList();
+        docs[0].GetString("host.id").Should().Be("a3f0c1d2-0b5e-4f6a-8c7d-9e1f2a3b4c5d");
+        using (var store = DuckDbStore.Open(StorePath))
+        {
+            await using var sink = new DuckDbEventSink(store);
+            (await sink.WriteAsync(docs, TestContext.Current.CancellationToken)).Stored.Should().Be(2);
+        }
+
+        var rows = Query("""
+            SELECT e."host.id", r."host.id", d.document->>'$.host.id', s."host.id", e."agent.id", r."agent.type", e."agent.version", e."host.name", s.doc->'$.host', s.doc->'$.agent'
+            FROM events_ecs e JOIN events_ecs_rows r USING (id) JOIN events_documents d USING (id) JOIN events s USING (id) ORDER BY e."agent.id" NULLS LAST
+            """);
+        rows[0].Should().Equal("a3f0c1d2-0b5e-4f6a-8c7d-9e1f2a3b4c5d", "a3f0c1d2-0b5e-4f6a-8c7d-9e1f2a3b4c5d", "a3f0c1d2-0b5e-4f6a-8c7d-9e1f2a3b4c5d",
+            "a3f0c1d2-0b5e-4f6a-8c7d-9e1f2a3b4c5d", "5d1c4a0e-7f3b-4c9e-9a51-2b7e0c3d8f10", "winlogbeat", "8.17.0", SampleEvent.Computer, null, null);
+        rows[1].Should().Equal(SampleEvent.Computer, SampleEvent.Computer, SampleEvent.Computer, null, null, null, null, SampleEvent.Computer, null, null);
+
+        using var reopened = DuckDbStore.Open(StorePath);
+        var read = new List<StoredEvent>();
+        await foreach (var e in new DuckDbStoredEvents(reopened).ReadAsync(null, TestContext.Current.CancellationToken)) read.Add(e);
+        read.Select(e => EcsJsonWriter.ToJson(e.Document!)).Should().BeEquivalentTo(docs.Select(EcsJsonWriter.ToJson), "reindex reads back what was mapped");
+    }
+
+    [Fact]
     public async Task A_line_DuckDB_cannot_read_is_refused_by_name_and_the_rest_of_the_load_is_stored()
     {
         var docs = await MappedSamplesAsync();
@@ -432,6 +462,32 @@ public sealed class DuckDbEventSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task A_schema_4_file_gets_the_shipper_columns_and_its_events_keep_the_computer_name_as_host_id()
+    {
+        var docs = await MappedSamplesAsync();
+        using (var store = DuckDbStore.Open(StorePath))
+        {
+            await using (var sink = new DuckDbEventSink(store)) (await sink.WriteAsync(docs[..10], TestContext.Current.CancellationToken)).Stored.Should().Be(10);
+            // Schema 4 as it was: no host.id or agent.* columns, the views computing host.id from host.name.
+            DuckDbSchema.Execute(store.Connection, "DROP VIEW events_ecs; DROP VIEW events_ecs_rows; DROP VIEW events_documents");
+            foreach (var column in new[] { "host.id", "agent.id", "agent.name", "agent.type", "agent.version" })
+            {
+                DuckDbSchema.Execute(store.Connection, $"ALTER TABLE events DROP COLUMN \"{column}\"");
+            }
+            DuckDbSchema.Execute(store.Connection, "UPDATE sysmon_meta SET value = '4' WHERE key = 'schema_version'");
+        }
+        using (var store = DuckDbStore.Open(StorePath))
+        {
+            DuckDbSchema.ReadVersion(store.Connection).Should().Be(DuckDbSchema.CurrentVersion);
+            await using var sink = new DuckDbEventSink(store);
+            (await sink.WriteAsync(docs, TestContext.Current.CancellationToken)).Stored.Should().Be(20, "the 10 stored before are not stored again");
+        }
+        Query("SELECT count(*), count(DISTINCT \"host.id\"), min(\"host.id\" = \"host.name\"), count(\"agent.id\") FROM events_ecs").Single()
+            .Should().Equal(30L, 1L, true, 0L);
+        Query("SELECT count(\"host.id\") FROM events").Single()[0].Should().Be(0L, "the computer name is not stored twice");
+    }
+
+    [Fact]
     public void Load_files_of_a_killed_run_are_removed_when_the_store_opens_and_a_live_process_keeps_its_own()
     {
         using (DuckDbStore.Open(StorePath)) { }
@@ -518,7 +574,7 @@ public sealed class DuckDbEventSinkTests : IDisposable
     {
         // When this fails, the catalog (a table, view or macro) changed: raise DuckDbSchema.CatalogRevision by one and
         // write the new pair here, so that older builds leave the new catalog alone.
-        (DuckDbSchema.CatalogRevision, DuckDbSchema.CatalogHash).Should().Be((1, "7c86a898694ebb9757cbb02bd49c175ab275cd0c197d3c0579ee0b21aaf970dc"));
+        (DuckDbSchema.CatalogRevision, DuckDbSchema.CatalogHash).Should().Be((2, "19ed41346dab4a7bbe032c5db8a78491232ee0827f27aa4e9bc53c5a4b69d847"));
     }
 
     [Fact]

@@ -81,6 +81,8 @@ public sealed class ResourceTests
     [InlineData("host.name", "keyword")]
     [InlineData("host.os.type", "keyword")]
     [InlineData("host.id", "keyword")]
+    [InlineData("agent.id", "keyword")]
+    [InlineData("agent.version", "keyword")]
     [InlineData("threat.enrichments", "nested")]
     public void Fields_have_the_types_Elastic_gives_them(string path, string type)
     {

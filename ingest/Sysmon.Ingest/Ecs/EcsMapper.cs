@@ -29,12 +29,14 @@ public sealed class EcsMapper(EcsMapperOptions options, EventCatalogue? catalogu
     /// and hunting queries filter and count by: host.os from the channel the event was logged to (a log read here comes
     /// from a host of the kind its channel names; Linux's family and platform are not in the log), and host.id, which
     /// Elastic's hunts count hosts by (19 of the 28 for Sysmon stopped at it). No Sysmon record carries the machine id
-    /// an agent would put there, so host.id is the computer name (host.name), a value ECS allows ("meaningful in your
-    /// environment"). The DuckDB store's views compute the same from the channel and host.name
-    /// (EventColumns.DerivedFields): a change here goes there too.</summary>
-    public static void SetHostFields(EcsDocument doc, string? channel, string? hostName)
+    /// an agent would put there, so host.id is the shipper's own (a Winlogbeat / Elastic Agent document's host.id), kept as
+    /// Elastic's integration keeps it, or else the computer name (host.name), a value ECS allows ("meaningful in your
+    /// environment"). The DuckDB store's views compute the same from the channel and host.name, and store a shipped
+    /// host.id in its column (EventColumns.DerivedFields): a change here goes there too.</summary>
+    public static void SetHostFields(EcsDocument doc, string? channel, string? hostName, string? shippedHostId = null)
     {
-        if (!string.IsNullOrEmpty(hostName)) doc.Set("host.id", hostName);
+        var id = string.IsNullOrEmpty(shippedHostId) ? hostName : shippedHostId;
+        if (!string.IsNullOrEmpty(id)) doc.Set("host.id", id);
         if (string.Equals(channel, Names.LinuxSysmonChannel, StringComparison.OrdinalIgnoreCase))
         {
             doc.Set("host.os.type", "linux");
@@ -45,6 +47,16 @@ public sealed class EcsMapper(EcsMapperOptions options, EventCatalogue? catalogu
             doc.Set("host.os.family", "windows");
             doc.Set("host.os.platform", "windows");
         }
+    }
+
+    // agent.*: the Winlogbeat or Elastic Agent that shipped the event, as Elastic's integration keeps it (two of Elastic's
+    // hunts count agents by agent.id). Never made up: a log read from a file had no agent.
+    private static void SetAgent(EcsDocument doc, ShipperIdentity shipper)
+    {
+        if (shipper.AgentId is { } id) doc.Set("agent.id", id);
+        if (shipper.AgentName is { } name) doc.Set("agent.name", name);
+        if (shipper.AgentType is { } type) doc.Set("agent.type", type);
+        if (shipper.AgentVersion is { } version) doc.Set("agent.version", version);
     }
 
     public EcsDocument Map(SysmonEvent e)
@@ -71,7 +83,8 @@ public sealed class EcsMapper(EcsMapperOptions options, EventCatalogue? catalogu
 
         var host = e.Computer ?? Options.HostName;
         if (!string.IsNullOrEmpty(host)) doc.Set("host.name", host);
-        SetHostFields(doc, e.Channel, host); // the name just set, not looked up again per event
+        SetHostFields(doc, e.Channel, host, e.Shipper?.HostId); // the name just set, not looked up again per event
+        if (e.Shipper is { } shipper) SetAgent(doc, shipper);
         if (!string.IsNullOrEmpty(e.UserSid)) doc.Set("user.id", e.UserSid);
         SetWinlog(doc, e, def);
         SetProvenance(doc, e);

@@ -29,6 +29,8 @@ public sealed class SysmonEvent
     public string? TaskName { get; set; }
     public string? LevelName { get; set; }
     public string? OpcodeName { get; set; }
+    /// <summary>The shipper's host id and agent, when a Winlogbeat / Elastic Agent document carried them.</summary>
+    public ShipperIdentity? Shipper { get; set; }
     /// <summary>The rendered message, when the source carried one.</summary>
     public string? Message { get; set; }
 

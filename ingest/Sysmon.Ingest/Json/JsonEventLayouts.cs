@@ -97,6 +97,7 @@ internal sealed class JsonEventLayouts(EventCatalogue catalogue)
             LevelName = f.Get("log.level") ?? f.Get("winlog.level"),
             Keywords = f.Get("winlog.keywords"),
             Message = f.Get("message"),
+            Shipper = ShipperIdentity.Of(f.Get("host.id"), f.Get("agent.id"), f.Get("agent.name"), f.Get("agent.type"), f.Get("agent.version")),
         };
         // Winlogbeat's @timestamp is TimeCreated (UTC); winlog.time_created when the XML path was used.
         if (SysmonTime.TryParseSystemTime(f.Get("winlog.time_created") ?? f.Get("@timestamp"), out var created))

@@ -29,6 +29,9 @@ internal sealed class EventLoadFile : IDisposable
     private static readonly JsonEncodedText[] Keys =
         EventColumns.All.Select((_, i) => JsonEncodedText.Encode("c" + i.ToString(CultureInfo.InvariantCulture))).ToArray();
 
+    private static readonly int HostIdColumn = EventColumns.StoredFields["host.id"];
+    private static readonly int HostNameColumn = EventColumns.StoredFields["host.name"];
+
     // For each IP-number column, the text column of the address it is computed from.
     private static readonly int[] IpSourceColumn = EventColumns.All
         .Select(c => c.Kind == ColumnKind.IpNumber ? EventColumns.StoredFields[c.Field] : -1).ToArray();
@@ -166,6 +169,13 @@ internal sealed class EventLoadFile : IDisposable
             var c = EventColumns.ColumnOf(fields[f].Key);
             _inColumn[f] = c >= 0 || c == EventColumns.Derived;
             if (c >= 0) _fieldOfColumn[c] = f;
+        }
+        // host.id is stored only when it is not the computer name, which the views give in its place.
+        if (_fieldOfColumn[HostIdColumn] is var id and >= 0 && _fieldOfColumn[HostNameColumn] is var name and >= 0 &&
+            fields[id].Value is { Kind: EcsValueKind.String } hostId && fields[name].Value is { Kind: EcsValueKind.String } hostName &&
+            string.Equals(hostId.AsString, hostName.AsString, StringComparison.Ordinal))
+        {
+            _fieldOfColumn[HostIdColumn] = -1;
         }
     }
 

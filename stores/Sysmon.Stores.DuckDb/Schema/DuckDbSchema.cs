@@ -14,7 +14,7 @@ public static class DuckDbSchema
     public const string DocumentsView = "events_documents";
     public const string WholeRowsView = "events_ecs_rows";
 
-    public const int CurrentVersion = 4;
+    public const int CurrentVersion = 5;
 
     public static string CreateEventsTable(string name) =>
         $"CREATE TABLE IF NOT EXISTS {name} (\n  " + string.Join(",\n  ", EventColumns.All.Select(c => $"{c.Quoted} {c.SqlType}")) + "\n)";
@@ -82,6 +82,8 @@ public static class DuckDbSchema
         // ones would take those fields from every reader of the file until the later build opened it again.
         if (version == CurrentVersion && ReadRevision(connection) > CatalogRevision) return;
         using var tx = connection.BeginTransaction();
+        // Before the views, which name every column.
+        if (version is >= 1 and <= 4) AddMissingEventColumns(connection);
         foreach (var sql in Statements()) Execute(connection, sql);
         // Migrations from older versions, one step per version.
         if (version == 1) MigrateFrom1(connection);
@@ -98,7 +100,7 @@ public static class DuckDbSchema
     /// <summary>Counts this build's changes to the catalog (views, macros) within one schema version, so that an older
     /// build can tell a later one's catalog from its own and leave it. Raise it with every change of
     /// <see cref="CatalogHash"/>; a test holds the two together. Files from before it was recorded count as 0.</summary>
-    public const int CatalogRevision = 1;
+    public const int CatalogRevision = 2;
 
     /// <summary>Changes whenever a table, view or macro definition does, so a new build re-creates what changed.</summary>
     public static readonly string CatalogHash =
@@ -120,10 +122,27 @@ public static class DuckDbSchema
         Execute(connection, $"DROP VIEW IF EXISTS {EventsView}");
         Execute(connection, $"DROP VIEW IF EXISTS {DocumentsView}");
         Execute(connection, $"DROP VIEW IF EXISTS {WholeRowsView}");
-        CopyInto(connection, Names.EventsTable, CreateEventsTable, "*");
+        CopyInto(connection, Names.EventsTable, CreateEventsTable, string.Join(", ", EventColumns.All.Select(c => c.Quoted)));
         Execute(connection, EventColumns.CreateView(EventsView, Names.EventsTable));
         Execute(connection, EventColumns.CreateWholeRowsView(WholeRowsView, Names.EventsTable));
         Execute(connection, EventColumns.CreateDocumentsView(DocumentsView, Names.EventsTable));
+    }
+
+    // Schema 5 added columns to events (host.id and agent.*, a shipper's). DuckDB adds a column without rewriting the
+    // table; the rows before it hold NULL there, as rows without a shipper do.
+    private static void AddMissingEventColumns(DuckDBConnection connection)
+    {
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = $"SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND table_name = '{Names.EventsTable}'";
+            using var reader = cmd.ExecuteReader();
+            while (reader.Read()) present.Add(reader.GetString(0));
+        }
+        foreach (var column in EventColumns.All.Where(c => !present.Contains(c.Name)))
+        {
+            Execute(connection, $"ALTER TABLE {Names.EventsTable} ADD COLUMN {column.Quoted} {column.SqlType}");
+        }
     }
 
     // Schema 2 had a primary key on alerts.id and a doc column (see CreateAlertsTable); the table is copied once into
@@ -148,7 +167,7 @@ public static class DuckDbSchema
     {
         var next = table + "_next";
         Execute(connection, create(next));
-        Execute(connection, $"INSERT INTO {next} SELECT {columns} FROM {table}");
+        Execute(connection, $"INSERT INTO {next} {(columns == "*" ? "" : $"({columns}) ")}SELECT {columns} FROM {table}");
         Execute(connection, $"DROP TABLE {table}");
         Execute(connection, $"ALTER TABLE {next} RENAME TO {table}");
     }

@@ -42,6 +42,30 @@ public sealed class JsonEventReaderTests
     }
 
     [Fact]
+    public async Task A_shippers_host_id_and_agent_are_kept_as_elastic_keeps_them_and_the_computer_name_stands_in_otherwise()
+    {
+        // Winlogbeat with add_host_metadata, as it ships: the host's machine id and the agent beside the event.
+        const string Shipped = "{\"agent\":{\"id\":\"5d1c4a0e-7f3b-4c9e-9a51-2b7e0c3d8f10\",\"name\":\"WS-0042\",\"type\":\"winlogbeat\"," +
+                               "\"version\":\"8.17.0\",\"ephemeral_id\":\"e1\"},\"host\":{\"id\":\"a3f0c1d2-0b5e-4f6a-8c7d-9e1f2a3b4c5d\",\"name\":\"ws-0042\"},";
+        var shipped = (await Convert.EventsAsync(new JsonEventReader(), Shipped + EventForms.Beats(Create)[1..])).Single();
+        var plain = (await Convert.EventsAsync(new JsonEventReader(), EventForms.Beats(Create))).Single();
+
+        var doc = Convert.Mapper().Map(shipped);
+        doc.GetString("host.id").Should().Be("a3f0c1d2-0b5e-4f6a-8c7d-9e1f2a3b4c5d");
+        doc.GetString("host.name").Should().Be(SampleEvent.Computer, "winlog.computer_name names the host that logged the event");
+        doc.GetString("agent.id").Should().Be("5d1c4a0e-7f3b-4c9e-9a51-2b7e0c3d8f10");
+        doc.GetString("agent.name").Should().Be("WS-0042");
+        doc.GetString("agent.type").Should().Be("winlogbeat");
+        doc.GetString("agent.version").Should().Be("8.17.0");
+        doc.Fields.Should().NotContain(f => f.Key == "agent.ephemeral_id", "it changes at every restart of the shipper");
+
+        plain.Shipper.Should().BeNull();
+        var bare = Convert.Mapper().Map(plain);
+        bare.GetString("host.id").Should().Be(SampleEvent.Computer);
+        bare.Fields.Should().NotContain(f => f.Key.StartsWith("agent.", StringComparison.Ordinal), "no agent is made up for a log without one");
+    }
+
+    [Fact]
     public async Task Structured_event_data_wins_over_a_stale_rendered_message()
     {
         var doc = EventForms.Beats(Create).Replace("ProcessId: 6256", "ProcessId: 0", StringComparison.Ordinal)
