@@ -25,6 +25,8 @@ internal sealed class JsonEventLayouts(EventCatalogue catalogue)
         "Category", "Message", "UserID", "AccountName", "Domain", "AccountType", "SourceModuleName", "SourceModuleType",
         "@timestamp", "@version", "host", "port", "tags", "TimeCreated", "Level", "LevelName", "type", "beat", "agent",
         "log", "ecs", "input", "fields", "ERROR_EVT_UNRESOLVED", "EventType", "Version",
+        // An Elasticsearch hit's own members, beside its _source (JsonFields).
+        "_index", "_type", "_id", "_score", "_version", "_seq_no", "_primary_term", "_routing", "_ignored", "sort",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     // Values NXLog writes under its own EventType key (it collides with Sysmon's EventType).

@@ -5,7 +5,8 @@ namespace Sysmon.Ingest.Json;
 /// <summary>
 /// A JSON object flattened to (dotted path, scalar text) pairs in document order. Numbers keep their JSON
 /// text, booleans become true/false, nulls and arrays of objects are left out; arrays of scalars are joined
-/// with ", ". Enough for every Sysmon JSON layout, without a DOM per event. One instance serves a whole file: each
+/// with ", ". Enough for every Sysmon JSON layout, without a DOM per event; an Elasticsearch hit's _source is read in
+/// place of the hit. One instance serves a whole file: each
 /// <see cref="Load"/> replaces the previous object's pairs.
 /// </summary>
 internal sealed class JsonFields(Utf8NameCache names, Utf8ValueCache values)
@@ -51,6 +52,11 @@ internal sealed class JsonFields(Utf8NameCache names, Utf8ValueCache values)
             reader.Read();
             switch (reader.TokenType)
             {
+                // An Elasticsearch hit (elasticdump, a scroll or search exported line by line): the event is its _source,
+                // read as if it were the whole object; the hit's own _index, _id, _score stay beside it.
+                case JsonTokenType.StartObject when prefix.Length == 0 && name == "_source":
+                    ReadObject(ref reader, "");
+                    break;
                 case JsonTokenType.StartObject:
                     ReadObject(ref reader, path);
                     break;

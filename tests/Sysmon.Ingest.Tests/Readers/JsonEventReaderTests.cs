@@ -66,6 +66,29 @@ public sealed class JsonEventReaderTests
     }
 
     [Fact]
+    public async Task An_elasticsearch_hit_is_read_as_its_source_whatever_the_layout_inside()
+    {
+        // elasticdump and scroll exports write one hit per line: the event is _source, beside the hit's own members.
+        static string Hit(string source) =>
+            "{\"_index\":\".ds-logs-windows.sysmon_operational-default-2026.01.05-000001\",\"_type\":\"_doc\",\"_id\":\"Xk3v\",\"_score\":1.0," +
+            "\"_source\":" + source + ",\"sort\":[1767607200000,7]}";
+        foreach (var sample in SampleEvents.All)
+        {
+            foreach (var form in new[] { EventForms.Beats(sample), EventForms.Nxlog(sample), EventForms.GetWinEventJson(sample) })
+            {
+                var direct = (await Convert.EventsAsync(new JsonEventReader(), form)).Single();
+                var hit = (await Convert.EventsAsync(new JsonEventReader(), Hit(form))).Single();
+                Sysmon.Ingest.Output.EcsJsonWriter.ToJson(Convert.Mapper().Map(hit)).Should().Be(
+                    Sysmon.Ingest.Output.EcsJsonWriter.ToJson(Convert.Mapper().Map(direct)), $"event {sample.Id}: {form[..60]}");
+            }
+        }
+        // Only the hit's own _source: a nested member of that name is an ordinary field.
+        var nested = (await Convert.ReadAsync(new JsonEventReader(), "{\"doc\":{\"_source\":" + EventForms.Beats(Create) + "}}", "nested.ndjson")).Single();
+        nested.Event.Should().BeNull();
+        nested.Rejected!.Reason.Should().Contain("not a Sysmon event");
+    }
+
+    [Fact]
     public async Task Structured_event_data_wins_over_a_stale_rendered_message()
     {
         var doc = EventForms.Beats(Create).Replace("ProcessId: 6256", "ProcessId: 0", StringComparison.Ordinal)
