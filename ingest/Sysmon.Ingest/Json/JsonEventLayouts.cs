@@ -112,6 +112,13 @@ internal sealed class JsonEventLayouts(EventCatalogue catalogue)
         {
             if (pairs[i].Key.StartsWith(prefix, StringComparison.Ordinal)) e.Data.Add(new(f.PathAfter(i, prefix.Length), pairs[i].Value));
         }
+        if (MappedEventData.IsMapped(f))
+        {
+            // What the pipeline took out of event_data: first as Sysmon rendered it (Elastic keeps the message), the
+            // rest from the fields it was mapped to.
+            MergeFromMessage(e, e.Message);
+            MappedEventData.Recover(e, f, catalogue);
+        }
         if (e.Data.Count == 0) FillFromMessage(e, e.Message);
         return e;
     }
@@ -269,6 +276,16 @@ internal sealed class JsonEventLayouts(EventCatalogue catalogue)
         if (parsed is null) return;
         e.Data.AddRange(parsed.Data);
         e.DataFromMessage = true;
+    }
+
+    private void MergeFromMessage(SysmonEvent e, string? message)
+    {
+        if (e.Data.Count == 0 || !RenderedMessageParser.LooksLikeMessage(message, catalogue)) return;
+        if (RenderedMessageParser.TryParse(message!, catalogue, out _) is not { } parsed || parsed.EventId != e.EventId) return;
+        foreach (var kv in parsed.Data)
+        {
+            if (e.GetData(kv.Key) is null) e.Data.Add(kv);
+        }
     }
 
     // NXLog's Severity names the Windows level in its own words.

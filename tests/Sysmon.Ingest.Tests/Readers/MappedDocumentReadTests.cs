@@ -1,0 +1,89 @@
+using System.Text.Json.Nodes;
+using FluentAssertions;
+using Sysmon.Ingest.Json;
+using Sysmon.Ingest.Output;
+using Sysmon.Ingest.Tests.Fixtures;
+using Xunit;
+using Convert = Sysmon.Ingest.Tests.Fixtures.Convert;
+
+namespace Sysmon.Ingest.Tests.Readers;
+
+/// <summary>Documents an ECS pipeline has mapped already (this tool's NDJSON, Elastic's integration, an export of either)
+/// keep only unmapped fields in winlog.event_data; read again, they must map to the same event, not lose the rest.</summary>
+public sealed class MappedDocumentReadTests
+{
+    [Fact]
+    public async Task Converts_own_output_read_again_maps_to_the_same_documents()
+    {
+        var first = await Convert.MappedSamplesAsync("first.ndjson");
+        var lines = string.Concat(first.Select(d => EcsJsonWriter.ToJson(d) + "\n"));
+        var events = await Convert.EventsAsync(new JsonEventReader(), lines, "second.ndjson");
+        var second = events.Select(Convert.Mapper().Map).ToList();
+
+        second.Should().HaveCount(first.Count);
+        for (var i = 0; i < first.Count; i++)
+        {
+            var code = first[i].GetString("event.code");
+            var before = Comparable(first[i]);
+            var after = Comparable(second[i]);
+            if (code == "22")
+            {
+                // A CNAME answer is a list of objects in dns.answers, which the line reader does not flatten; the
+                // addresses come back from dns.resolved_ip.
+                after["dns"]!["resolved_ip"]!.ToJsonString().Should().Be(before["dns"]!["resolved_ip"]!.ToJsonString());
+                foreach (var node in new[] { before, after })
+                {
+                    node["dns"]!.AsObject().Remove("answers");
+                    node["related"]!.AsObject().Remove("hosts");
+                }
+            }
+            after.ToJsonString().Should().Be(before.ToJsonString(), $"event {code}");
+        }
+    }
+
+    [Fact]
+    public async Task An_elastic_processed_winlogbeat_document_maps_as_the_raw_one_did()
+    {
+        // The same clipboard event as Winlogbeat shipped it and as Elastic's pipeline stored it (event_data cut down to
+        // ClientInfo and Session): the process, hash and archive fields come back.
+        var raw = await MapFileAsync(SharedCorpus.Require("corpus/json/winlogbeat/sysmon-13-clipboardchange.evtx.golden.json"));
+        var processed = await MapFileAsync(SharedCorpus.Require("corpus/json/winlogbeat-ecs-expected/sysmon-13-clipboardchange.golden.json"));
+        foreach (var field in new[] { "process.executable", "process.name", "process.pid", "process.hash.sha256", "related.hash",
+                     "sysmon.file.archived", "@timestamp", "event.id", "host.name", "winlog.event_data" })
+        {
+            processed[field]?.ToJsonString().Should().Be(raw[field]?.ToJsonString(), field).And.NotBeNull();
+        }
+        processed["process.entity_id"]!.GetValue<string>().Should().BeEquivalentTo(raw["process.entity_id"]!.GetValue<string>(), "Elastic lower-cases the GUID");
+    }
+
+    private static async Task<Dictionary<string, JsonNode?>> MapFileAsync(string path)
+    {
+        var events = await Convert.EventsAsync(new JsonEventReader(), await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken));
+        var doc = Convert.Mapper().Map(events.Single());
+        return doc.Fields.ToDictionary(f => f.Key, f => JsonNode.Parse(EcsJsonWriter.ToJson(Single(f.Key, f.Value)))![f.Key.Split('.')[0]] is { } top
+            ? Leaf(top, f.Key) : null);
+    }
+
+    private static Sysmon.Ingest.Ecs.EcsDocument Single(string path, Sysmon.Ingest.Ecs.EcsValue value)
+    {
+        var doc = new Sysmon.Ingest.Ecs.EcsDocument();
+        doc.Set(path, value);
+        return doc;
+    }
+
+    private static JsonNode? Leaf(JsonNode top, string path)
+    {
+        var node = top;
+        foreach (var part in path.Split('.').Skip(1)) node = node?[part];
+        return node;
+    }
+
+    // The document without its provenance (the file it was read from, and where).
+    private static JsonObject Comparable(Sysmon.Ingest.Ecs.EcsDocument doc)
+    {
+        var node = JsonNode.Parse(EcsJsonWriter.ToJson(doc))!.AsObject();
+        node["log"]!.AsObject().Remove("file");
+        node["log"]!.AsObject().Remove("offset");
+        return node;
+    }
+}
