@@ -99,7 +99,7 @@ internal sealed class JsonEventLayouts(EventCatalogue catalogue)
             LevelName = f.Get("log.level") ?? f.Get("winlog.level"),
             Keywords = f.Get("winlog.keywords"),
             Message = f.Get("message"),
-            Shipper = ShipperIdentity.Of(f.Get("host.id"), f.Get("agent.id"), f.Get("agent.name"), f.Get("agent.type"), f.Get("agent.version")),
+            Shipper = Shipper(f, out var mapped),
         };
         // Winlogbeat's @timestamp is TimeCreated (UTC); winlog.time_created when the XML path was used.
         if (SysmonTime.TryParseSystemTime(f.Get("winlog.time_created") ?? f.Get("@timestamp"), out var created))
@@ -112,7 +112,7 @@ internal sealed class JsonEventLayouts(EventCatalogue catalogue)
         {
             if (pairs[i].Key.StartsWith(prefix, StringComparison.Ordinal)) e.Data.Add(new(f.PathAfter(i, prefix.Length), pairs[i].Value));
         }
-        if (MappedEventData.IsMapped(f))
+        if (mapped)
         {
             // What the pipeline took out of event_data: first as Sysmon rendered it (Elastic keeps the message), the
             // rest from the fields it was mapped to.
@@ -276,6 +276,37 @@ internal sealed class JsonEventLayouts(EventCatalogue catalogue)
         if (parsed is null) return;
         e.Data.AddRange(parsed.Data);
         e.DataFromMessage = true;
+    }
+
+    // The shipper's host.id and agent.*, and whether an ECS pipeline for Sysmon mapped the document already
+    // (event.module: sysmon), in one pass over the pairs: a lookup each (six scans of ~50 pairs) cost 5-10% of
+    // converting Winlogbeat lines that had none of them.
+    private static ShipperIdentity? Shipper(JsonFields f, out bool mapped)
+    {
+        string? hostId = null, agentId = null, agentName = null, agentType = null, agentVersion = null;
+        mapped = false;
+        foreach (var (key, value) in f.Pairs)
+        {
+            switch (key.Length > 6 ? key[0] : '\0')
+            {
+                case 'a' when key.StartsWith("agent.", StringComparison.Ordinal):
+                    switch (key)
+                    {
+                        case "agent.id": agentId = value; break;
+                        case "agent.name": agentName = value; break;
+                        case "agent.type": agentType = value; break;
+                        case "agent.version": agentVersion = value; break;
+                    }
+                    break;
+                case 'h' when key == "host.id":
+                    hostId = value;
+                    break;
+                case 'e' when key == "event.module":
+                    mapped = value == Names.EventModule;
+                    break;
+            }
+        }
+        return ShipperIdentity.Of(hostId, agentId, agentName, agentType, agentVersion);
     }
 
     private void MergeFromMessage(SysmonEvent e, string? message)

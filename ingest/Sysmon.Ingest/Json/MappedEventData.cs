@@ -18,10 +18,8 @@ namespace Sysmon.Ingest.Json;
 /// reader does not flatten); its addresses come back from <c>dns.resolved_ip</c>.</remarks>
 internal static class MappedEventData
 {
-    /// <summary>True for a document an ECS pipeline for Sysmon has mapped already (Elastic's sets event.module to
-    /// sysmon, as this tool does); raw Winlogbeat lines have no event.module.</summary>
-    public static bool IsMapped(JsonFields f) => f.Get("event.module") == Names.EventModule;
-
+    /// <summary>For a document an ECS pipeline for Sysmon has mapped already (Elastic's sets event.module to sysmon, as
+    /// this tool does); raw Winlogbeat lines have no event.module.</summary>
     public static void Recover(SysmonEvent e, JsonFields f, EventCatalogue catalogue)
     {
         if (catalogue.Find(e.EventId) is not { } def) return;
