@@ -311,7 +311,7 @@ internal sealed class JsonEventLayouts(EventCatalogue catalogue)
 
     private void MergeFromMessage(SysmonEvent e, string? message)
     {
-        if (e.Data.Count == 0 || !RenderedMessageParser.LooksLikeMessage(message, catalogue)) return;
+        if (!RenderedMessageParser.LooksLikeMessage(message, catalogue)) return;
         if (RenderedMessageParser.TryParse(message!, catalogue, out _) is not { } parsed || parsed.EventId != e.EventId) return;
         foreach (var kv in parsed.Data)
         {

@@ -56,6 +56,21 @@ public sealed class MappedDocumentReadTests
         processed["process.entity_id"]!.GetValue<string>().Should().BeEquivalentTo(raw["process.entity_id"]!.GetValue<string>(), "Elastic lower-cases the GUID");
     }
 
+    [Fact]
+    public async Task A_mapped_document_with_nothing_left_in_event_data_takes_its_fields_from_the_message()
+    {
+        // Elastic keeps the rendered message; a DNS query's CNAME answers come back from it, which the ECS fields cannot give.
+        var sample = SampleEvents.All.Single(s => s.Id == 22);
+        var raw = Convert.Mapper().Map((await Convert.EventsAsync(new JsonEventReader(), EventForms.Beats(sample))).Single());
+        var mapped = JsonNode.Parse(EcsJsonWriter.ToJson(raw))!.AsObject();
+        mapped["winlog"]!.AsObject().Remove("event_data");
+        mapped["message"] = EventForms.Text(sample, "\n");
+        var again = Convert.Mapper().Map((await Convert.EventsAsync(new JsonEventReader(), mapped.ToJsonString())).Single());
+        again.GetString("dns.question.name").Should().Be(raw.GetString("dns.question.name")).And.NotBeNull();
+        EcsJsonWriter.ToJson(Single("dns.answers", again.Fields.Single(f => f.Key == "dns.answers").Value))
+            .Should().Be(EcsJsonWriter.ToJson(Single("dns.answers", raw.Fields.Single(f => f.Key == "dns.answers").Value)));
+    }
+
     private static async Task<Dictionary<string, JsonNode?>> MapFileAsync(string path)
     {
         var events = await Convert.EventsAsync(new JsonEventReader(), await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken));
