@@ -278,8 +278,8 @@ internal sealed class JsonEventLayouts(EventCatalogue catalogue)
         e.DataFromMessage = true;
     }
 
-    // The shipper's host.id and agent.*, and whether an ECS pipeline for Sysmon mapped the document already
-    // (event.module: sysmon), in one pass over the pairs: a lookup each (six scans of ~50 pairs) cost 5-10% of
+    // The shipper's host.id and agent.*, and whether an ECS pipeline for Sysmon may have mapped the document already
+    // (event.module sysmon, or event.dataset windows.sysmon_operational), in one pass over the pairs: a lookup each (six scans of ~50 pairs) cost 5-10% of
     // converting Winlogbeat lines that had none of them.
     private static ShipperIdentity? Shipper(JsonFields f, out bool mapped)
     {
@@ -301,8 +301,12 @@ internal sealed class JsonEventLayouts(EventCatalogue catalogue)
                 case 'h' when key == "host.id":
                     hostId = value;
                     break;
+                // Winlogbeat's sysmon module and this tool set event.module; Elastic Agent's windows integration the dataset.
                 case 'e' when key == "event.module":
-                    mapped = value == Names.EventModule;
+                    mapped |= value == Names.EventModule;
+                    break;
+                case 'e' when key == "event.dataset":
+                    mapped |= value == Names.EventDataset;
                     break;
             }
         }

@@ -18,8 +18,9 @@ namespace Sysmon.Ingest.Json;
 /// reader does not flatten); its addresses come back from <c>dns.resolved_ip</c>.</remarks>
 internal static class MappedEventData
 {
-    /// <summary>For a document an ECS pipeline for Sysmon has mapped already (Elastic's sets event.module to sysmon, as
-    /// this tool does); raw Winlogbeat lines have no event.module.</summary>
+    /// <summary>For a document an ECS pipeline for Sysmon may have mapped already (Winlogbeat's sysmon module and this
+    /// tool set event.module to sysmon, Elastic Agent event.dataset to windows.sysmon_operational). A field still in
+    /// event_data is left as it is, so a document not mapped after all gains nothing.</summary>
     public static void Recover(SysmonEvent e, JsonFields f, EventCatalogue catalogue)
     {
         if (catalogue.Find(e.EventId) is not { } def) return;

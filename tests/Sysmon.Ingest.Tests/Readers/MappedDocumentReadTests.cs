@@ -71,6 +71,25 @@ public sealed class MappedDocumentReadTests
             .Should().Be(EcsJsonWriter.ToJson(Single("dns.answers", raw.Fields.Single(f => f.Key == "dns.answers").Value)));
     }
 
+    [Fact]
+    public async Task An_elastic_agent_document_is_known_by_its_dataset_and_a_raw_one_gains_nothing()
+    {
+        // Elastic Agent's windows integration names the dataset; its event.module is the package's (windows).
+        var first = (await Convert.MappedSamplesAsync()).Single(d => d.GetString("event.code") == "1");
+        var agent = JsonNode.Parse(EcsJsonWriter.ToJson(first))!.AsObject();
+        agent["event"]!["module"] = "windows";
+        var again = Convert.Mapper().Map((await Convert.EventsAsync(new JsonEventReader(), agent.ToJsonString())).Single());
+        again.GetString("process.executable").Should().Be(first.GetString("process.executable")).And.NotBeNull();
+        again.GetString("process.command_line").Should().Be(first.GetString("process.command_line"));
+
+        // An unmapped Agent line (full event_data beside the dataset) maps as a Winlogbeat line does.
+        var sample = SampleEvents.All.Single(s => s.Id == 1);
+        var raw = JsonNode.Parse(EventForms.Beats(sample))!.AsObject();
+        var plain = EcsJsonWriter.ToJson(Convert.Mapper().Map((await Convert.EventsAsync(new JsonEventReader(), raw.ToJsonString())).Single()));
+        raw["event"]!["dataset"] = "windows.sysmon_operational";
+        EcsJsonWriter.ToJson(Convert.Mapper().Map((await Convert.EventsAsync(new JsonEventReader(), raw.ToJsonString())).Single())).Should().Be(plain);
+    }
+
     private static async Task<Dictionary<string, JsonNode?>> MapFileAsync(string path)
     {
         var events = await Convert.EventsAsync(new JsonEventReader(), await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken));
