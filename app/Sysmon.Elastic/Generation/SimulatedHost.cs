@@ -68,7 +68,7 @@ public sealed class SimulatedHost
 
     public int EphemeralPort() => Random.Next(49152, 65535);
 
-    public static string Time(DateTime t) => t.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
+    public static string Time(DateTime t) => Sysmon.Ingest.Ecs.SysmonTime.FormatUtcTime(t);
 
     private void Add(int id, DateTime t, Dictionary<string, string> data)
     {

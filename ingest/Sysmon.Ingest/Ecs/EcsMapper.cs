@@ -22,8 +22,8 @@ public sealed class EcsMapper(EcsMapperOptions options, EventCatalogue? catalogu
     public EcsMapperOptions Options { get; } = options;
 
     // Events whose Hashes go to process.hash / file.hash (27 and 28: related.hash only, Elastic's quirk).
-    private static bool HashesToProcess(int id) => id is 1 or 23 or 24 or 25;
-    private static bool HashesToFile(int id) => id is 6 or 7 or 15 or 26 or 29;
+    internal static bool HashesToProcess(int id) => id is 1 or 23 or 24 or 25;
+    internal static bool HashesToFile(int id) => id is 6 or 7 or 15 or 26 or 29;
 
     /// <summary>The host fields Elastic Agent and Winlogbeat add from the host they run on, and Elastic's detection rules
     /// and hunting queries filter and count by: host.os from the channel the event was logged to (a log read here comes

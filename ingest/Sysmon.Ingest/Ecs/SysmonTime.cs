@@ -59,6 +59,9 @@ public static class SysmonTime
         return true;
     }
 
+    /// <summary>Sysmon's own <c>UtcTime</c> text (<c>yyyy-MM-dd HH:mm:ss.fff</c>), for EventData written or given back.</summary>
+    public static string FormatUtcTime(DateTime utc) => utc.ToString(UtcTimeFormats[0], CultureInfo.InvariantCulture);
+
     /// <summary>ECS @timestamp text: millisecond precision, UTC, 'Z'.</summary>
     public static string FormatMillis(DateTimeOffset t) =>
         string.Create(24, t.UtcTicks, static (span, ticks) => WriteIso(span, ticks, fractionDigits: 3));

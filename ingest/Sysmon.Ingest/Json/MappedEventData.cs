@@ -1,4 +1,3 @@
-using System.Globalization;
 using Sysmon.Ingest.Catalogue;
 using Sysmon.Ingest.Ecs;
 using Sysmon.Ingest.Events;
@@ -27,16 +26,22 @@ internal static class MappedEventData
         // The record's own time: the mapper writes it to event.created, @timestamp being UtcTime.
         if (f.Get("winlog.time_created") is null && SysmonTime.TryParseSystemTime(f.Get("event.created"), out var created)) e.TimeCreated = created;
         Add(e, def, "UtcTime", SysmonTime.TryParseSystemTime(f.Get("@timestamp"), out var at)
-            ? at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture) : null);
+            ? SysmonTime.FormatUtcTime(at.UtcDateTime) : null);
 
         // One-to-one fields, an event's own row before the rows for every event (SourceImage before Image for event 8).
+        // A target some field already there maps to needs nothing more; the targets are found once, not per row.
+        var filled = new List<string>(8);
+        foreach (var kv in e.Data)
+        {
+            if (catalogue.MappingsFor(e.EventId, kv.Key) is { } rows) filled.AddRange(rows.Select(r => r.Target));
+        }
         foreach (var specific in (ReadOnlySpan<bool>)[true, false])
         {
             foreach (var m in catalogue.Mappings)
             {
                 if (m.KeepInEventData || (m.Events is not null && !m.Excluding) != specific || !m.AppliesTo(e.EventId)) continue;
-                if (Recovered(e, m.Target, catalogue)) continue;
-                Add(e, def, m.Source, f.Get(m.Target));
+                if (filled.Contains(m.Target) || !Add(e, def, m.Source, f.Get(m.Target))) continue;
+                filled.Add(m.Target);
             }
         }
 
@@ -62,25 +67,12 @@ internal static class MappedEventData
         }
     }
 
-    // Whether some EventData field already there maps to this target for the event (the row for every event is then
-    // not needed: SourceImage gave process.executable).
-    private static bool Recovered(SysmonEvent e, string target, EventCatalogue catalogue)
+    // Adds name = value to the event's data unless the value is empty, the event has no such field, or it is there.
+    private static bool Add(SysmonEvent e, EventDefinition def, string name, string? value)
     {
-        foreach (var kv in e.Data)
-        {
-            if (catalogue.MappingsFor(e.EventId, kv.Key) is not { } rows) continue;
-            foreach (var row in rows)
-            {
-                if (row.Target == target) return true;
-            }
-        }
-        return false;
-    }
-
-    private static void Add(SysmonEvent e, EventDefinition def, string name, string? value)
-    {
-        if (string.IsNullOrEmpty(value) || !def.HasField(name) || e.GetData(name) is not null) return;
+        if (string.IsNullOrEmpty(value) || !def.HasField(name) || e.GetData(name) is not null) return false;
         e.Data.Add(new(name, value));
+        return true;
     }
 
     // Hashes in related.hash's order (the order Sysmon wrote them), each named by the hash field that holds it, else by
@@ -88,7 +80,7 @@ internal static class MappedEventData
     private static string? Hashes(JsonFields f, int id)
     {
         if (f.Get("related.hash") is not { } related) return null;
-        var prefix = id is 1 or 23 or 24 or 25 ? "process" : id is 6 or 7 or 15 or 26 or 29 ? "file" : null;
+        var prefix = EcsMapper.HashesToProcess(id) ? "process" : EcsMapper.HashesToFile(id) ? "file" : null;
         var items = new List<string>();
         foreach (var hex in related.Split(", "))
         {
