@@ -8,7 +8,8 @@ using Sysmon.Ingest.Reading;
 namespace Sysmon.Ingest.Json;
 
 /// <summary>
-/// JSON input: one object per line, a JSON array of objects, or concatenated (pretty-printed) objects. Each
+/// JSON input: one object per line, a JSON array of objects, concatenated (pretty-printed) objects, or saved
+/// Elasticsearch search responses (<see cref="SearchResponseEnvelope"/>: each hit is a record). Each
 /// object is cut out by <see cref="JsonObjectSplitter"/> and parsed alone, so a bad line costs only itself.
 /// </summary>
 public sealed class JsonEventReader(EventCatalogue? catalogue = null) : IEventReader
@@ -23,9 +24,64 @@ public sealed class JsonEventReader(EventCatalogue? catalogue = null) : IEventRe
         using var scanner = new ByteScanner(stream, options.MaxRecordBytes);
         var fields = new JsonFields(new Utf8NameCache(), new Utf8ValueCache());
         await scanner.FillAsync(cancellationToken).ConfigureAwait(false);
+        // A saved _search response is looked for where one can start: at the file's start and after another one.
+        var mayBeResponse = true;
+        var inHits = false;
+        SearchResponseEnvelope.Tail? tail = null;
         while (!scanner.EndOfStream)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (tail is { } rest)
+            {
+                scanner.Consume(rest.Skip(scanner.Window));
+                tail = rest.Open == 0 ? null : rest;
+                if (tail is not null) await scanner.FillAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            if (inHits)
+            {
+                var w = scanner.Window;
+                var blanks = 0;
+                while (blanks < w.Length && w[blanks] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)',') blanks++;
+                if (blanks > 0)
+                {
+                    scanner.Consume(blanks);
+                    continue;
+                }
+                if (w.IsEmpty)
+                {
+                    await scanner.FillAsync(cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                if (w[0] == (byte)']')
+                {
+                    // The hits are read: what is left of the response (the ] itself, its hits and root objects) is stepped over.
+                    inHits = false;
+                    mayBeResponse = true;
+                    tail = new SearchResponseEnvelope.Tail(SearchResponseEnvelope.OpenAfterEntry);
+                    continue;
+                }
+            }
+            else if (mayBeResponse)
+            {
+                var w = scanner.Window.TrimStart(" \t\r\n"u8);
+                if (!w.IsEmpty && w[0] == (byte)'{')
+                {
+                    var entry = SearchResponseEnvelope.TryEnter(w, scanner.Exhausted || scanner.Full, out var consumed);
+                    if (entry == SearchResponseEnvelope.Entry.NeedMore)
+                    {
+                        await scanner.FillAsync(cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+                    mayBeResponse = false;
+                    if (entry == SearchResponseEnvelope.Entry.Entered)
+                    {
+                        scanner.Consume(scanner.Window.Length - w.Length + consumed);
+                        inHits = true;
+                        continue;
+                    }
+                }
+            }
             var outcome = JsonObjectSplitter.Next(scanner.Window, scanner.Exhausted || scanner.Full, out _, out var length);
             switch (outcome)
             {

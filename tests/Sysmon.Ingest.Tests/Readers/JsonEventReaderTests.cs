@@ -1,3 +1,4 @@
+using System.Text;
 using FluentAssertions;
 using Sysmon.Ingest.Json;
 using Sysmon.Ingest.Tests.Fixtures;
@@ -86,6 +87,90 @@ public sealed class JsonEventReaderTests
         var nested = (await Convert.ReadAsync(new JsonEventReader(), "{\"doc\":{\"_source\":" + EventForms.Beats(Create) + "}}", "nested.ndjson")).Single();
         nested.Event.Should().BeNull();
         nested.Rejected!.Reason.Should().Contain("not a Sysmon event");
+    }
+
+    // A search response as Elasticsearch writes it (curl .../_search?pretty > response.json, or Kibana's Inspect):
+    // the hits inside the envelope, an aggregation after them.
+    private static string SearchResponse(IEnumerable<string> sources, string first = "\"took\":12,\"timed_out\":false") =>
+        first + ",\"_shards\":{\"total\":1,\"successful\":1,\"skipped\":0,\"failed\":0}," +
+        "\"hits\":{\"total\":{\"value\":10000,\"relation\":\"gte\"},\"max_score\":null,\"hits\":[" +
+        string.Join(",", sources.Select((source, n) =>
+            "{\"_index\":\"logs-windows.sysmon_operational-default\",\"_id\":\"h" + n + "\",\"_score\":null,\"_source\":" + source +
+            ",\"sort\":[" + n + "]}")) +
+        "]},\"aggregations\":{\"hosts\":{\"buckets\":[{\"key\":\"]}\\\"{\",\"doc_count\":2}]}}}";
+
+    private static string Envelope(string members) => "{" + members;
+
+    [Fact]
+    public async Task A_saved_search_response_is_read_hit_by_hit_in_every_form_it_is_saved_in()
+    {
+        var sources = SampleEvents.All.Select(EventForms.Beats).ToList();
+        var expected = SampleEvents.All.Select(e => e.Id).ToList();
+        var response = Envelope(SearchResponse(sources));
+        var forms = new Dictionary<string, string>
+        {
+            ["compact"] = response,
+            ["pretty"] = Pretty(response),
+            ["filtered (filter_path=hits.hits._source)"] = "{\"hits\":{\"hits\":[" + string.Join(",", sources.Select(s => "{\"_source\":" + s + "}")) + "]}}",
+            // Scroll pages appended to one file, each a response of its own.
+            ["scroll pages"] = Envelope(SearchResponse(sources.Take(5), "\"_scroll_id\":\"FGluY2x1ZGVfY29udGV4dF91dWlk\",\"took\":3,\"timed_out\":false")) + "\n" +
+                               Pretty(Envelope(SearchResponse(sources.Skip(5), "\"_scroll_id\":\"FGluY2x1ZGVfY29udGV4dF91dWlk\",\"took\":2,\"timed_out\":false"))),
+        };
+        foreach (var (form, text) in forms)
+        {
+            (await Convert.EventsAsync(new JsonEventReader(), text)).Select(e => e.EventId).Should().Equal(expected, form);
+        }
+        var direct = (await Convert.EventsAsync(new JsonEventReader(), string.Join("\n", sources))).Select(e => EcsJson(e));
+        (await Convert.EventsAsync(new JsonEventReader(), response)).Select(e => EcsJson(e)).Should().Equal(direct);
+
+        // Each hit is placed where it starts: its own line of a pretty response.
+        var lines = Pretty(response).Split('\n');
+        var read = await Convert.EventsAsync(new JsonEventReader(), Pretty(response));
+        var line = (int)read[1].Position.Line!.Value;
+        lines[line - 1].Trim().Should().Be("{", "the second hit starts on the line it is given");
+        lines[line].Should().Contain("\"_index\"");
+    }
+
+    [Fact]
+    public async Task A_search_response_larger_than_the_record_limit_and_given_a_few_bytes_at_a_time_is_read_whole()
+    {
+        var sources = Enumerable.Range(0, 40).Select(n => EventForms.Beats(SampleEvents.All[n % SampleEvents.All.Count])).ToList();
+        var text = Pretty(Envelope(SearchResponse(sources))) + "\n" + EventForms.Beats(Create) + "\n";
+        var options = new Sysmon.Ingest.Reading.ReaderOptions { MaxRecordBytes = 8 * 1024 };
+        Encoding.UTF8.GetByteCount(text).Should().BeGreaterThan(10 * options.MaxRecordBytes);
+        var results = new List<Sysmon.Ingest.Reading.ReadResult>();
+        await using var stream = new TrickleStream(Encoding.UTF8.GetBytes(text), 7);
+        await foreach (var r in new JsonEventReader().ReadAsync(stream, "response.json", options)) results.Add(r);
+        results.Where(r => r.Rejected is not null).Select(r => r.Rejected!.Reason).Should().BeEmpty();
+        results.Select(r => r.Event!.EventId).Should().Equal(sources.Select((_, n) => SampleEvents.All[n % SampleEvents.All.Count].Id).Append(1),
+            "every hit, and the line after the response");
+    }
+
+    [Fact]
+    public async Task A_bad_hit_inside_a_response_costs_only_itself_and_a_response_without_hits_is_rejected_as_before()
+    {
+        var text = Envelope(SearchResponse([EventForms.Beats(Create), "\"not an object\"", "{\"message\":\"hello\"}", EventForms.Beats(Connect)]));
+        var results = await Convert.ReadAsync(new JsonEventReader(), text, "response.json");
+        results.Where(r => r.Event is not null).Select(r => r.Event!.EventId).Should().Equal(1, 3);
+        results.Where(r => r.Rejected is not null).Should().HaveCount(2).And.OnlyContain(r => r.Rejected!.Reason.Contains("not a Sysmon event"));
+
+        (await Convert.ReadAsync(new JsonEventReader(), Envelope(SearchResponse([])))).Should().BeEmpty("a response with no hits holds no event");
+        var noHits = await Convert.ReadAsync(new JsonEventReader(), "{\"took\":1,\"timed_out\":false,\"_shards\":{\"total\":1}}");
+        noHits.Should().ContainSingle().Which.Rejected!.Reason.Should().Contain("not a Sysmon event");
+    }
+
+    // The mapped document but for where in the file the event was (a hit lies further in than the line it came from).
+    private static string EcsJson(Sysmon.Ingest.Events.SysmonEvent e) => Convert.Without(Convert.Ecs(e), "log.offset").ToJsonString();
+
+    /// <summary>A stream that gives at most a few bytes per read, as a slow pipe does.</summary>
+    private sealed class TrickleStream(byte[] data, int step) : MemoryStream(data, writable: false)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, step));
+        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, step)]);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) =>
+            base.ReadAsync(buffer[..Math.Min(buffer.Length, step)], ct);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
+            base.ReadAsync(buffer, offset, Math.Min(count, step), ct);
     }
 
     [Fact]
