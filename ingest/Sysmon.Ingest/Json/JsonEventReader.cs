@@ -27,6 +27,7 @@ public sealed class JsonEventReader(EventCatalogue? catalogue = null) : IEventRe
         // A saved _search response is looked for where one can start: at the file's start and after another one.
         var mayBeResponse = true;
         var inHits = false;
+        var responseOpen = 0;
         SearchResponseEnvelope.Tail? tail = null;
         while (!scanner.EndOfStream)
         {
@@ -55,10 +56,10 @@ public sealed class JsonEventReader(EventCatalogue? catalogue = null) : IEventRe
                 }
                 if (w[0] == (byte)']')
                 {
-                    // The hits are read: what is left of the response (the ] itself, its hits and root objects) is stepped over.
+                    // The hits are read: what is left of the response (the ] itself, and the objects around it) is stepped over.
                     inHits = false;
                     mayBeResponse = true;
-                    tail = new SearchResponseEnvelope.Tail(SearchResponseEnvelope.OpenAfterEntry);
+                    tail = new SearchResponseEnvelope.Tail(responseOpen);
                     continue;
                 }
             }
@@ -67,7 +68,7 @@ public sealed class JsonEventReader(EventCatalogue? catalogue = null) : IEventRe
                 var w = scanner.Window.TrimStart(" \t\r\n"u8);
                 if (!w.IsEmpty && w[0] == (byte)'{')
                 {
-                    var entry = SearchResponseEnvelope.TryEnter(w, scanner.Exhausted || scanner.Full, out var consumed);
+                    var entry = SearchResponseEnvelope.TryEnter(w, scanner.Exhausted || scanner.Full, out var consumed, out var open);
                     if (entry == SearchResponseEnvelope.Entry.NeedMore)
                     {
                         await scanner.FillAsync(cancellationToken).ConfigureAwait(false);
@@ -78,6 +79,7 @@ public sealed class JsonEventReader(EventCatalogue? catalogue = null) : IEventRe
                     {
                         scanner.Consume(scanner.Window.Length - w.Length + consumed);
                         inHits = true;
+                        responseOpen = open;
                         continue;
                     }
                 }

@@ -7,46 +7,52 @@ namespace Sysmon.Ingest.Json;
 /// <c>{"took":…,"timed_out":…,"_shards":{…},"hits":{"total":…,"hits":[hit, hit, …]}}</c>. It is one JSON object,
 /// larger than any record limit at a few thousand hits, so it is not read as one: the reader steps into
 /// <c>hits.hits</c>, reads each hit as a record of its own, and steps over what follows the array. Responses saved
-/// one after another (scroll pages appended to one file) are each entered in turn.
+/// one after another (scroll pages appended to one file) are each entered in turn; so is a response inside Kibana's
+/// <c>rawResponse</c> or an async search's <c>response</c>.
 /// </summary>
 internal static class SearchResponseEnvelope
 {
     public enum Entry { NotResponse, NeedMore, Entered }
 
-    /// <summary>What an entered response leaves open: the hits array, the <c>hits</c> object and the response.</summary>
-    public const int OpenAfterEntry = 3;
-
     /// <summary>
-    /// Looks at an object starting at <paramref name="s"/>[0]. Entered: the response's first
-    /// <paramref name="consumed"/> bytes end with the <c>[</c> of <c>hits.hits</c>; the array, the response's <c>hits</c>
-    /// and the response itself are open (<see cref="OpenAfterEntry"/>). NotResponse: an ordinary object (an event, a hit), told by
-    /// its first member's name, so a line of NDJSON costs a few bytes' look.
+    /// Looks at an object starting at <paramref name="s"/>[0]. Entered: its first <paramref name="consumed"/> bytes end
+    /// with the <c>[</c> of <c>hits.hits</c>, and <paramref name="open"/> arrays and objects are left open (the array, the
+    /// <c>hits</c> object, the response, and any wrapper around it). NotResponse: an ordinary object (an event, a hit),
+    /// told by its first member's name, so that an event costs a few bytes' look.
     /// </summary>
-    public static Entry TryEnter(ReadOnlySpan<byte> s, bool final, out int consumed)
+    public static Entry TryEnter(ReadOnlySpan<byte> s, bool final, out int consumed, out int open)
     {
         consumed = 0;
+        open = 0;
         var reader = new Utf8JsonReader(s, isFinalBlock: final, state: default);
         try
         {
-            if (!reader.Read()) return final ? Entry.NotResponse : Entry.NeedMore;
+            if (!reader.Read()) return More(final);
             if (reader.TokenType != JsonTokenType.StartObject) return Entry.NotResponse;
-            if (!reader.Read()) return final ? Entry.NotResponse : Entry.NeedMore;
+            if (!reader.Read()) return More(final);
             if (reader.TokenType != JsonTokenType.PropertyName || !IsResponseMember(reader.ValueSpan)) return Entry.NotResponse;
-            // Members of the response: step over all but hits; inside hits, over all but the hits array.
-            var level = 1;
+            // The response's members are stepped over but for hits (or a wrapper holding the response); inside hits, all
+            // but the hits array.
+            var wrappers = 0;
+            var inHits = false;
             while (true)
             {
-                if (reader.TokenType == JsonTokenType.EndObject) return Entry.NotResponse; // a response without hits.hits
-                if (reader.TokenType != JsonTokenType.PropertyName) return Entry.NotResponse;
+                if (reader.TokenType != JsonTokenType.PropertyName) return Entry.NotResponse; // the end: no hits.hits
                 var isHits = reader.ValueTextEquals("hits"u8);
+                var isWrapper = !inHits && (reader.ValueTextEquals("rawResponse"u8) || reader.ValueTextEquals("response"u8));
                 if (!reader.Read()) return More(final);
-                if (isHits && level == 1 && reader.TokenType == JsonTokenType.StartObject)
+                if (isWrapper && reader.TokenType == JsonTokenType.StartObject)
                 {
-                    level = 2;
+                    wrappers++;
                 }
-                else if (isHits && level == 2 && reader.TokenType == JsonTokenType.StartArray)
+                else if (isHits && !inHits && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    inHits = true;
+                }
+                else if (isHits && inHits && reader.TokenType == JsonTokenType.StartArray)
                 {
                     consumed = checked((int)reader.BytesConsumed);
+                    open = 3 + wrappers;
                     return Entry.Entered;
                 }
                 else if (!reader.TrySkip())
@@ -64,11 +70,14 @@ internal static class SearchResponseEnvelope
 
     private static Entry More(bool final) => final ? Entry.NotResponse : Entry.NeedMore;
 
-    // The members Elasticsearch and OpenSearch write first: _scroll_id / pit_id for scroll and point-in-time pages,
-    // took otherwise; hits alone when the request filtered the response (filter_path=hits.hits._source).
+    // The members a response starts with: took (a _search), _scroll_id / pit_id (scroll and point-in-time pages), hits
+    // alone (filter_path=hits.hits._source); rawResponse (Kibana's Inspect view); id / is_partial / is_running (an
+    // async search, the response under "response"). An event starting with one of them is read as before once its
+    // object is found to hold no hits array.
     private static bool IsResponseMember(ReadOnlySpan<byte> name) =>
         name.SequenceEqual("took"u8) || name.SequenceEqual("_scroll_id"u8) || name.SequenceEqual("pit_id"u8) ||
-        name.SequenceEqual("hits"u8) || name.SequenceEqual("timed_out"u8);
+        name.SequenceEqual("hits"u8) || name.SequenceEqual("timed_out"u8) || name.SequenceEqual("rawResponse"u8) ||
+        name.SequenceEqual("id"u8) || name.SequenceEqual("is_partial"u8) || name.SequenceEqual("is_running"u8);
 
     /// <summary>
     /// Steps over the rest of a response after its hits array: further members (aggregations, suggestions) and the

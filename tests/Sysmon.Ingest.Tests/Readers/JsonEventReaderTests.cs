@@ -112,6 +112,11 @@ public sealed class JsonEventReaderTests
             ["compact"] = response,
             ["pretty"] = Pretty(response),
             ["filtered (filter_path=hits.hits._source)"] = "{\"hits\":{\"hits\":[" + string.Join(",", sources.Select(s => "{\"_source\":" + s + "}")) + "]}}",
+            // Kibana's Inspect view, and an async search's result (GET _async_search/ID): the response inside a wrapper.
+            ["Kibana's rawResponse"] = Pretty("{\"rawResponse\":" + response + ",\"isPartial\":false,\"isRunning\":false,\"total\":1,\"loaded\":1}"),
+            ["async search"] = "{\"id\":\"FmRldE8zREVEUzA2ZVpUeGs2ejJFUFEaMkZ5QTVrSTZSaVN3WlNFVmtlWHJsdzoxMDc=\",\"is_partial\":false," +
+                               "\"is_running\":false,\"start_time_in_millis\":1767607200000,\"expiration_time_in_millis\":1768039200000," +
+                               "\"response\":" + response + "}",
             // Scroll pages appended to one file, each a response of its own.
             ["scroll pages"] = Envelope(SearchResponse(sources.Take(5), "\"_scroll_id\":\"FGluY2x1ZGVfY29udGV4dF91dWlk\",\"took\":3,\"timed_out\":false")) + "\n" +
                                Pretty(Envelope(SearchResponse(sources.Skip(5), "\"_scroll_id\":\"FGluY2x1ZGVfY29udGV4dF91dWlk\",\"took\":2,\"timed_out\":false"))),
@@ -157,6 +162,9 @@ public sealed class JsonEventReaderTests
         (await Convert.ReadAsync(new JsonEventReader(), Envelope(SearchResponse([])))).Should().BeEmpty("a response with no hits holds no event");
         var noHits = await Convert.ReadAsync(new JsonEventReader(), "{\"took\":1,\"timed_out\":false,\"_shards\":{\"total\":1}}");
         noHits.Should().ContainSingle().Which.Rejected!.Reason.Should().Contain("not a Sysmon event");
+        // An event that starts with a member a response starts with is still an event.
+        (await Convert.EventsAsync(new JsonEventReader(), "{\"id\":\"7\",\"hits\":{\"count\":2}," + EventForms.Beats(Create)[1..]))
+            .Select(e => e.EventId).Should().Equal(1);
     }
 
     // The mapped document but for where in the file the event was (a hit lies further in than the line it came from).
