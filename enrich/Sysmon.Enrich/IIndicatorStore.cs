@@ -15,9 +15,10 @@ public interface IIndicatorStore
 
     Task SaveFeedStateAsync(FeedState state, CancellationToken ct);
 
-    /// <summary>Makes <paramref name="indicators"/> the feed's current set: upserts them (first/last seen kept),
-    /// expires those that left the feed. Returns the indicators that are new since the previous refresh.</summary>
-    Task<IReadOnlyList<Indicator>> ReplaceFeedAsync(string feed, IReadOnlyList<Indicator> indicators, DateTimeOffset now, CancellationToken ct);
+    /// <summary>Makes the indicators <paramref name="indicators"/> hands over the feed's current set: upserts them (first/last
+    /// seen kept; one of each listed twice), expires those that left the feed. When the source throws, the feed's set is
+    /// left as it was and the exception goes to the caller.</summary>
+    Task<FeedReplacement> ReplaceFeedAsync(string feed, IndicatorSource indicators, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>Hands <paramref name="each"/> every indicator not expired, of every feed, one at a time as they are
     /// read (to build the in-memory <see cref="IndicatorSet"/> without holding a million indicator objects first).

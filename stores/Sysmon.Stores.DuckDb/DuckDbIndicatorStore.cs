@@ -21,7 +21,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     public Task<IReadOnlyList<FeedState>> ListFeedStatesAsync(CancellationToken ct) { using (store.Enter()) return ListFeedStatesAsyncCore(ct); }
     public Task<FeedState?> GetFeedStateAsync(string feed, CancellationToken ct) { using (store.Enter()) return GetFeedStateAsyncCore(feed, ct); }
     public Task SaveFeedStateAsync(FeedState state, CancellationToken ct) { using (store.Enter()) return SaveFeedStateAsyncCore(state, ct); }
-    public Task<IReadOnlyList<Indicator>> ReplaceFeedAsync(string feed, IReadOnlyList<Indicator> indicators, DateTimeOffset now, CancellationToken ct) { using (store.Enter()) return store.UnderLoadSettings(() => ReplaceFeedAsyncCore(feed, indicators, now, ct)); }
+    public Task<FeedReplacement> ReplaceFeedAsync(string feed, IndicatorSource indicators, DateTimeOffset now, CancellationToken ct) { using (store.Enter()) return store.UnderLoadSettings(() => ReplaceFeedAsyncCore(feed, indicators, now, ct)); }
     public Task<SkippedIndicators> ReadActiveAsync(Action<Indicator> each, CancellationToken ct) { using (store.Enter()) return ReadActiveAsyncCore(each, ct); }
     public Task<IReadOnlyList<Alert>> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct) { using (store.Enter()) return WriteAlertsAsyncCore(alerts, ct); }
     public Task<RetroHuntOutcome> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, Action<Alert>? raised, CancellationToken ct) { using (store.Enter()) return RetroHuntAsyncCore(indicators, since, raised, ct); }
@@ -57,46 +57,43 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         return Task.CompletedTask;
     }
 
-    private Task<IReadOnlyList<Indicator>> ReplaceFeedAsyncCore(string feed, IReadOnlyList<Indicator> indicators, DateTimeOffset now, CancellationToken ct)
+    private Task<FeedReplacement> ReplaceFeedAsyncCore(string feed, IndicatorSource indicators, DateTimeOffset now, CancellationToken ct)
     {
         using var tx = Connection.BeginTransaction();
         DuckDbSchema.Execute(Connection, "DROP TABLE IF EXISTS temp.feed_staging");
         DuckDbSchema.Execute(Connection, $"CREATE TEMP TABLE feed_staging AS SELECT *, 0 AS pos FROM {Names.IndicatorsTable} LIMIT 0");
         var seen = now.UtcDateTime;
+        // Staged as the source hands them over (a parser reading the payload): the feed is never held as a list.
+        // A source that throws leaves the transaction uncommitted, and the feed's set as it was.
         using (var appender = Connection.CreateAppender("temp", "main", "feed_staging"))
         {
-            for (var pos = 0; pos < indicators.Count; pos++)
+            var pos = 0;
+            indicators(i =>
             {
-                var i = indicators[pos];
+                if ((pos & 0xFFFF) == 0) ct.ThrowIfCancellationRequested();
                 var range = IpRange(i);
                 var row = appender.CreateRow().AppendValue(i.Id).AppendValue(i.Type.ToString()).AppendValue(i.Type.EcsName()).AppendValue(i.Value);
                 if (range is { } r) row = row.AppendValue(r.First).AppendValue(r.Last);
                 else row = row.AppendNullValue().AppendNullValue();
                 row.AppendValue(feed).AppendValue(i.Confidence).AppendValue(i.Tlp).AppendValue(i.Reference).AppendValue(i.Description)
-                    .AppendValue(seen).AppendValue(seen).AppendValue(false).AppendValue(pos).EndRow();
-            }
+                    .AppendValue(seen).AppendValue(seen).AppendValue(false).AppendValue(pos++).EndRow();
+            });
         }
         // A feed that lists an indicator twice stores it once (the table has no key to refuse the second); the first
-        // is kept. Found by DuckDB: a set of a million (type, value) pairs here was ~60 MB, for lists the parsers have
-        // de-duplicated already.
+        // is kept. Found by DuckDB: a set of a million (type, value) pairs here was ~60 MB.
         DuckDbSchema.Execute(Connection, """
             DELETE FROM temp.feed_staging WHERE pos IN (
               SELECT pos FROM temp.feed_staging QUALIFY row_number() OVER (PARTITION BY id ORDER BY pos) > 1)
             """);
-        // New, or back after being expired: found by DuckDB and named by their position in the list, so the stored ids
-        // are not read back into a set of strings (~200 MB for 1,000,000 hashes).
-        var added = new List<Indicator>();
+        int count;
         using (var cmd = Connection.CreateCommand())
         {
-            cmd.CommandText = $"""
-                SELECT pos FROM temp.feed_staging
-                WHERE id NOT IN (SELECT id FROM {Names.IndicatorsTable} WHERE "threat.feed.name" = $feed AND NOT expired)
-                ORDER BY pos
-                """;
-            cmd.Parameters.Add(new DuckDBParameter("feed", feed));
-            using var reader = cmd.ExecuteReader();
-            while (reader.Read()) added.Add(indicators[reader.GetInt32(0)]);
+            cmd.CommandText = "SELECT count(*) FROM temp.feed_staging";
+            count = System.Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
         }
+        // New, or back after being expired: found by DuckDB (the stored ids are not read back into a set of strings,
+        // ~200 MB for 1,000,000 hashes) and read back from the staging table in the feed's order.
+        var added = ReadStaged(feed, ct);
         using (var cmd = Connection.CreateCommand())
         {
             // Joins on the ids, which DuckDB can spill to disk, instead of an upsert through a key's in-memory index
@@ -123,7 +120,39 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
             cmd.ExecuteNonQuery();
         }
         tx.Commit();
-        return Task.FromResult<IReadOnlyList<Indicator>>(added);
+        return Task.FromResult(new FeedReplacement(count, added));
+    }
+
+    // The staged indicators the feed did not have (or had expired), as indicators again; the feed's name, confidence,
+    // TLP and description are one string each however many rows repeat them.
+    private List<Indicator> ReadStaged(string feed, CancellationToken ct)
+    {
+        var added = new List<Indicator>();
+        using var cmd = Connection.CreateCommand();
+        cmd.UseStreamingMode = true;
+        cmd.CommandText = $"""
+            SELECT kind, value, "threat.indicator.confidence", "threat.indicator.marking.tlp", "threat.indicator.reference",
+                   "threat.indicator.description"
+            FROM temp.feed_staging
+            WHERE id NOT IN (SELECT id FROM {Names.IndicatorsTable} WHERE "threat.feed.name" = $feed AND NOT expired)
+            ORDER BY pos
+            """;
+        cmd.Parameters.Add(new DuckDBParameter("feed", feed));
+        using var reader = cmd.ExecuteReader();
+        var shared = new SharedStrings();
+        while (reader.Read())
+        {
+            ct.ThrowIfCancellationRequested();
+            IndicatorTypes.TryParseStored(reader.GetString(0), out var type);
+            added.Add(new Indicator(type, reader.GetString(1), feed)
+            {
+                Confidence = shared.Of(reader, 2),
+                Tlp = shared.Of(reader, 3),
+                Reference = reader.IsDBNull(4) ? null : reader.GetString(4),
+                Description = shared.Of(reader, 5),
+            });
+        }
+        return added;
     }
 
     private static (System.Numerics.BigInteger First, System.Numerics.BigInteger Last)? IpRange(Indicator i) =>
@@ -141,15 +170,8 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         using var reader = cmd.ExecuteReader();
         // A feed's name, confidence, TLP and often its description repeat on every row: one string each, not one per
         // indicator (1,000,000 hashes of one feed held ~48 MB of copies of its name alone).
-        var shared = new Dictionary<string, string>(StringComparer.Ordinal);
-        string? Shared(int column)
-        {
-            if (reader.IsDBNull(column)) return null;
-            var text = reader.GetString(column);
-            if (shared.TryGetValue(text, out var known)) return known;
-            if (shared.Count < 65_536) shared[text] = text;
-            return text;
-        }
+        var shared = new SharedStrings();
+        string? Shared(int column) => shared.Of(reader, column);
         var skipped = new SkippedIndicators();
         while (reader.Read())
         {
@@ -340,5 +362,20 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
             else any.Add($"rtrim(lower({column}), '.') IN {keys}");
         }
         return any.Count == 0 ? "false" : string.Join(" OR ", any);
+    }
+
+    // Text columns whose values repeat from row to row, read as one string per distinct value (up to 65,536 of them).
+    private sealed class SharedStrings
+    {
+        private readonly Dictionary<string, string> _known = new(StringComparer.Ordinal);
+
+        public string? Of(System.Data.Common.DbDataReader reader, int column)
+        {
+            if (reader.IsDBNull(column)) return null;
+            var text = reader.GetString(column);
+            if (_known.TryGetValue(text, out var known)) return known;
+            if (_known.Count < 65_536) _known[text] = text;
+            return text;
+        }
     }
 }

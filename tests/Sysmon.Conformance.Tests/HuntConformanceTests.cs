@@ -1,5 +1,6 @@
 using System.Globalization;
 using FluentAssertions;
+using Sysmon.Enrich;
 using Sysmon.Enrich.Formats;
 using Sysmon.Ingest.Ecs;
 using Sysmon.Queries;

@@ -158,6 +158,34 @@ public sealed class FeedRefreshTests : IDisposable
     }
 
     [Fact]
+    public async Task A_feed_that_lists_an_indicator_twice_counts_and_stores_it_once()
+    {
+        _server.Handler = (_, res) => LocalHttpServer.Write(res, "198.51.100.1\n198.51.100.2\n198.51.100.1\n198.51.100.3\n198.51.100.2\n");
+        var r = await Refresher().RefreshAsync(Feed, TestContext.Current.CancellationToken);
+        r.Indicators.Should().Be(3);
+        r.NewIndicators.Should().Be(3);
+        (await ActiveAsync()).Should().Equal("198.51.100.1", "198.51.100.2", "198.51.100.3");
+        (await _indicators.GetFeedStateAsync("local", TestContext.Current.CancellationToken))!.Indicators.Should().Be(3);
+    }
+
+    [Fact]
+    public async Task A_payload_found_bad_only_at_its_end_keeps_the_last_good_set()
+    {
+        _server.Handler = (_, res) => LocalHttpServer.Write(res, "198.51.100.1\n198.51.100.2\n");
+        await Refresher().RefreshAsync(Feed, TestContext.Current.CancellationToken);
+        // 2,000 good addresses, then a tail of junk big enough to fail the invalid-entry ratio: the good ones were
+        // already handed to the store when the parse found out.
+        var good = string.Concat(Enumerable.Range(0, 2_000).Select(n => $"203.0.{n / 256}.{n % 256}\n"));
+        var junk = string.Concat(Enumerable.Repeat("<td>not an indicator</td>\n", 3_000));
+        _server.Handler = (_, res) => LocalHttpServer.Write(res, good + junk);
+        var r = await Refresher().RefreshAsync(Feed, TestContext.Current.CancellationToken);
+        r.Succeeded.Should().BeFalse();
+        r.Error.Should().Contain("3000 of 5000 entries invalid");
+        (await ActiveAsync()).Should().Equal("198.51.100.1", "198.51.100.2");
+        (await _indicators.GetFeedStateAsync("local", TestContext.Current.CancellationToken))!.Indicators.Should().Be(2);
+    }
+
+    [Fact]
     public async Task Addresses_in_the_allow_list_are_counted_and_named_since_they_never_match()
     {
         // A case's own list with internal addresses: loaded, counted as indicators, and never matched, without a word.

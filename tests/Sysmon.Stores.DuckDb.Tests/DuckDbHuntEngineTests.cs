@@ -1,5 +1,6 @@
 using System.Globalization;
 using FluentAssertions;
+using Sysmon.Enrich;
 using Sysmon.Queries.Esql;
 using Sysmon.Queries.Hunts;
 using Xunit;

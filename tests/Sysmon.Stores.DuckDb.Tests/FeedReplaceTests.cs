@@ -40,10 +40,14 @@ public sealed class FeedReplaceTests : IDisposable
 
         var first = Hashes(0, 200_000);
         first.Add(first[7]); // a feed that lists one hash twice stores it once
-        (await indicators.ReplaceFeedAsync("bench-hashes", first, t0, ct)).Should().HaveCount(200_000);
+        var firstPull = await indicators.ReplaceFeedAsync("bench-hashes", first, t0, ct);
+        firstPull.Added.Should().HaveCount(200_000);
+        firstPull.Indicators.Should().Be(200_000, "200,001 lines, one of them a repeat");
 
         // The next day: half of them again, 100,000 new, 100,000 gone.
-        var added = await indicators.ReplaceFeedAsync("bench-hashes", Hashes(100_000, 200_000), t0.AddDays(1), ct);
+        var next = await indicators.ReplaceFeedAsync("bench-hashes", Hashes(100_000, 200_000), t0.AddDays(1), ct);
+        next.Indicators.Should().Be(200_000);
+        var added = next.Added;
         added.Should().HaveCount(100_000);
         added.Select(i => i.Value).Should().Contain(Sha256(299_999)).And.NotContain(Sha256(100_000));
 
@@ -56,7 +60,7 @@ public sealed class FeedReplaceTests : IDisposable
         (await indicators.LoadActiveAsync(ct)).Should().HaveCount(200_000);
 
         // A hash that comes back is active again, not stored twice.
-        (await indicators.ReplaceFeedAsync("bench-hashes", Hashes(0, 10), t0.AddDays(2), ct)).Should().HaveCount(10);
+        (await indicators.ReplaceFeedAsync("bench-hashes", Hashes(0, 10), t0.AddDays(2), ct)).Added.Should().HaveCount(10);
         Scalar(store, "SELECT count(*) FROM indicators").Should().Be(300_000L);
         Scalar(store, "SELECT count(*) FROM indicators WHERE NOT expired").Should().Be(10L);
     }
@@ -72,11 +76,38 @@ public sealed class FeedReplaceTests : IDisposable
         feed.Insert(0, feed[49_999] with { Confidence = "low" }); // listed twice: the first is kept
         var limit = Scalar(store, "SELECT current_setting('memory_limit')");
 
-        (await indicators.ReplaceFeedAsync("bench-hashes", feed, t0, ct)).Should().HaveCount(50_000);
+        (await indicators.ReplaceFeedAsync("bench-hashes", feed, t0, ct)).Added.Should().HaveCount(50_000);
         store.WorkRetried.Should().Be(1, "50,000 hashes do not fit in 2MB of DuckDB memory");
         Scalar(store, "SELECT count(*) FROM indicators").Should().Be(50_000L);
         Scalar(store, $"SELECT \"threat.indicator.confidence\" FROM indicators WHERE value = '{Sha256(49_999)}'").Should().Be("low");
         Scalar(store, "SELECT current_setting('memory_limit')").Should().Be(limit, "queries get the store's own limit back");
+    }
+
+    [Fact]
+    public async Task A_source_that_fails_after_handing_over_indicators_leaves_the_feeds_set_as_it_was()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var t0 = new DateTimeOffset(2026, 12, 1, 0, 0, 0, TimeSpan.Zero);
+        using var store = DuckDbStore.Open(StorePath);
+        var indicators = new DuckDbIndicatorStore(store);
+        await indicators.ReplaceFeedAsync("bench-hashes", Hashes(0, 1_000), t0, ct);
+
+        // A parser that finds the payload bad at its end, after 5,000 indicators were staged.
+        var failing = async () => await indicators.ReplaceFeedAsync("bench-hashes", each =>
+        {
+            foreach (var i in Hashes(500, 5_000)) each(i);
+            throw new InvalidDataException("too many invalid entries");
+        }, t0.AddDays(1), ct);
+        await failing.Should().ThrowAsync<InvalidDataException>();
+
+        Scalar(store, "SELECT count(*) FROM indicators").Should().Be(1_000L);
+        Scalar(store, "SELECT count(*) FROM indicators WHERE NOT expired").Should().Be(1_000L);
+        Scalar(store, "SELECT max(\"threat.indicator.last_seen\") FROM indicators").Should().Be(t0.UtcDateTime);
+        // The next good refresh runs as if the failed one never happened.
+        var next = await indicators.ReplaceFeedAsync("bench-hashes", Hashes(500, 1_000), t0.AddDays(2), ct);
+        next.Indicators.Should().Be(1_000);
+        next.Added.Select(i => i.Value).Should().Equal(Enumerable.Range(1_000, 500).Select(Sha256));
+        Scalar(store, "SELECT count(*) FROM indicators WHERE NOT expired").Should().Be(1_000L);
     }
 
     [Fact]
@@ -108,7 +139,7 @@ public sealed class FeedReplaceTests : IDisposable
             DuckDbSchema.ReadVersion(store.Connection).Should().Be(DuckDbSchema.CurrentVersion);
             Scalar(store, PrimaryKeys).Should().Be(0L);
             Scalar(store, "SELECT count(*) FROM indicators").Should().Be(3L);
-            (await new DuckDbIndicatorStore(store).ReplaceFeedAsync("bench-hashes", Hashes(2, 2), t0.AddDays(1), ct)).Should().ContainSingle()
+            (await new DuckDbIndicatorStore(store).ReplaceFeedAsync("bench-hashes", Hashes(2, 2), t0.AddDays(1), ct)).Added.Should().ContainSingle()
                 .Which.Value.Should().Be(Sha256(3));
             Scalar(store, "SELECT count(*) FROM indicators WHERE NOT expired").Should().Be(2L);
         }

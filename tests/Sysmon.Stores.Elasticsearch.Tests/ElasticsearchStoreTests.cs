@@ -168,7 +168,9 @@ public sealed class ElasticsearchStoreTests(ElasticsearchFixture fixture)
         var store = new ElasticsearchIndicatorStore(es) { EventsPattern = NewStream(), RetroHuntBatch = 1 };
         var feed = "it-feed-" + Guid.NewGuid().ToString("N")[..6];
         var indicators = new List<Indicator> { new(IndicatorType.Cidr, "198.51.100.128/25", feed), new(IndicatorType.Cidr, "10.0.0.0/8", feed) };
-        var added = await store.ReplaceFeedAsync(feed, indicators, DateTimeOffset.UtcNow, Ct);
+        var replacement = await store.ReplaceFeedAsync(feed, indicators, DateTimeOffset.UtcNow, Ct);
+        replacement.Indicators.Should().Be(2, "the feed lists two ranges, whether or not one of them is indexed");
+        var added = replacement.Added;
         added.Select(i => i.Value).Should().Equal(["198.51.100.128/25"], "10.0.0.0/8 is allow-listed and never indexed");
         (await store.LoadActiveAsync(Ct)).Should().Contain(i => i.Feed == feed && i.Value == "198.51.100.128/25");
 
@@ -192,7 +194,7 @@ public sealed class ElasticsearchStoreTests(ElasticsearchFixture fixture)
             $$$"""{"query":{"terms":{"sysmon.alert.id":["r-1|destination.ip|{{{added[0].Id}}}","r-3|destination.ip|{{{added[0].Id}}}"]}},"fields":["sysmon.alert.source"],"_source":false}""");
         stored["hits"]!["hits"]!.AsArray().Select(h => h!["fields"]!["sysmon.alert.source"]![0]!.GetValue<string>()).Should().Equal("retro-hunt", "retro-hunt");
 
-        (await store.ReplaceFeedAsync(feed, [], DateTimeOffset.UtcNow, Ct)).Should().BeEmpty();
+        (await store.ReplaceFeedAsync(feed, [], DateTimeOffset.UtcNow, Ct)).Should().BeEquivalentTo(new { Indicators = 0, Added = Array.Empty<Indicator>() });
         (await store.LoadActiveAsync(Ct)).Should().NotContain(i => i.Feed == feed);
         await es.SendAsync(EsMethod.DELETE, "_data_stream/" + store.EventsPattern, (string?)null, Ct);
     }

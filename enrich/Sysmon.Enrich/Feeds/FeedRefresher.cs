@@ -60,34 +60,32 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
         }
         try
         {
-            var fetched = await FetchAsync(feed, state, ct).ConfigureAwait(false);
+            var replaced = await FetchAndReplaceAsync(feed, state, now, ct).ConfigureAwait(false);
             // The rest of the refresh ran as a continuation inside the download's completion, whose frames kept the
             // payload alive to the end (found by gcroot; 195 MB of a 1,000,000-hash list when it was parsed as one
-            // string). Queued, it starts on a clean stack, and the payload is garbage for the store's work.
+            // string). Queued, it starts on a clean stack, and the payload is garbage for the retro-hunt.
             await Task.Yield();
-            if (fetched is not { } download)
+            if (replaced is not { } r)
             {
                 state.LastSuccess = now;
                 state.LastError = null;
                 await store.SaveFeedStateAsync(state, ct).ConfigureAwait(false);
                 return new FeedRefreshResult(feed.Name, true, true, state.Indicators, state.Rejected, 0, 0, null);
             }
-            var fresh = download.Indicators;
-            var added = await store.ReplaceFeedAsync(feed.Name, fresh, now, ct).ConfigureAwait(false);
+            var added = r.Replacement.Added;
             var since = now - RetroHuntWindow;
             var hunt = added.Count == 0 ? default : await store.RetroHuntAsync(added, since, raised, ct).ConfigureAwait(false);
-            state.Indicators = fresh.Count;
-            state.Rejected = download.Rejected;
+            state.Indicators = r.Replacement.Indicators;
+            state.Rejected = r.Rejected;
             state.LastSuccess = now;
             state.LastError = null;
-            state.ETag = download.ETag;
-            state.LastModified = download.LastModified;
+            state.ETag = r.ETag;
+            state.LastModified = r.LastModified;
             state.Definition = feed.Fingerprint;
             await store.SaveFeedStateAsync(state, ct).ConfigureAwait(false);
-            var allowListed = fresh.Where(AllowList.Covers).Select(i => i.Value).ToList();
-            return new FeedRefreshResult(feed.Name, true, false, fresh.Count, download.Rejected, added.Count, checked((int)hunt.NewAlerts), null)
+            return new FeedRefreshResult(feed.Name, true, false, r.Replacement.Indicators, r.Rejected, added.Count, checked((int)hunt.NewAlerts), null)
             {
-                RetroHuntSince = since, AllowListed = allowListed.Count, AllowListedExamples = allowListed.Take(3).ToList(),
+                RetroHuntSince = since, AllowListed = r.AllowListed, AllowListedExamples = r.AllowListedExamples,
             };
         }
         catch (Exception ex) when (ex is FeedException or FormatException or System.Text.Json.JsonException or ArgumentException)
@@ -98,25 +96,39 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
         }
     }
 
-    private sealed record Download(List<Indicator> Indicators, int Rejected, string? ETag, string? LastModified);
+    private sealed record Replaced(FeedReplacement Replacement, int Rejected, string? ETag, string? LastModified, int AllowListed,
+        IReadOnlyList<string> AllowListedExamples);
 
-    // Download and parse, apart: the payload's bytes and the parser's de-duplication set are let go when this returns,
-    // before the store's work (held to the end of the refresh, they were ~330 MB of a 1,000,000-hash feed's peak).
-    // Null when the feed has not changed.
-    private async Task<Download?> FetchAsync(FeedDefinition feed, FeedState state, CancellationToken ct)
+    // Download, then replace the feed's set with the indicators as they are parsed: the store stages each as the parser
+    // hands it over, so that the feed is never also a list (a million hashes were ~230 MB of Indicator objects). The
+    // checks that need the whole payload (nothing valid, too many invalid entries) throw at the parse's end, and the
+    // store then keeps the last good set. Apart from the rest of the refresh, so that the payload's bytes are let go
+    // when this returns. Null when the feed has not changed.
+    private async Task<Replaced?> FetchAndReplaceAsync(FeedDefinition feed, FeedState state, DateTimeOffset now, CancellationToken ct)
     {
         var payload = await downloader.FetchAsync(feed, state, ct).ConfigureAwait(false);
         if (payload.NotModified) return null;
-        var parsed = Check(feed, payload.Body);
-        var indicators = parsed.Indicators;
-        if (feed.Confidence is not null || feed.Tlp is not null)
+        CheckHead(feed, payload.Body);
+        var labelled = feed.Confidence is not null || feed.Tlp is not null;
+        var allowListed = 0;
+        var examples = new List<string>(3);
+        FeedParseResult? parsed = null;
+        var replacement = await store.ReplaceFeedAsync(feed.Name, each =>
         {
-            for (var i = 0; i < indicators.Count; i++) indicators[i] = indicators[i] with { Confidence = feed.Confidence, Tlp = feed.Tlp };
-        }
-        return new Download(indicators, parsed.Rejected, payload.ETag, payload.LastModified);
+            allowListed = 0; // a store may read the source again (DuckDB retries a replace that ran out of memory)
+            examples.Clear();
+            parsed = FeedParser.Parse(payload.Body, feed.Name, feed.ParsedFormat, feed.Column, now, new FeedParseResult(indicator =>
+            {
+                if (labelled) indicator = indicator with { Confidence = feed.Confidence, Tlp = feed.Tlp };
+                if (AllowList.Covers(indicator) && allowListed++ < 3) examples.Add(indicator.Value);
+                each(indicator);
+            }));
+            CheckCounts(feed, parsed);
+        }, now, ct).ConfigureAwait(false);
+        return new Replaced(replacement, parsed!.Rejected, payload.ETag, payload.LastModified, allowListed, examples);
     }
 
-    private FeedParseResult Check(FeedDefinition feed, ReadOnlyMemory<byte> body)
+    private static void CheckHead(FeedDefinition feed, ReadOnlyMemory<byte> body)
     {
         var text = body.Span.TrimStart(" \t\r\n\f\v"u8);
         if (text.IsEmpty) throw new FeedException($"{feed.Name}: empty payload; the last good set is kept");
@@ -125,16 +137,18 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
         {
             throw new FeedException($"{feed.Name}: got an HTML page instead of a feed; the last good set is kept");
         }
-        var parsed = FeedParser.Parse(body, feed.Name, feed.ParsedFormat, feed.Column, _clock.GetUtcNow());
-        if (parsed.Indicators.Count == 0)
+    }
+
+    private void CheckCounts(FeedDefinition feed, FeedParseResult parsed)
+    {
+        if (parsed.Count == 0)
         {
             throw new FeedException($"{feed.Name}: no valid indicator in the payload ({parsed.Rejected} invalid); the last good set is kept");
         }
         if (parsed.RejectedRatio > MaxRejectedRatio)
         {
-            throw new FeedException($"{feed.Name}: {parsed.Rejected} of {parsed.Rejected + parsed.Indicators.Count} entries invalid " +
+            throw new FeedException($"{feed.Name}: {parsed.Rejected} of {parsed.Rejected + parsed.Count} entries invalid " +
                                     $"(e.g. {parsed.RejectionExamples.FirstOrDefault()}); the last good set is kept");
         }
-        return parsed;
     }
 }

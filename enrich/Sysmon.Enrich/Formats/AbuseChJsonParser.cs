@@ -18,9 +18,9 @@ public static class AbuseChJsonParser
         return Parse(doc, feed);
     }
 
-    public static FeedParseResult Parse(JsonDocument doc, string feed)
+    public static FeedParseResult Parse(JsonDocument doc, string feed, FeedParseResult? into = null)
     {
-        var result = new FeedParseResult();
+        var result = into ?? new FeedParseResult();
         var root = doc.RootElement;
         if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("query_status", out var status) && status.GetString() != "ok")
         {

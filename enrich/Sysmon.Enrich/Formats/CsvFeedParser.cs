@@ -19,10 +19,10 @@ public static class CsvFeedParser
         return Parse(reader, feed, column);
     }
 
-    /// <summary>Line by line as the reader decodes them (see <see cref="PlainListParser.Parse(TextReader, string)"/>).</summary>
-    public static FeedParseResult Parse(TextReader reader, string feed, string? column)
+    /// <summary>Line by line as the reader decodes them (see <see cref="PlainListParser.Parse(TextReader, string, FeedParseResult)"/>).</summary>
+    public static FeedParseResult Parse(TextReader reader, string feed, string? column, FeedParseResult? into = null)
     {
-        var result = new FeedParseResult();
+        var result = into ?? new FeedParseResult();
         List<string>? header = null;
         var index = ColumnNumber(column);
         var number = 0;

@@ -11,8 +11,10 @@ public static class FeedParser
         Parse(Encoding.UTF8.GetBytes(content), feed, format, column, now);
 
     /// <summary>A payload as downloaded (UTF-8, no BOM): lines are decoded one at a time and JSON is read as bytes,
-    /// so the payload is never also one string (twice its size in UTF-16).</summary>
-    public static FeedParseResult Parse(ReadOnlyMemory<byte> utf8, string feed, FeedFormat format, string? column = null, DateTimeOffset? now = null)
+    /// so the payload is never also one string (twice its size in UTF-16). <paramref name="into"/>: a result made with a
+    /// sink, to have the indicators handed on as they are parsed.</summary>
+    public static FeedParseResult Parse(ReadOnlyMemory<byte> utf8, string feed, FeedFormat format, string? column = null, DateTimeOffset? now = null,
+        FeedParseResult? into = null)
     {
         if (format == FeedFormat.Auto) format = FeedFormats.Sniff(Head(utf8.Span, SniffChars));
         switch (format)
@@ -20,16 +22,16 @@ public static class FeedParser
             case FeedFormat.AbuseChJson:
             {
                 using var doc = JsonDocument.Parse(utf8);
-                return AbuseChJsonParser.Parse(doc, feed);
+                return AbuseChJsonParser.Parse(doc, feed, into);
             }
             case FeedFormat.Stix2:
             {
                 using var doc = JsonDocument.Parse(utf8);
-                return Stix2Parser.Parse(doc, feed, now ?? DateTimeOffset.UtcNow);
+                return Stix2Parser.Parse(doc, feed, now ?? DateTimeOffset.UtcNow, into);
             }
         }
         using var reader = new StreamReader(AsStream(utf8), Encoding.UTF8);
-        return format == FeedFormat.Csv ? CsvFeedParser.Parse(reader, feed, column) : PlainListParser.Parse(reader, feed);
+        return format == FeedFormat.Csv ? CsvFeedParser.Parse(reader, feed, column, into) : PlainListParser.Parse(reader, feed, into);
     }
 
     /// <summary>The text of a UTF-8 payload's first <paramref name="bytes"/> bytes (a character cut at the end decodes

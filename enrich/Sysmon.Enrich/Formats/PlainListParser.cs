@@ -14,9 +14,9 @@ public static class PlainListParser
     }
 
     /// <summary>Line by line as the reader decodes them: a payload is never one string (a 65 MB list was 130 MB as one).</summary>
-    public static FeedParseResult Parse(TextReader reader, string feed)
+    public static FeedParseResult Parse(TextReader reader, string feed, FeedParseResult? into = null)
     {
-        var result = new FeedParseResult();
+        var result = into ?? new FeedParseResult();
         var number = 0;
         while (reader.ReadLine() is { } raw)
         {

@@ -21,9 +21,9 @@ public static partial class Stix2Parser
         return Parse(doc, feed, now);
     }
 
-    public static FeedParseResult Parse(JsonDocument doc, string feed, DateTimeOffset now)
+    public static FeedParseResult Parse(JsonDocument doc, string feed, DateTimeOffset now, FeedParseResult? into = null)
     {
-        var result = new FeedParseResult();
+        var result = into ?? new FeedParseResult();
         if (!doc.RootElement.TryGetProperty("objects", out var objects) || objects.ValueKind != JsonValueKind.Array)
         {
             throw new FormatException("not a STIX bundle: no 'objects' array");

@@ -52,7 +52,7 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
         await SendRequiredAsync(EsMethod.PUT, $"{Names.FeedsIndex}/_doc/{Uri.EscapeDataString(state.Name)}?refresh=true", body, ct).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<Indicator>> ReplaceFeedAsync(string feed, IReadOnlyList<Indicator> indicators, DateTimeOffset now, CancellationToken ct)
+    public async Task<FeedReplacement> ReplaceFeedAsync(string feed, IndicatorSource indicators, DateTimeOffset now, CancellationToken ct)
     {
         var existing = new Dictionary<string, string?>(StringComparer.Ordinal);
         var query = new Dictionary<string, object> { ["term"] = new Dictionary<string, object> { ["threat.feed.name"] = feed } };
@@ -61,16 +61,18 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
             existing[SourceFields.String(hit, "indicator_id")!] = SourceFields.String(hit, "threat.indicator.first_seen");
         }
         var nowText = HuntValue.ToText(now)!;
-        var docs = new List<EcsDocument>(indicators.Count);
+        // The whole set is taken from the source before anything is written: a source that throws (a payload found bad at
+        // its end) leaves the index as it was.
+        var docs = new List<EcsDocument>();
         var current = new HashSet<string>(StringComparer.Ordinal);
         var added = new List<Indicator>();
-        foreach (var i in indicators)
+        indicators(i =>
         {
-            if (IndicatorDocument.IsAllowListed(i) || !current.Add(i.Id)) continue;
+            if (!current.Add(i.Id) || IndicatorDocument.IsAllowListed(i)) return;
             var known = existing.TryGetValue(i.Id, out var firstSeen);
             if (!known) added.Add(i);
             docs.Add(IndicatorDocument.From(i, firstSeen ?? nowText, nowText));
-        }
+        });
         var outcome = await _writer.WriteAsync(Names.IndicatorsIndex, docs, ct, BulkAction.Index).ConfigureAwait(false);
         if (outcome.Rejected.Count > 0)
         {
@@ -85,7 +87,7 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
         await SendRequiredAsync(EsMethod.POST, Names.IndicatorsIndex + "/_refresh", null, ct).ConfigureAwait(false);
         // Enrich indices are snapshots: without this, ENRICH and the sysmon-enrich pipeline keep seeing the old set.
         foreach (var policy in Policies) await SendRequiredAsync(EsMethod.PUT, $"_enrich/policy/{policy}/_execute", null, ct).ConfigureAwait(false);
-        return added;
+        return new FeedReplacement(current.Count, added);
     }
 
     public async Task<SkippedIndicators> ReadActiveAsync(Action<Indicator> each, CancellationToken ct)
