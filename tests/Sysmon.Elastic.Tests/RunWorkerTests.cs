@@ -634,6 +634,38 @@ public sealed class RunWorkerTests
         StoredRecords(dir).Should().Be((800L, 800L));
     }
 
+    // A _search response as curl saves it: one JSON object whatever the number of hits.
+    private static string SearchResponse(int first, int count) =>
+        "{\"took\":12,\"timed_out\":false,\"_shards\":{\"total\":1,\"successful\":1,\"skipped\":0,\"failed\":0},\"hits\":{\"total\":{\"value\":" +
+        count.ToString(CultureInfo.InvariantCulture) + ",\"relation\":\"eq\"},\"max_score\":1.0,\"hits\":[\n" +
+        string.Join(",\n", Enumerable.Range(first, count).Select(n => "{\"_index\":\"winlogbeat-2026.01.05\",\"_id\":\"h" + n.ToString(CultureInfo.InvariantCulture) +
+                                                                     "\",\"_score\":1.0,\"_source\":" + Line(n).TrimEnd('\n') + "}")) + "\n]}}\n";
+
+    [Fact]
+    public async Task A_saved_search_response_larger_than_a_record_is_read_whole_and_a_page_appended_later_adds_its_hits()
+    {
+        // One response is one object: past MaxRecordBytes the worker cut it into pieces, and read the hits after the
+        // first cut as junk. It is read whole now, as `ingest` reads it, once it has stopped changing.
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        var first = SearchResponse(1, 800);
+        Encoding.UTF8.GetByteCount(first).Should().BeGreaterThan(4 * 65536, "the response is several times the record limit");
+        await File.WriteAllTextAsync(Path.Combine(dir, "hits.json"), first);
+        File.Move(Path.Combine(dir, "hits.json"), Path.Combine(spool, "hits.json"));
+        var live = Path.Combine(spool, "hits.json");
+        using (var worker = new WorkerProcess(dir, "--Worker:MaxReadBytes=65536", "--Worker:MaxRecordBytes=65536").Capture())
+        {
+            await WaitForCheckpointAsync(dir, "hits.json", new FileInfo(live).Length, wholeFile: true);
+            // The next scroll page saved after it: the file is read again, and what was stored already is known by its id.
+            await File.AppendAllTextAsync(live, SearchResponse(801, 400));
+            await WaitForCheckpointAsync(dir, "hits.json", new FileInfo(live).Length, wholeFile: true);
+            worker.Terminate();
+        }
+        var dead = Path.Combine(dir, "dead.ndjson");
+        (File.Exists(dead) ? await File.ReadAllTextAsync(dead) : "").Should().BeEmpty("no hit was cut");
+        StoredRecords(dir).Should().Be((1200L, 1200L));
+    }
+
     [Fact]
     public async Task A_utf16_file_as_windows_powershell_writes_it_is_tailed_like_utf8()
     {

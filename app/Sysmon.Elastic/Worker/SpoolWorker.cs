@@ -415,10 +415,22 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             Depart(checkpoint);
         }
         var ticks = info.LastWriteTimeUtc.Ticks;
+        if (checkpoint.Done && checkpoint.Length == info.Length && checkpoint.LastWriteTicks == ticks) return false; // a response, read whole
         // A file read to its end is looked at again only when it was written since: one rewritten to exactly its old
         // length (rotated and refilled between two scans) was taken for unchanged, and its new records never read.
         if (info.Length == checkpoint.Offset && (checkpoint.Head is null || !WrittenSinceReadToEnd(file, ticks))) return false;
         var head = FileHead.Read(file);
+        var format = TailedFormat.Of(head, file);
+        if (format.Format == InputFormat.Json && JsonEventReader.StartsSearchResponse(format.Utf16 is { } encoding
+                ? Utf16Piece.ToUtf8(head.Bytes, encoding, startsFile: true) : head.Bytes))
+        {
+            // A saved _search response (curl, Kibana's Inspect) is one object whatever its number of hits: cut into
+            // record-sized pieces past MaxRecordBytes, every hit after the first cut was junk. It is read whole, once it
+            // has stopped changing, as `ingest` reads it; a page appended later has it read again (stored hits are
+            // known by their ids).
+            await IngestWholeFileAsync(file, ct).ConfigureAwait(false);
+            return false;
+        }
         if (checkpoint is { Offset: > 0, Head: { } hash } && head.Hash(checkpoint.HeadLength) != hash)
         {
             LogReplaced(file, checkpoint.Offset);
@@ -436,7 +448,6 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         {
             _settling[file] = (info.Length, ticks, DateTime.UtcNow);
         }
-        var format = TailedFormat.Of(head, file);
         var offset = checkpoint.Offset;
         long events = 0;
         while (offset < info.Length)

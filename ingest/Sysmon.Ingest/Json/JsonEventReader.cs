@@ -18,6 +18,18 @@ public sealed class JsonEventReader(EventCatalogue? catalogue = null) : IEventRe
 
     public InputFormat Format => InputFormat.Json;
 
+    /// <summary>
+    /// True when a file's first bytes (UTF-8) open a saved search response and reach its <c>hits.hits</c> array: one
+    /// object however many hits it holds, so a reader that takes a file in record-sized pieces must read it whole.
+    /// </summary>
+    public static bool StartsSearchResponse(ReadOnlySpan<byte> head)
+    {
+        if (head.StartsWith("\uFEFF"u8)) head = head[3..];
+        head = head.TrimStart(" \t\r\n"u8);
+        return !head.IsEmpty && head[0] == (byte)'{' &&
+               SearchResponseEnvelope.TryEnter(head, final: false, out _, out _) == SearchResponseEnvelope.Entry.Entered;
+    }
+
     public async IAsyncEnumerable<ReadResult> ReadAsync(Stream stream, string path, ReaderOptions options,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

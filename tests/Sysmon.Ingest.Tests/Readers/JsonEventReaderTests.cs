@@ -167,6 +167,23 @@ public sealed class JsonEventReaderTests
             .Select(e => e.EventId).Should().Equal(1);
     }
 
+    [Fact]
+    public void A_files_head_tells_a_saved_search_response_from_events_that_look_like_one()
+    {
+        var sources = SampleEvents.All.Select(EventForms.Beats).ToList();
+        var response = Envelope(SearchResponse(sources));
+        byte[] Head(string text) => Encoding.UTF8.GetBytes(text)[..Math.Min(8192, Encoding.UTF8.GetByteCount(text))];
+        JsonEventReader.StartsSearchResponse(Head(response)).Should().BeTrue();
+        JsonEventReader.StartsSearchResponse(Head("\uFEFF\n  " + Pretty(response))).Should().BeTrue("a byte-order mark and blanks before it");
+        JsonEventReader.StartsSearchResponse(Head("{\"rawResponse\":" + response + "}")).Should().BeTrue();
+        JsonEventReader.StartsSearchResponse(Head(string.Join("\n", sources))).Should().BeFalse("NDJSON events");
+        JsonEventReader.StartsSearchResponse(Head("[" + string.Join(",", sources) + "]")).Should().BeFalse("an array of events");
+        JsonEventReader.StartsSearchResponse(Head("{\"id\":\"7\",\"hits\":{\"count\":2}," + EventForms.Beats(Create)[1..]))
+            .Should().BeFalse("an event whose first member a response could start with, and no hits array");
+        JsonEventReader.StartsSearchResponse(Head("{\"took\":1,\"timed_out\":false,\"_shards\":{\"total\":1}}")).Should().BeFalse("no hits");
+        JsonEventReader.StartsSearchResponse(Head("{\"took\":1,\"timed_out\":false,\"_shards\":{\"tot")).Should().BeFalse("cut before its hits");
+    }
+
     // The mapped document but for where in the file the event was (a hit lies further in than the line it came from).
     private static string EcsJson(Sysmon.Ingest.Events.SysmonEvent e) => Convert.Without(Convert.Ecs(e), "log.offset").ToJsonString();
 
