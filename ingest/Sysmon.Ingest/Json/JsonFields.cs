@@ -16,11 +16,16 @@ internal sealed class JsonFields(Utf8NameCache names, Utf8ValueCache values)
     // The last segment of each pair's path (same index), so that layouts take a name without cutting the path.
     private readonly List<string> _leaves = new(48);
 
+    // An Elasticsearch hit's own members seen so far (_index or _id), and whether its _source was: a hit without a
+    // _source (a search with "fields" and "_source": false, as Kibana's Discover asks) has its event in "fields".
+    private bool _isHit, _sawSource;
+
     /// <summary>Parses <paramref name="json"/> (one object) into <see cref="Pairs"/>, replacing the last object's.</summary>
     public void Load(ReadOnlySpan<byte> json)
     {
         Pairs.Clear();
         _leaves.Clear();
+        _isHit = _sawSource = false;
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw new JsonException("not a JSON object");
         ReadObject(ref reader, "");
@@ -55,7 +60,12 @@ internal sealed class JsonFields(Utf8NameCache names, Utf8ValueCache values)
                 // An Elasticsearch hit (elasticdump, a scroll or search exported line by line): the event is its _source,
                 // read as if it were the whole object; the hit's own _index, _id, _score stay beside it.
                 case JsonTokenType.StartObject when prefix.Length == 0 && name == "_source":
+                    _sawSource = true;
                     ReadObject(ref reader, "");
+                    break;
+                case JsonTokenType.StartObject when prefix.Length == 0 && name == "fields" && _isHit:
+                    if (_sawSource) reader.Skip(); // the same values again, as arrays
+                    else ReadHitFields(ref reader);
                     break;
                 case JsonTokenType.StartObject:
                     ReadObject(ref reader, path);
@@ -66,11 +76,50 @@ internal sealed class JsonFields(Utf8NameCache names, Utf8ValueCache values)
                 case JsonTokenType.Null:
                     break;
                 default:
+                    if (prefix.Length == 0 && name is "_index" or "_id") _isHit = true;
                     Add(path, name, Scalar(ref reader, values));
                     break;
             }
         }
         throw new JsonException("unterminated object");
+    }
+
+    // A hit's "fields": each member is a field's dotted name and its values as an array (one value: that value).
+    // A dynamically mapped string comes twice, as text and as its .keyword multi-field: the multi-field is left out.
+    private void ReadHitFields(ref Utf8JsonReader reader)
+    {
+        var first = Pairs.Count;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            var name = reader.GetString()!;
+            var leaf = name[(name.LastIndexOf('.') + 1)..];
+            reader.Read();
+            switch (reader.TokenType)
+            {
+                case JsonTokenType.StartArray:
+                    ReadArray(ref reader, name, leaf);
+                    break;
+                case JsonTokenType.StartObject:
+                    ReadObject(ref reader, name);
+                    break;
+                case JsonTokenType.Null:
+                    break;
+                default:
+                    Add(name, leaf, Scalar(ref reader, values));
+                    break;
+            }
+        }
+        if (reader.TokenType != JsonTokenType.EndObject) throw new JsonException("unterminated object");
+        HashSet<string>? names = null;
+        for (var i = Pairs.Count - 1; i >= first; i--)
+        {
+            var key = Pairs[i].Key;
+            if (_leaves[i] is not ("keyword" or "text" or "caseless") || key.Length == _leaves[i].Length) continue;
+            names ??= Pairs.Skip(first).Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
+            if (!names.Contains(key[..(key.Length - _leaves[i].Length - 1)])) continue;
+            Pairs.RemoveAt(i);
+            _leaves.RemoveAt(i);
+        }
     }
 
     private void ReadArray(ref Utf8JsonReader reader, string path, string leaf)

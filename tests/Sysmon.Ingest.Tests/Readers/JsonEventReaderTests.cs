@@ -167,6 +167,48 @@ public sealed class JsonEventReaderTests
             .Select(e => e.EventId).Should().Equal(1);
     }
 
+    // A hit as the fields API returns it ("fields": ["*"], "_source": false, as Kibana's Discover asks): every leaf by
+    // its dotted name, its values in an array, and each string of a dynamically mapped index twice (text and .keyword).
+    private static string FieldsHit(string source, int n)
+    {
+        var fields = new System.Text.Json.Nodes.JsonObject();
+        void Flatten(System.Text.Json.Nodes.JsonNode? node, string path)
+        {
+            switch (node)
+            {
+                case System.Text.Json.Nodes.JsonObject o:
+                    foreach (var (name, child) in o) Flatten(child, path.Length == 0 ? name : path + "." + name);
+                    break;
+                case System.Text.Json.Nodes.JsonArray a:
+                    fields[path] = new System.Text.Json.Nodes.JsonArray(a.Select(v => v?.DeepClone()).ToArray());
+                    break;
+                case System.Text.Json.Nodes.JsonValue v:
+                    fields[path] = new System.Text.Json.Nodes.JsonArray(v.DeepClone());
+                    if (v.TryGetValue<string>(out var text) && text.Length <= 256) fields[path + ".keyword"] = new System.Text.Json.Nodes.JsonArray(text);
+                    break;
+            }
+        }
+        Flatten(System.Text.Json.Nodes.JsonNode.Parse(source), "");
+        return "{\"_index\":\"winlogbeat-2026.01.05\",\"_id\":\"h" + n + "\",\"_score\":null,\"fields\":" + fields.ToJsonString() + ",\"sort\":[" + n + "]}";
+    }
+
+    [Fact]
+    public async Task A_search_response_whose_hits_carry_fields_instead_of_source_gives_the_same_events()
+    {
+        var sources = SampleEvents.All.Select(EventForms.Beats).ToList();
+        var response = "{\"took\":3,\"timed_out\":false,\"hits\":{\"total\":{\"value\":30,\"relation\":\"eq\"},\"hits\":[" +
+                       string.Join(",", sources.Select(FieldsHit)) + "]}}";
+        var direct = (await Convert.EventsAsync(new JsonEventReader(), string.Join("\n", sources))).Select(e => EcsJson(e)).ToList();
+        (await Convert.EventsAsync(new JsonEventReader(), response)).Select(e => EcsJson(e)).Should().Equal(direct);
+        // A hit line by line (elasticdump) the same; with both _source and fields, fields are the same values again.
+        (await Convert.EventsAsync(new JsonEventReader(), string.Join("\n", sources.Select(FieldsHit)))).Select(e => EcsJson(e)).Should().Equal(direct);
+        var both = sources.Select((source, n) => FieldsHit(source, n).Replace("\"fields\":", "\"_source\":" + source + ",\"fields\":", StringComparison.Ordinal));
+        (await Convert.EventsAsync(new JsonEventReader(), string.Join("\n", both))).Select(e => EcsJson(e)).Should().Equal(direct);
+        // A shipper's own "fields" (Beats' custom fields) beside an event that is not a hit stay as they were.
+        var custom = EventForms.Beats(Create).Insert(1, "\"fields\":{\"env\":\"prod\"},");
+        (await Convert.EventsAsync(new JsonEventReader(), custom)).Select(e => e.EventId).Should().Equal(1);
+    }
+
     [Fact]
     public void A_files_head_tells_a_saved_search_response_from_events_that_look_like_one()
     {
