@@ -644,8 +644,8 @@ public sealed class RunWorkerTests
     [Fact]
     public async Task A_saved_search_response_larger_than_a_record_is_read_whole_and_a_page_appended_later_adds_its_hits()
     {
-        // One response is one object: past MaxRecordBytes the worker cut it into pieces, and read the hits after the
-        // first cut as junk. It is read whole now, as `ingest` reads it, once it has stopped changing.
+        // One response is one object: past MaxRecordBytes the worker cut it into pieces, and lost the hits after the
+        // first cut. It is read in one stream now, as `ingest` reads it, once it has stopped changing.
         var dir = CliRunner.TempDir();
         var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
         var first = SearchResponse(1, 800);
@@ -655,15 +655,33 @@ public sealed class RunWorkerTests
         var live = Path.Combine(spool, "hits.json");
         using (var worker = new WorkerProcess(dir, "--Worker:MaxReadBytes=65536", "--Worker:MaxRecordBytes=65536").Capture())
         {
-            await WaitForCheckpointAsync(dir, "hits.json", new FileInfo(live).Length, wholeFile: true);
-            // The next scroll page saved after it: the file is read again, and what was stored already is known by its id.
+            await WaitForCheckpointAsync(dir, "hits.json", new FileInfo(live).Length);
+            // The next scroll page saved after it: read on from the end of the first, not the whole file again.
             await File.AppendAllTextAsync(live, SearchResponse(801, 400));
-            await WaitForCheckpointAsync(dir, "hits.json", new FileInfo(live).Length, wholeFile: true);
+            await WaitForCheckpointAsync(dir, "hits.json", new FileInfo(live).Length);
             worker.Terminate();
+            worker.Log.Should().Contain("hits.json: 800 event(s) read and stored").And.Contain("hits.json: 400 event(s) read and stored");
         }
         var dead = Path.Combine(dir, "dead.ndjson");
         (File.Exists(dead) ? await File.ReadAllTextAsync(dead) : "").Should().BeEmpty("no hit was cut");
         StoredRecords(dir).Should().Be((1200L, 1200L));
+    }
+
+    [Fact]
+    public async Task A_search_response_saved_by_windows_powershell_in_utf16_is_read_whole()
+    {
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(dir, "hits.json"), SearchResponse(1, 300), Encoding.Unicode);
+        File.Move(Path.Combine(dir, "hits.json"), Path.Combine(spool, "hits.json"));
+        using (var worker = new WorkerProcess(dir, "--Worker:MaxReadBytes=65536", "--Worker:MaxRecordBytes=65536").Capture())
+        {
+            await WaitForCheckpointAsync(dir, "hits.json", new FileInfo(Path.Combine(spool, "hits.json")).Length, wholeFile: true);
+            worker.Terminate();
+        }
+        var dead = Path.Combine(dir, "dead.ndjson");
+        (File.Exists(dead) ? await File.ReadAllTextAsync(dead) : "").Should().BeEmpty();
+        StoredRecords(dir).Should().Be((300L, 300L));
     }
 
     [Fact]

@@ -415,19 +415,20 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             Depart(checkpoint);
         }
         var ticks = info.LastWriteTimeUtc.Ticks;
-        if (checkpoint.Done && checkpoint.Length == info.Length && checkpoint.LastWriteTicks == ticks) return false; // a response, read whole
+        if (checkpoint.Done && checkpoint.Length == info.Length && checkpoint.LastWriteTicks == ticks) return false; // a UTF-16 response, read whole
         // A file read to its end is looked at again only when it was written since: one rewritten to exactly its old
         // length (rotated and refilled between two scans) was taken for unchanged, and its new records never read.
         if (info.Length == checkpoint.Offset && (checkpoint.Head is null || !WrittenSinceReadToEnd(file, ticks))) return false;
         var head = FileHead.Read(file);
         var format = TailedFormat.Of(head, file);
-        if (format.Format == InputFormat.Json && JsonEventReader.StartsSearchResponse(format.Utf16 is { } encoding
-                ? Utf16Piece.ToUtf8(head.Bytes, encoding, startsFile: true) : head.Bytes))
+        // A saved _search response (curl, Kibana's Inspect) is one object whatever its number of hits: cut into
+        // record-sized pieces past MaxRecordBytes, every hit after the first cut was lost. It is read in one stream
+        // once it has stopped changing, as `ingest` reads it.
+        var response = format.Format == InputFormat.Json && JsonEventReader.StartsSearchResponse(format.Utf16 is { } encoding
+            ? Utf16Piece.ToUtf8(head.Bytes, encoding, startsFile: true) : head.Bytes);
+        if (response && format.Utf16 is not null)
         {
-            // A saved _search response (curl, Kibana's Inspect) is one object whatever its number of hits: cut into
-            // record-sized pieces past MaxRecordBytes, every hit after the first cut was junk. It is read whole, once it
-            // has stopped changing, as `ingest` reads it; a page appended later has it read again (stored hits are
-            // known by their ids).
+            // UTF-16 (saved by Windows PowerShell): read whole, and whole again when it changes (stored hits are known by their ids).
             await IngestWholeFileAsync(file, ct).ConfigureAwait(false);
             return false;
         }
@@ -449,6 +450,13 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             _settling[file] = (info.Length, ticks, DateTime.UtcNow);
         }
         var offset = checkpoint.Offset;
+        if (response)
+        {
+            // Pages saved after it (scroll pages appended to one file) are responses of their own: read on from the end
+            // of the last read, never the whole file again.
+            if (settled) await ReadResponsesAsync(file, checkpoint, head, offset, info.Length, ct).ConfigureAwait(false);
+            return false;
+        }
         long events = 0;
         while (offset < info.Length)
         {
@@ -535,6 +543,26 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             if (hash is not null) (checkpoint.Head, checkpoint.HeadLength) = (hash, headLength);
         }, ct).ConfigureAwait(false);
         return (next, events);
+    }
+
+    // Saved search responses from `offset` to `end` in one stream (the reader steps through their hits, however many);
+    // the checkpoint moves to `end` at the next commit.
+    private async Task ReadResponsesAsync(string file, FileCheckpoint checkpoint, FileHead head, long offset, long end, CancellationToken ct)
+    {
+        LogReadingResponses(file, (end - offset) / 1_048_576.0);
+        long events;
+        await using (var stream = new FileRangeStream(file, offset, end))
+        {
+            var results = new JsonEventReader().ReadAsync(stream, file, new ReaderOptions(), ct);
+            events = await WriteAllAsync(results, offset, ct, wholeFile: true).ConfigureAwait(false);
+        }
+        var headLength = (int)Math.Min(FileHead.HashedBytes, end);
+        var hash = checkpoint.HeadLength < headLength ? head.Hash(headLength) : null;
+        await ReadAsync(file, events, () =>
+        {
+            checkpoint.Offset = end;
+            if (hash is not null) (checkpoint.Head, checkpoint.HeadLength) = (hash, headLength);
+        }, ct).ConfigureAwait(false);
     }
 
     // The file under this name is another from now on: where the old one had got to is kept for a file that turns up
@@ -755,6 +783,9 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     // A large archive takes minutes: without this line the log said nothing until it was done.
     [LoggerMessage(Level = LogLevel.Information, Message = "{File}: reading {Megabytes:0.#} MB whole; its checkpoint moves at its end")]
     private partial void LogReadingWholeFile(string file, double megabytes);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{File}: reading {Megabytes:0.#} MB of saved search responses in one stream; its checkpoint moves at their end")]
+    private partial void LogReadingResponses(string file, double megabytes);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{File}: {Events} event(s) read and stored")]
     private partial void LogRead(string file, long events);
