@@ -1,10 +1,12 @@
+using Sysmon.Ingest.Reading;
+
 namespace Sysmon.Elastic.Worker;
 
 /// <summary>
 /// Bytes [start, end) of a file that may still grow, read forward: what a reader is given of a settled file, so that
 /// bytes appended while it reads (perhaps a record half written) wait for the next read instead of being cut.
 /// </summary>
-internal sealed class FileRangeStream : Stream
+internal sealed class FileRangeStream : ForwardReadStream
 {
     private readonly FileStream _file;
     private long _left;
@@ -15,14 +17,6 @@ internal sealed class FileRangeStream : Stream
         _file.Seek(start, SeekOrigin.Begin);
         _left = end - start;
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer)
     {
@@ -37,14 +31,6 @@ internal sealed class FileRangeStream : Stream
         _left -= n;
         return n;
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
-        ReadAsync(buffer.AsMemory(offset, count), ct).AsTask();
-
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -533,16 +533,22 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         var events = await WriteAllAsync(results, offset, ct).ConfigureAwait(false);
         // Absolute, not '+= boundary': the move is applied later, at the commit.
         var next = offset + (utf8 is null ? boundary : Utf16Piece.FileBytes(utf8, boundary, startsFile: offset == 0));
+        await ReadToAsync(file, checkpoint, head, next, events, ct).ConfigureAwait(false);
+        return (next, events);
+    }
+
+    // A tailed file has been read up to `next` and handed to the sink: its checkpoint moves there at the next commit.
+    private Task ReadToAsync(string file, FileCheckpoint checkpoint, FileHead head, long next, long events, CancellationToken ct)
+    {
         // The hash of the file's head grows with the checkpoint up to HashedBytes (the head read at the scan's start
         // holds them: the file was at least this long).
         var headLength = (int)Math.Min(FileHead.HashedBytes, next);
         var hash = checkpoint.HeadLength < headLength ? head.Hash(headLength) : null;
-        await ReadAsync(file, events, () =>
+        return ReadAsync(file, events, () =>
         {
             checkpoint.Offset = next;
             if (hash is not null) (checkpoint.Head, checkpoint.HeadLength) = (hash, headLength);
-        }, ct).ConfigureAwait(false);
-        return (next, events);
+        }, ct);
     }
 
     // Saved search responses from `offset` to `end` in one stream (the reader steps through their hits, however many);
@@ -556,13 +562,7 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
             var results = new JsonEventReader().ReadAsync(stream, file, new ReaderOptions(), ct);
             events = await WriteAllAsync(results, offset, ct, wholeFile: true).ConfigureAwait(false);
         }
-        var headLength = (int)Math.Min(FileHead.HashedBytes, end);
-        var hash = checkpoint.HeadLength < headLength ? head.Hash(headLength) : null;
-        await ReadAsync(file, events, () =>
-        {
-            checkpoint.Offset = end;
-            if (hash is not null) (checkpoint.Head, checkpoint.HeadLength) = (hash, headLength);
-        }, ct).ConfigureAwait(false);
+        await ReadToAsync(file, checkpoint, head, end, events, ct).ConfigureAwait(false);
     }
 
     // The file under this name is another from now on: where the old one had got to is kept for a file that turns up

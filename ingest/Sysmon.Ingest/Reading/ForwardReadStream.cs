@@ -4,7 +4,7 @@ namespace Sysmon.Ingest.Reading;
 /// A read-only stream that goes forward only (over pipes too): what the input wrappers share, so that each one
 /// states only how it reads.
 /// </summary>
-internal abstract class ForwardReadStream : Stream
+public abstract class ForwardReadStream : Stream
 {
     public override bool CanRead => true;
     public override bool CanSeek => false;
