@@ -189,10 +189,10 @@ public sealed class FeedRefreshTests : IDisposable
     public async Task Addresses_in_the_allow_list_are_counted_and_named_since_they_never_match()
     {
         // A case's own list with internal addresses: loaded, counted as indicators, and never matched, without a word.
-        _server.Handler = (_, res) => LocalHttpServer.Write(res, "10.0.2.18\n198.51.100.9\n192.168.56.101\n10.10.0.0/16\n0.0.0.0/0\n172.16.5.5\nfd00::1\n");
+        _server.Handler = (_, res) => LocalHttpServer.Write(res, "10.0.2.18\n198.51.100.9\n192.168.56.101\n10.10.0.0/16\n0.0.0.0/0\n172.16.5.5\nfd00::1\n10.0.2.18\n");
         var r = await Refresher().RefreshAsync(Feed, TestContext.Current.CancellationToken);
         r.Indicators.Should().Be(7);
-        r.AllowListed.Should().Be(5, "0.0.0.0/0 and 198.51.100.9 can still match");
+        r.AllowListed.Should().Be(5, "0.0.0.0/0 and 198.51.100.9 can still match, and 10.0.2.18 is listed twice");
         r.AllowListedExamples.Should().Equal("10.0.2.18", "192.168.56.101", "10.10.0.0/16");
         r.AllowListedNote.Should().Be("local: 5 indicator(s) in private or special address ranges never match (10.0.2.18, 192.168.56.101, 10.10.0.0/16, …): " +
             "the allow-list keeps broad feeds from flagging internal traffic; look for them with a query (FROM logs-sysmon-* | WHERE destination.ip == \"10.0.2.18\")");

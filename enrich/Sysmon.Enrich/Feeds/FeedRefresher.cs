@@ -110,22 +110,23 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
         if (payload.NotModified) return null;
         CheckHead(feed, payload.Body);
         var labelled = feed.Confidence is not null || feed.Tlp is not null;
-        var allowListed = 0;
+        // The allow-listed ones by id, so that one listed twice counts once (few: private and special ranges).
+        var allowListed = new HashSet<string>(StringComparer.Ordinal);
         var examples = new List<string>(3);
         FeedParseResult? parsed = null;
         var replacement = await store.ReplaceFeedAsync(feed.Name, each =>
         {
-            allowListed = 0; // a store may read the source again (DuckDB retries a replace that ran out of memory)
+            allowListed.Clear(); // a store may read the source again (DuckDB retries a replace that ran out of memory)
             examples.Clear();
             parsed = FeedParser.Parse(payload.Body, feed.Name, feed.ParsedFormat, feed.Column, now, new FeedParseResult(indicator =>
             {
                 if (labelled) indicator = indicator with { Confidence = feed.Confidence, Tlp = feed.Tlp };
-                if (AllowList.Covers(indicator) && allowListed++ < 3) examples.Add(indicator.Value);
+                if (AllowList.Covers(indicator) && allowListed.Add(indicator.Id) && examples.Count < 3) examples.Add(indicator.Value);
                 each(indicator);
             }));
             CheckCounts(feed, parsed);
         }, now, ct).ConfigureAwait(false);
-        return new Replaced(replacement, parsed!.Rejected, payload.ETag, payload.LastModified, allowListed, examples);
+        return new Replaced(replacement, parsed!.Rejected, payload.ETag, payload.LastModified, allowListed.Count, examples);
     }
 
     private static void CheckHead(FeedDefinition feed, ReadOnlyMemory<byte> body)
