@@ -65,9 +65,9 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         var seen = now.UtcDateTime;
         // Staged as the source hands them over (a parser reading the payload): the feed is never held as a list.
         // A source that throws leaves the transaction uncommitted, and the feed's set as it was.
+        var pos = 0;
         using (var appender = Connection.CreateAppender("temp", "main", "feed_staging"))
         {
-            var pos = 0;
             indicators(i =>
             {
                 if ((pos & 0xFFFF) == 0) ct.ThrowIfCancellationRequested();
@@ -81,16 +81,11 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         }
         // A feed that lists an indicator twice stores it once (the table has no key to refuse the second); the first
         // is kept. Found by DuckDB: a set of a million (type, value) pairs here was ~60 MB.
-        DuckDbSchema.Execute(Connection, """
+        var repeats = DuckDbSchema.Execute(Connection, """
             DELETE FROM temp.feed_staging WHERE pos IN (
               SELECT pos FROM temp.feed_staging QUALIFY row_number() OVER (PARTITION BY id ORDER BY pos) > 1)
             """);
-        int count;
-        using (var cmd = Connection.CreateCommand())
-        {
-            cmd.CommandText = "SELECT count(*) FROM temp.feed_staging";
-            count = System.Convert.ToInt32(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
-        }
+        var count = pos - repeats;
         // New, or back after being expired: found by DuckDB (the stored ids are not read back into a set of strings,
         // ~200 MB for 1,000,000 hashes) and read back from the staging table in the feed's order.
         var added = ReadStaged(feed, ct);

@@ -24,7 +24,7 @@ public sealed class JsonEventReader(EventCatalogue? catalogue = null) : IEventRe
     /// </summary>
     public static bool StartsSearchResponse(ReadOnlySpan<byte> head)
     {
-        if (head.StartsWith("\uFEFF"u8)) head = head[3..];
+        if (head.StartsWith(JsonObjectSplitter.Bom)) head = head[JsonObjectSplitter.Bom.Length..];
         head = head.TrimStart(" \t\r\n"u8);
         return !head.IsEmpty && head[0] == (byte)'{' &&
                SearchResponseEnvelope.TryEnter(head, final: false, out _, out _) == SearchResponseEnvelope.Entry.Entered;

@@ -19,6 +19,7 @@ internal sealed class JsonFields(Utf8NameCache names, Utf8ValueCache values)
     // An Elasticsearch hit's own members seen so far (_index or _id), and whether its _source was: a hit without a
     // _source (a search with "fields" and "_source": false, as Kibana's Discover asks) has its event in "fields".
     private bool _isHit, _sawSource;
+    private readonly HashSet<string> _fieldNames = new(StringComparer.Ordinal);
 
     /// <summary>Parses <paramref name="json"/> (one object) into <see cref="Pairs"/>, replacing the last object's.</summary>
     public void Load(ReadOnlySpan<byte> json)
@@ -84,39 +85,20 @@ internal sealed class JsonFields(Utf8NameCache names, Utf8ValueCache values)
         throw new JsonException("unterminated object");
     }
 
-    // A hit's "fields": each member is a field's dotted name and its values as an array (one value: that value).
-    // A dynamically mapped string comes twice, as text and as its .keyword multi-field: the multi-field is left out.
+    // A hit's "fields": each member is a field's dotted name and its values as an array (one value: that value), read
+    // as members of the top object (a pair's leaf is then its whole name, which PathAfter allows for). A dynamically
+    // mapped string comes twice, as text and as its .keyword multi-field: the multi-field is left out.
     private void ReadHitFields(ref Utf8JsonReader reader)
     {
         var first = Pairs.Count;
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
-        {
-            var name = reader.GetString()!;
-            var leaf = name[(name.LastIndexOf('.') + 1)..];
-            reader.Read();
-            switch (reader.TokenType)
-            {
-                case JsonTokenType.StartArray:
-                    ReadArray(ref reader, name, leaf);
-                    break;
-                case JsonTokenType.StartObject:
-                    ReadObject(ref reader, name);
-                    break;
-                case JsonTokenType.Null:
-                    break;
-                default:
-                    Add(name, leaf, Scalar(ref reader, values));
-                    break;
-            }
-        }
-        if (reader.TokenType != JsonTokenType.EndObject) throw new JsonException("unterminated object");
-        HashSet<string>? names = null;
+        ReadObject(ref reader, "");
+        _fieldNames.Clear();
+        for (var i = first; i < Pairs.Count; i++) _fieldNames.Add(Pairs[i].Key);
         for (var i = Pairs.Count - 1; i >= first; i--)
         {
             var key = Pairs[i].Key;
-            if (_leaves[i] is not ("keyword" or "text" or "caseless") || key.Length == _leaves[i].Length) continue;
-            names ??= Pairs.Skip(first).Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
-            if (!names.Contains(key[..(key.Length - _leaves[i].Length - 1)])) continue;
+            var dot = key.LastIndexOf('.');
+            if (dot < 0 || key.AsSpan(dot + 1) is not ("keyword" or "text" or "caseless") || !_fieldNames.Contains(key[..dot])) continue;
             Pairs.RemoveAt(i);
             _leaves.RemoveAt(i);
         }

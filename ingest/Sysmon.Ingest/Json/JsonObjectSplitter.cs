@@ -90,5 +90,5 @@ internal static class JsonObjectSplitter
         1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
     ];
 
-    private static ReadOnlySpan<byte> Bom => [0xEF, 0xBB, 0xBF];
+    internal static ReadOnlySpan<byte> Bom => [0xEF, 0xBB, 0xBF];
 }
