@@ -16,8 +16,9 @@ public interface IIndicatorStore
     Task SaveFeedStateAsync(FeedState state, CancellationToken ct);
 
     /// <summary>Makes the indicators <paramref name="indicators"/> hands over the feed's current set: upserts them (first/last
-    /// seen kept; one of each listed twice), expires those that left the feed. When the source throws, the feed's set is
-    /// left as it was and the exception goes to the caller.</summary>
+    /// seen kept; one of each listed twice), expires those that left the feed. Those that are new (or back after they
+    /// had left) are kept as pending the feed's retro-hunt. When the source throws, the feed's set is left as it was
+    /// and the exception goes to the caller.</summary>
     Task<FeedReplacement> ReplaceFeedAsync(string feed, IndicatorSource indicators, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>Hands <paramref name="each"/> every indicator not expired, of every feed, one at a time as they are
@@ -29,9 +30,11 @@ public interface IIndicatorStore
     /// skipped), so that a run over events stored before raises nothing again.</summary>
     Task<IReadOnlyList<Alert>> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct);
 
-    /// <summary>Matches <paramref name="indicators"/> against stored events since <paramref name="since"/> and stores the
-    /// matches as alerts (source "retro-hunt"), a batch at a time as they are found: a new value seen on a third of the
-    /// fleet's events raised 380,749 alerts, which held to the end took ~450 MB. <paramref name="raised"/> is handed
-    /// each alert that was new, once stored.</summary>
-    Task<RetroHuntOutcome> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, Action<Alert>? raised, CancellationToken ct);
+    /// <summary>Matches the feed's indicators pending a retro-hunt (new at a refresh, including a refresh whose hunt did
+    /// not finish) against stored events since <paramref name="since"/>, stores the matches as alerts (source
+    /// "retro-hunt") a batch at a time as they are found, and then marks those indicators hunted. Nothing pending:
+    /// nothing to do. A hunt that fails or is cancelled leaves them pending; the next one finds the alerts already
+    /// stored and raises none twice (a new value seen on a third of the fleet's events raised 380,749 alerts, which
+    /// held to the end took ~450 MB). <paramref name="raised"/> is handed each alert that was new, once stored.</summary>
+    Task<RetroHuntOutcome> RetroHuntAsync(string feed, DateTimeOffset since, Action<Alert>? raised, CancellationToken ct);
 }

@@ -24,7 +24,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     public Task<FeedReplacement> ReplaceFeedAsync(string feed, IndicatorSource indicators, DateTimeOffset now, CancellationToken ct) { using (store.Enter()) return store.UnderLoadSettings(() => ReplaceFeedAsyncCore(feed, indicators, now, ct)); }
     public Task<SkippedIndicators> ReadActiveAsync(Action<Indicator> each, CancellationToken ct) { using (store.Enter()) return ReadActiveAsyncCore(each, ct); }
     public Task<IReadOnlyList<Alert>> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct) { using (store.Enter()) return WriteAlertsAsyncCore(alerts, ct); }
-    public Task<RetroHuntOutcome> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, Action<Alert>? raised, CancellationToken ct) { using (store.Enter()) return RetroHuntAsyncCore(indicators, since, raised, ct); }
+    public Task<RetroHuntOutcome> RetroHuntAsync(string feed, DateTimeOffset since, Action<Alert>? raised, CancellationToken ct) { using (store.Enter()) return RetroHuntAsyncCore(feed, since, raised, ct); }
 
     /// <summary>Alerts a retro-hunt holds before it stores them.</summary>
     internal int RetroHuntBatch { get; init; } = 10_000;
@@ -87,8 +87,23 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
             """);
         var count = pos - repeats;
         // New, or back after being expired: found by DuckDB (the stored ids are not read back into a set of strings,
-        // ~200 MB for 1,000,000 hashes) and read back from the staging table in the feed's order.
-        var added = ReadStaged(feed, ct);
+        // ~200 MB for 1,000,000 hashes) and kept as pending the feed's retro-hunt, which reads them from there. Read back
+        // as a list of indicators for it instead, a first pull of 1,000,000 hashes peaked at 580-640 MB, not ~375 MB.
+        // One row each: one pending from a hunt that did not finish and back now is replaced, not doubled; one that has
+        // left the feed is no longer pending.
+        const string NewlyStaged = $"""
+            FROM temp.feed_staging WHERE id NOT IN (SELECT id FROM {Names.IndicatorsTable} WHERE "threat.feed.name" = $feed AND NOT expired)
+            """;
+        // Only when some are pending (rarely): its joins over the staged ids cost a 1M-hash refresh 30-50 MB more.
+        if (AnyPending(feed))
+        {
+            ExecuteForFeed($"DELETE FROM {DuckDbSchema.RetroHuntPendingTable} WHERE feed = $feed AND (id IN (SELECT id {NewlyStaged}) OR id NOT IN (SELECT id FROM temp.feed_staging))", feed);
+        }
+        var added = ExecuteForFeed($"""
+            INSERT INTO {DuckDbSchema.RetroHuntPendingTable}
+            SELECT $feed, id, kind, value, ip_first, "threat.indicator.confidence", "threat.indicator.marking.tlp",
+                   "threat.indicator.reference", "threat.indicator.description" {NewlyStaged}
+            """, feed);
         using (var cmd = Connection.CreateCommand())
         {
             // Joins on the ids, which DuckDB can spill to disk, instead of an upsert through a key's in-memory index
@@ -118,36 +133,13 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         return Task.FromResult(new FeedReplacement(count, added));
     }
 
-    // The staged indicators the feed did not have (or had expired), as indicators again; the feed's name, confidence,
-    // TLP and description are one string each however many rows repeat them.
-    private List<Indicator> ReadStaged(string feed, CancellationToken ct)
+    // A statement whose one parameter is the feed's name; returns the rows it changed.
+    private int ExecuteForFeed(string sql, string feed)
     {
-        var added = new List<Indicator>();
         using var cmd = Connection.CreateCommand();
-        cmd.UseStreamingMode = true;
-        cmd.CommandText = $"""
-            SELECT kind, value, "threat.indicator.confidence", "threat.indicator.marking.tlp", "threat.indicator.reference",
-                   "threat.indicator.description"
-            FROM temp.feed_staging
-            WHERE id NOT IN (SELECT id FROM {Names.IndicatorsTable} WHERE "threat.feed.name" = $feed AND NOT expired)
-            ORDER BY pos
-            """;
+        cmd.CommandText = sql;
         cmd.Parameters.Add(new DuckDBParameter("feed", feed));
-        using var reader = cmd.ExecuteReader();
-        var shared = new SharedStrings();
-        while (reader.Read())
-        {
-            ct.ThrowIfCancellationRequested();
-            IndicatorTypes.TryParseStored(reader.GetString(0), out var type);
-            added.Add(new Indicator(type, reader.GetString(1), feed)
-            {
-                Confidence = shared.Of(reader, 2),
-                Tlp = shared.Of(reader, 3),
-                Reference = reader.IsDBNull(4) ? null : reader.GetString(4),
-                Description = shared.Of(reader, 5),
-            });
-        }
-        return added;
+        return cmd.ExecuteNonQuery();
     }
 
     private static (System.Numerics.BigInteger First, System.Numerics.BigInteger Last)? IpRange(Indicator i) =>
@@ -239,12 +231,28 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     // semi-joins on the new values (an address by its number, as every form of it is the same number); a block's
     // events are all those with an address, matched here. The events are read on a second connection, so that the
     // alerts are stored on the store's own as they come, a batch at a time.
-    private Task<RetroHuntOutcome> RetroHuntAsyncCore(IReadOnlyList<Indicator> indicators, DateTimeOffset since, Action<Alert>? raised, CancellationToken ct)
+    private Task<RetroHuntOutcome> RetroHuntAsyncCore(string feed, DateTimeOffset since, Action<Alert>? raised, CancellationToken ct)
     {
-        if (indicators.Count == 0 || !AnyEventSince(since)) return Task.FromResult(default(RetroHuntOutcome));
-        var set = new IndicatorSet(indicators, null, matchParentDomains: false);
+        if (!AnyPending(feed)) return Task.FromResult(default(RetroHuntOutcome));
+        if (!AnyEventSince(since))
+        {
+            ClearPending(feed);
+            return Task.FromResult(default(RetroHuntOutcome));
+        }
+        // The pending indicators straight into the packed set the tagger matches with, counted by kind on the way.
+        var builder = new IndicatorSetBuilder();
+        var counts = new Dictionary<MatchKind, int>();
+        var anyBlock = false;
+        ReadPending(feed, i =>
+        {
+            builder.Add(i);
+            if (i.Type == IndicatorType.Cidr) anyBlock = true;
+            else if (i.Type.MatchedAs() is { } kind) counts[kind] = counts.GetValueOrDefault(kind) + 1;
+        }, ct);
+        var set = builder.Build(null, matchParentDomains: false);
         using var reading = store.ReadingConnection();
-        var (kinds, staged, anyBlock) = StageRetroHuntKeys(reading, indicators);
+        var staged = StageRetroHuntKeys(reading, feed, counts);
+        var kinds = counts.Keys.ToHashSet();
         long matches = 0, stored = 0;
         var batch = new List<Alert>(RetroHuntBatch);
         void Store()
@@ -290,7 +298,44 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         }
         matches += batch.Count;
         Store();
+        // Only now: a hunt that throws or is cancelled before here leaves them pending for the next.
+        ClearPending(feed);
         return Task.FromResult(new RetroHuntOutcome(matches, stored));
+    }
+
+    private void ClearPending(string feed) => ExecuteForFeed($"DELETE FROM {DuckDbSchema.RetroHuntPendingTable} WHERE feed = $feed", feed);
+
+    private bool AnyPending(string feed)
+    {
+        using var cmd = Connection.CreateCommand();
+        cmd.CommandText = $"SELECT EXISTS (SELECT 1 FROM {DuckDbSchema.RetroHuntPendingTable} WHERE feed = $feed)";
+        cmd.Parameters.Add(new DuckDBParameter("feed", feed));
+        return cmd.ExecuteScalar() is true;
+    }
+
+    // The feed's indicators pending a retro-hunt (a refresh drops those that left the feed), as they are read.
+    private void ReadPending(string feed, Action<Indicator> each, CancellationToken ct)
+    {
+        using var cmd = Connection.CreateCommand();
+        cmd.UseStreamingMode = true;
+        cmd.CommandText = $"""
+            SELECT kind, value, confidence, tlp, reference, description FROM {DuckDbSchema.RetroHuntPendingTable} WHERE feed = $feed
+            """;
+        cmd.Parameters.Add(new DuckDBParameter("feed", feed));
+        using var reader = cmd.ExecuteReader();
+        var shared = new SharedStrings();
+        while (reader.Read())
+        {
+            ct.ThrowIfCancellationRequested();
+            if (!IndicatorTypes.TryParseStored(reader.GetString(0), out var type)) continue;
+            each(new Indicator(type, reader.GetString(1), feed)
+            {
+                Confidence = shared.Of(reader, 2),
+                Tlp = shared.Of(reader, 3),
+                Reference = reader.IsDBNull(4) ? null : reader.GetString(4),
+                Description = shared.Of(reader, 5),
+            });
+        }
     }
 
     // Whether any event is stored since then: a feed's first pull into a new store has nothing to hunt through, and
@@ -306,30 +351,28 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     // The new values DuckDB keeps events by, in a temporary table of the reading connection: an address as its
     // number, a hash or a domain as its text. A kind with more new values than DuckDB's semi-joins hold in the store's
     // memory is not staged: its events are all those with a value in its fields, matched here (a million new hashes,
-    // a hash table of them per hash field, ran out of memory at 256MB). Returns the kinds with new values, those
-    // staged, and whether a block is among the indicators.
-    private (HashSet<MatchKind> Kinds, HashSet<MatchKind> Staged, bool AnyBlock) StageRetroHuntKeys(DuckDBConnection reading, IReadOnlyList<Indicator> indicators)
+    // a hash table of them per hash field, ran out of memory at 256MB). Taken by DuckDB from the feed's pending rows;
+    // returns the kinds staged.
+    private HashSet<MatchKind> StageRetroHuntKeys(DuckDBConnection reading, string feed, Dictionary<MatchKind, int> counts)
     {
-        var counts = new Dictionary<MatchKind, int>();
-        var anyBlock = false;
-        foreach (var i in indicators)
-        {
-            if (i.Type == IndicatorType.Cidr) anyBlock = true;
-            else if (i.Type.MatchedAs() is { } kind) counts[kind] = counts.GetValueOrDefault(kind) + 1;
-        }
         var staged = counts.Where(c => c.Value <= MaxStagedKeys(c.Key)).Select(c => c.Key).ToHashSet();
-        DuckDbSchema.Execute(reading, "CREATE TEMP TABLE retro_keys (kind VARCHAR, text VARCHAR, num UHUGEINT)");
-        using var appender = reading.CreateAppender("temp", "main", "retro_keys");
-        foreach (var i in indicators)
-        {
-            if (i.Type == IndicatorType.Cidr || i.Type.MatchedAs() is not { } kind || !staged.Contains(kind)) continue;
-            var row = appender.CreateRow().AppendValue(kind.ToString());
-            row = kind == MatchKind.Address
-                ? row.AppendNullValue().AppendValue(IpNumbers.Range(i.Value).First)
-                : row.AppendValue(i.Value).AppendNullValue();
-            row.EndRow();
-        }
-        return (counts.Keys.ToHashSet(), staged, anyBlock);
+        // Each stored kind (an IndicatorType's name) as the kind it is matched as, for the staged kinds only.
+        var kindOf = string.Concat(Enum.GetValues<IndicatorType>()
+            .Where(t => t != IndicatorType.Cidr && t.MatchedAs() is { } k && staged.Contains(k))
+            .Select(t => $" WHEN '{t}' THEN '{t.MatchedAs()}'"));
+        var keys = kindOf.Length == 0 ? "WHERE false" : "WHERE feed = $feed AND kind_matched IS NOT NULL";
+        using var cmd = reading.CreateCommand();
+        // An address by its number (ip_first, what the replace stored), a hash or a domain by its text.
+        cmd.CommandText = $"""
+            CREATE TEMP TABLE retro_keys AS
+            SELECT kind_matched AS kind, CASE WHEN kind_matched = '{MatchKind.Address}' THEN NULL ELSE value END AS text,
+                   CASE WHEN kind_matched = '{MatchKind.Address}' THEN ip_first END AS num
+            FROM (SELECT *, {(kindOf.Length == 0 ? "NULL" : $"CASE kind{kindOf} END")} AS kind_matched FROM {DuckDbSchema.RetroHuntPendingTable})
+            {keys}
+            """;
+        cmd.Parameters.Add(new DuckDBParameter("feed", feed));
+        cmd.ExecuteNonQuery();
+        return staged;
     }
 
     private int MaxStagedKeys(MatchKind kind) => kind == MatchKind.Address ? MaxStagedAddresses : MaxStagedValues;

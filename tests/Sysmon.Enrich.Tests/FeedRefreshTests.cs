@@ -77,6 +77,51 @@ public sealed class FeedRefreshTests : IDisposable
         (await ActiveAsync()).Should().Equal("203.0.113.9");
     }
 
+    [Theory]
+    [InlineData(false)] // the feed changed since: read again, nothing new in it
+    [InlineData(true)] // unchanged: the server answers 304
+    public async Task A_retro_hunt_that_never_ran_runs_at_the_feeds_next_refresh(bool notModified)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var seen = DateTimeOffset.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+        await using (var sink = new DuckDbEventSink(_store))
+        {
+            await sink.WriteAsync([.. Enumerable.Range(0, 3).Select(n =>
+            {
+                var e = new Sysmon.Ingest.Ecs.EcsDocument { Id = "conn-" + n };
+                e.Set("@timestamp", seen);
+                e.Set("event.id", "conn-" + n);
+                e.Set("event.code", "3");
+                e.Set("host.name", "WKS-1");
+                e.Set("destination.ip", n < 2 ? "198.51.100.1" : "192.0.2.1");
+                return e;
+            })], ct);
+        }
+        _server.Handler = async (req, res) =>
+        {
+            if (notModified && req.Headers["If-None-Match"] == "\"v1\"")
+            {
+                res.StatusCode = 304;
+                return;
+            }
+            res.Headers["ETag"] = "\"v1\"";
+            await LocalHttpServer.Write(res, "198.51.100.1\n");
+        };
+        // A refresh stopped (a crash, a kill) right after storing the feed's new set, before its retro-hunt.
+        await _indicators.ReplaceFeedAsync("local", [new Indicator(IndicatorType.Ipv4, "198.51.100.1", "local")], DateTimeOffset.UtcNow, ct);
+        if (notModified) await _indicators.SaveFeedStateAsync(new FeedState { Name = "local", ETag = "\"v1\"", Definition = Feed.Fingerprint }, ct);
+
+        var raised = new List<Sysmon.Enrich.Matching.Alert>();
+        var r = await Refresher().RefreshAsync(Feed, ct, raised.Add);
+        r.Succeeded.Should().BeTrue(r.Error);
+        r.NotModified.Should().Be(notModified);
+        r.NewIndicators.Should().Be(0);
+        r.RetroAlerts.Should().Be(2, "the two connections to the address were never hunted");
+        raised.Select(a => a.EventId).Should().BeEquivalentTo(["conn-0", "conn-1"]);
+        (await Refresher().RefreshAsync(Feed, ct, raised.Add)).RetroAlerts.Should().Be(0, "hunted once");
+        raised.Should().HaveCount(2);
+    }
+
     [Fact]
     public async Task Every_kind_of_bad_answer_keeps_the_last_good_set()
     {

@@ -3,6 +3,7 @@ using System.Text;
 using FluentAssertions;
 using Sysmon.Enrich;
 using Sysmon.Enrich.Indicators;
+using Sysmon.Enrich.Matching;
 using Sysmon.Stores.DuckDb.Schema;
 using Xunit;
 using TempDirectory = Sysmon.Ingest.Tests.Fixtures.TempDirectory;
@@ -41,15 +42,17 @@ public sealed class FeedReplaceTests : IDisposable
         var first = Hashes(0, 200_000);
         first.Add(first[7]); // a feed that lists one hash twice stores it once
         var firstPull = await indicators.ReplaceFeedAsync("bench-hashes", first, t0, ct);
-        firstPull.Added.Should().HaveCount(200_000);
+        firstPull.Added.Should().Be(200_000);
         firstPull.Indicators.Should().Be(200_000, "200,001 lines, one of them a repeat");
+        Scalar(store, "SELECT count(*) FROM retro_hunt_pending").Should().Be(200_000L, "new indicators wait for the feed's retro-hunt");
+        (await indicators.RetroHuntAsync("bench-hashes", t0.AddDays(-30), null, ct)).Should().Be(default(RetroHuntOutcome), "no event is stored");
+        Scalar(store, "SELECT count(*) FROM retro_hunt_pending").Should().Be(0L, "hunted, though there was nothing to hunt through");
 
         // The next day: half of them again, 100,000 new, 100,000 gone.
         var next = await indicators.ReplaceFeedAsync("bench-hashes", Hashes(100_000, 200_000), t0.AddDays(1), ct);
         next.Indicators.Should().Be(200_000);
-        var added = next.Added;
-        added.Should().HaveCount(100_000);
-        added.Select(i => i.Value).Should().Contain(Sha256(299_999)).And.NotContain(Sha256(100_000));
+        next.Added.Should().Be(100_000);
+        PendingValues(store).Should().HaveCount(100_000).And.Contain(Sha256(299_999)).And.NotContain(Sha256(100_000));
 
         Scalar(store, "SELECT count(*) FROM indicators").Should().Be(300_000L);
         Scalar(store, "SELECT count(DISTINCT id) FROM indicators").Should().Be(300_000L);
@@ -60,7 +63,8 @@ public sealed class FeedReplaceTests : IDisposable
         (await indicators.LoadActiveAsync(ct)).Should().HaveCount(200_000);
 
         // A hash that comes back is active again, not stored twice.
-        (await indicators.ReplaceFeedAsync("bench-hashes", Hashes(0, 10), t0.AddDays(2), ct)).Added.Should().HaveCount(10);
+        (await indicators.ReplaceFeedAsync("bench-hashes", Hashes(0, 10), t0.AddDays(2), ct)).Added.Should().Be(10);
+        PendingValues(store).Should().BeEquivalentTo(Hashes(0, 10).Select(i => i.Value), "those that left the feed unhunted are no longer pending");
         Scalar(store, "SELECT count(*) FROM indicators").Should().Be(300_000L);
         Scalar(store, "SELECT count(*) FROM indicators WHERE NOT expired").Should().Be(10L);
     }
@@ -76,7 +80,7 @@ public sealed class FeedReplaceTests : IDisposable
         feed.Insert(0, feed[49_999] with { Confidence = "low" }); // listed twice: the first is kept
         var limit = Scalar(store, "SELECT current_setting('memory_limit')");
 
-        (await indicators.ReplaceFeedAsync("bench-hashes", feed, t0, ct)).Added.Should().HaveCount(50_000);
+        (await indicators.ReplaceFeedAsync("bench-hashes", feed, t0, ct)).Added.Should().Be(50_000);
         store.WorkRetried.Should().Be(1, "50,000 hashes do not fit in 2MB of DuckDB memory");
         Scalar(store, "SELECT count(*) FROM indicators").Should().Be(50_000L);
         Scalar(store, $"SELECT \"threat.indicator.confidence\" FROM indicators WHERE value = '{Sha256(49_999)}'").Should().Be("low");
@@ -91,6 +95,7 @@ public sealed class FeedReplaceTests : IDisposable
         using var store = DuckDbStore.Open(StorePath);
         var indicators = new DuckDbIndicatorStore(store);
         await indicators.ReplaceFeedAsync("bench-hashes", Hashes(0, 1_000), t0, ct);
+        await indicators.RetroHuntAsync("bench-hashes", t0, null, ct);
 
         // A parser that finds the payload bad at its end, after 5,000 indicators were staged.
         var failing = async () => await indicators.ReplaceFeedAsync("bench-hashes", each =>
@@ -103,10 +108,12 @@ public sealed class FeedReplaceTests : IDisposable
         Scalar(store, "SELECT count(*) FROM indicators").Should().Be(1_000L);
         Scalar(store, "SELECT count(*) FROM indicators WHERE NOT expired").Should().Be(1_000L);
         Scalar(store, "SELECT max(\"threat.indicator.last_seen\") FROM indicators").Should().Be(t0.UtcDateTime);
+        Scalar(store, "SELECT count(*) FROM retro_hunt_pending").Should().Be(0L, "nothing of a failed replace waits for a hunt");
         // The next good refresh runs as if the failed one never happened.
         var next = await indicators.ReplaceFeedAsync("bench-hashes", Hashes(500, 1_000), t0.AddDays(2), ct);
         next.Indicators.Should().Be(1_000);
-        next.Added.Select(i => i.Value).Should().Equal(Enumerable.Range(1_000, 500).Select(Sha256));
+        next.Added.Should().Be(500);
+        PendingValues(store).Should().BeEquivalentTo(Enumerable.Range(1_000, 500).Select(Sha256));
         Scalar(store, "SELECT count(*) FROM indicators WHERE NOT expired").Should().Be(1_000L);
     }
 
@@ -139,11 +146,15 @@ public sealed class FeedReplaceTests : IDisposable
             DuckDbSchema.ReadVersion(store.Connection).Should().Be(DuckDbSchema.CurrentVersion);
             Scalar(store, PrimaryKeys).Should().Be(0L);
             Scalar(store, "SELECT count(*) FROM indicators").Should().Be(3L);
-            (await new DuckDbIndicatorStore(store).ReplaceFeedAsync("bench-hashes", Hashes(2, 2), t0.AddDays(1), ct)).Added.Should().ContainSingle()
-                .Which.Value.Should().Be(Sha256(3));
+            (await new DuckDbIndicatorStore(store).ReplaceFeedAsync("bench-hashes", Hashes(2, 2), t0.AddDays(1), ct)).Added.Should().Be(1);
+            PendingValues(store).Should().Contain(Sha256(3));
             Scalar(store, "SELECT count(*) FROM indicators WHERE NOT expired").Should().Be(2L);
         }
     }
+
+    // The values of the indicators waiting for their feed's retro-hunt.
+    private static List<string> PendingValues(DuckDbStore store) =>
+        Column(store, "SELECT i.value FROM retro_hunt_pending p JOIN indicators i USING (id)").Cast<string>().ToList();
 
     private const string PrimaryKeys = "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'indicators' AND constraint_type = 'PRIMARY KEY'";
 }

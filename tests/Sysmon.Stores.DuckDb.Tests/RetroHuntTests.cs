@@ -1,5 +1,6 @@
 using System.Globalization;
 using FluentAssertions;
+using Sysmon.Enrich;
 using Sysmon.Enrich.Indicators;
 using Sysmon.Enrich.Matching;
 using Sysmon.Ingest.Ecs;
@@ -67,33 +68,58 @@ public sealed class RetroHuntTests : IDisposable
         List<Indicator> listed = [new(IndicatorType.Sha256, Hash(3), "f"), new(IndicatorType.Sha256, Hash(7), "f"),
                                   new(IndicatorType.Sha256, Hash(12345), "f"), new(IndicatorType.Md5, new string('0', 32), "f")];
 
-        (await hunt.RetroHuntAsync(listed, Start, null, ct)).Should().Be(new RetroHuntOutcome(Matches: 200, NewAlerts: 200));
+        (await hunt.ReplaceFeedAsync("f", listed, Start, ct)).Added.Should().Be(4);
+        (await hunt.RetroHuntAsync("f", Start, null, ct)).Should().Be(new RetroHuntOutcome(Matches: 200, NewAlerts: 200));
         Scalar(store, $"SELECT count(*) FROM alerts WHERE \"matched.atomic\" = '{Hash(7)}'").Should().Be(100L);
     }
 
     [Theory]
-    [InlineData(7)]
-    [InlineData(10_000)]
-    public async Task Every_match_is_stored_once_as_it_is_found_and_a_second_hunt_finds_them_stored(int batch)
+    [InlineData(7, 173)] // cut short after the first batch of 7 was stored: the rest are new to the next hunt
+    [InlineData(10_000, 0)] // one batch, stored before the cut
+    public async Task Every_match_is_stored_once_as_it_is_found_and_a_hunt_cut_short_is_run_again_by_the_next(int batch, int newOnRerun)
     {
         var ct = TestContext.Current.CancellationToken;
         using var store = await StoreOfAsync(Connection);
         var hunt = new DuckDbIndicatorStore(store) { RetroHuntBatch = batch };
         List<Indicator> listed = [new(IndicatorType.Ipv4, "198.51.100.4", "f"), new(IndicatorType.Cidr, "198.51.100.0/28", "f")];
+        await hunt.ReplaceFeedAsync("f", listed, Start, ct);
+
+        // Cut short once its first batch is stored (as a crash would): the indicators stay pending.
+        var cut = async () => await hunt.RetroHuntAsync("f", Start, _ => throw new IOException("stopped"), ct);
+        await cut.Should().ThrowAsync<IOException>();
+        Scalar(store, "SELECT count(*) FROM retro_hunt_pending WHERE feed = 'f'").Should().Be(2L);
 
         // Even n with n % 50 = 4: 20 events, each matched by the address and by the block; n % 50 in 0..15: 160 by the block.
         var raised = new List<Alert>();
-        (await hunt.RetroHuntAsync(listed, Start, raised.Add, ct)).Should().Be(new RetroHuntOutcome(Matches: 180, NewAlerts: 180));
-        raised.Select(a => a.Id).Should().OnlyHaveUniqueItems().And.HaveCount(180);
-        raised.Should().OnlyContain(a => a.Source == "retro-hunt" && a.EventCode == "3" && a.Host!.StartsWith("WKS-"));
-        Scalar(store, "SELECT count(*) FROM alerts WHERE source = 'retro-hunt'").Should().Be(180L);
+        (await hunt.RetroHuntAsync("f", Start, raised.Add, ct)).Should().Be(new RetroHuntOutcome(Matches: 180, NewAlerts: newOnRerun));
+        raised.Select(a => a.Id).Should().OnlyHaveUniqueItems().And.HaveCount(newOnRerun);
+        Scalar(store, "SELECT count(*) FROM alerts WHERE source = 'retro-hunt' AND \"event.code\" = '3' AND \"host.name\" LIKE 'WKS-%'").Should().Be(180L);
         Scalar(store, "SELECT count(DISTINCT id) FROM alerts").Should().Be(180L);
         Scalar(store, "SELECT count(*) FROM alerts WHERE \"matched.atomic\" = '198.51.100.4'").Should().Be(40L);
+        Scalar(store, "SELECT count(*) FROM retro_hunt_pending").Should().Be(0L);
 
-        (await hunt.RetroHuntAsync(listed, Start, raised.Add, ct)).Should().Be(new RetroHuntOutcome(Matches: 180, NewAlerts: 0));
-        raised.Should().HaveCount(180, "an alert stored before is not raised again");
-        (await hunt.RetroHuntAsync(listed, Start.AddSeconds(500), null, ct)).Should().Be(new RetroHuntOutcome(Matches: 90, NewAlerts: 0), "only events since then are searched");
-        (await hunt.RetroHuntAsync(listed, Start.AddDays(1), null, ct)).Should().Be(default(RetroHuntOutcome), "no event is stored since then");
+        (await hunt.RetroHuntAsync("f", Start, raised.Add, ct)).Should().Be(default(RetroHuntOutcome), "nothing is pending once hunted");
+        (await hunt.ReplaceFeedAsync("f", listed, Start.AddHours(1), ct)).Added.Should().Be(0);
+        (await hunt.RetroHuntAsync("f", Start, raised.Add, ct)).Should().Be(default(RetroHuntOutcome), "a refresh with nothing new hunts nothing");
         Scalar(store, "SELECT count(*) FROM alerts").Should().Be(180L);
+    }
+
+    [Fact]
+    public async Task Only_events_since_the_window_start_are_searched_and_a_feed_hunts_only_its_own_new_indicators()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var store = await StoreOfAsync(Connection);
+        var hunt = new DuckDbIndicatorStore(store);
+        await hunt.ReplaceFeedAsync("f", [new(IndicatorType.Cidr, "198.51.100.0/28", "f")], Start, ct);
+        await hunt.ReplaceFeedAsync("g", [new(IndicatorType.Ipv4, "192.0.2.1", "g")], Start, ct);
+        await hunt.ReplaceFeedAsync("h", [new(IndicatorType.Ipv4, "192.0.2.1", "h")], Start, ct);
+
+        // Of the 160 events in the block, those after the 500th second: 80.
+        (await hunt.RetroHuntAsync("f", Start.AddSeconds(500), null, ct)).Should().Be(new RetroHuntOutcome(Matches: 80, NewAlerts: 80));
+        (await hunt.RetroHuntAsync("h", Start.AddDays(1), null, ct)).Should().Be(default(RetroHuntOutcome), "no event is stored since then");
+        Scalar(store, "SELECT count(*) FROM retro_hunt_pending WHERE feed = 'h'").Should().Be(0L, "hunted: there was nothing to find");
+        // The odd events went to 192.0.2.1: 500 of them, for g only.
+        (await hunt.RetroHuntAsync("g", Start, null, ct)).Should().Be(new RetroHuntOutcome(Matches: 500, NewAlerts: 500));
+        Column(store, "SELECT DISTINCT \"threat.feed.name\" FROM alerts ORDER BY 1").Should().Equal("f", "g");
     }
 }

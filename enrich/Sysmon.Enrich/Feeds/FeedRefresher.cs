@@ -65,16 +65,18 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
             // payload alive to the end (found by gcroot; 195 MB of a 1,000,000-hash list when it was parsed as one
             // string). Queued, it starts on a clean stack, and the payload is garbage for the retro-hunt.
             await Task.Yield();
+            var since = now - RetroHuntWindow;
+            // Also when the feed has not changed: indicators whose hunt an earlier refresh did not finish (a crash, a
+            // stop) are still pending, and are hunted now. Nothing pending costs one small query.
+            var hunt = await store.RetroHuntAsync(feed.Name, since, raised, ct).ConfigureAwait(false);
             if (replaced is not { } r)
             {
                 state.LastSuccess = now;
                 state.LastError = null;
                 await store.SaveFeedStateAsync(state, ct).ConfigureAwait(false);
-                return new FeedRefreshResult(feed.Name, true, true, state.Indicators, state.Rejected, 0, 0, null);
+                return new FeedRefreshResult(feed.Name, true, true, state.Indicators, state.Rejected, 0, checked((int)hunt.NewAlerts), null);
             }
             var added = r.Replacement.Added;
-            var since = now - RetroHuntWindow;
-            var hunt = added.Count == 0 ? default : await store.RetroHuntAsync(added, since, raised, ct).ConfigureAwait(false);
             state.Indicators = r.Replacement.Indicators;
             state.Rejected = r.Rejected;
             state.LastSuccess = now;
@@ -83,7 +85,7 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
             state.LastModified = r.LastModified;
             state.Definition = feed.Fingerprint;
             await store.SaveFeedStateAsync(state, ct).ConfigureAwait(false);
-            return new FeedRefreshResult(feed.Name, true, false, r.Replacement.Indicators, r.Rejected, added.Count, checked((int)hunt.NewAlerts), null)
+            return new FeedRefreshResult(feed.Name, true, false, r.Replacement.Indicators, r.Rejected, added, checked((int)hunt.NewAlerts), null)
             {
                 RetroHuntSince = since, AllowListed = r.AllowListed, AllowListedExamples = r.AllowListedExamples,
             };

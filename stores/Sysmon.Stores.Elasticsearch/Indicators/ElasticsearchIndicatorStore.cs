@@ -87,8 +87,19 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
         await SendRequiredAsync(EsMethod.POST, Names.IndicatorsIndex + "/_refresh", null, ct).ConfigureAwait(false);
         // Enrich indices are snapshots: without this, ENRICH and the sysmon-enrich pipeline keep seeing the old set.
         foreach (var policy in Policies) await SendRequiredAsync(EsMethod.PUT, $"_enrich/policy/{policy}/_execute", null, ct).ConfigureAwait(false);
-        return new FeedReplacement(current.Count, added);
+        // New, or back after they had left: pending the feed's retro-hunt, with any a hunt in this process did not finish.
+        // An unfinished one still in the feed stays; one that left is dropped, one back now is in added already.
+        _pending.AddOrUpdate(feed, added, (_, unfinished) =>
+        {
+            var addedIds = added.Select(a => a.Id).ToHashSet(StringComparer.Ordinal);
+            return [.. unfinished.Where(u => current.Contains(u.Id) && !addedIds.Contains(u.Id)), .. added];
+        });
+        return new FeedReplacement(current.Count, added.Count);
     }
+
+    // The indicators pending each feed's retro-hunt. In this process only (unlike the embedded store, which keeps them in
+    // its file): the set is already held whole for the bulk request, and a restart before the hunt loses the hunt.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, List<Indicator>> _pending = new(StringComparer.Ordinal);
 
     public async Task<SkippedIndicators> ReadActiveAsync(Action<Indicator> each, CancellationToken ct)
     {
@@ -134,7 +145,16 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
     /// matched by that chunk's indicators only, so that no match is made twice; the alerts are stored a batch at a
     /// time as they are made.
     /// </summary>
-    public async Task<RetroHuntOutcome> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, Action<Alert>? raised, CancellationToken ct)
+    public async Task<RetroHuntOutcome> RetroHuntAsync(string feed, DateTimeOffset since, Action<Alert>? raised, CancellationToken ct)
+    {
+        if (!_pending.TryGetValue(feed, out var indicators)) return default;
+        var outcome = await RetroHuntAsync(indicators, since, raised, ct).ConfigureAwait(false);
+        // Only now: a hunt that throws or is cancelled leaves them pending for the next (unless a refresh replaced them).
+        _pending.TryRemove(new KeyValuePair<string, List<Indicator>>(feed, indicators));
+        return outcome;
+    }
+
+    private async Task<RetroHuntOutcome> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, Action<Alert>? raised, CancellationToken ct)
     {
         var usable = indicators.Where(i => !IndicatorDocument.IsAllowListed(i)).ToList();
         long matches = 0, stored = 0;
