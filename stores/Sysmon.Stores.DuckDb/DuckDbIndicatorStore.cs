@@ -269,7 +269,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
             cmd.UseStreamingMode = true;
             cmd.CommandText = $"""
                 SELECT id, "@timestamp", "event.code", "host.name", {string.Join(", ", EventTagger.Fields.Select(f => '"' + f.Field + '"'))}
-                FROM events_ecs WHERE "@timestamp" >= $since AND ({RetroHuntCandidates(kinds, staged, anyBlock)})
+                FROM {RetroHuntSource} WHERE {RetroHuntCandidates(kinds, staged, anyBlock)}
                 """;
             cmd.Parameters.Add(new DuckDBParameter("since", since.UtcDateTime));
             using var reader = cmd.ExecuteReader();
@@ -385,6 +385,26 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
 
     // The events that can match a new indicator of these kinds: semi-joins on the staged values (hash joins); when a
     // block is new, or a kind's values were too many to stage, every event with a value in that kind's fields.
+    // The events since $since with the fields the tagger matches: the stored columns as they are, the others (file and
+    // dll MD5 and SHA-1) out of doc in one json_extract_string per row. Through events_ecs each was a JSON function of
+    // its own, and DuckDB holds each one's parse of a whole vector: the worker's hunt of 1,000,000 new hashes over
+    // 1,000,000 events ran out of its 128 MB every time it was tried.
+    private static readonly string RetroHuntSource = BuildRetroHuntSource();
+
+    private static string BuildRetroHuntSource()
+    {
+        var fromDoc = EventTagger.Fields.Select(f => f.Field).Where(f => EventColumns.ColumnOf(f) < 0).ToList();
+        var columns = EventTagger.Fields.Select(f => fromDoc.IndexOf(f.Field) is var i and >= 0
+            ? $"doc_values[{i + 1}] AS \"{f.Field}\""
+            : $"\"{f.Field}\"");
+        var ipNumbers = EventColumns.All.Where(c => c.Kind == ColumnKind.IpNumber).Select(c => c.Quoted);
+        var values = fromDoc.Count == 0 ? "" : $", json_extract_string(doc, [{string.Join(", ", fromDoc.Select(f => $"'$.{f}'"))}]) AS doc_values";
+        return $"""
+            (SELECT id, "@timestamp", "event.code", "host.name", {string.Join(", ", columns.Concat(ipNumbers))}
+             FROM (SELECT *{values} FROM {Names.EventsTable} WHERE "@timestamp" >= $since))
+            """;
+    }
+
     private static string RetroHuntCandidates(HashSet<MatchKind> kinds, HashSet<MatchKind> staged, bool anyBlock)
     {
         var any = new List<string>();

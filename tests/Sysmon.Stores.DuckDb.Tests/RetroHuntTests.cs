@@ -73,6 +73,29 @@ public sealed class RetroHuntTests : IDisposable
         Scalar(store, $"SELECT count(*) FROM alerts WHERE \"matched.atomic\" = '{Hash(7)}'").Should().Be(100L);
     }
 
+    [Fact]
+    public async Task A_hash_kept_in_the_events_document_rather_than_a_column_is_found_too()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // Events 0-999 load a DLL whose SHA-1 and MD5 (kept in doc, not in columns) depend on n mod 4.
+        using var store = await StoreOfAsync(n =>
+        {
+            var d = Connection(n);
+            d.Set("event.code", "7");
+            d.Set("dll.hash.sha1", Sha1(n % 4));
+            d.Set("dll.hash.md5", new string((char)('a' + n % 4), 32));
+            return d;
+        });
+        var hunt = new DuckDbIndicatorStore(store);
+        await hunt.ReplaceFeedAsync("f", [new(IndicatorType.Sha1, Sha1(1), "f"), new(IndicatorType.Md5, new string('c', 32), "f")], Start, ct);
+
+        (await hunt.RetroHuntAsync("f", Start, null, ct)).Should().Be(new RetroHuntOutcome(Matches: 500, NewAlerts: 500));
+        Column(store, "SELECT DISTINCT \"matched.field\" FROM alerts ORDER BY 1").Should().Equal("dll.hash.md5", "dll.hash.sha1");
+    }
+
+    // A SHA-1-shaped value (40 hex digits) for n.
+    private static string Sha1(int n) => Hash(n)[..40];
+
     [Theory]
     [InlineData(7, 173)] // cut short after the first batch of 7 was stored: the rest are new to the next hunt
     [InlineData(10_000, 0)] // one batch, stored before the cut
