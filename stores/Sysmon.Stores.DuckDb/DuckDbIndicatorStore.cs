@@ -89,20 +89,18 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         // New, or back after being expired: found by DuckDB (the stored ids are not read back into a set of strings,
         // ~200 MB for 1,000,000 hashes) and kept as pending the feed's retro-hunt, which reads them from there. Read back
         // as a list of indicators for it instead, a first pull of 1,000,000 hashes peaked at 580-640 MB, not ~375 MB.
-        // One row each: one pending from a hunt that did not finish and back now is replaced, not doubled; one that has
-        // left the feed is no longer pending.
-        const string NewlyStaged = $"""
-            FROM temp.feed_staging WHERE id NOT IN (SELECT id FROM {Names.IndicatorsTable} WHERE "threat.feed.name" = $feed AND NOT expired)
-            """;
-        // Only when some are pending (rarely): its joins over the staged ids cost a 1M-hash refresh 30-50 MB more.
+        // Those that left the feed are no longer pending (a pending one is always in the feed's set, so no new one is
+        // pending already). Only when some are pending (rarely): the join over the staged ids cost a 1M-hash refresh
+        // 30-50 MB more.
         if (AnyPending(feed))
         {
-            ExecuteForFeed($"DELETE FROM {DuckDbSchema.RetroHuntPendingTable} WHERE feed = $feed AND (id IN (SELECT id {NewlyStaged}) OR id NOT IN (SELECT id FROM temp.feed_staging))", feed);
+            ExecuteForFeed($"DELETE FROM {DuckDbSchema.RetroHuntPendingTable} WHERE feed = $feed AND id NOT IN (SELECT id FROM temp.feed_staging)", feed);
         }
         var added = ExecuteForFeed($"""
             INSERT INTO {DuckDbSchema.RetroHuntPendingTable}
             SELECT $feed, id, kind, value, ip_first, "threat.indicator.confidence", "threat.indicator.marking.tlp",
-                   "threat.indicator.reference", "threat.indicator.description" {NewlyStaged}
+                   "threat.indicator.reference", "threat.indicator.description"
+            FROM temp.feed_staging WHERE id NOT IN (SELECT id FROM {Names.IndicatorsTable} WHERE "threat.feed.name" = $feed AND NOT expired)
             """, feed);
         using (var cmd = Connection.CreateCommand())
         {
@@ -133,12 +131,19 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         return Task.FromResult(new FeedReplacement(count, added));
     }
 
-    // A statement whose one parameter is the feed's name; returns the rows it changed.
-    private int ExecuteForFeed(string sql, string feed)
+    // A statement whose one parameter, $feed, is the feed's name.
+    private static DuckDBCommand FeedCommand(DuckDBConnection connection, string sql, string feed)
     {
-        using var cmd = Connection.CreateCommand();
+        var cmd = connection.CreateCommand();
         cmd.CommandText = sql;
         cmd.Parameters.Add(new DuckDBParameter("feed", feed));
+        return cmd;
+    }
+
+    // Returns the rows it changed.
+    private int ExecuteForFeed(string sql, string feed)
+    {
+        using var cmd = FeedCommand(Connection, sql, feed);
         return cmd.ExecuteNonQuery();
     }
 
@@ -307,21 +312,16 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
 
     private bool AnyPending(string feed)
     {
-        using var cmd = Connection.CreateCommand();
-        cmd.CommandText = $"SELECT EXISTS (SELECT 1 FROM {DuckDbSchema.RetroHuntPendingTable} WHERE feed = $feed)";
-        cmd.Parameters.Add(new DuckDBParameter("feed", feed));
+        using var cmd = FeedCommand(Connection, $"SELECT EXISTS (SELECT 1 FROM {DuckDbSchema.RetroHuntPendingTable} WHERE feed = $feed)", feed);
         return cmd.ExecuteScalar() is true;
     }
 
     // The feed's indicators pending a retro-hunt (a refresh drops those that left the feed), as they are read.
     private void ReadPending(string feed, Action<Indicator> each, CancellationToken ct)
     {
-        using var cmd = Connection.CreateCommand();
+        using var cmd = FeedCommand(Connection,
+            $"SELECT kind, value, confidence, tlp, reference, description FROM {DuckDbSchema.RetroHuntPendingTable} WHERE feed = $feed", feed);
         cmd.UseStreamingMode = true;
-        cmd.CommandText = $"""
-            SELECT kind, value, confidence, tlp, reference, description FROM {DuckDbSchema.RetroHuntPendingTable} WHERE feed = $feed
-            """;
-        cmd.Parameters.Add(new DuckDBParameter("feed", feed));
         using var reader = cmd.ExecuteReader();
         var shared = new SharedStrings();
         while (reader.Read())
@@ -356,21 +356,19 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     private HashSet<MatchKind> StageRetroHuntKeys(DuckDBConnection reading, string feed, Dictionary<MatchKind, int> counts)
     {
         var staged = counts.Where(c => c.Value <= MaxStagedKeys(c.Key)).Select(c => c.Key).ToHashSet();
+        if (staged.Count == 0) return staged; // the candidates then name no key
         // Each stored kind (an IndicatorType's name) as the kind it is matched as, for the staged kinds only.
         var kindOf = string.Concat(Enum.GetValues<IndicatorType>()
             .Where(t => t != IndicatorType.Cidr && t.MatchedAs() is { } k && staged.Contains(k))
             .Select(t => $" WHEN '{t}' THEN '{t.MatchedAs()}'"));
-        var keys = kindOf.Length == 0 ? "WHERE false" : "WHERE feed = $feed AND kind_matched IS NOT NULL";
-        using var cmd = reading.CreateCommand();
         // An address by its number (ip_first, what the replace stored), a hash or a domain by its text.
-        cmd.CommandText = $"""
+        using var cmd = FeedCommand(reading, $"""
             CREATE TEMP TABLE retro_keys AS
             SELECT kind_matched AS kind, CASE WHEN kind_matched = '{MatchKind.Address}' THEN NULL ELSE value END AS text,
                    CASE WHEN kind_matched = '{MatchKind.Address}' THEN ip_first END AS num
-            FROM (SELECT *, {(kindOf.Length == 0 ? "NULL" : $"CASE kind{kindOf} END")} AS kind_matched FROM {DuckDbSchema.RetroHuntPendingTable})
-            {keys}
-            """;
-        cmd.Parameters.Add(new DuckDBParameter("feed", feed));
+            FROM (SELECT *, CASE kind{kindOf} END AS kind_matched FROM {DuckDbSchema.RetroHuntPendingTable})
+            WHERE feed = $feed AND kind_matched IS NOT NULL
+            """, feed);
         cmd.ExecuteNonQuery();
         return staged;
     }
@@ -383,8 +381,6 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     /// <summary>New hashes or domains a retro-hunt's semi-joins take.</summary>
     internal int MaxStagedValues { get; init; } = 100_000;
 
-    // The events that can match a new indicator of these kinds: semi-joins on the staged values (hash joins); when a
-    // block is new, or a kind's values were too many to stage, every event with a value in that kind's fields.
     // The events since $since with the fields the tagger matches: the stored columns as they are, the others (file and
     // dll MD5 and SHA-1) out of doc in one json_extract_string per row. Through events_ecs each was a JSON function of
     // its own, and DuckDB holds each one's parse of a whole vector: the worker's hunt of 1,000,000 new hashes over
@@ -405,6 +401,8 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
             """;
     }
 
+    // The events that can match a new indicator of these kinds: semi-joins on the staged values (hash joins); when a
+    // block is new, or a kind's values were too many to stage, every event with a value in that kind's fields.
     private static string RetroHuntCandidates(HashSet<MatchKind> kinds, HashSet<MatchKind> staged, bool anyBlock)
     {
         var any = new List<string>();

@@ -87,13 +87,9 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
         await SendRequiredAsync(EsMethod.POST, Names.IndicatorsIndex + "/_refresh", null, ct).ConfigureAwait(false);
         // Enrich indices are snapshots: without this, ENRICH and the sysmon-enrich pipeline keep seeing the old set.
         foreach (var policy in Policies) await SendRequiredAsync(EsMethod.PUT, $"_enrich/policy/{policy}/_execute", null, ct).ConfigureAwait(false);
-        // New, or back after they had left: pending the feed's retro-hunt, with any a hunt in this process did not finish.
-        // An unfinished one still in the feed stays; one that left is dropped, one back now is in added already.
-        _pending.AddOrUpdate(feed, added, (_, unfinished) =>
-        {
-            var addedIds = added.Select(a => a.Id).ToHashSet(StringComparer.Ordinal);
-            return [.. unfinished.Where(u => current.Contains(u.Id) && !addedIds.Contains(u.Id)), .. added];
-        });
+        // New, or back after they had left: pending the feed's retro-hunt, with those a hunt in this process did not finish
+        // that are still in the feed (they were indexed before, so none of them is in added again).
+        _pending.AddOrUpdate(feed, added, (_, unfinished) => [.. unfinished.Where(u => current.Contains(u.Id)), .. added]);
         return new FeedReplacement(current.Count, added.Count);
     }
 
@@ -156,10 +152,10 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
 
     private async Task<RetroHuntOutcome> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, Action<Alert>? raised, CancellationToken ct)
     {
-        var usable = indicators.Where(i => !IndicatorDocument.IsAllowListed(i)).ToList();
+        // The pending ones only: allow-listed indicators were never taken as added.
         long matches = 0, stored = 0;
         var batch = new List<Alert>(RetroHuntBatch);
-        foreach (var chunk in usable.Chunk(RetroHuntChunk))
+        foreach (var chunk in indicators.Chunk(RetroHuntChunk))
         {
             var set = new IndicatorSet(chunk, null, matchParentDomains: false);
             var tagger = new EventTagger(() => set);
