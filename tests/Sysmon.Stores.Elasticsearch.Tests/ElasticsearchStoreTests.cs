@@ -185,14 +185,18 @@ public sealed class ElasticsearchStoreTests(ElasticsearchFixture fixture)
              Event("r-3", "3", ("destination.ip", "198.51.100.129"))], Ct);
         await es.SendOkAsync(EsMethod.POST, store.EventsPattern + "/_refresh", null, Ct);
         var since = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
-        // Cut short after its first alert is stored (as a crash would): the indicator stays pending, and the next hunt
-        // stores only the other.
+        // Cut short after its first alert is stored (as a crash would): the indicator stays flagged in the index, through
+        // a refresh of the same feed, and a new process (a new store) hunts it and stores only the other alert.
         var cut = async () => await store.RetroHuntAsync(feed, since, _ => throw new IOException("stopped"), Ct);
         await cut.Should().ThrowAsync<IOException>();
+        (await store.ReplaceFeedAsync(feed, indicators, DateTimeOffset.UtcNow, Ct)).Added.Should().Be(0, "nothing new, but still pending");
+        var restarted = new ElasticsearchIndicatorStore(es) { EventsPattern = store.EventsPattern, RetroHuntBatch = 1 };
         var raised = new List<Alert>();
-        (await store.RetroHuntAsync(feed, since, raised.Add, Ct)).Should().Be(new RetroHuntOutcome(Matches: 2, NewAlerts: 1), "an alert id already stored is skipped");
+        (await restarted.RetroHuntAsync(feed, since, raised.Add, Ct)).Should().Be(new RetroHuntOutcome(Matches: 2, NewAlerts: 1), "an alert id already stored is skipped");
         raised.Select(a => a.EventId).Should().ContainSingle().Which.Should().BeOneOf("r-1", "r-3");
-        (await store.RetroHuntAsync(feed, since, raised.Add, Ct)).Should().Be(default(RetroHuntOutcome), "nothing is pending once hunted");
+        (await restarted.RetroHuntAsync(feed, since, raised.Add, Ct)).Should().Be(default(RetroHuntOutcome), "nothing is pending once hunted");
+        (await store.ReplaceFeedAsync(feed, indicators, DateTimeOffset.UtcNow, Ct)).Added.Should().Be(0);
+        (await store.RetroHuntAsync(feed, since, raised.Add, Ct)).Should().Be(default(RetroHuntOutcome), "a refresh does not flag a hunted indicator again");
         await es.SendOkAsync(EsMethod.POST, Ingest.Names.AlertsDataStream + "/_refresh", null, Ct);
         var stored = await JsonAsync(es, EsMethod.POST, Ingest.Names.AlertsDataStream + "/_search",
             $$$"""{"query":{"terms":{"sysmon.alert.id":["r-1|destination.ip|{{{cidrId}}}","r-3|destination.ip|{{{cidrId}}}"]}},"fields":["sysmon.alert.source"],"_source":false}""");

@@ -52,6 +52,22 @@ public sealed class IndicatorDocumentTests
     }
 
     [Fact]
+    public void Only_an_indicator_awaiting_its_retro_hunt_carries_the_flag_and_the_hunt_asks_for_its_feed_s_flagged_ones()
+    {
+        var indicator = new Indicator(IndicatorType.Sha256, new string('d', 64), "f");
+        var pending = Json(IndicatorDocument.From(indicator, "t", "t", retroHuntPending: true));
+        pending[IndicatorDocument.PendingField]!.GetValue<bool>().Should().BeTrue();
+        IndicatorDocument.IsPending(JsonDocument.Parse(pending.ToJsonString()).RootElement).Should().BeTrue();
+        var hunted = Json(IndicatorDocument.From(indicator, "t", "t"));
+        hunted[IndicatorDocument.PendingField].Should().BeNull("a hunted indicator has no flag at all, so the term query skips it");
+        IndicatorDocument.IsPending(JsonDocument.Parse(hunted.ToJsonString()).RootElement).Should().BeFalse();
+
+        var query = JsonNode.Parse(JsonSerializer.Serialize(ElasticsearchIndicatorStore.PendingQuery("feed-a")))!["bool"]!["filter"]!.AsArray();
+        query.Select(n => n!["term"]!.AsObject().Single()).Select(kv => (kv.Key, kv.Value!.ToJsonString()))
+            .Should().Equal(("threat.feed.name", "\"feed-a\""), (IndicatorDocument.PendingField, "true"));
+    }
+
+    [Fact]
     public void A_retro_hunt_query_looks_for_addresses_in_ranges_and_hashes_and_domains_exactly()
     {
         var query = ElasticsearchIndicatorStore.RetroHuntQuery(

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using FluentAssertions;
+using Sysmon.Enrich.Indicators;
 using Sysmon.Queries.Hunts;
 using Sysmon.Stores.Elasticsearch.Indicators;
 using Sysmon.Stores.Elasticsearch.Setup;
@@ -137,6 +138,28 @@ public sealed class ResourceTests
             Glob(from, Ingest.Names.EventsDataStream).Should().BeTrue(hunt.Name);
             Glob(from, Ingest.Names.AlertsDataStream).Should().BeFalse(hunt.Name);
         }
+    }
+
+    [Theory]
+    [InlineData(IndicatorType.Ipv4, "203.0.113.66")]
+    [InlineData(IndicatorType.Ipv6, "2001:db8::1")]
+    [InlineData(IndicatorType.Cidr, "198.51.100.0/24")]
+    [InlineData(IndicatorType.Md5, "0123456789abcdef0123456789abcdef")]
+    [InlineData(IndicatorType.Sha1, "0123456789abcdef0123456789abcdef01234567")]
+    [InlineData(IndicatorType.Sha256, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
+    [InlineData(IndicatorType.Domain, "c2.bad.example")]
+    [InlineData(IndicatorType.Url, "http://c2.bad.example/x")]
+    public void Every_field_of_an_indicator_document_is_in_the_strict_indicator_mapping(IndicatorType type, string value)
+    {
+        // The index is "dynamic": "strict": a field missing here makes the cluster refuse every indicator of a refresh.
+        var mappings = Body(ResourceKind.Index, "sysmon-indicators")["mappings"]!.AsObject();
+        mappings["dynamic"]!.GetValue<string>().Should().Be("strict");
+        var indicator = new Indicator(type, value, "f") { Confidence = "high", Tlp = "amber", Reference = "https://x.example", Description = "d" };
+        var doc = IndicatorDocument.From(indicator, "2026-01-01T00:00:00.000Z", "2026-01-02T00:00:00.000Z", retroHuntPending: true);
+        var paths = MappedDocuments.Paths(doc).ToList();
+        paths.Should().Contain(IndicatorDocument.PendingField);
+        paths.Where(p => MappingOf(mappings, p) is null).Should().BeEmpty();
+        MappingOf(mappings, IndicatorDocument.PendingField)!["type"]!.GetValue<string>().Should().Be("boolean", "the hunt asks for a term true");
     }
 
     [Fact]

@@ -14,9 +14,10 @@ namespace Sysmon.Stores.Elasticsearch.Indicators;
 
 /// <summary>
 /// The Elasticsearch <see cref="IIndicatorStore"/>. A refresh follows the order enrich needs: upsert the feed's
-/// indicators by id (first_seen kept), delete those that left the feed, refresh the index, then execute every
-/// sysmon-ioc-* policy (an enrich index is a snapshot), and only then let the caller retro-hunt. Feed states live in
-/// <c>sysmon-feeds</c>, alerts in the data stream <c>logs-sysmon.alerts-default</c>.
+/// indicators by id (first_seen kept; new ones flagged <c>retro_hunt_pending</c> until hunted), delete those that left
+/// the feed, refresh the index, then execute every sysmon-ioc-* policy (an enrich index is a snapshot), and only then
+/// let the caller retro-hunt. Feed states live in <c>sysmon-feeds</c>, alerts in the data stream
+/// <c>logs-sysmon.alerts-default</c>.
 /// </summary>
 public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, BulkWriterOptions? bulk = null) : IIndicatorStore
 {
@@ -54,29 +55,35 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
 
     public async Task<FeedReplacement> ReplaceFeedAsync(string feed, IndicatorSource indicators, DateTimeOffset now, CancellationToken ct)
     {
-        var existing = new Dictionary<string, string?>(StringComparer.Ordinal);
-        var query = new Dictionary<string, object> { ["term"] = new Dictionary<string, object> { ["threat.feed.name"] = feed } };
-        await foreach (var hit in ScanAsync(query, ["indicator_id", "threat.indicator.first_seen"], ct).ConfigureAwait(false))
+        var existing = new Dictionary<string, (string? FirstSeen, bool Pending)>(StringComparer.Ordinal);
+        await foreach (var hit in ScanAsync(FeedQuery(feed), ["indicator_id", "threat.indicator.first_seen", IndicatorDocument.PendingField], ct).ConfigureAwait(false))
         {
-            existing[SourceFields.String(hit, "indicator_id")!] = SourceFields.String(hit, "threat.indicator.first_seen");
+            existing[SourceFields.String(hit, "indicator_id")!] =
+                (SourceFields.String(hit, "threat.indicator.first_seen"), IndicatorDocument.IsPending(hit));
         }
         var nowText = HuntValue.ToText(now)!;
         // The whole set is taken from the source before anything is written: a source that throws (a payload found bad at
         // its end) leaves the index as it was.
         var docs = new List<EcsDocument>();
         var current = new HashSet<string>(StringComparer.Ordinal);
-        var added = new List<Indicator>();
+        var added = 0;
         indicators(i =>
         {
             if (!current.Add(i.Id) || IndicatorDocument.IsAllowListed(i)) return;
-            var known = existing.TryGetValue(i.Id, out var firstSeen);
-            if (!known) added.Add(i);
-            docs.Add(IndicatorDocument.From(i, firstSeen ?? nowText, nowText));
+            var known = existing.TryGetValue(i.Id, out var seen);
+            if (!known) added++;
+            // New, or back after they had left, or still waiting for a hunt that an earlier refresh (in any process)
+            // did not finish: the flag goes only once the retro-hunt has stored their alerts.
+            docs.Add(IndicatorDocument.From(i, seen.FirstSeen ?? nowText, nowText, retroHuntPending: !known || seen.Pending));
         });
         var outcome = await _writer.WriteAsync(Names.IndicatorsIndex, docs, ct, BulkAction.Index).ConfigureAwait(false);
         if (outcome.Rejected.Count > 0)
         {
-            throw new ElasticsearchRequestException($"{Names.IndicatorsIndex} refused {outcome.Rejected.Count} indicator(s) of feed {feed}: {outcome.Rejected[0].Reason}", 400);
+            var reason = outcome.Rejected[0].Reason;
+            // An index set up by an older version lacks a field this one writes (its mapping is strict).
+            var hint = reason?.StartsWith("strict_dynamic_mapping_exception", StringComparison.Ordinal) == true
+                ? "; run 'sysmon-elastic setup elasticsearch' to bring the index's mappings up to date" : "";
+            throw new ElasticsearchRequestException($"{Names.IndicatorsIndex} refused {outcome.Rejected.Count} indicator(s) of feed {feed}: {reason}{hint}", 400);
         }
         var expired = existing.Keys.Where(id => !current.Contains(id)).ToList();
         for (var start = 0; start < expired.Count; start += 10_000)
@@ -87,15 +94,24 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
         await SendRequiredAsync(EsMethod.POST, Names.IndicatorsIndex + "/_refresh", null, ct).ConfigureAwait(false);
         // Enrich indices are snapshots: without this, ENRICH and the sysmon-enrich pipeline keep seeing the old set.
         foreach (var policy in Policies) await SendRequiredAsync(EsMethod.PUT, $"_enrich/policy/{policy}/_execute", null, ct).ConfigureAwait(false);
-        // New, or back after they had left: pending the feed's retro-hunt, with those a hunt in this process did not finish
-        // that are still in the feed (they were indexed before, so none of them is in added again).
-        _pending.AddOrUpdate(feed, added, (_, unfinished) => [.. unfinished.Where(u => current.Contains(u.Id)), .. added]);
-        return new FeedReplacement(current.Count, added.Count);
+        return new FeedReplacement(current.Count, added);
     }
 
-    // The indicators pending each feed's retro-hunt. In this process only (unlike the embedded store, which keeps them in
-    // its file): the set is already held whole for the bulk request, and a restart before the hunt loses the hunt.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, List<Indicator>> _pending = new(StringComparer.Ordinal);
+    private static Dictionary<string, object> FeedQuery(string feed) =>
+        new() { ["term"] = new Dictionary<string, object> { ["threat.feed.name"] = feed } };
+
+    /// <summary>A feed's indicators still flagged for the retro-hunt: the flag is in the index, so that a hunt a crash,
+    /// stop or restart cut short is run by the next refresh, from any process.</summary>
+    internal static Dictionary<string, object> PendingQuery(string feed) => new()
+    {
+        ["bool"] = new Dictionary<string, object>
+        {
+            ["filter"] = new object[]
+            {
+                FeedQuery(feed), new Dictionary<string, object> { ["term"] = new Dictionary<string, object> { [IndicatorDocument.PendingField] = true } },
+            },
+        },
+    };
 
     public async Task<SkippedIndicators> ReadActiveAsync(Action<Indicator> each, CancellationToken ct)
     {
@@ -108,16 +124,19 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
                 skipped = skipped.Add(kind, SourceFields.String(hit, "value"), SourceFields.String(hit, "threat.feed.name"));
                 continue;
             }
-            each(new Indicator(type, SourceFields.String(hit, "value")!, SourceFields.String(hit, "threat.feed.name")!)
-            {
-                Confidence = SourceFields.String(hit, "threat.indicator.confidence"),
-                Tlp = SourceFields.String(hit, "threat.indicator.marking.tlp"),
-                Reference = SourceFields.String(hit, "threat.indicator.reference"),
-                Description = SourceFields.String(hit, "threat.indicator.description"),
-            });
+            each(ToIndicator(hit, type));
         }
         return skipped;
     }
+
+    private static Indicator ToIndicator(JsonElement hit, IndicatorType type) =>
+        new(type, SourceFields.String(hit, "value")!, SourceFields.String(hit, "threat.feed.name")!)
+        {
+            Confidence = SourceFields.String(hit, "threat.indicator.confidence"),
+            Tlp = SourceFields.String(hit, "threat.indicator.marking.tlp"),
+            Reference = SourceFields.String(hit, "threat.indicator.reference"),
+            Description = SourceFields.String(hit, "threat.indicator.description"),
+        };
 
     public async Task<IReadOnlyList<Alert>> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct)
     {
@@ -139,23 +158,28 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
     /// so the allow-list and the matched fields are exactly the ingest rules. The indicators are searched for
     /// <see cref="RetroHuntChunk"/> at a time (a terms query takes at most 65,536 values), each chunk's events
     /// matched by that chunk's indicators only, so that no match is made twice; the alerts are stored a batch at a
-    /// time as they are made.
+    /// time as they are made. The indicators are the feed's flagged ones, read from the index a chunk at a time; a
+    /// chunk's flags go once its alerts are stored.
     /// </summary>
     public async Task<RetroHuntOutcome> RetroHuntAsync(string feed, DateTimeOffset since, Action<Alert>? raised, CancellationToken ct)
     {
-        if (!_pending.TryGetValue(feed, out var indicators)) return default;
-        var outcome = await RetroHuntAsync(indicators, since, raised, ct).ConfigureAwait(false);
-        // Only now: a hunt that throws or is cancelled leaves them pending for the next (unless a refresh replaced them).
-        _pending.TryRemove(new KeyValuePair<string, List<Indicator>>(feed, indicators));
-        return outcome;
-    }
-
-    private async Task<RetroHuntOutcome> RetroHuntAsync(IReadOnlyList<Indicator> indicators, DateTimeOffset since, Action<Alert>? raised, CancellationToken ct)
-    {
-        // The pending ones only: allow-listed indicators were never taken as added.
         long matches = 0, stored = 0;
         var batch = new List<Alert>(RetroHuntBatch);
-        foreach (var chunk in indicators.Chunk(RetroHuntChunk))
+        var chunk = new List<Indicator>(RetroHuntChunk);
+        var ids = new List<string>(RetroHuntChunk);
+        // Sorted by id, paged with search_after: clearing the flags of a hunted chunk does not move the pages still to come.
+        await foreach (var hit in ScanAsync(PendingQuery(feed), null, ct).ConfigureAwait(false))
+        {
+            // A kind this version does not read (a later one wrote it) stays flagged for that version.
+            if (!IndicatorTypes.TryParseStored(SourceFields.String(hit, "kind"), out var type)) continue;
+            chunk.Add(ToIndicator(hit, type));
+            ids.Add(SourceFields.String(hit, "indicator_id")!);
+            if (chunk.Count == RetroHuntChunk) await HuntChunkAsync().ConfigureAwait(false);
+        }
+        if (chunk.Count > 0) await HuntChunkAsync().ConfigureAwait(false);
+        return new RetroHuntOutcome(matches, stored);
+
+        async Task HuntChunkAsync()
         {
             var set = new IndicatorSet(chunk, null, matchParentDomains: false);
             var tagger = new EventTagger(() => set);
@@ -167,21 +191,43 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
                     if (SourceFields.String(hit, field) is { } value) doc.Set(field, value);
                 }
                 foreach (var alert in tagger.Tag(doc) ?? []) batch.Add(alert with { Source = "retro-hunt" });
-                if (batch.Count < RetroHuntBatch) continue;
-                matches += batch.Count;
-                stored += await StoreAsync().ConfigureAwait(false);
+                if (batch.Count >= RetroHuntBatch) await StoreAsync().ConfigureAwait(false);
             }
+            // The chunk's alerts are stored before its flags go: a hunt cut short anywhere leaves its indicators pending,
+            // and the next hunt stores only the alerts not stored yet (an alert's id is its event, field and indicator).
+            if (batch.Count > 0) await StoreAsync().ConfigureAwait(false);
+            await ClearPendingAsync(ids, ct).ConfigureAwait(false);
+            chunk.Clear();
+            ids.Clear();
         }
-        matches += batch.Count;
-        if (batch.Count > 0) stored += await StoreAsync().ConfigureAwait(false);
-        return new RetroHuntOutcome(matches, stored);
 
-        async Task<int> StoreAsync()
+        async Task StoreAsync()
         {
+            matches += batch.Count;
             var fresh = await WriteAlertsAsync(batch, ct).ConfigureAwait(false);
             foreach (var alert in fresh) raised?.Invoke(alert);
             batch.Clear();
-            return fresh.Count;
+            stored += fresh.Count;
+        }
+    }
+
+    // Drops the flag from hunted indicators. A version conflict means a refresh wrote the document meanwhile (carrying
+    // the flag over): it stays pending and is hunted again, which stores nothing twice.
+    private async Task ClearPendingAsync(List<string> ids, CancellationToken ct)
+    {
+        var body = JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["query"] = new { ids = new { values = ids } },
+            ["script"] = new { source = $"ctx._source.remove('{IndicatorDocument.PendingField}')", lang = "painless" },
+        });
+        const string path = Names.IndicatorsIndex + "/_update_by_query?conflicts=proceed&refresh=true";
+        var response = await es.SendAsync(EsMethod.POST, path, body, ct).ConfigureAwait(false);
+        if (response.Status == 404) throw SetupMissing(Names.IndicatorsIndex);
+        if (!response.IsSuccess) throw es.Refused(EsMethod.POST, path, response);
+        using var result = NotJson.Parse(response.Body, "_update_by_query");
+        if (result.RootElement.TryGetProperty("failures", out var failures) && failures.GetArrayLength() > 0)
+        {
+            throw new ElasticsearchRequestException($"POST {path} on {es.DisplayUrl}: {failures.GetArrayLength()} failure(s), first: {failures[0].GetRawText()}", 500);
         }
     }
 

@@ -40,7 +40,14 @@ public static class IndicatorDocument
         _ => null,
     };
 
-    public static EcsDocument From(Indicator i, string firstSeen, string now)
+    /// <summary>Set (true) on an indicator whose retro-hunt has not finished; removed once it has.</summary>
+    public const string PendingField = "retro_hunt_pending";
+
+    /// <summary>Whether an indicator document read back carries <see cref="PendingField"/>.</summary>
+    public static bool IsPending(System.Text.Json.JsonElement source) =>
+        source.TryGetProperty(PendingField, out var flag) && flag.ValueKind == System.Text.Json.JsonValueKind.True;
+
+    public static EcsDocument From(Indicator i, string firstSeen, string now, bool retroHuntPending = false)
     {
         var doc = new EcsDocument { Id = i.Id };
         doc.Set("@timestamp", now);
@@ -78,6 +85,7 @@ public static class IndicatorDocument
         if (i.Tlp is { } tlp) doc.Set("threat.indicator.marking.tlp", tlp);
         if (i.Reference is { } r) doc.Set("threat.indicator.reference", r);
         if (i.Description is { } d) doc.Set("threat.indicator.description", d);
+        if (retroHuntPending) doc.Set(PendingField, EcsValue.Of(true));
         return doc;
     }
 
