@@ -208,6 +208,35 @@ public sealed class ElasticsearchStoreTests(ElasticsearchFixture fixture)
     }
 
     [Fact]
+    public async Task A_refresh_written_in_batches_that_proves_bad_at_its_end_leaves_the_feed_as_it_was()
+    {
+        var es = fixture.Connection;
+        // Two indicators per bulk batch: the bad payload below has written three batches before it throws.
+        var store = new ElasticsearchIndicatorStore(es) { ReplaceBatch = 2 };
+        var feed = "it-feed-" + Guid.NewGuid().ToString("N")[..6];
+        Indicator Hash(int n) => new(IndicatorType.Sha256, n.ToString("x64"), feed);
+        var t0 = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        (await store.ReplaceFeedAsync(feed, [Hash(1), Hash(2), Hash(3)], t0, Ct)).Should().Be(new FeedReplacement(3, 3));
+        var bad = async () => await store.ReplaceFeedAsync(feed, each =>
+        {
+            for (var n = 2; n < 9; n++) each(Hash(n));
+            throw new FeedException("payload mostly invalid");
+        }, t0.AddDays(1), Ct);
+        await bad.Should().ThrowAsync<FeedException>();
+        await es.SendOkAsync(EsMethod.POST, Ingest.Names.IndicatorsIndex + "/_refresh", null, Ct);
+        (await store.LoadActiveAsync(Ct)).Where(i => i.Feed == feed).Select(i => i.Value).Should().BeEquivalentTo(
+            [Hash(1).Value, Hash(2).Value, Hash(3).Value], "the five it added are gone again, and none of the last good set went");
+
+        var next = await store.ReplaceFeedAsync(feed, [Hash(3), Hash(4), Hash(4)], t0.AddDays(2), Ct);
+        next.Should().Be(new FeedReplacement(2, 1), "hash 4 is new (listed twice, counted once) and 1 and 2 left");
+        var stored = await JsonAsync(es, EsMethod.POST, Ingest.Names.IndicatorsIndex + "/_search",
+            $$$"""{"query":{"term":{"threat.feed.name":"{{{feed}}}"}},"sort":[{"indicator_id":"asc"}],"_source":["value","threat.indicator.first_seen"]}""");
+        stored["hits"]!["hits"]!.AsArray().Select(h => (h!["_source"]!["value"]!.GetValue<string>(), h["_source"]!["threat"]!["indicator"]!["first_seen"]!.GetValue<string>()))
+            .Should().BeEquivalentTo([(Hash(3).Value, "2026-01-01T00:00:00.000Z"), (Hash(4).Value, "2026-01-03T00:00:00.000Z")], "first_seen is kept for those listed before");
+        await store.ReplaceFeedAsync(feed, [], t0, Ct);
+    }
+
+    [Fact]
     public async Task The_pipeline_tags_events_from_other_shippers_and_running_it_again_does_not_duplicate()
     {
         var es = fixture.Connection;

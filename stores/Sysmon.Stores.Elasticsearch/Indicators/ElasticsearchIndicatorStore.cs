@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Sysmon.Enrich;
 using Sysmon.Enrich.Feeds;
@@ -55,37 +57,31 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
 
     public async Task<FeedReplacement> ReplaceFeedAsync(string feed, IndicatorSource indicators, DateTimeOffset now, CancellationToken ct)
     {
-        var existing = new Dictionary<string, (string? FirstSeen, bool Pending)>(StringComparer.Ordinal);
-        await foreach (var hit in ScanAsync(FeedQuery(feed), ["indicator_id", "threat.indicator.first_seen", IndicatorDocument.PendingField], ct).ConfigureAwait(false))
-        {
-            existing[SourceFields.String(hit, "indicator_id")!] =
-                (SourceFields.String(hit, "threat.indicator.first_seen"), IndicatorDocument.IsPending(hit));
-        }
+        var existing = await ReadFeedAsync(feed, ct).ConfigureAwait(false);
         var nowText = HuntValue.ToText(now)!;
-        // The whole set is taken from the source before anything is written: a source that throws (a payload found bad at
-        // its end) leaves the index as it was.
-        var docs = new List<EcsDocument>();
-        var current = new HashSet<string>(StringComparer.Ordinal);
-        var added = 0;
-        indicators(i =>
+        // Written a batch at a time as the source hands them over (a million hashes as documents were ~1 GB). A source
+        // that throws at its end (a payload found bad) or a write that fails leaves the feed's set as it was: the ones it
+        // added are deleted again; the ones it shares with that set keep their first_seen and pending flag.
+        var fresh = new HashSet<string>(StringComparer.Ordinal);
+        var allowListed = new HashSet<string>(StringComparer.Ordinal);
+        var kept = 0;
+        var batch = new List<EcsDocument>(ReplaceBatch);
+        try
         {
-            if (!current.Add(i.Id) || IndicatorDocument.IsAllowListed(i)) return;
-            var known = existing.TryGetValue(i.Id, out var seen);
-            if (!known) added++;
-            // New, or back after they had left, or still waiting for a hunt that an earlier refresh (in any process)
-            // did not finish: the flag goes only once the retro-hunt has stored their alerts.
-            docs.Add(IndicatorDocument.From(i, seen.FirstSeen ?? nowText, nowText, retroHuntPending: !known || seen.Pending));
-        });
-        var outcome = await _writer.WriteAsync(Names.IndicatorsIndex, docs, ct, BulkAction.Index).ConfigureAwait(false);
-        if (outcome.Rejected.Count > 0)
-        {
-            var reason = outcome.Rejected[0].Reason;
-            // An index set up by an older version lacks a field this one writes (its mapping is strict).
-            var hint = reason?.StartsWith("strict_dynamic_mapping_exception", StringComparison.Ordinal) == true
-                ? "; run 'sysmon-elastic setup elasticsearch' to bring the index's mappings up to date" : "";
-            throw new ElasticsearchRequestException($"{Names.IndicatorsIndex} refused {outcome.Rejected.Count} indicator(s) of feed {feed}: {reason}{hint}", 400);
+            await foreach (var i in indicators.ReadAsync(ReplaceBatch, ct).ConfigureAwait(false))
+            {
+                if (ToDocument(i) is not { } doc) continue;
+                batch.Add(doc);
+                if (batch.Count == ReplaceBatch) await WriteIndicatorsAsync(feed, batch, ct).ConfigureAwait(false);
+            }
+            if (batch.Count > 0) await WriteIndicatorsAsync(feed, batch, ct).ConfigureAwait(false);
         }
-        var expired = existing.Keys.Where(id => !current.Contains(id)).ToList();
+        catch (Exception) when (fresh.Count > 0)
+        {
+            await DeleteAddedAsync(fresh).ConfigureAwait(false);
+            throw;
+        }
+        var expired = existing.Where(e => !e.Value.Seen).Select(e => e.Key).ToList();
         for (var start = 0; start < expired.Count; start += 10_000)
         {
             var body = JsonSerializer.Serialize(new { query = new { ids = new { values = expired.Skip(start).Take(10_000) } } });
@@ -94,7 +90,90 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
         await SendRequiredAsync(EsMethod.POST, Names.IndicatorsIndex + "/_refresh", null, ct).ConfigureAwait(false);
         // Enrich indices are snapshots: without this, ENRICH and the sysmon-enrich pipeline keep seeing the old set.
         foreach (var policy in Policies) await SendRequiredAsync(EsMethod.PUT, $"_enrich/policy/{policy}/_execute", null, ct).ConfigureAwait(false);
-        return new FeedReplacement(current.Count, added);
+        return new FeedReplacement(kept + fresh.Count + allowListed.Count, fresh.Count);
+
+        // The indicator's document, or null when it is listed twice or allow-listed (never indexed: an enrich policy
+        // cannot apply the allow-list, but it is counted as listed).
+        EcsDocument? ToDocument(Indicator i)
+        {
+            if (IndicatorDocument.IsAllowListed(i))
+            {
+                allowListed.Add(i.Id);
+                return null;
+            }
+            ref var known = ref CollectionsMarshal.GetValueRefOrNullRef(existing, i.Id);
+            if (Unsafe.IsNullRef(ref known))
+            {
+                // New, or back after it had left: pending its retro-hunt.
+                return fresh.Add(i.Id) ? IndicatorDocument.From(i, nowText, nowText, retroHuntPending: true) : null;
+            }
+            if (known.Seen) return null;
+            known.Seen = true;
+            kept++;
+            // Still flagged when a hunt that an earlier refresh (in any process) started has not finished: the flag goes
+            // only once the retro-hunt has stored its alerts.
+            return IndicatorDocument.From(i, known.FirstSeen ?? nowText, nowText, retroHuntPending: known.Pending);
+        }
+    }
+
+    /// <summary>Indicators a refresh writes in one bulk batch (and holds at most, besides those the parse has ready).</summary>
+    internal int ReplaceBatch { get; init; } = 10_000;
+
+    // What the index holds of a feed's indicators: first_seen (one string per distinct time: a feed's indicators mostly
+    // share the refresh that first listed them), whether a hunt is pending, and whether this refresh lists it again.
+    private struct Known
+    {
+        public string? FirstSeen;
+        public bool Pending;
+        public bool Seen;
+    }
+
+    private async Task<Dictionary<string, Known>> ReadFeedAsync(string feed, CancellationToken ct)
+    {
+        var existing = new Dictionary<string, Known>(StringComparer.Ordinal);
+        var times = new Dictionary<string, string>(StringComparer.Ordinal);
+        await foreach (var hit in ScanAsync(FeedQuery(feed), ["indicator_id", "threat.indicator.first_seen", IndicatorDocument.PendingField], ct).ConfigureAwait(false))
+        {
+            var firstSeen = SourceFields.String(hit, "threat.indicator.first_seen");
+            if (firstSeen is not null)
+            {
+                if (times.TryGetValue(firstSeen, out var same)) firstSeen = same;
+                else times[firstSeen] = firstSeen;
+            }
+            existing[SourceFields.String(hit, "indicator_id")!] = new Known { FirstSeen = firstSeen, Pending = IndicatorDocument.IsPending(hit) };
+        }
+        return existing;
+    }
+
+    private async Task WriteIndicatorsAsync(string feed, List<EcsDocument> batch, CancellationToken ct)
+    {
+        var outcome = await _writer.WriteAsync(Names.IndicatorsIndex, batch, ct, BulkAction.Index).ConfigureAwait(false);
+        batch.Clear();
+        if (outcome.Rejected.Count == 0) return;
+        var reason = outcome.Rejected[0].Reason;
+        // An index set up by an older version lacks a field this one writes (its mapping is strict).
+        var hint = reason.Contains("strict_dynamic_mapping_exception", StringComparison.Ordinal)
+            ? "; run 'sysmon-elastic setup elasticsearch' to bring the index's mappings up to date" : "";
+        throw new ElasticsearchRequestException($"{Names.IndicatorsIndex} refused {outcome.Rejected.Count} indicator(s) of feed {feed}: {reason}{hint}", 400);
+    }
+
+    // Takes back what a failed refresh added, also when the refresh was cancelled (the process is stopping). When the
+    // cluster refuses that too, the original failure is the one reported; the leftovers are not in the enrich snapshot
+    // yet, and the next good refresh deletes them unless the feed lists them.
+    private async Task DeleteAddedAsync(HashSet<string> added)
+    {
+        try
+        {
+            foreach (var ids in added.Chunk(10_000))
+            {
+                var body = JsonSerializer.Serialize(new { query = new { ids = new { values = ids } } });
+                await SendRequiredAsync(EsMethod.POST, Names.IndicatorsIndex + "/_delete_by_query?conflicts=proceed&refresh=true", body, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is ElasticsearchRequestException or ElasticsearchUnavailableException or HttpRequestException or IOException
+                                       or TaskCanceledException)
+        {
+        }
     }
 
     private static Dictionary<string, object> FeedQuery(string feed) =>
