@@ -59,7 +59,7 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
     {
         var existing = await ReadFeedAsync(feed, ct).ConfigureAwait(false);
         var nowText = HuntValue.ToText(now)!;
-        // Written a batch at a time as the source hands them over (a million hashes as documents were ~1 GB). A source
+        // Written a batch at a time as the source hands them over (a million hashes as documents held 2.2 GB). A source
         // that throws at its end (a payload found bad) or a write that fails leaves the feed's set as it was: the ones it
         // added are deleted again; the ones it shares with that set keep their first_seen and pending flag.
         var fresh = new HashSet<string>(StringComparer.Ordinal);
