@@ -68,6 +68,17 @@ public sealed class IndicatorDocumentTests
     }
 
     [Fact]
+    public void A_refresh_finds_what_it_added_by_its_own_time_as_first_seen()
+    {
+        // Counted, and deleted again when the payload proves bad, without holding the new ids.
+        var query = JsonNode.Parse(JsonSerializer.Serialize(ElasticsearchIndicatorStore.AddedQuery("feed-a", "2026-01-02T00:00:00.000Z")))!["bool"]!["filter"]!.AsArray();
+        query.Select(n => n!["term"]!.AsObject().Single()).Select(kv => (kv.Key, kv.Value!.GetValue<string>()))
+            .Should().Equal(("threat.feed.name", "feed-a"), ("threat.indicator.first_seen", "2026-01-02T00:00:00.000Z"));
+        var doc = Json(IndicatorDocument.From(new Indicator(IndicatorType.Domain, "c2.bad.example", "feed-a"), "2026-01-02T00:00:00.000Z", "2026-01-02T00:00:00.000Z"));
+        doc["threat"]!["indicator"]!["first_seen"]!.GetValue<string>().Should().Be("2026-01-02T00:00:00.000Z", "the field the query asks for");
+    }
+
+    [Fact]
     public void A_retro_hunt_query_looks_for_addresses_in_ranges_and_hashes_and_domains_exactly()
     {
         var query = ElasticsearchIndicatorStore.RetroHuntQuery(

@@ -61,10 +61,11 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
         var nowText = HuntValue.ToText(now)!;
         // Written a batch at a time as the source hands them over (a million hashes as documents held 2.2 GB). A source
         // that throws at its end (a payload found bad) or a write that fails leaves the feed's set as it was: the ones it
-        // added are deleted again; the ones it shares with that set keep their first_seen and pending flag.
-        var fresh = new HashSet<string>(StringComparer.Ordinal);
+        // added (first seen now) are deleted again; the ones it shares with that set keep their first_seen and pending
+        // flag. The new ones are not kept as a set of ids (a million: ~200 MB): the index counts them.
         var allowListed = new HashSet<string>(StringComparer.Ordinal);
         var kept = 0;
+        var wroteNew = false;
         var batch = new List<EcsDocument>(ReplaceBatch);
         try
         {
@@ -76,9 +77,9 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
             }
             if (batch.Count > 0) await WriteIndicatorsAsync(feed, batch, ct).ConfigureAwait(false);
         }
-        catch (Exception) when (fresh.Count > 0)
+        catch (Exception) when (wroteNew)
         {
-            await DeleteAddedAsync(fresh).ConfigureAwait(false);
+            await DeleteAddedAsync(feed, nowText).ConfigureAwait(false);
             throw;
         }
         var expired = existing.Where(e => !e.Value.Seen).Select(e => e.Key).ToList();
@@ -88,12 +89,14 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
             await SendRequiredAsync(EsMethod.POST, Names.IndicatorsIndex + "/_delete_by_query?conflicts=proceed", body, ct).ConfigureAwait(false);
         }
         await SendRequiredAsync(EsMethod.POST, Names.IndicatorsIndex + "/_refresh", null, ct).ConfigureAwait(false);
+        var added = wroteNew ? await CountAsync(AddedQuery(feed, nowText), ct).ConfigureAwait(false) : 0;
         // Enrich indices are snapshots: without this, ENRICH and the sysmon-enrich pipeline keep seeing the old set.
         foreach (var policy in Policies) await SendRequiredAsync(EsMethod.PUT, $"_enrich/policy/{policy}/_execute", null, ct).ConfigureAwait(false);
-        return new FeedReplacement(kept + fresh.Count + allowListed.Count, fresh.Count);
+        return new FeedReplacement(kept + added + allowListed.Count, added);
 
-        // The indicator's document, or null when it is listed twice or allow-listed (never indexed: an enrich policy
-        // cannot apply the allow-list, but it is counted as listed).
+        // The indicator's document, or null when it is allow-listed (never indexed: an enrich policy cannot apply the
+        // allow-list, but it is counted as listed) or listed twice (a new one listed twice is written twice, the same
+        // document under the same id).
         EcsDocument? ToDocument(Indicator i)
         {
             if (IndicatorDocument.IsAllowListed(i))
@@ -105,7 +108,8 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
             if (Unsafe.IsNullRef(ref known))
             {
                 // New, or back after it had left: pending its retro-hunt.
-                return fresh.Add(i.Id) ? IndicatorDocument.From(i, nowText, nowText, retroHuntPending: true) : null;
+                wroteNew = true;
+                return IndicatorDocument.From(i, nowText, nowText, retroHuntPending: true);
             }
             if (known.Seen) return null;
             known.Seen = true;
@@ -115,6 +119,29 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
             return IndicatorDocument.From(i, known.FirstSeen ?? nowText, nowText, retroHuntPending: known.Pending);
         }
     }
+
+    // The feed's indicators this refresh added: first seen now (an indicator that left and came back is new again).
+    internal static Dictionary<string, object> AddedQuery(string feed, string nowText) => new()
+    {
+        ["bool"] = new Dictionary<string, object>
+        {
+            ["filter"] = new object[]
+            {
+                FeedQuery(feed), new Dictionary<string, object> { ["term"] = new Dictionary<string, object> { ["threat.indicator.first_seen"] = nowText } },
+            },
+        },
+    };
+
+    private async Task<int> CountAsync(Dictionary<string, object> query, CancellationToken ct)
+    {
+        const string path = Names.IndicatorsIndex + "/_count";
+        var response = await es.SendAsync(EsMethod.POST, path, JsonSerializer.Serialize(new { query }), ct).ConfigureAwait(false);
+        if (response.Status == 404) throw SetupMissing(Names.IndicatorsIndex);
+        if (!response.IsSuccess) throw es.Refused(EsMethod.POST, path, response);
+        using var result = NotJson.Parse(response.Body, "_count");
+        return checked((int)result.RootElement.GetProperty("count").GetInt64());
+    }
+
 
     /// <summary>Indicators a refresh writes in one bulk batch (and holds at most, besides those the parse has ready).</summary>
     internal int ReplaceBatch { get; init; } = 10_000;
@@ -157,18 +184,17 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
         throw new ElasticsearchRequestException($"{Names.IndicatorsIndex} refused {outcome.Rejected.Count} indicator(s) of feed {feed}: {reason}{hint}", 400);
     }
 
-    // Takes back what a failed refresh added, also when the refresh was cancelled (the process is stopping). When the
-    // cluster refuses that too, the original failure is the one reported; the leftovers are not in the enrich snapshot
-    // yet, and the next good refresh deletes them unless the feed lists them.
-    private async Task DeleteAddedAsync(HashSet<string> added)
+    // Takes back what a failed refresh added, also when the refresh was cancelled (the process is stopping): the
+    // feed's indicators first seen now, once the index shows every write. When the cluster refuses that too, the
+    // original failure is the one reported; the leftovers are not in the enrich snapshot yet, and the next good refresh
+    // deletes them unless the feed lists them.
+    private async Task DeleteAddedAsync(string feed, string nowText)
     {
         try
         {
-            foreach (var ids in added.Chunk(10_000))
-            {
-                var body = JsonSerializer.Serialize(new { query = new { ids = new { values = ids } } });
-                await SendRequiredAsync(EsMethod.POST, Names.IndicatorsIndex + "/_delete_by_query?conflicts=proceed&refresh=true", body, CancellationToken.None).ConfigureAwait(false);
-            }
+            await SendRequiredAsync(EsMethod.POST, Names.IndicatorsIndex + "/_refresh", null, CancellationToken.None).ConfigureAwait(false);
+            var body = JsonSerializer.Serialize(new { query = AddedQuery(feed, nowText) });
+            await SendRequiredAsync(EsMethod.POST, Names.IndicatorsIndex + "/_delete_by_query?conflicts=proceed&refresh=true", body, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ElasticsearchRequestException or ElasticsearchUnavailableException or HttpRequestException or IOException
                                        or TaskCanceledException)
