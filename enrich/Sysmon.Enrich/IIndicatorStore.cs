@@ -37,4 +37,8 @@ public interface IIndicatorStore
     /// stored and raises none twice (a new value seen on a third of the fleet's events raised 380,749 alerts, which
     /// held to the end took ~450 MB). <paramref name="raised"/> is handed each alert that was new, once stored.</summary>
     Task<RetroHuntOutcome> RetroHuntAsync(string feed, DateTimeOffset since, Action<Alert>? raised, CancellationToken ct);
+
+    /// <summary>How many indicators of each feed wait for their retro-hunt (one cut short, or not run yet); feeds with
+    /// none are left out.</summary>
+    Task<IReadOnlyDictionary<string, long>> CountPendingRetroHuntsAsync(CancellationToken ct);
 }

@@ -25,6 +25,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     public Task<SkippedIndicators> ReadActiveAsync(Action<Indicator> each, CancellationToken ct) { using (store.Enter()) return ReadActiveAsyncCore(each, ct); }
     public Task<IReadOnlyList<Alert>> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct) { using (store.Enter()) return WriteAlertsAsyncCore(alerts, ct); }
     public Task<RetroHuntOutcome> RetroHuntAsync(string feed, DateTimeOffset since, Action<Alert>? raised, CancellationToken ct) { using (store.Enter()) return RetroHuntAsyncCore(feed, since, raised, ct); }
+    public Task<IReadOnlyDictionary<string, long>> CountPendingRetroHuntsAsync(CancellationToken ct) { using (store.Enter()) return CountPendingRetroHuntsAsyncCore(); }
 
     /// <summary>Alerts a retro-hunt holds before it stores them.</summary>
     internal int RetroHuntBatch { get; init; } = 10_000;
@@ -37,6 +38,16 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         using var reader = cmd.ExecuteReader();
         while (reader.Read()) states.Add(JsonSerializer.Deserialize<FeedState>(reader.GetString(0))!);
         return Task.FromResult<IReadOnlyList<FeedState>>(states);
+    }
+
+    private Task<IReadOnlyDictionary<string, long>> CountPendingRetroHuntsAsyncCore()
+    {
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        using var cmd = Connection.CreateCommand();
+        cmd.CommandText = $"SELECT feed, count(*) FROM {DuckDbSchema.RetroHuntPendingTable} GROUP BY feed";
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read()) counts[reader.GetString(0)] = reader.GetInt64(1);
+        return Task.FromResult<IReadOnlyDictionary<string, long>>(counts);
     }
 
     private Task<FeedState?> GetFeedStateAsyncCore(string feed, CancellationToken ct)

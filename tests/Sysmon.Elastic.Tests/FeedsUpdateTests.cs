@@ -48,6 +48,36 @@ public sealed class FeedsUpdateTests
     }
 
     [Fact]
+    public async Task Feeds_list_shows_a_retro_hunt_cut_short_until_the_next_refresh_runs_it()
+    {
+        var dir = CliRunner.TempDir();
+        var store = await CaseStoreAsync(dir, "case-hashes");
+        // The feed's set replaced and its hunt not run, as a crash between the two leaves it.
+        using (var opened = DuckDbStore.Open(Path.Combine(dir, "case.duckdb")))
+        {
+            await Sysmon.Enrich.IndicatorStoreExtensions.ReplaceFeedAsync(new DuckDbIndicatorStore(opened), "case-hashes",
+                [new Sysmon.Enrich.Indicators.Indicator(Sysmon.Enrich.Indicators.IndicatorType.Sha256, Dropper, "case-hashes")], DateTimeOffset.UtcNow,
+                TestContext.Current.CancellationToken);
+        }
+        var listed = await CliRunner.RunAsync(dir, null, "feeds", "list", "--feeds", "feeds.json", "--store", store);
+        listed.ExitCode.Should().Be(0, listed.Stderr);
+        var header = listed.Stdout.Split('\n')[0];
+        var row = listed.Stdout.Split('\n').Single(l => l.StartsWith("case-hashes ", StringComparison.Ordinal));
+        header.Should().Contain("hunt pending");
+        row[..(header.IndexOf("hunt pending", StringComparison.Ordinal) + "hunt pending".Length)].TrimEnd().Should().EndWith(" 1");
+        listed.Stdout.Should().Contain("it runs at the feed's next refresh");
+        var json = await CliRunner.RunAsync(dir, null, "feeds", "list", "--feeds", "feeds.json", "--store", store, "--format", "json");
+        json.Stdout.Should().Contain("\"retroHuntPending\": 1");
+
+        var update = await CliRunner.RunAsync(dir, null, "feeds", "update", "--feeds", "feeds.json", "--store", store, "--retro-hunt-days", "1000");
+        update.Stderr.Should().Contain("raised 1 alert(s)", "the refresh found nothing new but ran the hunt left pending");
+        var after = await CliRunner.RunAsync(dir, null, "feeds", "list", "--feeds", "feeds.json", "--store", store);
+        after.Stdout.Should().NotContain("it runs at the feed's next refresh");
+        after.Stdout.Split('\n').Single(l => l.StartsWith("case-hashes ", StringComparison.Ordinal))[..(header.IndexOf("hunt pending", StringComparison.Ordinal) + 12)]
+            .TrimEnd().Should().EndWith(" 0", "the indicator count column ends before; the pending column is blank");
+    }
+
+    [Fact]
     public async Task By_default_the_retro_hunt_looks_back_30_days_and_says_so()
     {
         var dir = CliRunner.TempDir();

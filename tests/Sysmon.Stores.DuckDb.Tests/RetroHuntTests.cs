@@ -111,6 +111,7 @@ public sealed class RetroHuntTests : IDisposable
         var cut = async () => await hunt.RetroHuntAsync("f", Start, _ => throw new IOException("stopped"), ct);
         await cut.Should().ThrowAsync<IOException>();
         Scalar(store, "SELECT count(*) FROM retro_hunt_pending WHERE feed = 'f'").Should().Be(2L);
+        (await hunt.CountPendingRetroHuntsAsync(ct)).Should().Equal(new Dictionary<string, long> { ["f"] = 2 });
 
         // Even n with n % 50 = 4: 20 events, each matched by the address and by the block; n % 50 in 0..15: 160 by the block.
         var raised = new List<Alert>();
@@ -120,6 +121,7 @@ public sealed class RetroHuntTests : IDisposable
         Scalar(store, "SELECT count(DISTINCT id) FROM alerts").Should().Be(180L);
         Scalar(store, "SELECT count(*) FROM alerts WHERE \"matched.atomic\" = '198.51.100.4'").Should().Be(40L);
         Scalar(store, "SELECT count(*) FROM retro_hunt_pending").Should().Be(0L);
+        (await hunt.CountPendingRetroHuntsAsync(ct)).Should().BeEmpty();
 
         (await hunt.RetroHuntAsync("f", Start, raised.Add, ct)).Should().Be(default(RetroHuntOutcome), "nothing is pending once hunted");
         (await hunt.ReplaceFeedAsync("f", listed, Start.AddHours(1), ct)).Added.Should().Be(0);

@@ -65,7 +65,7 @@ public static class FeedsCommand
             return failed == 0 ? ExitCodes.Success : ExitCodes.Partial;
         }));
 
-        var list = new Command("list", "Show each feed's state: indicators, invalid entries, last success, last error.");
+        var list = new Command("list", "Show each feed's state: indicators, invalid entries, retro-hunts pending, last success, last error.");
         list.Options.Add(feedsFile);
         list.Options.Add(store);
         list.Options.Add(format);
@@ -76,17 +76,28 @@ public static class FeedsCommand
             var states = (await opened.Indicators.ListFeedStatesAsync(ct).ConfigureAwait(false)).ToDictionary(s => s.Name);
             var rows = definitions.Select(f => states.GetValueOrDefault(f.Name) ?? new FeedState { Name = f.Name })
                 .Concat(states.Values.Where(s => !definitions.Any(f => f.Name == s.Name))).ToList();
+            // A retro-hunt cut short (a crash, a stop) runs at the feed's next refresh; until then the list says so.
+            var pending = await opened.Indicators.CountPendingRetroHuntsAsync(ct).ConfigureAwait(false);
             if (result.GetValue(format) == "json")
             {
-                Console.WriteLine(JsonSerializer.Serialize(rows.Select(r => new { r.Name, r.Indicators, r.Rejected, r.LastSuccess, r.LastError }),
+                Console.WriteLine(JsonSerializer.Serialize(rows.Select(r => new
+                    {
+                        r.Name, r.Indicators, r.Rejected, r.LastSuccess, r.LastError, RetroHuntPending = pending.GetValueOrDefault(r.Name),
+                    }),
                     new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, WriteIndented = true }));
             }
             else
             {
-                Console.WriteLine($"{"feed",-26} {"indicators",10} {"invalid",8}  {"last success",-20}  last error");
+                Console.WriteLine($"{"feed",-26} {"indicators",10} {"invalid",8} {"hunt pending",12}  {"last success",-20}  last error");
                 foreach (var r in rows)
                 {
-                    Console.WriteLine($"{r.Name,-26} {r.Indicators,10} {r.Rejected,8}  {r.LastSuccess?.ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) ?? "never",-20}  {r.LastError}");
+                    var waiting = pending.TryGetValue(r.Name, out var n) ? n.ToString(System.Globalization.CultureInfo.InvariantCulture) : "";
+                    Console.WriteLine($"{r.Name,-26} {r.Indicators,10} {r.Rejected,8} {waiting,12}  " +
+                                      $"{r.LastSuccess?.ToString("yyyy-MM-dd HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture) ?? "never",-20}  {r.LastError}");
+                }
+                if (pending.Count > 0)
+                {
+                    Console.WriteLine("hunt pending: new indicators whose search of the stored events has not finished; it runs at the feed's next refresh (sysmon-elastic feeds update NAME)");
                 }
             }
             return ExitCodes.Success;

@@ -316,6 +316,23 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
         }
     }
 
+    public async Task<IReadOnlyDictionary<string, long>> CountPendingRetroHuntsAsync(CancellationToken ct)
+    {
+        const string path = Names.IndicatorsIndex + "/_search";
+        var body = JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["size"] = 0,
+            ["query"] = new Dictionary<string, object> { ["term"] = new Dictionary<string, object> { [IndicatorDocument.PendingField] = true } },
+            ["aggs"] = new { feeds = new { terms = new { field = "threat.feed.name", size = 10_000 } } },
+        });
+        var response = await es.SendAsync(EsMethod.POST, path, body, ct).ConfigureAwait(false);
+        if (response.Status == 404) return new Dictionary<string, long>();
+        if (!response.IsSuccess) throw es.Refused(EsMethod.POST, path, response);
+        using var result = NotJson.Parse(response.Body, "_search");
+        return result.RootElement.GetProperty("aggregations").GetProperty("feeds").GetProperty("buckets").EnumerateArray()
+            .ToDictionary(b => b.GetProperty("key").GetString()!, b => b.GetProperty("doc_count").GetInt64(), StringComparer.Ordinal);
+    }
+
     // Drops the flag from hunted indicators. A version conflict means a refresh wrote the document meanwhile (carrying
     // the flag over): it stays pending and is hunted again, which stores nothing twice.
     private async Task ClearPendingAsync(List<string> ids, CancellationToken ct)
