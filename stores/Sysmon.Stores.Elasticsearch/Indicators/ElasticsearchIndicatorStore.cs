@@ -121,16 +121,7 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
     }
 
     // The feed's indicators this refresh added: first seen now (an indicator that left and came back is new again).
-    internal static Dictionary<string, object> AddedQuery(string feed, string nowText) => new()
-    {
-        ["bool"] = new Dictionary<string, object>
-        {
-            ["filter"] = new object[]
-            {
-                FeedQuery(feed), new Dictionary<string, object> { ["term"] = new Dictionary<string, object> { ["threat.indicator.first_seen"] = nowText } },
-            },
-        },
-    };
+    internal static Dictionary<string, object> AddedQuery(string feed, string nowText) => FeedAnd(feed, "threat.indicator.first_seen", nowText);
 
     private async Task<int> CountAsync(Dictionary<string, object> query, CancellationToken ct)
     {
@@ -202,21 +193,18 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
         }
     }
 
-    private static Dictionary<string, object> FeedQuery(string feed) =>
-        new() { ["term"] = new Dictionary<string, object> { ["threat.feed.name"] = feed } };
+    private static Dictionary<string, object> FeedQuery(string feed) => Term("threat.feed.name", feed);
+
+    private static Dictionary<string, object> Term(string field, object value) =>
+        new() { ["term"] = new Dictionary<string, object> { [field] = value } };
+
+    // The feed's indicators whose field has the value.
+    private static Dictionary<string, object> FeedAnd(string feed, string field, object value) =>
+        new() { ["bool"] = new Dictionary<string, object> { ["filter"] = new object[] { FeedQuery(feed), Term(field, value) } } };
 
     /// <summary>A feed's indicators still flagged for the retro-hunt: the flag is in the index, so that a hunt a crash,
     /// stop or restart cut short is run by the next refresh, from any process.</summary>
-    internal static Dictionary<string, object> PendingQuery(string feed) => new()
-    {
-        ["bool"] = new Dictionary<string, object>
-        {
-            ["filter"] = new object[]
-            {
-                FeedQuery(feed), new Dictionary<string, object> { ["term"] = new Dictionary<string, object> { [IndicatorDocument.PendingField] = true } },
-            },
-        },
-    };
+    internal static Dictionary<string, object> PendingQuery(string feed) => FeedAnd(feed, IndicatorDocument.PendingField, true);
 
     public async Task<SkippedIndicators> ReadActiveAsync(Action<Indicator> each, CancellationToken ct)
     {
@@ -322,7 +310,7 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
         var body = JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["size"] = 0,
-            ["query"] = new Dictionary<string, object> { ["term"] = new Dictionary<string, object> { [IndicatorDocument.PendingField] = true } },
+            ["query"] = Term(IndicatorDocument.PendingField, true),
             ["aggs"] = new { feeds = new { terms = new { field = "threat.feed.name", size = 10_000 } } },
         });
         var response = await es.SendAsync(EsMethod.POST, path, body, ct).ConfigureAwait(false);
