@@ -75,6 +75,17 @@ public sealed class FeedsUpdateTests
         after.Stdout.Should().NotContain("it runs at the feed's next refresh");
         after.Stdout.Split('\n').Single(l => l.StartsWith("case-hashes ", StringComparison.Ordinal))[..(header.IndexOf("hunt pending", StringComparison.Ordinal) + 12)]
             .TrimEnd().Should().EndWith(" 0", "the indicator count column ends before; the pending column is blank");
+
+        // Pending again, and the feed then taken out of the feeds file: nothing will refresh it, and the list says so.
+        using (var opened = DuckDbStore.Open(Path.Combine(dir, "case.duckdb")))
+        {
+            await Sysmon.Enrich.IndicatorStoreExtensions.ReplaceFeedAsync(new DuckDbIndicatorStore(opened), "case-hashes",
+                [new Sysmon.Enrich.Indicators.Indicator(Sysmon.Enrich.Indicators.IndicatorType.Sha256, new string('e', 64), "case-hashes")], DateTimeOffset.UtcNow,
+                TestContext.Current.CancellationToken);
+        }
+        await File.WriteAllTextAsync(Path.Combine(dir, "other.json"), "{\"feeds\":[{\"name\":\"other\",\"url\":\"bad.txt\",\"format\":\"plain\"}]}");
+        var removed = await CliRunner.RunAsync(dir, null, "feeds", "list", "--feeds", "other.json", "--store", store);
+        removed.Stdout.Should().Contain("case-hashes is not in the feeds file: its hunt runs only if the feed is put back");
     }
 
     [Fact]

@@ -98,6 +98,11 @@ public static class FeedsCommand
                 if (pending.Count > 0)
                 {
                     Console.WriteLine("hunt pending: new indicators whose search of the stored events has not finished; it runs at the feed's next refresh (sysmon-elastic feeds update NAME)");
+                    // A feed taken out of the feeds file keeps its indicators, but nothing refreshes it any more.
+                    foreach (var name in pending.Keys.Where(n => !definitions.Any(f => f.Name == n)).Order(StringComparer.Ordinal))
+                    {
+                        Console.WriteLine($"  {name} is not in the feeds file: its hunt runs only if the feed is put back");
+                    }
                 }
             }
             return ExitCodes.Success;
