@@ -57,6 +57,14 @@ public sealed class IndicatorStreamTests
     }
 
     [Fact]
+    public async Task A_source_that_hands_nothing_ends_the_stream_at_once()
+    {
+        var read = 0;
+        await foreach (var _ in ((IndicatorSource)(_ => { })).ReadAsync(8, Ct)) read++;
+        read.Should().Be(0);
+    }
+
+    [Fact]
     public async Task What_the_parse_throws_comes_out_after_the_indicators_it_handed_over()
     {
         var source = new CountingSource(100, throwAfter: 30);
