@@ -18,7 +18,8 @@ public interface IIndicatorStore
     /// <summary>Makes the indicators <paramref name="indicators"/> hands over the feed's current set: upserts them (first/last
     /// seen kept; one of each listed twice), expires those that left the feed. Those that are new (or back after they
     /// had left) are kept as pending the feed's retro-hunt. When the source throws, the feed's set is left as it was
-    /// and the exception goes to the caller.</summary>
+    /// (a store that writes as it reads deletes what it added; those it shares with that set may show this attempt as
+    /// last seen) and the exception goes to the caller.</summary>
     Task<FeedReplacement> ReplaceFeedAsync(string feed, IndicatorSource indicators, DateTimeOffset now, CancellationToken ct);
 
     /// <summary>Hands <paramref name="each"/> every indicator not expired, of every feed, one at a time as they are
