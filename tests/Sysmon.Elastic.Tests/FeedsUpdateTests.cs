@@ -70,7 +70,8 @@ public sealed class FeedsUpdateTests
         json.Stdout.Should().Contain("\"retroHuntPending\": 1");
 
         var update = await CliRunner.RunAsync(dir, null, "feeds", "update", "--feeds", "feeds.json", "--store", store, "--retro-hunt-days", "1000");
-        update.Stderr.Should().Contain("raised 1 alert(s)", "the refresh found nothing new but ran the hunt left pending");
+        update.Stderr.Should().Contain("raised 1 alert(s)", "the refresh found nothing new but ran the hunt left pending")
+            .And.Contain("case-hashes: the retro-hunt also searched for 1 indicator(s) an earlier refresh left unhunted");
         var after = await CliRunner.RunAsync(dir, null, "feeds", "list", "--feeds", "feeds.json", "--store", store);
         after.Stdout.Should().NotContain("it runs at the feed's next refresh");
         after.Stdout.Split('\n').Single(l => l.StartsWith("case-hashes ", StringComparison.Ordinal))[..(header.IndexOf("hunt pending", StringComparison.Ordinal) + 12)]

@@ -117,8 +117,13 @@ public sealed class FeedRefreshTests : IDisposable
         r.NotModified.Should().Be(notModified);
         r.NewIndicators.Should().Be(0);
         r.RetroAlerts.Should().Be(2, "the two connections to the address were never hunted");
+        r.ResumedHunt.Should().Be(1, "the one indicator the stopped refresh left unhunted");
+        r.ResumedHuntNote.Should().Be("local: the retro-hunt also searched for 1 indicator(s) an earlier refresh left unhunted");
         raised.Select(a => a.EventId).Should().BeEquivalentTo(["conn-0", "conn-1"]);
-        (await Refresher().RefreshAsync(Feed, ct, raised.Add)).RetroAlerts.Should().Be(0, "hunted once");
+        var again = await Refresher().RefreshAsync(Feed, ct, raised.Add);
+        again.RetroAlerts.Should().Be(0, "hunted once");
+        again.ResumedHunt.Should().Be(0);
+        again.ResumedHuntNote.Should().BeNull();
         raised.Should().HaveCount(2);
     }
 

@@ -49,9 +49,11 @@ public static class FeedsCommand
                 var r = await refresher.RefreshAsync(feed, ct, alerts.Add).ConfigureAwait(false);
                 if (r.Succeeded)
                 {
+                    var hunted = $"retro-hunt of events since {r.RetroHuntSince?.ToString("yyyy-MM-dd HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture)} raised {r.RetroAlerts} alert(s)";
                     await stderr.WriteLineAsync(r.NotModified
-                        ? $"{r.Feed}: not modified ({r.Indicators} indicators kept)"
-                        : $"{r.Feed}: {r.Indicators} indicators ({r.NewIndicators} new, {r.Rejected} invalid entries); retro-hunt of events since {r.RetroHuntSince?.ToString("yyyy-MM-dd HH:mm'Z'", System.Globalization.CultureInfo.InvariantCulture)} raised {r.RetroAlerts} alert(s)").ConfigureAwait(false);
+                        ? $"{r.Feed}: not modified ({r.Indicators} indicators kept)" + (r.ResumedHunt > 0 ? "; " + hunted : "")
+                        : $"{r.Feed}: {r.Indicators} indicators ({r.NewIndicators} new, {r.Rejected} invalid entries); {hunted}").ConfigureAwait(false);
+                    if (r.ResumedHuntNote is { } resumed) await stderr.WriteLineAsync(resumed).ConfigureAwait(false);
                     if (r.AllowListedNote is { } note) await stderr.WriteLineAsync("warning: " + note).ConfigureAwait(false);
                 }
                 else

@@ -52,6 +52,7 @@ public sealed partial class FeedRefreshJob(FeedRefresher refresher, IIndicatorSt
         // found by a forced collection that left 293 MB live instead of 63) while the set was loaded again and after;
         // queued, it goes on without them (the worker idle after a 1M-hash refresh: 388-462 MB instead of 551-581).
         await Task.Yield();
+        if (result.ResumedHuntNote is { } resumed) LogResumedHunt(resumed, result.RetroAlerts);
         if (result.NotModified && !holder.Current.IsEmpty)
         {
             // The set in use holds the feed as it is: reading every indicator again (a million-hash feed: seconds, and
@@ -103,6 +104,9 @@ public sealed partial class FeedRefreshJob(FeedRefresher refresher, IIndicatorSt
             if (runAtStart) quartz.AddTrigger<FeedRefreshJob>(t => t.ForJob(key).WithIdentity("feed-" + feed.Name + "-start", "feeds").StartNow());
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Note}; the hunt raised {Alerts} alert(s)")]
+    private partial void LogResumedHunt(string note, int alerts);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "feed {Feed}: {Indicators} indicators ({New} new), retro-hunt raised {Alerts} alert(s)")]
     private partial void LogRefreshed(string feed, int indicators, int @new, int alerts);

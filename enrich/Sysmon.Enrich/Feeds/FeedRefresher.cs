@@ -11,6 +11,15 @@ public sealed record FeedRefreshResult(string Feed, bool Succeeded, bool NotModi
     /// <summary>The time from which stored events were searched for the new indicators (null when none were searched for).</summary>
     public DateTimeOffset? RetroHuntSince { get; init; }
 
+    /// <summary>How many indicators the retro-hunt searched for that an earlier refresh had left unhunted (a crash, a
+    /// stop), besides this refresh's new ones.</summary>
+    public int ResumedHunt { get; init; }
+
+    /// <summary>What to tell the operator about <see cref="ResumedHunt"/>, or null: a refresh with nothing new that
+    /// raised alerts would otherwise read as a contradiction.</summary>
+    public string? ResumedHuntNote => ResumedHunt == 0 ? null :
+        $"{Feed}: the retro-hunt also searched for {ResumedHunt} indicator(s) an earlier refresh left unhunted";
+
     /// <summary>How many of the feed's address indicators lie in the allow-list and never match, and up to three of them.</summary>
     public int AllowListed { get; init; }
 
@@ -68,13 +77,18 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
             var since = now - RetroHuntWindow;
             // Also when the feed has not changed: indicators whose hunt an earlier refresh did not finish (a crash, a
             // stop) are still pending, and are hunted now. Nothing pending costs one small query.
+            var waiting = (await store.CountPendingRetroHuntsAsync(ct).ConfigureAwait(false)).GetValueOrDefault(feed.Name);
+            var resumed = (int)Math.Max(0, waiting - (replaced?.Replacement.Added ?? 0));
             var hunt = await store.RetroHuntAsync(feed.Name, since, raised, ct).ConfigureAwait(false);
             if (replaced is not { } r)
             {
                 state.LastSuccess = now;
                 state.LastError = null;
                 await store.SaveFeedStateAsync(state, ct).ConfigureAwait(false);
-                return new FeedRefreshResult(feed.Name, true, true, state.Indicators, state.Rejected, 0, checked((int)hunt.NewAlerts), null);
+                return new FeedRefreshResult(feed.Name, true, true, state.Indicators, state.Rejected, 0, checked((int)hunt.NewAlerts), null)
+                {
+                    RetroHuntSince = resumed > 0 ? since : null, ResumedHunt = resumed,
+                };
             }
             var added = r.Replacement.Added;
             state.Indicators = r.Replacement.Indicators;
@@ -87,7 +101,7 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
             await store.SaveFeedStateAsync(state, ct).ConfigureAwait(false);
             return new FeedRefreshResult(feed.Name, true, false, r.Replacement.Indicators, r.Rejected, added, checked((int)hunt.NewAlerts), null)
             {
-                RetroHuntSince = since, AllowListed = r.AllowListed, AllowListedExamples = r.AllowListedExamples,
+                RetroHuntSince = since, AllowListed = r.AllowListed, AllowListedExamples = r.AllowListedExamples, ResumedHunt = resumed,
             };
         }
         catch (Exception ex) when (ex is FeedException or FormatException or System.Text.Json.JsonException or ArgumentException)
