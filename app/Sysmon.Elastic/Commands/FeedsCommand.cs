@@ -76,8 +76,9 @@ public static class FeedsCommand
             var definitions = Definitions(result.GetValue(feedsFile)); // a feeds file that cannot be used is said before the store is opened
             using var opened = Store.OpenExisting(StoreLocation.Parse(result.GetValue(store)));
             var states = (await opened.Indicators.ListFeedStatesAsync(ct).ConfigureAwait(false)).ToDictionary(s => s.Name);
+            var defined = definitions.Select(f => f.Name).ToHashSet(StringComparer.Ordinal);
             var rows = definitions.Select(f => states.GetValueOrDefault(f.Name) ?? new FeedState { Name = f.Name })
-                .Concat(states.Values.Where(s => !definitions.Any(f => f.Name == s.Name))).ToList();
+                .Concat(states.Values.Where(s => !defined.Contains(s.Name))).ToList();
             // A retro-hunt cut short (a crash, a stop) runs at the feed's next refresh; until then the list says so.
             var pending = await opened.Indicators.CountPendingRetroHuntsAsync(ct).ConfigureAwait(false);
             if (result.GetValue(format) == "json")
@@ -101,7 +102,7 @@ public static class FeedsCommand
                 {
                     Console.WriteLine("hunt pending: new indicators whose search of the stored events has not finished; it runs at the feed's next refresh (sysmon-elastic feeds update NAME)");
                     // A feed taken out of the feeds file keeps its indicators, but nothing refreshes it any more.
-                    foreach (var name in pending.Keys.Where(n => !definitions.Any(f => f.Name == n)).Order(StringComparer.Ordinal))
+                    foreach (var name in pending.Keys.Where(n => !defined.Contains(n)).Order(StringComparer.Ordinal))
                     {
                         Console.WriteLine($"  {name} is not in the feeds file: its hunt runs only if the feed is put back");
                     }

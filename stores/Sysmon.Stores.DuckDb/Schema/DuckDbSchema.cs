@@ -16,7 +16,8 @@ public static class DuckDbSchema
 
     public const int CurrentVersion = 5;
 
-    /// <summary>The ids of indicators pending their feed's retro-hunt (internal to this store, like feed_state).</summary>
+    /// <summary>The indicators pending their feed's retro-hunt, each a copy of what the hunt reads (internal to this store,
+    /// like feed_state).</summary>
     public const string RetroHuntPendingTable = "retro_hunt_pending";
 
     public static string CreateEventsTable(string name) =>
