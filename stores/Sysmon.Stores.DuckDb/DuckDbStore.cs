@@ -363,9 +363,9 @@ public sealed class DuckDbStore : IDisposable
         else SetMemoryLimit(null);
     }
 
-    /// <summary>Runs <paramref name="work"/>, a bulk write in one transaction of its own (a feed's replacement), under
-    /// the load settings; work that runs out of memory there is run again, whole, under the store's own limit (its
-    /// transaction was rolled back). The caller holds <see cref="Gate"/>.</summary>
+    /// <summary>Runs <paramref name="work"/>, bulk work that can run again whole, under the load settings: a feed's
+    /// replacement (one transaction of its own, rolled back when it fails) or a retro-hunt (which stores nothing twice).
+    /// Work that runs out of memory there is run again under the store's own limit. The caller holds <see cref="Gate"/>.</summary>
     internal T UnderLoadSettings<T>(Func<T> work)
     {
         var limit = UseLoadSettings();

@@ -130,6 +130,50 @@ public sealed class RetroHuntTests : IDisposable
     }
 
     [Fact]
+    public async Task A_hunt_that_does_not_fit_the_load_limit_runs_again_under_the_stores_own_and_counts_each_new_alert_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        (await StoreOfAsync(Connection)).Dispose();
+        // The worker's way: queries bound to the load limit, here far too small for the hunt's scan.
+        using var store = DuckDbStore.Open(Path.Combine(Dir, "s.duckdb"), memoryLimit: "256MB", threads: 2, loadMemoryLimit: "2MB", boundQueries: true);
+        var hunt = new DuckDbIndicatorStore(store) { RetroHuntBatch = 7 };
+        await hunt.ReplaceFeedAsync("f", [new(IndicatorType.Ipv4, "198.51.100.4", "f"), new(IndicatorType.Cidr, "198.51.100.0/28", "f")], Start, ct);
+        var retried = store.WorkRetried;
+        var limit = Scalar(store, "SELECT current_setting('memory_limit')");
+
+        var raised = new List<Alert>();
+        (await hunt.RetroHuntAsync("f", Start, raised.Add, ct)).Should().Be(new RetroHuntOutcome(Matches: 180, NewAlerts: 180));
+        store.WorkRetried.Should().Be(retried + 1, "the hunt did not fit in 2MB and ran again under 256MB");
+        raised.Select(a => a.Id).Should().OnlyHaveUniqueItems().And.HaveCount(180);
+        Scalar(store, "SELECT count(*) FROM alerts").Should().Be(180L);
+        Scalar(store, "SELECT count(*) FROM retro_hunt_pending").Should().Be(0L);
+        Scalar(store, "SELECT current_setting('memory_limit')").Should().Be(limit, "queries get their own limit back");
+    }
+
+    [Fact]
+    public async Task A_hunt_that_runs_out_of_memory_after_storing_alerts_runs_again_and_counts_those_alerts_once()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        (await StoreOfAsync(Connection)).Dispose();
+        using var store = DuckDbStore.Open(Path.Combine(Dir, "s.duckdb"), memoryLimit: "512MB", threads: 2, loadMemoryLimit: "64MB", boundQueries: true);
+        var hunt = new DuckDbIndicatorStore(store) { RetroHuntBatch = 7 };
+        await hunt.ReplaceFeedAsync("f", [new(IndicatorType.Ipv4, "198.51.100.4", "f"), new(IndicatorType.Cidr, "198.51.100.0/28", "f")], Start, ct);
+        var retried = store.WorkRetried;
+
+        // Once the first batch of 7 is stored and raised, DuckDB runs out of its 64MB (a list of 20M numbers: 160 MB).
+        var raised = new List<Alert>();
+        void Raise(Alert alert)
+        {
+            raised.Add(alert);
+            if (raised.Count == 7) Scalar(store, "SELECT len(list(i)) FROM range(20000000) t(i)");
+        }
+        (await hunt.RetroHuntAsync("f", Start, Raise, ct)).Should().Be(new RetroHuntOutcome(Matches: 180, NewAlerts: 180));
+        store.WorkRetried.Should().Be(retried + 1);
+        raised.Select(a => a.Id).Should().OnlyHaveUniqueItems().And.HaveCount(180, "the 7 raised before it ran out and the 173 after");
+        Scalar(store, "SELECT count(*) FROM alerts").Should().Be(180L);
+    }
+
+    [Fact]
     public async Task Only_events_since_the_window_start_are_searched_and_a_feed_hunts_only_its_own_new_indicators()
     {
         var ct = TestContext.Current.CancellationToken;
