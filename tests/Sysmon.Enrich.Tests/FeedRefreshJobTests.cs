@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Quartz;
 using Sysmon.Enrich.Feeds;
+using Sysmon.Enrich.Indicators;
 using Sysmon.Enrich.Matching;
 using Sysmon.Stores.DuckDb;
 using Xunit;
@@ -141,13 +142,85 @@ public sealed class FeedRefreshJobTests
         logged.Lines.Should().Contain("feed c2: 1 indicators (1 new), retro-hunt raised 1 alert(s)");
     }
 
+    [Fact]
+    public async Task A_set_that_could_not_be_loaded_after_a_refresh_is_loaded_at_the_next_though_the_feed_has_not_changed()
+    {
+        using var temp = new Sysmon.Ingest.Tests.Fixtures.TempDirectory("sysmon-enrich-tests");
+        using var server = new LocalHttpServer();
+        var version = 1;
+        server.Handler = async (req, res) =>
+        {
+            var v = Volatile.Read(ref version);
+            res.Headers["ETag"] = $"\"v{v}\"";
+            if (req.Headers["If-None-Match"] == $"\"v{v}\"")
+            {
+                res.StatusCode = 304;
+                return;
+            }
+            var body = System.Text.Encoding.UTF8.GetBytes(v == 1 ? "198.51.100.1\n" : "198.51.100.1\n198.51.100.2\n");
+            res.ContentLength64 = body.Length;
+            await res.OutputStream.WriteAsync(body);
+        };
+        var feed = new FeedDefinition { Name = "etagged", Url = server.Url + "list.txt", Format = "plain", Schedule = "0/1 * * * * ?" };
+
+        using var store = DuckDbStore.Open(temp.File("s.duckdb"));
+        var reads = new ReadsThatFailOnce(new DuckDbIndicatorStore(store));
+        var logged = new LoggedLines();
+        using var host = FeedHost(store, new FeedRegistry([feed]), runAtStart: false, logged, reads);
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        try
+        {
+            var holder = host.Services.GetRequiredService<IndicatorSetHolder>();
+            await WaitUntil(() => holder.Current.Count == 1);
+            // The second address is stored, then reading the set fails once (as a shell holding the file would make it).
+            reads.FailNext = true;
+            Volatile.Write(ref version, 2);
+            await WaitUntil(() => !reads.FailNext);
+            // Every refresh after is a 304; the set in use still lacked the address, and is read again.
+            await WaitUntil(() => holder.Current.Count == 2);
+            holder.IsBehind.Should().BeFalse();
+        }
+        finally
+        {
+            await host.StopAsync(TestContext.Current.CancellationToken);
+        }
+        logged.Lines.Should().Contain("feed etagged: stored (1 new), but the indicators in use could not be loaded again: " +
+            "the store's file is held by another process; events are matched against the set before it until they are");
+    }
+
+    /// <summary>The DuckDB store, whose reading of the active indicators fails once when told to.</summary>
+    private sealed class ReadsThatFailOnce(IIndicatorStore inner) : IIndicatorStore
+    {
+        private volatile bool _failNext;
+
+        public bool FailNext { get => _failNext; set => _failNext = value; }
+
+        public Task<SkippedIndicators> ReadActiveAsync(Action<Indicator> each, CancellationToken ct)
+        {
+            if (!_failNext) return inner.ReadActiveAsync(each, ct);
+            _failNext = false;
+            throw new IOException("the store's file is held by another process");
+        }
+
+        public Task<IReadOnlyList<FeedState>> ListFeedStatesAsync(CancellationToken ct) => inner.ListFeedStatesAsync(ct);
+        public Task<FeedState?> GetFeedStateAsync(string feed, CancellationToken ct) => inner.GetFeedStateAsync(feed, ct);
+        public Task SaveFeedStateAsync(FeedState state, CancellationToken ct) => inner.SaveFeedStateAsync(state, ct);
+        public Task<FeedReplacement> ReplaceFeedAsync(string feed, IndicatorSource indicators, DateTimeOffset now, CancellationToken ct) =>
+            inner.ReplaceFeedAsync(feed, indicators, now, ct);
+        public Task<IReadOnlyList<Alert>> WriteAlertsAsync(IReadOnlyList<Alert> alerts, CancellationToken ct) => inner.WriteAlertsAsync(alerts, ct);
+        public Task<RetroHuntOutcome> RetroHuntAsync(string feed, DateTimeOffset since, Action<Alert>? raised, CancellationToken ct) =>
+            inner.RetroHuntAsync(feed, since, raised, ct);
+        public Task<IReadOnlyDictionary<string, long>> CountPendingRetroHuntsAsync(CancellationToken ct) => inner.CountPendingRetroHuntsAsync(ct);
+    }
+
     // The worker's feed refresh as `run` wires it: a host with Quartz scheduling the registry's feeds into the store.
-    private static IHost FeedHost(DuckDbStore store, FeedRegistry registry, bool runAtStart, ILoggerProvider? logged = null)
+    private static IHost FeedHost(DuckDbStore store, FeedRegistry registry, bool runAtStart, ILoggerProvider? logged = null,
+        IIndicatorStore? indicators = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         if (logged is not null) builder.Logging.AddProvider(logged);
-        builder.Services.AddSingleton<IIndicatorStore>(new DuckDbIndicatorStore(store));
+        builder.Services.AddSingleton(indicators ?? new DuckDbIndicatorStore(store));
         builder.Services.AddSingleton(sp => new FeedRefresher(new FeedDownloader(new HttpClient()), sp.GetRequiredService<IIndicatorStore>()));
         builder.Services.AddSingleton<IndicatorSetHolder>();
         builder.Services.AddSingleton(registry);

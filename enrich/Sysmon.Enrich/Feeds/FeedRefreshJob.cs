@@ -53,14 +53,28 @@ public sealed partial class FeedRefreshJob(FeedRefresher refresher, IIndicatorSt
         // queued, it goes on without them (the worker idle after a 1M-hash refresh: 388-462 MB instead of 551-581).
         await Task.Yield();
         if (result.ResumedHuntNote is { } resumed) LogResumedHunt(resumed, result.RetroAlerts);
-        if (result.NotModified && !holder.Current.IsEmpty)
+        if (result.NotModified && !holder.Current.IsEmpty && !holder.IsBehind)
         {
             // The set in use holds the feed as it is: reading every indicator again (a million-hash feed: seconds, and
             // ~100 MB while the new set is built beside the old) changed nothing, at every hourly refresh.
             LogNotModified(name, result.Indicators);
             return;
         }
-        holder.Swap(await store.LoadSetAsync(feeds.AllowList, feeds.MatchParentDomains, cancellationToken).ConfigureAwait(false));
+        try
+        {
+            holder.Swap(await store.LoadSetAsync(feeds.AllowList, feeds.MatchParentDomains, cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The feed is stored; only the set that tags events at ingest lacks it (the file held by another process
+            // for a moment, the store out of memory). Escaping to Quartz, this was logged as the job's error and never
+            // tried again: the feed's next refreshes found it unchanged and kept the set in use, without it, until some
+            // other feed changed or the worker restarted.
+            holder.MarkBehind();
+            LogSetNotLoaded(name, result.NewIndicators, ex.Message);
+            await ScheduleRetryAsync(context, feed, cancellationToken).ConfigureAwait(false);
+            return;
+        }
         LogRefreshed(name, result.Indicators, result.NewIndicators, result.RetroAlerts);
         if (holder.Current.Skipped.Warning is { } skipped) LogIndicatorsSkipped(skipped);
         if (result.AllowListedNote is { } note) LogAllowListed(note);
@@ -104,6 +118,9 @@ public sealed partial class FeedRefreshJob(FeedRefresher refresher, IIndicatorSt
             if (runAtStart) quartz.AddTrigger<FeedRefreshJob>(t => t.ForJob(key).WithIdentity("feed-" + feed.Name + "-start", "feeds").StartNow());
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "feed {Feed}: stored ({New} new), but the indicators in use could not be loaded again: {Error}; events are matched against the set before it until they are")]
+    private partial void LogSetNotLoaded(string feed, int @new, string error);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Note}; the hunt raised {Alerts} alert(s)")]
     private partial void LogResumedHunt(string note, int alerts);
