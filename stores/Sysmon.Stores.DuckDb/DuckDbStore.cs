@@ -218,6 +218,7 @@ public sealed class DuckDbStore : IDisposable
             throw new StoreException($"cannot attach DuckDB file {Path} again: {ex.Message}", ex) { HeldByAnotherProcess = IsHeldElsewhere(ex) };
         }
         _attached = true;
+        _released = false;
         Reattachments++;
     }
 
@@ -250,21 +251,50 @@ public sealed class DuckDbStore : IDisposable
     private static bool IsHeldElsewhere(DuckDBException ex) => ex.Message.Contains("Conflicting lock", StringComparison.Ordinal);
 
     /// <summary>Takes <see cref="Gate"/> with the file attached: attached again first when <see cref="Release"/> (or
-    /// a failed load) let it go. Every use of the store's tables goes through here or through a load.</summary>
+    /// a failed load) let it go, once no other process waits for it or uses it (up to <see cref="OtherProcessWait"/>).
+    /// Every use of the store's tables goes through here or through a load.</summary>
     public Lock.Scope Enter()
     {
-        var scope = Gate.EnterScope();
-        try
+        var deadline = DateTime.UtcNow + OtherProcessWait;
+        while (true)
         {
-            EnsureAttached();
+            // Not with the gate held, so that the worker's reading, which gives way by itself, is not held up here.
+            while (MustGiveWay(deadline) && !StopWaiting.WaitHandle.WaitOne(250))
+            {
+            }
+            var scope = Gate.EnterScope();
+            if (MustGiveWay(deadline) && !StopWaiting.IsCancellationRequested)
+            {
+                scope.Dispose(); // let go while this waited for the gate
+                continue;
+            }
+            try
+            {
+                EnsureAttached();
+            }
+            catch
+            {
+                scope.Dispose();
+                throw;
+            }
+            return scope;
         }
-        catch
-        {
-            scope.Dispose();
-            throw;
-        }
-        return scope;
     }
+
+    // Set by Release, cleared once the file is attached again.
+    private volatile bool _released;
+
+    /// <summary>How long <see cref="Enter"/> waits, with the file let go, for another process that waits for it or uses
+    /// it (<see cref="DuckDbFileRequest"/>) before it attaches the file all the same.</summary>
+    public TimeSpan OtherProcessWait { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Ends that wait at once (the worker sets its stopping token here).</summary>
+    public CancellationToken StopWaiting { get; set; }
+
+    // The file let go (Release) is taken back only once no other process waits for it or uses it: the worker let it go
+    // to a waiting query as a feed refresh's replace ended, the refresh took it straight back for its retro-hunt, and
+    // the query waited out its 20 s and was refused.
+    private bool MustGiveWay(DateTime deadline) => _released && DateTime.UtcNow < deadline && OtherProcessWaiting();
 
     /// <summary>
     /// Checkpoints and detaches the file, until the next use attaches it again (15-21 ms). DuckDB lets one process
@@ -291,6 +321,7 @@ public sealed class DuckDbStore : IDisposable
                 throw new StoreException($"cannot let DuckDB file {Path} go: {ex.Message}", ex);
             }
             _attached = false;
+            _released = true;
             return true;
         }
     }

@@ -53,6 +53,10 @@ public sealed class Store : IDisposable
     /// many clients and no such wait.</summary>
     public Func<bool> OtherProcessWaiting { get; private init; } = () => false;
 
+    /// <summary>The worker's stopping token: a use of the store waiting for another process to be done with the file it
+    /// let go (DuckDbStore.Enter) stops waiting when it fires. A cluster has no such wait.</summary>
+    public Action<CancellationToken> SetStopping { get; private init; } = _ => { };
+
     // This process's note that it waits for (and then uses) a file the worker holds; withdrawn at Dispose.
     private DuckDbFileRequest? _fileRequest;
 
@@ -70,6 +74,7 @@ public sealed class Store : IDisposable
                 mode => new DuckDbEventSink(duck, mode), _ => Task.FromResult(duck.Count()), duck)
             {
                 Release = duck.Release, OtherProcessWaiting = duck.OtherProcessWaiting, StoredEvents = new DuckDbStoredEvents(duck),
+                SetStopping = token => duck.StopWaiting = token,
             };
         }
         var es = new ElasticsearchConnection(OptionsFor(location));

@@ -121,6 +121,7 @@ public static class RunCommand
             }
             if (store is null) return ExitCodes.Success; // stopped while it waited: nothing was started
             using var host = builder.Build();
+            store.SetStopping(host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping);
             Environment.ExitCode = 0;
             await host.RunAsync(ct).ConfigureAwait(false);
             return Environment.ExitCode;
