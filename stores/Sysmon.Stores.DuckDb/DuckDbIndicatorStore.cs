@@ -90,6 +90,8 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
                     .AppendValue(seen).AppendValue(seen).AppendValue(false).AppendValue(pos++).EndRow();
             });
         }
+        // Between the statements too (each runs to its end): a worker told to stop rolls the replace back sooner.
+        ct.ThrowIfCancellationRequested();
         // A feed that lists an indicator twice stores it once (the table has no key to refuse the second); the first
         // is kept. Found by DuckDB: a set of a million (type, value) pairs here was ~60 MB.
         var repeats = DuckDbSchema.Execute(Connection, """
@@ -103,6 +105,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
         // Those that left the feed are no longer pending (a pending one is always in the feed's set, so no new one is
         // pending already). Only when some are pending (rarely): the join over the staged ids cost a 1M-hash refresh
         // 30-50 MB more.
+        ct.ThrowIfCancellationRequested();
         if (AnyPending(feed))
         {
             ExecuteForFeed($"DELETE FROM {DuckDbSchema.RetroHuntPendingTable} WHERE feed = $feed AND id NOT IN (SELECT id FROM temp.feed_staging)", feed);
@@ -113,6 +116,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
                    "threat.indicator.reference", "threat.indicator.description"
             FROM temp.feed_staging WHERE id NOT IN (SELECT id FROM {Names.IndicatorsTable} WHERE "threat.feed.name" = $feed AND NOT expired)
             """, feed);
+        ct.ThrowIfCancellationRequested();
         using (var cmd = Connection.CreateCommand())
         {
             // Joins on the ids, which DuckDB can spill to disk, instead of an upsert through a key's in-memory index

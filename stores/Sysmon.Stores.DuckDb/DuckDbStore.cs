@@ -270,6 +270,8 @@ public sealed class DuckDbStore : IDisposable
             }
             try
             {
+                // A job the worker's stop did not wait for met a NullReferenceException from the closed connection.
+                if (_disposed) throw new ObjectDisposedException(nameof(DuckDbStore), $"the DuckDB store {Path} is closed (the process stops)");
                 EnsureAttached();
             }
             catch

@@ -52,6 +52,7 @@ public static class RunCommand
             q.AddTriggerListener<StoreTurnListener>();
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        services.AddHostedService<RunningJobsInterrupter>();
     }
 
     // $SYSMON_STORE, which every other command reads, names the worker's store too: above the shipped default,

@@ -26,6 +26,10 @@ public sealed partial class HuntJob(IHuntEngine engine, IHuntResultStore results
             var fresh = await results.SaveResultsAsync(hunt.Name, parameters, DateTimeOffset.UtcNow, result, cancellationToken).ConfigureAwait(false);
             if (fresh > 0) LogNewRows(hunt.Name, fresh, result.Rows.Count);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            LogStopped(hunt.Name); // the worker stops; the hunt runs at its next schedule
+        }
         catch (Exception ex) when (ex is ArgumentException or Queries.Esql.EsqlException or DuckDB.NET.Data.DuckDBException or Stores.DuckDb.StoreException
                                        or Stores.Elasticsearch.Connection.ElasticsearchUnavailableException
                                        or Stores.Elasticsearch.Connection.ElasticsearchRequestException)
@@ -67,6 +71,9 @@ public sealed partial class HuntJob(IHuntEngine engine, IHuntResultStore results
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "hunt {Hunt}: {Warning}")]
     private partial void LogWarning(string hunt, string warning);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "hunt {Hunt}: stopped with the worker; it runs at its next schedule")]
+    private partial void LogStopped(string hunt);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "hunt {Hunt} failed: {Reason}")]
     private partial void LogFailed(string hunt, string reason);

@@ -66,8 +66,9 @@ public sealed class FeedDownloader(HttpClient http, long maxBytes = 64L * 1024 *
             throw new FeedException(Safe(ex.Message));
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or InvalidDataException or UriFormatException
-                                       or Polly.ExecutionRejectedException)
+                                       or Polly.ExecutionRejectedException && !(ex is OperationCanceledException && ct.IsCancellationRequested))
         {
+            // (Cancelled by the caller, e.g. the worker stopping, it is no failure of the feed's and goes up as it is.)
             var reason = ex is Polly.Timeout.TimeoutRejectedException || (ex is TaskCanceledException && !ct.IsCancellationRequested)
                 ? "timed out"
                 : ex.Message;

@@ -34,7 +34,12 @@ public sealed partial class FeedRefreshJob(FeedRefresher refresher, IIndicatorSt
             result = await refresher.RefreshAsync(feed, cancellationToken,
                 a => LogRetroHuntAlert(a.Host ?? "", a.EventCode ?? "", a.MatchedField, a.MatchedAtomic, a.Feed)).ConfigureAwait(false);
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            LogStopped(name); // the worker stops: a replace is all or nothing, and an unfinished hunt stays pending
+            return;
+        }
+        catch (Exception ex)
         {
             // The store failed (a DuckDB file held by a shell, a cluster down): the feed's state could not even be
             // read or saved. Left to Quartz, the failure was logged and not tried again until the next schedule.
@@ -64,7 +69,12 @@ public sealed partial class FeedRefreshJob(FeedRefresher refresher, IIndicatorSt
         {
             holder.Swap(await store.LoadSetAsync(feeds.AllowList, feeds.MatchParentDomains, cancellationToken).ConfigureAwait(false));
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            LogStopped(name);
+            return;
+        }
+        catch (Exception ex)
         {
             // The feed is stored; only the set that tags events at ingest lacks it (the file held by another process
             // for a moment, the store out of memory). Escaping to Quartz, this was logged as the job's error and never
@@ -121,6 +131,9 @@ public sealed partial class FeedRefreshJob(FeedRefresher refresher, IIndicatorSt
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "feed {Feed}: stored ({New} new), but the indicators in use could not be loaded again: {Error}; events are matched against the set before it until they are")]
     private partial void LogSetNotLoaded(string feed, int @new, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "feed {Feed}: refresh stopped with the worker; it runs again at the next start")]
+    private partial void LogStopped(string feed);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Note}; the hunt raised {Alerts} alert(s)")]
     private partial void LogResumedHunt(string note, int alerts);
