@@ -47,20 +47,7 @@ public sealed class FeedRefreshJobTests
     {
         using var temp = new Sysmon.Ingest.Tests.Fixtures.TempDirectory("sysmon-enrich-tests");
         using var server = new LocalHttpServer();
-        var requests = 0;
-        server.Handler = async (req, res) =>
-        {
-            Interlocked.Increment(ref requests);
-            res.Headers["ETag"] = "\"v1\"";
-            if (req.Headers["If-None-Match"] == "\"v1\"")
-            {
-                res.StatusCode = 304;
-                return;
-            }
-            var body = System.Text.Encoding.UTF8.GetBytes("198.51.100.1\n198.51.100.2\n");
-            res.ContentLength64 = body.Length;
-            await res.OutputStream.WriteAsync(body);
-        };
+        ServeWithETag(server, () => ("\"v1\"", "198.51.100.1\n198.51.100.2\n"));
         var feed = new FeedDefinition { Name = "etagged", Url = server.Url + "list.txt", Format = "plain", Schedule = "0/1 * * * * ?" };
 
         using var store = DuckDbStore.Open(temp.File("s.duckdb"));
@@ -71,8 +58,8 @@ public sealed class FeedRefreshJobTests
             var holder = host.Services.GetRequiredService<IndicatorSetHolder>();
             await WaitUntil(() => holder.Current.Count == 2);
             var loaded = holder.Current;
-            var seen = Volatile.Read(ref requests);
-            await WaitUntil(() => Volatile.Read(ref requests) >= seen + 2); // two more refreshes, each a 304
+            var seen = Volatile.Read(ref server.Requests);
+            await WaitUntil(() => Volatile.Read(ref server.Requests) >= seen + 2); // two more refreshes, each a 304
             holder.Current.Should().BeSameAs(loaded, "nothing changed, so the indicators are not read again");
         }
         finally
@@ -148,19 +135,7 @@ public sealed class FeedRefreshJobTests
         using var temp = new Sysmon.Ingest.Tests.Fixtures.TempDirectory("sysmon-enrich-tests");
         using var server = new LocalHttpServer();
         var version = 1;
-        server.Handler = async (req, res) =>
-        {
-            var v = Volatile.Read(ref version);
-            res.Headers["ETag"] = $"\"v{v}\"";
-            if (req.Headers["If-None-Match"] == $"\"v{v}\"")
-            {
-                res.StatusCode = 304;
-                return;
-            }
-            var body = System.Text.Encoding.UTF8.GetBytes(v == 1 ? "198.51.100.1\n" : "198.51.100.1\n198.51.100.2\n");
-            res.ContentLength64 = body.Length;
-            await res.OutputStream.WriteAsync(body);
-        };
+        ServeWithETag(server, () => Volatile.Read(ref version) == 1 ? ("\"v1\"", "198.51.100.1\n") : ("\"v2\"", "198.51.100.1\n198.51.100.2\n"));
         var feed = new FeedDefinition { Name = "etagged", Url = server.Url + "list.txt", Format = "plain", Schedule = "0/1 * * * * ?" };
 
         using var store = DuckDbStore.Open(temp.File("s.duckdb"));
@@ -228,6 +203,22 @@ public sealed class FeedRefreshJobTests
         builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         return builder.Build();
     }
+
+    // Answers with the list current() gives and its ETag, or 304 when the client already holds that ETag.
+    private static void ServeWithETag(LocalHttpServer server, Func<(string ETag, string Body)> current) =>
+        server.Handler = async (req, res) =>
+        {
+            var (etag, list) = current();
+            res.Headers["ETag"] = etag;
+            if (req.Headers["If-None-Match"] == etag)
+            {
+                res.StatusCode = 304;
+                return;
+            }
+            var body = System.Text.Encoding.UTF8.GetBytes(list);
+            res.ContentLength64 = body.Length;
+            await res.OutputStream.WriteAsync(body);
+        };
 
     private static async Task WaitUntil(Func<bool> condition)
     {

@@ -129,15 +129,25 @@ public sealed class RetroHuntTests : IDisposable
         Scalar(store, "SELECT count(*) FROM alerts").Should().Be(180L);
     }
 
+    // Events 0-999 (Connection), reopened as the worker opens its store (queries under the load limit), with an
+    // address and a block new to feed f, alerts stored 7 at a time.
+    private async Task<(DuckDbStore Store, DuckDbIndicatorStore Hunt)> WorkerStoreWithNewAddressesAsync(string memoryLimit, string loadMemoryLimit)
+    {
+        (await StoreOfAsync(Connection)).Dispose();
+        var store = DuckDbStore.Open(Path.Combine(Dir, "s.duckdb"), memoryLimit: memoryLimit, threads: 2, loadMemoryLimit: loadMemoryLimit, boundQueries: true);
+        var hunt = new DuckDbIndicatorStore(store) { RetroHuntBatch = 7 };
+        await hunt.ReplaceFeedAsync("f", [new(IndicatorType.Ipv4, "198.51.100.4", "f"), new(IndicatorType.Cidr, "198.51.100.0/28", "f")], Start,
+            TestContext.Current.CancellationToken);
+        return (store, hunt);
+    }
+
     [Fact]
     public async Task A_hunt_that_does_not_fit_the_load_limit_runs_again_under_the_stores_own_and_counts_each_new_alert_once()
     {
         var ct = TestContext.Current.CancellationToken;
-        (await StoreOfAsync(Connection)).Dispose();
-        // The worker's way: queries bound to the load limit, here far too small for the hunt's scan.
-        using var store = DuckDbStore.Open(Path.Combine(Dir, "s.duckdb"), memoryLimit: "256MB", threads: 2, loadMemoryLimit: "2MB", boundQueries: true);
-        var hunt = new DuckDbIndicatorStore(store) { RetroHuntBatch = 7 };
-        await hunt.ReplaceFeedAsync("f", [new(IndicatorType.Ipv4, "198.51.100.4", "f"), new(IndicatorType.Cidr, "198.51.100.0/28", "f")], Start, ct);
+        // Queries bound to the load limit, here far too small for the hunt's scan.
+        var (store, hunt) = await WorkerStoreWithNewAddressesAsync(memoryLimit: "256MB", loadMemoryLimit: "2MB");
+        using var _ = store;
         var retried = store.WorkRetried;
         var limit = Scalar(store, "SELECT current_setting('memory_limit')");
 
@@ -154,10 +164,8 @@ public sealed class RetroHuntTests : IDisposable
     public async Task A_hunt_that_runs_out_of_memory_after_storing_alerts_runs_again_and_counts_those_alerts_once()
     {
         var ct = TestContext.Current.CancellationToken;
-        (await StoreOfAsync(Connection)).Dispose();
-        using var store = DuckDbStore.Open(Path.Combine(Dir, "s.duckdb"), memoryLimit: "512MB", threads: 2, loadMemoryLimit: "64MB", boundQueries: true);
-        var hunt = new DuckDbIndicatorStore(store) { RetroHuntBatch = 7 };
-        await hunt.ReplaceFeedAsync("f", [new(IndicatorType.Ipv4, "198.51.100.4", "f"), new(IndicatorType.Cidr, "198.51.100.0/28", "f")], Start, ct);
+        var (store, hunt) = await WorkerStoreWithNewAddressesAsync(memoryLimit: "512MB", loadMemoryLimit: "64MB");
+        using var _ = store;
         var retried = store.WorkRetried;
 
         // Once the first batch of 7 is stored and raised, DuckDB runs out of its 64MB (a list of 20M numbers: 160 MB).
