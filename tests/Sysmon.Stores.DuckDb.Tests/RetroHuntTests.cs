@@ -141,44 +141,30 @@ public sealed class RetroHuntTests : IDisposable
         return (store, hunt);
     }
 
-    [Fact]
-    public async Task A_hunt_that_does_not_fit_the_load_limit_runs_again_under_the_stores_own_and_counts_each_new_alert_once()
+    [Theory]
+    [InlineData("256MB", "2MB", 0)] // the hunt's scan does not fit in 2MB
+    [InlineData("512MB", "64MB", 7)] // it fits, but DuckDB runs out of its 64MB once the first batch of 7 is stored and raised
+    public async Task A_hunt_that_runs_out_of_memory_under_the_load_limit_runs_again_under_the_stores_own_and_counts_each_new_alert_once(
+        string memoryLimit, string loadMemoryLimit, int runOutAfter)
     {
         var ct = TestContext.Current.CancellationToken;
-        // Queries bound to the load limit, here far too small for the hunt's scan.
-        var (store, hunt) = await WorkerStoreWithNewAddressesAsync(memoryLimit: "256MB", loadMemoryLimit: "2MB");
+        var (store, hunt) = await WorkerStoreWithNewAddressesAsync(memoryLimit, loadMemoryLimit);
         using var _ = store;
         var retried = store.WorkRetried;
         var limit = Scalar(store, "SELECT current_setting('memory_limit')");
 
         var raised = new List<Alert>();
-        (await hunt.RetroHuntAsync("f", Start, raised.Add, ct)).Should().Be(new RetroHuntOutcome(Matches: 180, NewAlerts: 180));
-        store.WorkRetried.Should().Be(retried + 1, "the hunt did not fit in 2MB and ran again under 256MB");
-        raised.Select(a => a.Id).Should().OnlyHaveUniqueItems().And.HaveCount(180);
-        Scalar(store, "SELECT count(*) FROM alerts").Should().Be(180L);
-        Scalar(store, "SELECT count(*) FROM retro_hunt_pending").Should().Be(0L);
-        Scalar(store, "SELECT current_setting('memory_limit')").Should().Be(limit, "queries get their own limit back");
-    }
-
-    [Fact]
-    public async Task A_hunt_that_runs_out_of_memory_after_storing_alerts_runs_again_and_counts_those_alerts_once()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        var (store, hunt) = await WorkerStoreWithNewAddressesAsync(memoryLimit: "512MB", loadMemoryLimit: "64MB");
-        using var _ = store;
-        var retried = store.WorkRetried;
-
-        // Once the first batch of 7 is stored and raised, DuckDB runs out of its 64MB (a list of 20M numbers: 160 MB).
-        var raised = new List<Alert>();
         void Raise(Alert alert)
         {
             raised.Add(alert);
-            if (raised.Count == 7) Scalar(store, "SELECT len(list(i)) FROM range(20000000) t(i)");
+            if (raised.Count == runOutAfter) Scalar(store, "SELECT len(list(i)) FROM range(20000000) t(i)"); // 160 MB
         }
         (await hunt.RetroHuntAsync("f", Start, Raise, ct)).Should().Be(new RetroHuntOutcome(Matches: 180, NewAlerts: 180));
-        store.WorkRetried.Should().Be(retried + 1);
-        raised.Select(a => a.Id).Should().OnlyHaveUniqueItems().And.HaveCount(180, "the 7 raised before it ran out and the 173 after");
+        store.WorkRetried.Should().Be(retried + 1, $"the hunt ran again under {memoryLimit}");
+        raised.Select(a => a.Id).Should().OnlyHaveUniqueItems().And.HaveCount(180, "those raised before it ran out, and the rest after");
         Scalar(store, "SELECT count(*) FROM alerts").Should().Be(180L);
+        Scalar(store, "SELECT count(*) FROM retro_hunt_pending").Should().Be(0L);
+        Scalar(store, "SELECT current_setting('memory_limit')").Should().Be(limit, "queries get their own limit back");
     }
 
     [Fact]
