@@ -254,7 +254,7 @@ public sealed class DuckDbIndicatorStore(DuckDbStore store) : IIndicatorStore
     // A hunt is bulk work like a replace: one DuckDB thread under the load limit, run again whole under the store's own
     // limit if it does not fit. Under the worker's 128 MB with every thread, the scan of 1,000,000 events for a
     // million new hashes ran out of memory in 2 of 8 tries (the feed then waited 5 minutes for its retry); with one
-    // thread it fitted in 6 of 6, 364-375 MB peak against 411-419 MB, ~10 s against ~8.5 s (bench/README.md). Alerts
+    // thread it fitted in 11 of 11, peak 364-377 MB against 411-419 MB, about as fast (bench/README.md). Alerts
     // stored before a retry are not new to it: they are counted here, so the outcome holds each new alert once.
     private Task<RetroHuntOutcome> RetroHuntUnderLoadSettings(string feed, DateTimeOffset since, Action<Alert>? raised, CancellationToken ct)
     {
