@@ -77,26 +77,64 @@ public sealed class FeedRefreshTests : IDisposable
         (await ActiveAsync()).Should().Equal("203.0.113.9");
     }
 
+    // Connections an hour ago: conn-0 and conn-1 to 198.51.100.1, conn-2 to 192.0.2.1.
+    private async Task StoreConnectionsAsync()
+    {
+        var seen = DateTimeOffset.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
+        await using var sink = new DuckDbEventSink(_store);
+        await sink.WriteAsync([.. Enumerable.Range(0, 3).Select(n =>
+        {
+            var e = new Sysmon.Ingest.Ecs.EcsDocument { Id = "conn-" + n };
+            e.Set("@timestamp", seen);
+            e.Set("event.id", "conn-" + n);
+            e.Set("event.code", "3");
+            e.Set("host.name", "WKS-1");
+            e.Set("destination.ip", n < 2 ? "198.51.100.1" : "192.0.2.1");
+            return e;
+        })], TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task A_refresh_whose_retro_hunt_fails_has_saved_the_feeds_new_state_and_its_next_refresh_is_a_304_that_hunts()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await StoreConnectionsAsync();
+        _server.Handler = async (req, res) =>
+        {
+            if (req.Headers["If-None-Match"] == "\"v1\"")
+            {
+                res.StatusCode = 304;
+                return;
+            }
+            res.Headers["ETag"] = "\"v1\"";
+            await LocalHttpServer.Write(res, "198.51.100.1\n203.0.113.5\n");
+        };
+
+        // The hunt stops at its first alert (a worker stopped, a store that failed).
+        var stopped = async () => await Refresher().RefreshAsync(Feed, ct, _ => throw new IOException("stopped in the hunt"));
+        await stopped.Should().ThrowAsync<IOException>();
+        var state = await _indicators.GetFeedStateAsync("local", ct);
+        state.Should().NotBeNull();
+        state!.Indicators.Should().Be(2);
+        state.ETag.Should().Be("\"v1\"");
+        state.LastSuccess.Should().NotBeNull();
+
+        var raised = new List<Sysmon.Enrich.Matching.Alert>();
+        var next = await Refresher().RefreshAsync(Feed, ct, raised.Add);
+        next.NotModified.Should().BeTrue("the new set and its ETag were saved before the hunt");
+        next.ResumedHunt.Should().Be(2, "the hunt searched again for both");
+        next.RetroAlerts.Should().Be(0, "the first hunt stored its batch of alerts before its handler stopped it");
+        raised.Should().BeEmpty();
+        (await _indicators.CountPendingRetroHuntsAsync(ct)).Should().BeEmpty("hunted now");
+    }
+
     [Theory]
     [InlineData(false)] // the feed changed since: read again, nothing new in it
     [InlineData(true)] // unchanged: the server answers 304
     public async Task A_retro_hunt_that_never_ran_runs_at_the_feeds_next_refresh(bool notModified)
     {
         var ct = TestContext.Current.CancellationToken;
-        var seen = DateTimeOffset.UtcNow.AddHours(-1).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture);
-        await using (var sink = new DuckDbEventSink(_store))
-        {
-            await sink.WriteAsync([.. Enumerable.Range(0, 3).Select(n =>
-            {
-                var e = new Sysmon.Ingest.Ecs.EcsDocument { Id = "conn-" + n };
-                e.Set("@timestamp", seen);
-                e.Set("event.id", "conn-" + n);
-                e.Set("event.code", "3");
-                e.Set("host.name", "WKS-1");
-                e.Set("destination.ip", n < 2 ? "198.51.100.1" : "192.0.2.1");
-                return e;
-            })], ct);
-        }
+        await StoreConnectionsAsync();
         _server.Handler = async (req, res) =>
         {
             if (notModified && req.Headers["If-None-Match"] == "\"v1\"")

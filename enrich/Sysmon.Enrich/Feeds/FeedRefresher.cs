@@ -74,34 +74,38 @@ public sealed class FeedRefresher(FeedDownloader downloader, IIndicatorStore sto
             // payload alive to the end (found by gcroot; 195 MB of a 1,000,000-hash list when it was parsed as one
             // string). Queued, it starts on a clean stack, and the payload is garbage for the retro-hunt.
             await Task.Yield();
+            // Saved before the retro-hunt: the set is stored, and a hunt that fails or is stopped stays pending for the
+            // next refresh, which (the ETag kept) finds the feed unchanged. Saved after it, a worker stopped in a big
+            // feed's hunt left the state of the refresh before (`feeds list`: 0 indicators, never succeeded), and the
+            // next refresh downloaded and compared the whole feed again.
+            state.LastSuccess = now;
+            state.LastError = null;
+            if (replaced is { } r)
+            {
+                state.Indicators = r.Replacement.Indicators;
+                state.Rejected = r.Rejected;
+                state.ETag = r.ETag;
+                state.LastModified = r.LastModified;
+                state.Definition = feed.Fingerprint;
+            }
+            await store.SaveFeedStateAsync(state, ct).ConfigureAwait(false);
             var since = now - RetroHuntWindow;
             // Also when the feed has not changed: indicators whose hunt an earlier refresh did not finish (a crash, a
             // stop) are still pending, and are hunted now. Nothing pending costs one small query.
             var waiting = (await store.CountPendingRetroHuntsAsync(ct).ConfigureAwait(false)).GetValueOrDefault(feed.Name);
             var resumed = (int)Math.Max(0, waiting - (replaced?.Replacement.Added ?? 0));
             var hunt = await store.RetroHuntAsync(feed.Name, since, raised, ct).ConfigureAwait(false);
-            if (replaced is not { } r)
+            if (replaced is null)
             {
-                state.LastSuccess = now;
-                state.LastError = null;
-                await store.SaveFeedStateAsync(state, ct).ConfigureAwait(false);
                 return new FeedRefreshResult(feed.Name, true, true, state.Indicators, state.Rejected, 0, checked((int)hunt.NewAlerts), null)
                 {
                     RetroHuntSince = resumed > 0 ? since : null, ResumedHunt = resumed,
                 };
             }
-            var added = r.Replacement.Added;
-            state.Indicators = r.Replacement.Indicators;
-            state.Rejected = r.Rejected;
-            state.LastSuccess = now;
-            state.LastError = null;
-            state.ETag = r.ETag;
-            state.LastModified = r.LastModified;
-            state.Definition = feed.Fingerprint;
-            await store.SaveFeedStateAsync(state, ct).ConfigureAwait(false);
-            return new FeedRefreshResult(feed.Name, true, false, r.Replacement.Indicators, r.Rejected, added, checked((int)hunt.NewAlerts), null)
+            return new FeedRefreshResult(feed.Name, true, false, replaced.Replacement.Indicators, replaced.Rejected, replaced.Replacement.Added,
+                checked((int)hunt.NewAlerts), null)
             {
-                RetroHuntSince = since, AllowListed = r.AllowListed, AllowListedExamples = r.AllowListedExamples, ResumedHunt = resumed,
+                RetroHuntSince = since, AllowListed = replaced.AllowListed, AllowListedExamples = replaced.AllowListedExamples, ResumedHunt = resumed,
             };
         }
         catch (Exception ex) when (ex is FeedException or FormatException or System.Text.Json.JsonException or ArgumentException)
