@@ -47,7 +47,7 @@ public sealed class FeedRefreshJobTests
     {
         using var temp = new Sysmon.Ingest.Tests.Fixtures.TempDirectory("sysmon-enrich-tests");
         using var server = new LocalHttpServer();
-        ServeWithETag(server, () => ("\"v1\"", "198.51.100.1\n198.51.100.2\n"));
+        server.ServeWithETag(() => ("\"v1\"", "198.51.100.1\n198.51.100.2\n"));
         var feed = new FeedDefinition { Name = "etagged", Url = server.Url + "list.txt", Format = "plain", Schedule = "0/1 * * * * ?" };
 
         using var store = DuckDbStore.Open(temp.File("s.duckdb"));
@@ -135,7 +135,7 @@ public sealed class FeedRefreshJobTests
         using var temp = new Sysmon.Ingest.Tests.Fixtures.TempDirectory("sysmon-enrich-tests");
         using var server = new LocalHttpServer();
         var version = 1;
-        ServeWithETag(server, () => Volatile.Read(ref version) == 1 ? ("\"v1\"", "198.51.100.1\n") : ("\"v2\"", "198.51.100.1\n198.51.100.2\n"));
+        server.ServeWithETag(() => Volatile.Read(ref version) == 1 ? ("\"v1\"", "198.51.100.1\n") : ("\"v2\"", "198.51.100.1\n198.51.100.2\n"));
         var feed = new FeedDefinition { Name = "etagged", Url = server.Url + "list.txt", Format = "plain", Schedule = "0/1 * * * * ?" };
 
         using var store = DuckDbStore.Open(temp.File("s.duckdb"));
@@ -203,22 +203,6 @@ public sealed class FeedRefreshJobTests
         builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         return builder.Build();
     }
-
-    // Answers with the list current() gives and its ETag, or 304 when the client already holds that ETag.
-    private static void ServeWithETag(LocalHttpServer server, Func<(string ETag, string Body)> current) =>
-        server.Handler = async (req, res) =>
-        {
-            var (etag, list) = current();
-            res.Headers["ETag"] = etag;
-            if (req.Headers["If-None-Match"] == etag)
-            {
-                res.StatusCode = 304;
-                return;
-            }
-            var body = System.Text.Encoding.UTF8.GetBytes(list);
-            res.ContentLength64 = body.Length;
-            await res.OutputStream.WriteAsync(body);
-        };
 
     private static async Task WaitUntil(Func<bool> condition)
     {

@@ -40,16 +40,7 @@ public sealed class FeedRefreshTests : IDisposable
     [Fact]
     public async Task Etag_makes_an_unchanged_feed_cost_nothing()
     {
-        _server.Handler = async (req, res) =>
-        {
-            if (req.Headers["If-None-Match"] == "\"v1\"")
-            {
-                res.StatusCode = 304;
-                return;
-            }
-            res.Headers["ETag"] = "\"v1\"";
-            await LocalHttpServer.Write(res, "198.51.100.1\n198.51.100.2\n");
-        };
+        _server.ServeWithETag(() => ("\"v1\"", "198.51.100.1\n198.51.100.2\n"));
         var first = await Refresher().RefreshAsync(Feed, TestContext.Current.CancellationToken);
         first.Succeeded.Should().BeTrue();
         first.NewIndicators.Should().Be(2);
@@ -99,16 +90,7 @@ public sealed class FeedRefreshTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         await StoreConnectionsAsync();
-        _server.Handler = async (req, res) =>
-        {
-            if (req.Headers["If-None-Match"] == "\"v1\"")
-            {
-                res.StatusCode = 304;
-                return;
-            }
-            res.Headers["ETag"] = "\"v1\"";
-            await LocalHttpServer.Write(res, "198.51.100.1\n203.0.113.5\n");
-        };
+        _server.ServeWithETag(() => ("\"v1\"", "198.51.100.1\n203.0.113.5\n"));
 
         // The hunt stops at its first alert (a worker stopped, a store that failed).
         var stopped = async () => await Refresher().RefreshAsync(Feed, ct, _ => throw new IOException("stopped in the hunt"));

@@ -81,6 +81,21 @@ public sealed class LocalHttpServer : IDisposable
         await response.OutputStream.WriteAsync(bytes);
     }
 
+    /// <summary>Answers every request with the list <paramref name="current"/> gives under its ETag, or 304 when the
+    /// client already holds that ETag.</summary>
+    public void ServeWithETag(Func<(string ETag, string Body)> current) =>
+        Handler = async (req, res) =>
+        {
+            var (etag, body) = current();
+            res.Headers["ETag"] = etag;
+            if (req.Headers["If-None-Match"] == etag)
+            {
+                res.StatusCode = 304;
+                return;
+            }
+            await Write(res, body);
+        };
+
     public void Dispose()
     {
         _stop.Cancel();
