@@ -26,38 +26,24 @@ public sealed class ElasticsearchStoredEvents(ElasticsearchConnection es, string
         new Dictionary<string, object> { ["event.id"] = new { order = "asc" } },
     ];
 
-    public async Task<long> CountAsync(string? after, CancellationToken ct)
-    {
-        var body = JsonSerializer.Serialize(new Dictionary<string, object> { ["query"] = After(after) });
-        var response = await es.SendAsync(EsMethod.POST, index + "/_count", body, ct).ConfigureAwait(false);
-        if (response.Status == 404) return 0;
-        if (!response.IsSuccess) throw es.Refused(EsMethod.POST, index + "/_count", response);
-        using var doc = NotJson.Parse(response.Body, "_count");
-        return doc.RootElement.GetProperty("count").GetInt64();
-    }
+    public async Task<long> CountAsync(string? after, CancellationToken ct) =>
+        await es.CountAsync(index, After(after), ct).ConfigureAwait(false) ?? 0;
 
     public async Task<string?> IdAtAsync(string position, CancellationToken ct)
     {
         var (millis, id) = TimeAndId(position);
-        var body = JsonSerializer.Serialize(new Dictionary<string, object>
+        var query = new
         {
-            ["query"] = new
+            @bool = new
             {
-                @bool = new
+                filter = new object[]
                 {
-                    filter = new object[]
-                    {
-                        new { term = new Dictionary<string, object> { ["event.id"] = id } },
-                        new { range = new Dictionary<string, object> { ["@timestamp"] = new { gte = millis, lte = millis, format = "epoch_millis" } } },
-                    },
+                    new { term = new Dictionary<string, object> { ["event.id"] = id } },
+                    new { range = new Dictionary<string, object> { ["@timestamp"] = new { gte = millis, lte = millis, format = "epoch_millis" } } },
                 },
             },
-        });
-        var response = await es.SendAsync(EsMethod.POST, index + "/_count", body, ct).ConfigureAwait(false);
-        if (response.Status == 404) return null;
-        if (!response.IsSuccess) throw es.Refused(EsMethod.POST, index + "/_count", response);
-        using var doc = NotJson.Parse(response.Body, "_count");
-        return doc.RootElement.GetProperty("count").GetInt64() > 0 ? id : null;
+        };
+        return await es.CountAsync(index, query, ct).ConfigureAwait(false) > 0 ? id : null;
     }
 
     public async IAsyncEnumerable<StoredEvent> ReadAsync(string? after, [EnumeratorCancellation] CancellationToken ct)

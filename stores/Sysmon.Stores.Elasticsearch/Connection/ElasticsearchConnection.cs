@@ -97,6 +97,18 @@ public sealed class ElasticsearchConnection
         return response;
     }
 
+    /// <summary>How many documents of <paramref name="index"/> match <paramref name="query"/> (<c>_count</c>); null when
+    /// the index does not exist, which each caller reads its own way.</summary>
+    public async Task<long?> CountAsync(string index, object query, CancellationToken ct)
+    {
+        var path = index + "/_count";
+        var response = await SendAsync(EsMethod.POST, path, System.Text.Json.JsonSerializer.Serialize(new { query }), ct).ConfigureAwait(false);
+        if (response.Status == 404) return null;
+        if (!response.IsSuccess) throw Refused(EsMethod.POST, path, response);
+        using var result = NotJson.Parse(response.Body, "_count");
+        return result.RootElement.GetProperty("count").GetInt64();
+    }
+
     public ElasticsearchRequestException Refused(EsMethod method, string path, EsResponse response)
     {
         var (type, reason) = ErrorReason.Read(response.Body);

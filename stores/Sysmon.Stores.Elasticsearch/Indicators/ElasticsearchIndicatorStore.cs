@@ -123,16 +123,8 @@ public sealed class ElasticsearchIndicatorStore(ElasticsearchConnection es, Bulk
     // The feed's indicators this refresh added: first seen now (an indicator that left and came back is new again).
     internal static Dictionary<string, object> AddedQuery(string feed, string nowText) => FeedAnd(feed, "threat.indicator.first_seen", nowText);
 
-    private async Task<int> CountAsync(Dictionary<string, object> query, CancellationToken ct)
-    {
-        const string path = Names.IndicatorsIndex + "/_count";
-        var response = await es.SendAsync(EsMethod.POST, path, JsonSerializer.Serialize(new { query }), ct).ConfigureAwait(false);
-        if (response.Status == 404) throw SetupMissing(Names.IndicatorsIndex);
-        if (!response.IsSuccess) throw es.Refused(EsMethod.POST, path, response);
-        using var result = NotJson.Parse(response.Body, "_count");
-        return checked((int)result.RootElement.GetProperty("count").GetInt64());
-    }
-
+    private async Task<int> CountAsync(Dictionary<string, object> query, CancellationToken ct) =>
+        checked((int)(await es.CountAsync(Names.IndicatorsIndex, query, ct).ConfigureAwait(false) ?? throw SetupMissing(Names.IndicatorsIndex)));
 
     /// <summary>Indicators a refresh writes in one bulk batch (and holds at most, besides those the parse has ready).</summary>
     internal int ReplaceBatch { get; init; } = 10_000;
