@@ -96,7 +96,10 @@ public sealed class JsonEventReader(EventCatalogue? catalogue = null) : IEventRe
                     }
                 }
             }
-            var outcome = JsonObjectSplitter.Next(scanner.Window, scanner.Exhausted || scanner.Full, out _, out var length);
+            // One object per line (NDJSON, the shippers' form) is cut at its line's end and parsed at once; anything
+            // else, or a line that does not parse as one object, goes through the splitter as before.
+            var loaded = OneObjectLine(scanner.Window, out var length) && TryLoad(fields, scanner.Window[..length]);
+            var outcome = loaded ? JsonObjectSplitter.Outcome.Object : JsonObjectSplitter.Next(scanner.Window, scanner.Exhausted || scanner.Full, out _, out length);
             switch (outcome)
             {
                 case JsonObjectSplitter.Outcome.NeedMore:
@@ -123,7 +126,7 @@ public sealed class JsonEventReader(EventCatalogue? catalogue = null) : IEventRe
             ReadResult result;
             try
             {
-                fields.Load(bytes);
+                if (!loaded) fields.Load(bytes);
                 var e = _layouts.ToEvent(fields, out var error);
                 if (e is null)
                 {
@@ -142,6 +145,36 @@ public sealed class JsonEventReader(EventCatalogue? catalogue = null) : IEventRe
             }
             scanner.Consume(length);
             yield return result;
+        }
+    }
+
+    /// <summary>True when <paramref name="window"/> starts a line that opens with <c>{</c> and ends with <c>}</c> (blanks
+    /// and a CR aside); <paramref name="length"/> is then the bytes up to that brace. The splitter's byte-by-byte walk
+    /// of such a line cost ~2.4 µs of a fleet event's ~15 µs of reading (bench: split); the line end is found in SIMD.</summary>
+    internal static bool OneObjectLine(ReadOnlySpan<byte> window, out int length)
+    {
+        length = 0;
+        if (window.IsEmpty || window[0] != (byte)'{') return false;
+        var end = window.IndexOf((byte)'\n');
+        if (end < 0) return false;
+        var line = window[..end].TrimEnd(" \t\r"u8);
+        if (line.Length < 2 || line[^1] != (byte)'}') return false;
+        length = line.Length;
+        return true;
+    }
+
+    // A line that does not parse alone (two objects on it, an array's items) is left to the splitter, which also
+    // words the reason when it is bad.
+    private static bool TryLoad(JsonFields fields, ReadOnlySpan<byte> line)
+    {
+        try
+        {
+            fields.Load(line);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
         }
     }
 

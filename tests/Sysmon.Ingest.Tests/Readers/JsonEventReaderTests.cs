@@ -388,6 +388,40 @@ public sealed class JsonEventReaderTests
         (e.TimeCreated?.ToString("O", System.Globalization.CultureInfo.InvariantCulture)).Should().Be(expected);
     }
 
+    [Theory]
+    [InlineData("{\"a\":1}\n", 7)]
+    [InlineData("{\"a\":1} \t\r\n{", 7)]
+    [InlineData("{\"a\":1},\n", 0)] // an array's item: the splitter's
+    [InlineData("{\n\"a\":1}\n", 0)] // pretty-printed
+    [InlineData("{\"a\":1}", 0)] // no line end yet
+    [InlineData("[{\"a\":1}]\n", 0)]
+    public void Only_a_line_that_opens_and_closes_one_object_is_cut_at_its_end(string window, int expected)
+    {
+        JsonEventReader.OneObjectLine(Encoding.UTF8.GetBytes(window), out var length).Should().Be(expected > 0);
+        length.Should().Be(expected);
+    }
+
+    [Fact]
+    public async Task Lines_that_do_not_parse_as_one_object_are_split_as_before_with_their_lines()
+    {
+        // Two objects on one line, an array's items on one line, CRLF endings, a bad object: each line cut at its
+        // end is tried first, and what does not parse alone goes to the splitter.
+        var create = EventForms.Beats(Create);
+        var connect = EventForms.Beats(Connect);
+        var text = create + connect + "\r\n" +
+                   create + ", " + connect + "  \r\n" +
+                   "{\"a\": 1,}\r\n" +
+                   "{\"a\": {\"b\": 1}  \n}\n" +
+                   connect + "\n";
+        var results = await Convert.ReadAsync(new JsonEventReader(), text, "mixed.ndjson");
+        results.Where(r => r.Event is not null).Select(r => (r.Event!.EventId, r.Event.Position.Line))
+            .Should().Equal((1, 1), (3, 1), (1, 2), (3, 2), (3, 6));
+        var rejected = results.Where(r => r.Rejected is not null).Select(r => r.Rejected!).ToList();
+        rejected.Select(r => r.Position.Line).Should().Equal(3, 4);
+        rejected[0].Reason.Should().StartWith("malformed JSON");
+        rejected[1].Reason.Should().StartWith("JSON object is not a Sysmon event"); // parsed whole, across its two lines
+    }
+
     private static string Pretty(string json) =>
         System.Text.Json.Nodes.JsonNode.Parse(json)!.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
 }
