@@ -34,7 +34,7 @@ public sealed class JsonEventReader(EventCatalogue? catalogue = null) : IEventRe
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var scanner = new ByteScanner(stream, options.MaxRecordBytes);
-        var fields = new JsonFields(new Utf8NameCache(), new Utf8ValueCache());
+        var fields = new JsonFields(new JsonPathTree(), new Utf8ValueCache());
         await scanner.FillAsync(cancellationToken).ConfigureAwait(false);
         // A saved _search response is looked for where one can start: at the file's start and after another one.
         var mayBeResponse = true;

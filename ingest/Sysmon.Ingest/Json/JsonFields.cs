@@ -9,7 +9,7 @@ namespace Sysmon.Ingest.Json;
 /// place of the hit. One instance serves a whole file: each
 /// <see cref="Load"/> replaces the previous object's pairs.
 /// </summary>
-internal sealed class JsonFields(Utf8NameCache names, Utf8ValueCache values)
+internal sealed class JsonFields(JsonPathTree paths, Utf8ValueCache values)
 {
     public List<KeyValuePair<string, string>> Pairs { get; } = new(48);
 
@@ -29,7 +29,7 @@ internal sealed class JsonFields(Utf8NameCache names, Utf8ValueCache values)
         _isHit = _sawSource = false;
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 });
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw new JsonException("not a JSON object");
-        ReadObject(ref reader, "");
+        ReadObject(ref reader, paths.Root);
         if (reader.Read()) throw new JsonException("trailing data after the object");
     }
 
@@ -48,13 +48,17 @@ internal sealed class JsonFields(Utf8NameCache names, Utf8ValueCache values)
         _leaves.Add(leaf);
     }
 
-    private void ReadObject(ref Utf8JsonReader reader, string prefix)
+    private void ReadObject(ref Utf8JsonReader reader, JsonPathTree.Node parent)
     {
+        var prefix = parent.Path;
+        JsonPathTree.Node? member = null;
         while (reader.Read())
         {
             if (reader.TokenType == JsonTokenType.EndObject) return;
-            var name = reader.ValueIsEscaped || reader.HasValueSequence ? reader.GetString()! : names.Get(reader.ValueSpan);
-            var path = names.Path(prefix, name);
+            member = reader.ValueIsEscaped || reader.HasValueSequence
+                ? paths.Child(parent, member, reader.GetString()!)
+                : paths.Child(parent, member, reader.ValueSpan);
+            var (name, path) = (member.Name, member.Path);
             reader.Read();
             switch (reader.TokenType)
             {
@@ -62,14 +66,14 @@ internal sealed class JsonFields(Utf8NameCache names, Utf8ValueCache values)
                 // read as if it were the whole object; the hit's own _index, _id, _score stay beside it.
                 case JsonTokenType.StartObject when prefix.Length == 0 && name == "_source":
                     _sawSource = true;
-                    ReadObject(ref reader, "");
+                    ReadObject(ref reader, paths.Root);
                     break;
                 case JsonTokenType.StartObject when prefix.Length == 0 && name == "fields" && _isHit:
                     if (_sawSource) reader.Skip(); // the same values again, as arrays
                     else ReadHitFields(ref reader);
                     break;
                 case JsonTokenType.StartObject:
-                    ReadObject(ref reader, path);
+                    ReadObject(ref reader, member);
                     break;
                 case JsonTokenType.StartArray:
                     ReadArray(ref reader, path, name);
@@ -91,7 +95,7 @@ internal sealed class JsonFields(Utf8NameCache names, Utf8ValueCache values)
     private void ReadHitFields(ref Utf8JsonReader reader)
     {
         var first = Pairs.Count;
-        ReadObject(ref reader, "");
+        ReadObject(ref reader, paths.Root);
         _fieldNames.Clear();
         for (var i = first; i < Pairs.Count; i++) _fieldNames.Add(Pairs[i].Key);
         for (var i = Pairs.Count - 1; i >= first; i--)
