@@ -95,6 +95,22 @@ public sealed class FunctionTranslationTests : IDisposable
     }
 
     [Fact]
+    public void To_ip_keeps_an_ip_field_reads_a_constant_as_elasticsearch_prints_it_and_nulls_other_text()
+    {
+        // As Elastic's rules write it: NOT CIDR_MATCH(TO_IP(source.ip), ...) and BY ip = TO_IP(source.ip).
+        Rows("FROM logs | WHERE NOT CIDR_MATCH(TO_IP(destination.ip), \"127.0.0.0/8\", \"::1\", \"198.51.100.0/24\") AND TO_IP(destination.ip) IS NOT NULL " +
+             "| STATS n = COUNT(*) BY ip = TO_IP(destination.ip) | SORT ip").Should().Equal("1|192.0.2.1", "1|203.0.113.66");
+        Rows("ROW a = TO_IP(\"10.1.2.3\"), b = TO_IP(\"::FFFF:10.1.2.3\"), c = TO_IP(\"2001:DB8:0:0::1\"), d = TO_IP(\"10.01.2.3\"), e = TO_IP(\"1.2.3\")")
+            .Should().Equal("10.1.2.3|10.1.2.3|2001:db8::1||");
+        // Text that is not a constant: kept when it reads as an address, null otherwise (ES|QL warns).
+        Rows("FROM logs | EVAL a = TO_IP(CONCAT(\"10.0.0.\", TO_STRING(bytes))), b = TO_IP(CONCAT(\"x\", destination.ip)), " +
+             "c = TO_IP(CONCAT(\"FE80::\", TO_STRING(bytes))) | KEEP a, b, c | SORT a")
+            .Should().Equal("10.0.0.15||fe80::15", "10.0.0.25||fe80::25", "10.0.0.5||fe80::5");
+        var number = () => Rows("ROW a = TO_IP(5)");
+        number.Should().Throw<EsqlException>().WithMessage("TO_IP takes an address as a string*");
+    }
+
+    [Fact]
     public void A_name_may_quote_some_of_its_parts()
     {
         // As Elastic's rules name source.`as`.organization.name and network_traffic.amqp.`no-wait`.

@@ -604,6 +604,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
             "BUCKET" when c.Args.Count == 2 && c.Args[1] is Literal { Value: long or double } => $"(floor({args[0]} / {args[1]}) * {args[1]})",
             "BUCKET" => throw new EsqlException("BUCKET is supported with a span: BUCKET(field, 1 hour) or BUCKET(field, 10)", c.Position),
             "CIDR_MATCH" => CidrMatch(c, columns),
+            "TO_IP" when c.Args.Count == 1 => ToIp.Sql(c, c.Args[0], args[0], ConstantText(c.Args[0]), columns),
             // The time as UTC, as @timestamp is stored (epoch_us is absolute, whatever the session's time zone).
             "NOW" when args.Count == 0 => "make_timestamp(epoch_us(get_current_timestamp()))",
             "TO_DATETIME" => ToDatetime(c, args),
@@ -668,7 +669,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
     private static readonly HashSet<string> OneValueFunctions =
     [
         "REPLACE", "STARTS_WITH", "ENDS_WITH", "LOCATE", "TRIM", "LTRIM", "RTRIM", "LEFT", "RIGHT", "REVERSE", "SUBSTRING", "LENGTH",
-        "FROM_BASE64", "TO_BASE64", "SPLIT",
+        "FROM_BASE64", "TO_BASE64", "SPLIT", "TO_IP",
     ];
 
     private bool IsList(Expr e) => e switch
@@ -706,7 +707,10 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
     // CIDR_MATCH(ip, "198.51.100.0/24", …) over the numeric twin of an IP column (ip_num), the store's comparable form.
     private string CidrMatch(Call c, List<string> columns)
     {
-        if (c.Args.Count < 2 || c.Args[0] is not FieldRef field) throw new EsqlException("CIDR_MATCH takes an IP field and CIDR strings", c.Position);
+        if (c.Args.Count < 2 || (c.Args[0] as FieldRef ?? ToIp.IpField(c.Args[0], columns)) is not { } field)
+        {
+            throw new EsqlException("CIDR_MATCH takes an IP field and CIDR strings", c.Position);
+        }
         var number = field.Name + "_num";
         if (!columns.Contains(number)) throw new EsqlException($"CIDR_MATCH needs the numeric twin of '{field.Name}' ({number})", c.Position);
         var ranges = new List<string>();
