@@ -111,6 +111,27 @@ public sealed class FunctionTranslationTests : IDisposable
     }
 
     [Fact]
+    public void An_ip_field_compared_with_addresses_compares_addresses_whatever_their_spelling()
+    {
+        using (var cmd = _db.CreateCommand())
+        {
+            // Sysmon writes IPv6 unabbreviated; Elasticsearch compares ip values as addresses.
+            cmd.CommandText = "INSERT INTO t VALUES ('2026-01-05 12:00:00', 'ff02:0:0:0:0:0:1:3', 338963523518870617245727861364146372611, [], 1)";
+            cmd.ExecuteNonQuery();
+        }
+        Rows("FROM logs | WHERE destination.ip == \"ff02::1:3\" | KEEP bytes").Should().Equal("1");
+        Rows("FROM logs | WHERE \"FF02:0000::1:3\" == destination.ip | KEEP bytes").Should().Equal("1");
+        Rows("FROM logs | WHERE destination.ip IN (\"ff02::1:3\", \"::ffff:192.0.2.1\") | KEEP bytes | SORT bytes").Should().Equal("1", "25");
+        Rows("FROM logs | WHERE destination.ip NOT IN (\"ff02::1:3\", \"192.0.2.1\") | KEEP bytes | SORT bytes").Should().Equal("5", "15");
+        Rows("FROM logs | WHERE destination.ip != \"198.51.100.7\" AND destination.ip < \"203.0.113.66\" | KEEP bytes").Should().Equal("25");
+        Rows("FROM logs | WHERE TO_IP(destination.ip) == \"ff02::1:3\" | KEEP bytes").Should().Equal("1");
+        // Not an address (ES|QL would refuse the constant): the texts are compared, as before.
+        Rows("FROM logs | WHERE destination.ip == \"192.0.2\" | KEEP bytes").Should().BeEmpty();
+        // After a KEEP without the twin, the texts are compared.
+        Rows("FROM logs | KEEP destination.ip | WHERE destination.ip == \"192.0.2.1\"").Should().Equal("192.0.2.1");
+    }
+
+    [Fact]
     public void A_name_may_quote_some_of_its_parts()
     {
         // As Elastic's rules name source.`as`.organization.name and network_traffic.amqp.`no-wait`.

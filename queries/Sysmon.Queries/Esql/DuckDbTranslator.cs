@@ -464,9 +464,10 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
         ParamRef p => _parameters.TryGetValue(p.Name, out var v) ? LiteralSql(v) : throw new EsqlException($"no value for parameter ?{p.Name}", p.Position),
         Binary { Op: "/" } b => Division(Single(b.Left, columns), Single(b.Right, columns)),
         Binary { Op: "AND" or "OR" } b => $"({Sql(b.Left, columns)} {b.Op} {Sql(b.Right, columns)})",
-        Binary b => $"({Single(b.Left, columns)} {b.Op switch { "==" => "=", "!=" => "<>", _ => b.Op }} {Single(b.Right, columns)})",
+        Binary b => IpComparison.Binary(b, columns, ConstantText) ??
+                    $"({Single(b.Left, columns)} {b.Op switch { "==" => "=", "!=" => "<>", _ => b.Op }} {Single(b.Right, columns)})",
         Unary u => u.Op == "NOT" ? $"(NOT {Sql(u.Operand, columns)})" : $"(-{Single(u.Operand, columns)})",
-        InList i => $"({Single(i.Value, columns)} {(i.Negated ? "NOT IN" : "IN")} ({string.Join(", ", i.Items.Select(x => Sql(x, columns)))}))",
+        InList i => IpComparison.In(i, columns, ConstantText) ?? $"({Single(i.Value, columns)} {(i.Negated ? "NOT IN" : "IN")} ({string.Join(", ", i.Items.Select(x => Sql(x, columns)))}))",
         Like l => LikeSql(l, columns),
         IsNull n => $"({Sql(n.Value, columns)} IS {(n.Negated ? "NOT " : "")}NULL)",
         Call c => CallSql(c, columns),
