@@ -127,6 +127,26 @@ public sealed class DuckDbEventSinkTests : IDisposable
     }
 
     [Fact]
+    public async Task Ipv6_addresses_are_stored_as_elasticsearch_shows_them()
+    {
+        // Sysmon writes IPv6 unabbreviated; ES|QL on Elasticsearch returns ip values in their shortest form.
+        var connect = EventForms.Beats(SampleEvents.All.Single(s => s.Id == 3))
+            .Replace("10.20.30.40", "fe80:0:0:0:2c8e:1d1b:8a7e:40b2", StringComparison.Ordinal)
+            .Replace("203.0.113.66", "::ffff:203.0.113.66", StringComparison.Ordinal);
+        connect.Should().Contain("fe80:0:0:0:2c8e:1d1b:8a7e:40b2").And.Contain("::ffff:203.0.113.66");
+        await File.WriteAllTextAsync(Path.Combine(Dir, "events.ndjson"), connect + "\n");
+        await IngestAsync(Path.Combine(Dir, "events.ndjson"));
+        var row = Query("""
+            SELECT "source.ip", "destination.ip", "related.ip", "source.ip_num" = CAST(? AS UHUGEINT)
+            FROM events_ecs
+            """.Replace("?", IpNumbers.From("fe80::2c8e:1d1b:8a7e:40b2")!.Value.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)).Single();
+        row[0].Should().Be("fe80::2c8e:1d1b:8a7e:40b2");
+        row[1].Should().Be("203.0.113.66");
+        ((System.Collections.IEnumerable)row[2]!).Cast<string>().Should().Equal("fe80::2c8e:1d1b:8a7e:40b2", "203.0.113.66");
+        row[3].Should().Be(true);
+    }
+
+    [Fact]
     public async Task The_same_record_twice_in_one_batch_is_stored_once()
     {
         var line = EventForms.Beats(SampleEvents.All[0]) + "\n";

@@ -36,6 +36,9 @@ internal sealed class EventLoadFile : IDisposable
     private static readonly int[] IpSourceColumn = EventColumns.All
         .Select(c => c.Kind == ColumnKind.IpNumber ? EventColumns.StoredFields[c.Field] : -1).ToArray();
 
+    // The columns of ip-typed fields: written as Elasticsearch shows an ip (below).
+    private static readonly bool[] IsIpText = EventColumns.All.Select(c => c.Field is "source.ip" or "destination.ip" or "related.ip").ToArray();
+
     private readonly int[] _fieldOfColumn = new int[EventColumns.All.Count];
     private bool[] _inColumn = new bool[128];
 
@@ -210,8 +213,8 @@ internal sealed class EventLoadFile : IDisposable
         switch (column.Kind)
         {
             case ColumnKind.Text:
-                if (value.Kind == EcsValueKind.String) _writer.WriteString(key, value.AsString);
-                else _writer.WriteString(key, value.ToString());
+                var text = value.Kind == EcsValueKind.String ? value.AsString : value.ToString();
+                _writer.WriteString(key, IsIpText[c] ? IpText.Canonical(text) : text);
                 break;
             case ColumnKind.Long:
                 if (value.Kind == EcsValueKind.Long) _writer.WriteNumber(key, value.AsLong);
@@ -223,7 +226,7 @@ internal sealed class EventLoadFile : IDisposable
                 _writer.WriteStartArray(key);
                 if (value.Kind == EcsValueKind.Strings)
                 {
-                    foreach (var s in value.AsStrings) _writer.WriteStringValue(s);
+                    foreach (var s in value.AsStrings) _writer.WriteStringValue(IsIpText[c] && s is not null ? IpText.Canonical(s) : s);
                 }
                 else
                 {
