@@ -161,7 +161,7 @@ public sealed class DuckDbHuntEngine(DuckDbStore store) : IHuntEngine, IHuntResu
         var hidden = events ? HiddenEventColumns : [];
         var source = new SourceTable(table, columns.Where(c => c != "doc" && !hidden.Contains(c)).ToList(), json, hidden,
             WholeRows: events ? WholeEvents : null, ListColumns: lists, Index: ElasticsearchName(table), IdColumn: "id",
-            JsonKeys: column => JsonKeys(table, column));
+            JsonKeys: column => JsonKeys(table, column), DocumentSql: events ? Schema.EventColumns.DocumentSql : null);
         described[table] = source;
         return source;
     }

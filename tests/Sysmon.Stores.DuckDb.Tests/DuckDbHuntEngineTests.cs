@@ -163,6 +163,27 @@ public sealed class DuckDbHuntEngineTests : IDisposable
         row[columns.IndexOf("_id")].Should().Be(row[columns.IndexOf("event.id")]);
     }
 
+    [Fact]
+    public async Task Metadata_source_is_each_events_whole_document()
+    {
+        // As Elastic's rules ask for it (FROM ... METADATA _source), and as Kibana's Discover shows it.
+        var result = await new DuckDbHuntEngine(_store).RunAsync(
+            "FROM logs-sysmon-* METADATA _id, _source | WHERE process.name == \"tool.exe\" | KEEP _id, _source, process.executable",
+            new Dictionary<string, object?>(), TestContext.Current.CancellationToken);
+        result.Columns.Should().Equal("_id", "_source", "process.executable");
+        var row = result.Rows.Should().ContainSingle().Subject;
+        var text = row[1].Should().BeOfType<string>().Subject;
+        var source = System.Text.Json.Nodes.JsonNode.Parse(text)!;
+        source["event"]!["id"]!.GetValue<string>().Should().Be((string)row[0]!, text);
+        source["process"]!["executable"]!.GetValue<string>().Should().Be((string)row[2]!, text);
+        source["host"]!["os"]!["type"]!.GetValue<string>().Should().Be("windows", text);
+        source["@timestamp"]!.GetValue<string>().Should().Be("2026-01-05T13:00:00.000Z", text);
+        // Unread, it costs nothing: a count over every event with _source asked for.
+        var count = await new DuckDbHuntEngine(_store).RunAsync("FROM logs-sysmon-* METADATA _source | STATS n = COUNT(*)",
+            new Dictionary<string, object?>(), TestContext.Current.CancellationToken);
+        count.Rows.Single().Single().Should().BeOfType<long>().Which.Should().BePositive();
+    }
+
     private static string Access(int record, string target, string access) =>
         "{\"winlog\":{\"event_id\":\"10\",\"channel\":\"Microsoft-Windows-Sysmon/Operational\",\"computer_name\":\"H9\",\"record_id\":" +
         record.ToString(CultureInfo.InvariantCulture) + ",\"event_data\":{\"UtcTime\":\"2026-01-05 15:00:00.000\",\"SourceImage\":\"C:\\\\x.exe\"," +

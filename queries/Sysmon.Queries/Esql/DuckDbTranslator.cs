@@ -348,9 +348,9 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
             ? System.Text.RegularExpressions.Regex.IsMatch(column, "^" + System.Text.RegularExpressions.Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal) + "$")
             : pattern == column;
 
-    // METADATA fields as the store can give them: the document id, the Elasticsearch name of the data, and the
-    // version, which is 1 (the store keeps one version of a document). _score needs full-text search, and _source
-    // the whole document; neither is here.
+    // METADATA fields as the store can give them: the document id, the Elasticsearch name of the data, the version,
+    // which is 1 (the store keeps one version of a document), and the whole document, put back together for the rows
+    // that show it (DuckDB leaves it out where nothing reads it). _score needs full-text search: not here.
     private static List<(string Name, string Sql)> Metadata(From from, SourceTable source)
     {
         var fields = new List<(string, string)>();
@@ -361,6 +361,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
                 "_id" when source.IdColumn is { } id => Quote(id),
                 "_index" when source.Index is { } index => LiteralSql(index),
                 "_version" => "1::BIGINT",
+                "_source" when source.DocumentSql is { } document => document,
                 _ => throw new EsqlException($"METADATA {name}: not available here (the store has {string.Join(", ", Available())})", from.Position),
             };
             if (!fields.Exists(f => f.Item1 == name)) fields.Add((name, sql));
@@ -372,6 +373,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
             if (source.IdColumn is not null) yield return "_id";
             if (source.Index is not null) yield return "_index";
             yield return "_version";
+            if (source.DocumentSql is not null) yield return "_source";
         }
     }
 

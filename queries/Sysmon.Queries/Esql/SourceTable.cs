@@ -9,9 +9,10 @@ namespace Sysmon.Queries.Esql;
 /// <param name="IdColumn">The column holding each document's Elasticsearch _id (METADATA _id).</param>
 /// <param name="JsonKeys">The keys found under a JSON column across the table (what Elasticsearch maps as its
 /// subfields), for <c>KEEP winlog.event_data.*</c>.</param>
+/// <param name="DocumentSql">The SQL of a row's whole document (METADATA _source), over the table's columns.</param>
 public sealed record SourceTable(string Table, IReadOnlyList<string> Columns, IReadOnlyList<string>? JsonColumns = null,
     IReadOnlyList<string>? HiddenColumns = null, WholeRowsSource? WholeRows = null, IReadOnlyList<string>? ListColumns = null,
-    string? Index = null, string? IdColumn = null, Func<string, IReadOnlyList<string>>? JsonKeys = null);
+    string? Index = null, string? IdColumn = null, Func<string, IReadOnlyList<string>>? JsonKeys = null, string? DocumentSql = null);
 
 /// <summary>A second table of the same columns, cheaper to read whole rows from: <paramref name="Table"/> computes the
 /// <paramref name="ComputedColumns"/> together, where the source table computes each on its own (cheaper for a few).</summary>

@@ -187,7 +187,11 @@ public static class EventColumns
     /// <summary>The whole ECS document of each event, built on the fly from its columns and doc: meant for a few rows
     /// at a time (an export, one event's detail), as building it takes ~100 KB of DuckDB working memory per row.</summary>
     public static string CreateDocumentsView(string view, string table) =>
-        $"CREATE OR REPLACE VIEW {view} AS SELECT id, \"@timestamp\", \"host.name\", {DocumentExpression()} AS document FROM {table}";
+        $"CREATE OR REPLACE VIEW {view} AS SELECT id, \"@timestamp\", \"host.name\", {DocumentSql} AS document FROM {table}";
+
+    /// <summary>The SQL of a row's whole document, over the events table's columns (or a view's that has them and doc):
+    /// the documents view, and ES|QL's METADATA _source.</summary>
+    public static string DocumentSql { get; } = DocumentExpression();
 
     // The whole document: doc merged, in one json_merge_patch, with one patch per parent path holding that path's
     // stored columns. A patch whose columns are all NULL is an empty object (no change), so no empty parent appears;
