@@ -28,7 +28,8 @@ internal sealed class JsonPathTree
     private const int MaxNodes = 4096;
 
     private readonly Utf8NameCache _names = new();
-    private readonly Dictionary<(Node Parent, string Name), Node> _nodes = new(ByIdentity.Instance);
+    // Keyed by identity: the names come from the name cache, one instance per text.
+    private readonly Dictionary<(Node Parent, string Name), Node> _nodes = new(PairByIdentity<Node, string>.Instance);
 
     public Node Root { get; } = new("", "", []);
 
@@ -51,17 +52,4 @@ internal sealed class JsonPathTree
 
     /// <summary><see cref="Child(Node, Node?, ReadOnlySpan{byte})"/> for a name given as text (escaped in the JSON).</summary>
     public Node Child(Node parent, Node? previous, string name) => Child(parent, previous, Encoding.UTF8.GetBytes(name));
-
-    // The names come from the name cache, one instance per text; hashing the text of both was the cost this avoids.
-    private sealed class ByIdentity : IEqualityComparer<(Node Parent, string Name)>
-    {
-        public static readonly ByIdentity Instance = new();
-
-        public bool Equals((Node Parent, string Name) x, (Node Parent, string Name) y) =>
-            ReferenceEquals(x.Parent, y.Parent) && ReferenceEquals(x.Name, y.Name);
-
-        public int GetHashCode((Node Parent, string Name) key) =>
-            HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(key.Parent),
-                System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(key.Name));
-    }
 }

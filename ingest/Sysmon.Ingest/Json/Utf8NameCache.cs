@@ -14,7 +14,7 @@ internal sealed class Utf8NameCache
     // Keyed by the two strings' identity: they come from this cache, and hashing their text (a tuple of two strings
     // hashes both whole) was most of a path's cost, ~40 times per event. A name that is not the cached instance (escaped,
     // or past the bound) is simply another key.
-    private readonly Dictionary<(string Prefix, string Name), string> _paths = new(ByIdentity.Instance);
+    private readonly Dictionary<(string Prefix, string Name), string> _paths = new(PairByIdentity<string, string>.Instance);
     private int _count;
 
     public string Get(ReadOnlySpan<byte> utf8)
@@ -41,18 +41,6 @@ internal sealed class Utf8NameCache
         path = string.Concat(prefix, ".", name);
         if (_paths.Count < MaxEntries) _paths[(prefix, name)] = path;
         return path;
-    }
-
-    private sealed class ByIdentity : IEqualityComparer<(string Prefix, string Name)>
-    {
-        public static readonly ByIdentity Instance = new();
-
-        public bool Equals((string Prefix, string Name) x, (string Prefix, string Name) y) =>
-            ReferenceEquals(x.Prefix, y.Prefix) && ReferenceEquals(x.Name, y.Name);
-
-        public int GetHashCode((string Prefix, string Name) key) =>
-            HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(key.Prefix),
-                System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(key.Name));
     }
 
     private static int Hash(ReadOnlySpan<byte> s)
