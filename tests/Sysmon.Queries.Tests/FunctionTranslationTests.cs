@@ -129,6 +129,11 @@ public sealed class FunctionTranslationTests : IDisposable
         Rows("FROM logs | WHERE destination.ip == \"192.0.2\" | KEEP bytes").Should().BeEmpty();
         // After a KEEP without the twin, the texts are compared.
         Rows("FROM logs | KEEP destination.ip | WHERE destination.ip == \"192.0.2.1\"").Should().Equal("192.0.2.1");
+        // Given a new value, the field's twin would be the old one's: it is dropped, and the new texts compared.
+        Rows("FROM logs | EVAL destination.ip = \"192.0.2.1\" | WHERE destination.ip == \"192.0.2.1\" | STATS n = COUNT(*)").Should().Equal("4");
+        var stale = () => Rows("FROM logs | EVAL destination.ip = \"10.0.0.9\" | WHERE CIDR_MATCH(destination.ip, \"10.0.0.0/8\")");
+        stale.Should().Throw<EsqlException>().WithMessage("*numeric twin*");
+        Rows("FROM logs | EVAL destination.ip = TO_IP(destination.ip) | WHERE CIDR_MATCH(destination.ip, \"192.0.2.0/24\") | KEEP bytes").Should().Equal("25");
     }
 
     [Fact]

@@ -120,7 +120,10 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
                     foreach (var (name, value) in eval.Assignments)
                     {
                         var expression = Sql(value, columns);
-                        var kept = columns.Where(c => c != name).ToList();
+                        // An IP field given a new value loses its numeric twin, which would still be the old value's
+                        // (CIDR_MATCH and address comparisons read it); given itself (x = TO_IP(x)) it keeps it.
+                        var same = (value as FieldRef ?? ToIp.IpField(value, columns))?.Name == name;
+                        var kept = columns.Where(c => c != name && (same || c != name + "_num")).ToList();
                         Step($"SELECT {List(kept)}{(kept.Count > 0 ? ", " : "")}{expression} AS {Quote(name)}{Hidden()} FROM {Prev()}");
                         columns = [.. kept, name];
                         if (IsList(value)) _lists.Add(name);
