@@ -12,6 +12,12 @@ namespace Sysmon.Queries;
 /// </summary>
 public static class IpNumbers
 {
+    /// <summary>The name of the numeric twin beside an IP field's text column (source.ip: source.ip_num).</summary>
+    public static string TwinOf(string field) => field + "_num";
+
+    /// <summary>An address as Elasticsearch shows an ip value: IPv6 in its shortest form, an IPv4-mapped one as IPv4.</summary>
+    public static string Shown(IPAddress ip) => (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString();
+
     public static BigInteger? From(string? text)
     {
         if (text is null || !IPAddress.TryParse(text, out var ip)) return null;

@@ -47,6 +47,13 @@ public sealed class FunctionTranslationTests : IDisposable
         return rows;
     }
 
+    private void Execute(string sql)
+    {
+        using var cmd = _db.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+
     private static DuckDbTranslator Translator() => new(_ => new SourceTable("t", Columns, ListColumns: ["related.ip"]));
 
     private List<string> ColumnNames(string esql)
@@ -113,12 +120,8 @@ public sealed class FunctionTranslationTests : IDisposable
     [Fact]
     public void An_ip_field_compared_with_addresses_compares_addresses_whatever_their_spelling()
     {
-        using (var cmd = _db.CreateCommand())
-        {
-            // Sysmon writes IPv6 unabbreviated; Elasticsearch compares ip values as addresses.
-            cmd.CommandText = "INSERT INTO t VALUES ('2026-01-05 12:00:00', 'ff02:0:0:0:0:0:1:3', 338963523518870617245727861364146372611, [], 1)";
-            cmd.ExecuteNonQuery();
-        }
+        // Sysmon writes IPv6 unabbreviated; Elasticsearch compares ip values as addresses.
+        Execute("INSERT INTO t VALUES ('2026-01-05 12:00:00', 'ff02:0:0:0:0:0:1:3', 338963523518870617245727861364146372611, [], 1)");
         Rows("FROM logs | WHERE destination.ip == \"ff02::1:3\" | KEEP bytes").Should().Equal("1");
         Rows("FROM logs | WHERE \"FF02:0000::1:3\" == destination.ip | KEEP bytes").Should().Equal("1");
         Rows("FROM logs | WHERE destination.ip IN (\"ff02::1:3\", \"::ffff:192.0.2.1\") | KEEP bytes | SORT bytes").Should().Equal("1", "25");
@@ -294,11 +297,7 @@ public sealed class FunctionTranslationTests : IDisposable
     [Fact]
     public void At_most_ten_thousand_rows_come_back_whatever_the_limit_but_a_limit_inside_counts_in_full()
     {
-        using (var cmd = _db.CreateCommand())
-        {
-            cmd.CommandText = "INSERT INTO t SELECT TIMESTAMP '2026-01-06 00:00:00' + INTERVAL (i) SECOND, '192.0.2.9', NULL, NULL, i FROM range(12000) r(i)";
-            cmd.ExecuteNonQuery();
-        }
+        Execute("INSERT INTO t SELECT TIMESTAMP '2026-01-06 00:00:00' + INTERVAL (i) SECOND, '192.0.2.9', NULL, NULL, i FROM range(12000) r(i)");
         Rows("FROM logs | LIMIT 50000 | KEEP bytes").Should().HaveCount(DuckDbTranslator.MaxRows);
         Rows("FROM logs | SORT bytes DESC | LIMIT 20000 | KEEP bytes").Should().HaveCount(10_000).And.StartWith("11999");
         Rows("FROM logs | LIMIT 12002 | STATS n = COUNT(*)").Should().Equal("12002");
@@ -356,11 +355,7 @@ public sealed class FunctionTranslationTests : IDisposable
     {
         // As ES|QL does (mv_expand.csv-spec: rows whose job_positions is null stay, with null); unnest dropped the row,
         // and failed on a column that is not a list.
-        using (var cmd = _db.CreateCommand())
-        {
-            cmd.CommandText = "INSERT INTO t VALUES ('2026-01-05 12:00:00', '198.51.100.99', NULL, NULL, 35)";
-            cmd.ExecuteNonQuery();
-        }
+        Execute("INSERT INTO t VALUES ('2026-01-05 12:00:00', '198.51.100.99', NULL, NULL, 35)");
         Rows("FROM logs | MV_EXPAND related.ip | STATS n = COUNT(*), ips = COUNT(related.ip)").Should().Equal("6|5");
         Rows("FROM logs | WHERE bytes == 35 | MV_EXPAND related.ip | KEEP destination.ip, related.ip").Should().Equal("198.51.100.99|");
         Rows("FROM logs | MV_EXPAND destination.ip | STATS n = COUNT(*)").Should().Equal("4");

@@ -122,8 +122,8 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
                         var expression = Sql(value, columns);
                         // An IP field given a new value loses its numeric twin, which would still be the old value's
                         // (CIDR_MATCH and address comparisons read it); given itself (x = TO_IP(x)) it keeps it.
-                        var same = (value as FieldRef ?? ToIp.IpField(value, columns))?.Name == name;
-                        var kept = columns.Where(c => c != name && (same || c != name + "_num")).ToList();
+                        var same = ToIp.IpField(value, columns)?.Name == name;
+                        var kept = columns.Where(c => c != name && (same || c != IpNumbers.TwinOf(name))).ToList();
                         Step($"SELECT {List(kept)}{(kept.Count > 0 ? ", " : "")}{expression} AS {Quote(name)}{Hidden()} FROM {Prev()}");
                         columns = [.. kept, name];
                         if (IsList(value)) _lists.Add(name);
@@ -195,7 +195,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
                     var policy = policies?.Invoke(enrich.Policy) ?? throw new EsqlException($"ENRICH: no enrich policy '{enrich.Policy}'", enrich.Position);
                     var on = enrich.On ?? policy.MatchField;
                     if (!columns.Contains(on)) throw new EsqlException($"ENRICH: unknown column '{on}'{NameSuggestions.DidYouMean(on, columns)}", enrich.Position);
-                    var number = on + "_num";
+                    var number = IpNumbers.TwinOf(on);
                     if (policy.NeedsIpNumber && !columns.Contains(number))
                     {
                         throw new EsqlException($"ENRICH {enrich.Policy} ON {on}: this range policy needs an IP field with a numeric twin ({number})", enrich.Position);
@@ -717,7 +717,7 @@ public sealed class DuckDbTranslator(Func<string, SourceTable?> resolve, IReadOn
         {
             throw new EsqlException("CIDR_MATCH takes an IP field and CIDR strings", c.Position);
         }
-        var number = field.Name + "_num";
+        var number = IpNumbers.TwinOf(field.Name);
         if (!columns.Contains(number)) throw new EsqlException($"CIDR_MATCH needs the numeric twin of '{field.Name}' ({number})", c.Position);
         var ranges = new List<string>();
         foreach (var arg in c.Args.Skip(1))

@@ -35,11 +35,8 @@ internal static class IpComparison
     }
 
     // The twin column of an IP field (as itself or through TO_IP), when the input has it.
-    private static string? Twin(Expr e, IReadOnlyCollection<string> columns)
-    {
-        var field = e as FieldRef ?? ToIp.IpField(e, columns);
-        return field is not null && columns.Contains(field.Name + "_num") ? field.Name + "_num" : null;
-    }
+    private static string? Twin(Expr e, IReadOnlyCollection<string> columns) =>
+        ToIp.IpField(e, columns) is { } field ? IpNumbers.TwinOf(field.Name) : null;
 
     // An address constant as the twin's number: a dotted quad or an IPv6 address (IPAddress alone also reads "1.2.3"
     // and "10" as IPv4).

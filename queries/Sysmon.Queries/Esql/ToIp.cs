@@ -18,14 +18,16 @@ internal static partial class ToIp
     [GeneratedRegex("^" + DottedQuad + "$")]
     private static partial Regex Ipv4();
 
-    /// <summary>The field the call converts, when it converts an IP field: CIDR_MATCH reads that field's twin.</summary>
+    /// <summary>The IP field <paramref name="e"/> reads, as itself or through TO_IP, when its numeric twin is among
+    /// <paramref name="columns"/>: CIDR_MATCH and the address comparisons read the twin.</summary>
     public static FieldRef? IpField(Expr e, IReadOnlyCollection<string> columns) =>
-        e is Call { Function: "TO_IP", Args: [FieldRef field] } && columns.Contains(field.Name + "_num") ? field : null;
+        (e switch { FieldRef f => f, Call { Function: "TO_IP", Args: [FieldRef f] } => f, _ => null }) is { } field &&
+        columns.Contains(IpNumbers.TwinOf(field.Name)) ? field : null;
 
     /// <summary>The SQL of TO_IP(<paramref name="arg"/>); <paramref name="sql"/> is the argument translated.</summary>
     public static string Sql(Call c, Expr arg, string sql, string? constant, IReadOnlyCollection<string> columns)
     {
-        if (arg is FieldRef field && columns.Contains(field.Name + "_num")) return sql;
+        if (arg is FieldRef && IpField(arg, columns) is not null) return sql;
         if (constant is not null) return Canonical(constant) is { } text ? DuckDbTranslator.LiteralSql(text) : "CAST(NULL AS VARCHAR)";
         if (arg is Literal) throw new EsqlException("TO_IP takes an address as a string", c.Position);
         return $"(CASE WHEN regexp_full_match({sql}, '{DottedQuad}') THEN {sql} " +
@@ -36,7 +38,6 @@ internal static partial class ToIp
     private static string? Canonical(string text)
     {
         if (!text.Contains(':', StringComparison.Ordinal)) return Ipv4().IsMatch(text) ? text : null;
-        if (!IPAddress.TryParse(text, out var ip) || ip.AddressFamily != AddressFamily.InterNetworkV6) return null;
-        return (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString();
+        return IPAddress.TryParse(text, out var ip) && ip.AddressFamily == AddressFamily.InterNetworkV6 ? IpNumbers.Shown(ip) : null;
     }
 }

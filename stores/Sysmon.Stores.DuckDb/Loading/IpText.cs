@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Sysmon.Queries;
 
 namespace Sysmon.Stores.DuckDb.Loading;
 
@@ -17,7 +18,6 @@ internal static class IpText
         {
             return text;
         }
-        var canonical = (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString();
-        return string.Equals(canonical, text, StringComparison.Ordinal) ? text : canonical;
+        return IpNumbers.Shown(ip);
     }
 }

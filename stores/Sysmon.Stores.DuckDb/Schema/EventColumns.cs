@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Sysmon.Ingest.Ecs;
+using Sysmon.Queries;
 
 namespace Sysmon.Stores.DuckDb.Schema;
 
@@ -124,8 +125,8 @@ public static class EventColumns
         columns.AddRange(StoredLong.Select(f => new EventColumn(f, "BIGINT", ColumnKind.Long)));
         columns.AddRange(StoredList.Select(f => new EventColumn(f, "VARCHAR[]", ColumnKind.List)));
         columns.Add(new EventColumn("threat.enrichments", "JSON", ColumnKind.Json));
-        columns.Add(new EventColumn("source.ip_num", "UHUGEINT", ColumnKind.IpNumber, "source.ip"));
-        columns.Add(new EventColumn("destination.ip_num", "UHUGEINT", ColumnKind.IpNumber, "destination.ip"));
+        columns.Add(new EventColumn(IpNumbers.TwinOf("source.ip"), "UHUGEINT", ColumnKind.IpNumber, "source.ip"));
+        columns.Add(new EventColumn(IpNumbers.TwinOf("destination.ip"), "UHUGEINT", ColumnKind.IpNumber, "destination.ip"));
         columns.Add(new EventColumn("doc", "JSON NOT NULL", ColumnKind.Document));
         return columns;
     }
