@@ -40,4 +40,26 @@ public sealed class PathMemoTests
         memo.TryGet(paths[0], out var first).Should().BeTrue();
         first.Should().Be("FIELD.0", "a remembered answer is not replaced");
     }
+
+    [Fact]
+    public void Paths_that_hash_to_one_slot_are_each_remembered()
+    {
+        // Objects whose identity hashes share a slot of the 2,048 (found by trying: the hashes are the runtime's).
+        var bySlot = new Dictionary<int, List<string>>();
+        List<string>? sharing = null;
+        for (var i = 0; sharing is null; i++)
+        {
+            var p = "collide." + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var slot = System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(p) & 2047;
+            if (!bySlot.TryGetValue(slot, out var list)) bySlot[slot] = list = [];
+            list.Add(p);
+            if (list.Count == 2) sharing = list;
+        }
+        var memo = new PathMemo<int>();
+        memo.Set(sharing[0], 1);
+        memo.Set(sharing[1], 2);
+        memo.TryGet(sharing[0], out var first).Should().BeTrue();
+        memo.TryGet(sharing[1], out var second).Should().BeTrue("a path whose slot another took first is remembered in the next");
+        (first, second).Should().Be((1, 2));
+    }
 }
