@@ -23,6 +23,9 @@ public sealed class EcsDocument
 
     public int Count => _fields.Count;
 
+    /// <summary>Fields the document has room for without growing its list.</summary>
+    internal int Capacity => _fields.Capacity;
+
     /// <summary>The deterministic document id (also written as <c>event.id</c>).</summary>
     public string? Id { get; set; }
 

@@ -19,6 +19,12 @@ public sealed class EcsMapper(EcsMapperOptions options, EventCatalogue? catalogu
     private const string ZeroGuid = "{00000000-0000-0000-0000-000000000000}";
     private readonly EventCatalogue _catalogue = catalogue ?? EventCatalogue.Default;
 
+    // Fields the last documents of each event id held: the next one is made that large. A fixed 64 was too small for
+    // process creation and image loads (65-70 fields: the list grew to 128, 4.6 KB allocated per document, the
+    // largest item of what ingest allocates) and a third too large for most others. Written by several threads at
+    // once: it is only a size hint, and an int is written whole.
+    private readonly int[] _fieldsByEventId = new int[256];
+
     public EcsMapperOptions Options { get; } = options;
 
     // Events whose Hashes go to process.hash / file.hash (27 and 28: related.hash only, Elastic's quirk).
@@ -62,7 +68,8 @@ public sealed class EcsMapper(EcsMapperOptions options, EventCatalogue? catalogu
     public EcsDocument Map(SysmonEvent e)
     {
         var def = _catalogue.Find(e.EventId);
-        var doc = new EcsDocument();
+        var slot = e.EventId & 0xFF;
+        var doc = new EcsDocument(_fieldsByEventId[slot] is > 0 and var seen ? seen : 64);
         var data = NonEmptyData(e);
 
         SetTimestamps(doc, e, data);
@@ -105,6 +112,9 @@ public sealed class EcsMapper(EcsMapperOptions options, EventCatalogue? catalogu
         var id = DocumentId.For(e, host);
         doc.Id = id;
         doc.Set("event.id", id);
+        // Room for what a later step adds (tags, threat.*) without growing the list; capped so that one odd event
+        // cannot make every later one large.
+        _fieldsByEventId[slot] = Math.Min(doc.Count + 4, 256);
         return doc;
     }
 
