@@ -19,10 +19,11 @@ public sealed class EcsMapper(EcsMapperOptions options, EventCatalogue? catalogu
     private const string ZeroGuid = "{00000000-0000-0000-0000-000000000000}";
     private readonly EventCatalogue _catalogue = catalogue ?? EventCatalogue.Default;
 
-    // Fields the last documents of each event id held: the next one is made that large. A fixed 64 was too small for
-    // process creation and image loads (65-70 fields: the list grew to 128, 4.6 KB allocated per document, the
-    // largest item of what ingest allocates) and a third too large for most others. Written by several threads at
-    // once: it is only a size hint, and an int is written whole.
+    // The most fields a document of each event id has held: the next one is made that large. A fixed 64 was too small
+    // for process creation and image loads (65-70 fields: the list grew to 128, 4.6 KB allocated per document, the
+    // largest item of what ingest allocates) and a third too large for most others; the last document's size instead
+    // of the largest made real logs' lists grow whenever an event had a field more than the one before. Written by
+    // several threads at once: it is only a size hint, and an int is written whole.
     private readonly int[] _fieldsByEventId = new int[256];
 
     public EcsMapperOptions Options { get; } = options;
@@ -114,7 +115,7 @@ public sealed class EcsMapper(EcsMapperOptions options, EventCatalogue? catalogu
         doc.Set("event.id", id);
         // Room for what a later step adds (tags, threat.*) without growing the list; capped so that one odd event
         // cannot make every later one large.
-        _fieldsByEventId[slot] = Math.Min(doc.Count + 4, 256);
+        if (doc.Count + 4 is var wanted && wanted > _fieldsByEventId[slot]) _fieldsByEventId[slot] = Math.Min(wanted, 128);
         return doc;
     }
 
