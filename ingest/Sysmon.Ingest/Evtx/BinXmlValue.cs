@@ -20,7 +20,7 @@ internal static class BinXmlValue
         switch (type)
         {
             case Null: return "";
-            case String: return Utf16(v);
+            case String: return CachedUtf16(v);
             case AnsiString: return Encoding.Latin1.GetString(v).TrimEnd('\0');
             case Int8: return v.Length >= 1 ? ((sbyte)v[0]).ToString(CultureInfo.InvariantCulture) : "";
             case UInt8: return v.Length >= 1 ? v[0].ToString(CultureInfo.InvariantCulture) : "";
@@ -49,10 +49,23 @@ internal static class BinXmlValue
 
     public static string Utf16(ReadOnlySpan<byte> v)
     {
-        // Trailing NULs (strings usually carry their terminator) are cut from the bytes, not from a first copy.
+        var text = WithoutTerminator(v);
+        return text.IsEmpty ? "" : Encoding.Unicode.GetString(text);
+    }
+
+    // A string value, the same instance as the last time these bytes were seen on this thread (most repeat).
+    private static string CachedUtf16(ReadOnlySpan<byte> v)
+    {
+        var text = WithoutTerminator(v);
+        return text.IsEmpty ? "" : Utf16ValueCache.Current.Get(text);
+    }
+
+    // Trailing NULs (strings usually carry their terminator) are cut from the bytes, not from a first copy.
+    private static ReadOnlySpan<byte> WithoutTerminator(ReadOnlySpan<byte> v)
+    {
         var length = v.Length & ~1;
         while (length >= 2 && v[length - 2] == 0 && v[length - 1] == 0) length -= 2;
-        return length == 0 ? "" : Encoding.Unicode.GetString(v[..length]);
+        return v[..length];
     }
 
     /// <summary>FILETIME as ISO-8601 UTC with 100 ns precision, as Windows prints SystemTime.</summary>

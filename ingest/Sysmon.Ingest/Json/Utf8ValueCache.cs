@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using System.Text;
+using Sysmon.Ingest.Reading;
 
 namespace Sysmon.Ingest.Json;
 
@@ -22,26 +22,8 @@ internal sealed class Utf8ValueCache
     {
         // Only ASCII: a cached string is compared with the bytes char for byte.
         if (utf8.Length > MaxLength || !Ascii.IsValid(utf8)) return Encoding.UTF8.GetString(utf8);
-        ref var slot = ref _slots[Slot(utf8)];
+        ref var slot = ref _slots[ValueSlot.Of(utf8, Slots)];
         if (slot is { } cached && cached.Length == utf8.Length && Ascii.Equals(utf8, cached)) return cached;
         return slot = Encoding.ASCII.GetString(utf8);
-    }
-
-    // Length, both ends and the middle: cheap, and enough to spread paths that share a prefix or a suffix.
-    private static int Slot(ReadOnlySpan<byte> s)
-    {
-        ulong a = 0, b = 0, c = 0;
-        if (s.Length >= 8)
-        {
-            a = BinaryPrimitives.ReadUInt64LittleEndian(s);
-            b = BinaryPrimitives.ReadUInt64LittleEndian(s[^8..]);
-            c = BinaryPrimitives.ReadUInt64LittleEndian(s.Slice((s.Length - 8) / 2, 8));
-        }
-        else
-        {
-            foreach (var x in s) a = (a << 8) | x;
-        }
-        var h = (a * 0x9E3779B97F4A7C15UL) ^ (b * 0xC2B2AE3D27D4EB4FUL) ^ (c * 0x165667B19E3779F9UL) ^ (ulong)s.Length;
-        return (int)((h ^ (h >> 29)) & (Slots - 1));
     }
 }

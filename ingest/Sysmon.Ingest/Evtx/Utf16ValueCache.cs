@@ -1,0 +1,39 @@
+using System.Runtime.InteropServices;
+using System.Text;
+using Sysmon.Ingest.Reading;
+
+namespace Sysmon.Ingest.Evtx;
+
+/// <summary>
+/// Hands out one string instance for a short EVTX string value seen again (image and DLL paths, signatures, company
+/// names, users, "-"): an image-load log repeats most of its values, and each one decoded was a new string, the
+/// largest share of what EVTX ingest allocated. Direct-mapped and fixed in size, like the JSON reader's
+/// <c>Utf8ValueCache</c>: a value whose slot holds another replaces it, so values that never repeat (GUIDs, times)
+/// cost a lookup. One per thread, because chunks are decoded on several threads at once.
+/// </summary>
+internal sealed class Utf16ValueCache
+{
+    /// <summary>Longer values (command lines) rarely repeat exactly and are simply decoded.</summary>
+    public const int MaxChars = 128;
+
+    private const int Slots = 4096; // a power of two
+
+    [ThreadStatic] private static Utf16ValueCache? t_current;
+
+    private readonly string?[] _slots = new string?[Slots];
+
+    /// <summary>This thread's cache.</summary>
+    public static Utf16ValueCache Current => t_current ??= new();
+
+    /// <summary>The string for UTF-16LE <paramref name="bytes"/> (an even count), as
+    /// <see cref="Encoding.Unicode"/> decodes them.</summary>
+    public string Get(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > MaxChars * 2 || !BitConverter.IsLittleEndian) return Encoding.Unicode.GetString(bytes);
+        ref var slot = ref _slots[ValueSlot.Of(bytes, Slots)];
+        // A cached string equals the decoding of bytes whose chars it equals: a lone surrogate, which the decoder
+        // replaces, makes the chars differ from every string the decoder returned, so such a value is never a hit.
+        if (slot is { } cached && MemoryMarshal.Cast<byte, char>(bytes).SequenceEqual(cached)) return cached;
+        return slot = Encoding.Unicode.GetString(bytes);
+    }
+}
