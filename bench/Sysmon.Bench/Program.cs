@@ -70,12 +70,37 @@ public static class Program
         var reader = BenchData.ReaderFor(format);
         using var sampler = new AllocationSampler();
         var before = GC.GetAllocatedBytesForCurrentThread();
-        var n = stage == "write"
-            ? await ConvertBenchmarks.ConvertOnce(input, reader, mapper)
-            : await ReadOnceAsync(input, reader, stage == "map" ? mapper : null);
-        Console.WriteLine($"{format} {stage}: {n:N0} events, {(GC.GetAllocatedBytesForCurrentThread() - before) / (double)n:N0} B/ev");
+        var everyThread = GC.GetTotalAllocatedBytes(precise: true);
+        var n = stage switch
+        {
+            "write" => await ConvertBenchmarks.ConvertOnce(input, reader, mapper),
+            "ingest" => await IngestOnceAsync(file),
+            _ => await ReadOnceAsync(input, reader, stage == "map" ? mapper : null),
+        };
+        // The pipeline of `ingest` runs on pool threads: its figure counts every thread's allocations.
+        var allocated = stage == "ingest" ? GC.GetTotalAllocatedBytes(precise: true) - everyThread : GC.GetAllocatedBytesForCurrentThread() - before;
+        Console.WriteLine($"{format} {stage}: {n:N0} events, {allocated / (double)n:N0} B/ev");
         foreach (var (type, share) in sampler.Top(25)) Console.WriteLine($"{share,7:P1}  {type}");
         return 0;
+    }
+
+    // The ingest command's pipeline (reader, mapper, bulk DuckDB sink) on a file, into a scratch store; events stored.
+    private static async Task<int> IngestOnceAsync(string file)
+    {
+        var dir = Directory.CreateTempSubdirectory("allocs-ingest").FullName;
+        try
+        {
+            using var store = Sysmon.Stores.DuckDb.DuckDbStore.Open(Path.Combine(dir, "bench.duckdb"));
+            await using var sink = new Sysmon.Stores.DuckDb.DuckDbEventSink(store, SinkMode.Bulk);
+            using var dead = new Sysmon.Ingest.DeadLetter.DeadLetterWriter(Path.Combine(dir, "dead.ndjson"));
+            var pipeline = new EventPipeline(new EventSource(InputFormat.Auto, ChannelFilter.SysmonOnly, new ReaderOptions()), BenchData.Mapper(), sink, dead);
+            var summary = await pipeline.RunAsync([new InputFile(file, new FileInfo(file).Length)], default);
+            return (int)summary.Events;
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     // Where the time goes: read only, read + map, read + map + write. Without a file, on the samples repeated (every
@@ -279,6 +304,7 @@ public static class Program
                 doc.Set("event.id", doc.Id);
                 docs.Add(doc);
             }
+            using var sampler = rep == 3 ? new AllocationSampler() : null;
             var before = GC.GetAllocatedBytesForCurrentThread();
             var sw = Stopwatch.StartNew();
             using (var file = new Sysmon.Stores.DuckDb.Loading.EventLoadFile(path, buffers))
@@ -294,6 +320,7 @@ public static class Program
             }
             Console.WriteLine($"load lines: {docs.Count / sw.Elapsed.TotalSeconds,10:N0} docs/s {sw.Elapsed.TotalMicroseconds / docs.Count,6:F2} µs/doc " +
                               $"{(GC.GetAllocatedBytesForCurrentThread() - before) / (double)docs.Count,8:N0} B/doc");
+            if (sampler is not null) foreach (var (type, share) in sampler.Top(15)) Console.WriteLine($"{share,7:P1}  {type}");
         }
         return 0;
     }
@@ -306,7 +333,9 @@ public static class Program
         var mapper = BenchData.Mapper();
         var path = Path.Combine(Path.GetTempPath(), "duck-loads-bench.duckdb");
         File.Delete(path);
-        using var store = Sysmon.Stores.DuckDb.DuckDbStore.Open(path);
+        // BENCH_LOAD_THREADS=2: DuckDB's loads on both cores (the store loads on half of them, beside the reader).
+        var loadThreads = Environment.GetEnvironmentVariable("BENCH_LOAD_THREADS") is { Length: > 0 } t ? int.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : (int?)null;
+        using var store = Sysmon.Stores.DuckDb.DuckDbStore.Open(path, loadThreads: loadThreads);
         // Settings to try beside the store's own, e.g. BENCH_DUCKDB_SQL="SET disabled_compression_methods = 'fsst'".
         if (Environment.GetEnvironmentVariable("BENCH_DUCKDB_SQL") is { Length: > 0 } extra)
         {
