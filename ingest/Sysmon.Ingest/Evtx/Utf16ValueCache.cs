@@ -9,7 +9,8 @@ namespace Sysmon.Ingest.Evtx;
 /// names, users, "-"): an image-load log repeats most of its values, and each one decoded was a new string, the
 /// largest share of what EVTX ingest allocated. Direct-mapped and fixed in size, like the JSON reader's
 /// <c>Utf8ValueCache</c>: a value whose slot holds another replaces it, so values that never repeat (GUIDs, times)
-/// cost a lookup. One per thread, because chunks are decoded on several threads at once.
+/// cost a lookup. One per thread, because chunks are decoded on several threads at once; each holds at most 4,096
+/// strings of up to 128 chars (1 MB), whatever the input.
 /// </summary>
 internal sealed class Utf16ValueCache
 {
