@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
@@ -62,7 +63,7 @@ internal sealed class BinXmlDecoder(byte[] chunk, int chunkLength)
     }
 
     // Document or fragment level: fragment headers, template instances, elements, PIs, until EOF.
-    private void ReadDocument(ref int pos, int end, Value[] values, bool inSubstitution, int depth)
+    private void ReadDocument(ref int pos, int end, ReadOnlySpan<Value> values, bool inSubstitution, int depth)
     {
         if (depth > MaxDepth) throw Bad("binary XML nested too deeply", pos);
         while (pos < end)
@@ -103,7 +104,7 @@ internal sealed class BinXmlDecoder(byte[] chunk, int chunkLength)
         if (--_work < 0) throw Bad("record expands beyond the work limit (template loop?)", pos);
     }
 
-    private void ReadElement(ref int pos, int end, Value[] values, bool inSubstitution, int depth)
+    private void ReadElement(ref int pos, int end, ReadOnlySpan<Value> values, bool inSubstitution, int depth)
     {
         if (depth > MaxDepth) throw Bad("binary XML nested too deeply", pos);
         Spend(pos);
@@ -148,7 +149,7 @@ internal sealed class BinXmlDecoder(byte[] chunk, int chunkLength)
     }
 
     // Element content until the end-element token.
-    private void ReadContent(ref int pos, int end, Value[] values, bool inSubstitution, int depth)
+    private void ReadContent(ref int pos, int end, ReadOnlySpan<Value> values, bool inSubstitution, int depth)
     {
         while (true)
         {
@@ -203,7 +204,7 @@ internal sealed class BinXmlDecoder(byte[] chunk, int chunkLength)
     }
 
     // An attribute's value: its parts (text, substitutions, references) until the next token of another kind.
-    private string ReadAttributeValue(ref int pos, int end, Value[] values)
+    private string ReadAttributeValue(ref int pos, int end, ReadOnlySpan<Value> values)
     {
         _attribute.Clear();
         while (pos < end)
@@ -237,7 +238,7 @@ internal sealed class BinXmlDecoder(byte[] chunk, int chunkLength)
     }
 
     // Element content's substitution: text, or a binary XML value decoded in place.
-    private void Substitute(ref int pos, int end, Value[] values, int depth)
+    private void Substitute(ref int pos, int end, ReadOnlySpan<Value> values, int depth)
     {
         if (TakeSubstitution(ref pos, end, values) is not { } v) return;
         if (v.Type == BinXmlValue.BinXml)
@@ -250,7 +251,7 @@ internal sealed class BinXmlDecoder(byte[] chunk, int chunkLength)
     }
 
     // The value a substitution token names (null: a substitution without a value, which renders as nothing).
-    private Value? TakeSubstitution(ref int pos, int end, Value[] values)
+    private Value? TakeSubstitution(ref int pos, int end, ReadOnlySpan<Value> values)
     {
         var id = U16(pos + 1, end);
         Spend(pos);
@@ -289,7 +290,11 @@ internal sealed class BinXmlDecoder(byte[] chunk, int chunkLength)
         var count = I32(pos, end);
         pos += 4;
         if (count > MaxValues || count > (end - pos) / 4) throw Bad($"template instance claims {count} values", pos);
-        var values = count == 0 ? [] : new Value[count];
+        // The values live while the template is read: a pooled array, not one per record (~450 bytes of each record's
+        // garbage); the span gives their count, which the rented array may exceed.
+        var rented = count == 0 ? null : ArrayPool<Value>.Shared.Rent(count);
+        var values = rented.AsSpan(0, count);
+        try
         {
             var dataPos = pos + 4 * count;
             for (var i = 0; i < count; i++)
@@ -303,6 +308,10 @@ internal sealed class BinXmlDecoder(byte[] chunk, int chunkLength)
             pos = dataPos;
             var p = body.Start;
             ReadDocument(ref p, body.End, values, inSubstitution: false, depth + 1);
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<Value>.Shared.Return(rented);
         }
     }
 
