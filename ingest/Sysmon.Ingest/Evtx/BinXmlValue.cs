@@ -34,7 +34,7 @@ internal static class BinXmlValue
             case Real64: return v.Length >= 8 ? BinaryPrimitives.ReadDoubleLittleEndian(v).ToString("R", CultureInfo.InvariantCulture) : Hex(v);
             case Bool: return v.Length >= 4 ? (BinaryPrimitives.ReadUInt32LittleEndian(v) != 0 ? "true" : "false") : v.Length >= 1 ? (v[0] != 0 ? "true" : "false") : "";
             case Binary: return Hex(v);
-            case Guid: return v.Length >= 16 ? "{" + new System.Guid(v[..16]).ToString("D").ToUpperInvariant() + "}" : Hex(v);
+            case Guid: return v.Length >= 16 ? FormatGuid(v[..16]) : Hex(v);
             case SizeT:
             case HexInt32:
             case HexInt64:
@@ -90,6 +90,18 @@ internal static class BinXmlValue
         }
     }
 
+    // {GUID} in capitals, as Windows shows one, formatted on the stack: a process' GUID comes back with each of its
+    // events (every DLL it loads), so it is one string instead of three new ones per value.
+    private static string FormatGuid(ReadOnlySpan<byte> v)
+    {
+        Span<char> text = stackalloc char[38];
+        text[0] = '{';
+        new System.Guid(v).TryFormat(text[1..], out _, "D");
+        text[37] = '}';
+        for (var i = 1; i < 37; i++) text[i] = char.ToUpperInvariant(text[i]);
+        return Utf16ValueCache.Current.Get(text);
+    }
+
     public static string FormatSid(ReadOnlySpan<byte> v)
     {
         if (v.Length < 8) return Hex(v);
@@ -97,13 +109,24 @@ internal static class BinXmlValue
         if (v.Length < 8 + 4 * count) return Hex(v);
         ulong authority = 0;
         for (var i = 2; i < 8; i++) authority = (authority << 8) | v[i];
-        var sb = new StringBuilder("S-").Append(v[0].ToString(CultureInfo.InvariantCulture)).Append('-')
-            .Append(authority.ToString(CultureInfo.InvariantCulture));
+        // "S-", the revision, "-", the authority (up to 15 digits), then "-" and up to 10 digits per sub-authority
+        // (Windows allows 15): formatted on the stack, one string per SID seen.
+        var longest = 2 + 3 + 1 + 20 + count * 11;
+        Span<char> text = count <= 15 ? stackalloc char[2 + 3 + 1 + 20 + 15 * 11] : new char[longest];
+        "S-".CopyTo(text);
+        var n = 2;
+        v[0].TryFormat(text[n..], out var w, default, CultureInfo.InvariantCulture);
+        n += w;
+        text[n++] = '-';
+        authority.TryFormat(text[n..], out w, default, CultureInfo.InvariantCulture);
+        n += w;
         for (var i = 0; i < count; i++)
         {
-            sb.Append('-').Append(BinaryPrimitives.ReadUInt32LittleEndian(v[(8 + 4 * i)..]).ToString(CultureInfo.InvariantCulture));
+            text[n++] = '-';
+            BinaryPrimitives.ReadUInt32LittleEndian(v[(8 + 4 * i)..]).TryFormat(text[n..], out w, default, CultureInfo.InvariantCulture);
+            n += w;
         }
-        return sb.ToString();
+        return Utf16ValueCache.Current.Get(text[..n]);
     }
 
     private static string RenderArray(byte elementType, ReadOnlySpan<byte> v)

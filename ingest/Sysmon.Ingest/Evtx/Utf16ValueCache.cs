@@ -5,8 +5,8 @@ using Sysmon.Ingest.Reading;
 namespace Sysmon.Ingest.Evtx;
 
 /// <summary>
-/// Hands out one string instance for a short EVTX string value seen again (image and DLL paths, signatures, company
-/// names, users, "-"): an image-load log repeats most of its values, and each one decoded was a new string, the
+/// Hands out one string instance for a short EVTX value seen again (image and DLL paths, signatures, company names,
+/// users, "-", a process' GUID, SIDs): an image-load log repeats most of its values, and each one decoded was a new string, the
 /// largest share of what EVTX ingest allocated. Direct-mapped and fixed in size, like the JSON reader's
 /// <c>Utf8ValueCache</c>: a value whose slot holds another replaces it, so values that never repeat (GUIDs, times)
 /// cost a lookup. One per thread, because chunks are decoded on several threads at once; each holds at most 4,096
@@ -36,5 +36,14 @@ internal sealed class Utf16ValueCache
         // replaces, makes the chars differ from every string the decoder returned, so such a value is never a hit.
         if (slot is { } cached && MemoryMarshal.Cast<byte, char>(bytes).SequenceEqual(cached)) return cached;
         return slot = Encoding.Unicode.GetString(bytes);
+    }
+
+    /// <summary>The string of <paramref name="chars"/>, formatted by the caller (a GUID, a SID) on the stack.</summary>
+    public string Get(ReadOnlySpan<char> chars)
+    {
+        if (chars.Length > MaxChars) return new string(chars);
+        ref var slot = ref _slots[ValueSlot.Of(MemoryMarshal.AsBytes(chars), Slots)];
+        if (slot is { } cached && chars.SequenceEqual(cached)) return cached;
+        return slot = new string(chars);
     }
 }

@@ -39,4 +39,34 @@ public sealed class Utf16ValueCacheTests
         var odd = new byte[] { 0xEE }.Concat(Bytes("Microsoft Windows")).ToArray();
         cache.Get(odd.AsSpan(1)).Should().Be("Microsoft Windows");
     }
+
+    [Fact]
+    public void A_guid_or_sid_seen_again_is_the_same_instance_and_reads_as_windows_shows_it()
+    {
+        var guid = System.Convert.FromHexString("5F3870572AC2E043BF4C06F5698FFBD9");
+        var first = BinXmlValue.Render(BinXmlValue.Guid, guid);
+        first.Should().Be("{5770385F-C22A-43E0-BF4C-06F5698FFBD9}");
+        BinXmlValue.Render(BinXmlValue.Guid, guid.ToArray()).Should().BeSameAs(first, "a process' GUID comes with each of its events");
+
+        var system = System.Convert.FromHexString("010100000000000512000000");
+        var sid = BinXmlValue.Render(BinXmlValue.Sid, system);
+        sid.Should().Be("S-1-5-18");
+        BinXmlValue.Render(BinXmlValue.Sid, system.ToArray()).Should().BeSameAs(sid);
+    }
+
+    [Theory]
+    [InlineData(15)]
+    [InlineData(16)] // more sub-authorities than Windows allows: still rendered, not on the stack
+    [InlineData(255)]
+    public void A_sid_with_many_sub_authorities_is_rendered_whole(int count)
+    {
+        var bytes = new byte[8 + 4 * count];
+        bytes[0] = 1;
+        bytes[1] = (byte)count;
+        bytes[7] = 5;
+        for (var i = 0; i < count; i++) System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8 + 4 * i), uint.MaxValue - (uint)i);
+
+        var expected = "S-1-5" + string.Concat(Enumerable.Range(0, count).Select(i => "-" + (uint.MaxValue - (uint)i).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        BinXmlValue.Render(BinXmlValue.Sid, bytes).Should().Be(expected);
+    }
 }
