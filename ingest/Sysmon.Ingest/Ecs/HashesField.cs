@@ -1,3 +1,5 @@
+using Sysmon.Ingest.Reading;
+
 namespace Sysmon.Ingest.Ecs;
 
 /// <summary>Parses Sysmon's <c>Hashes</c> value (<c>SHA1=..,MD5=..,SHA256=..,IMPHASH=..</c>) into lower-case pairs.</summary>
@@ -23,8 +25,17 @@ public static class HashesField
         var digest = item[(eq + 1)..].Trim();
         if (digest.IsEmpty || digest.TrimStart('0').IsEmpty) return false;
         algo = KnownAlgorithm(item[..eq].Trim()) ?? item[..eq].Trim().ToString().ToLowerInvariant();
-        hex = string.Create(digest.Length, digest, static (dst, src) => src.ToLowerInvariant(dst));
+        hex = LowerCase(digest);
         return true;
+    }
+
+    // The same binary's digests come back with each of its runs and loads: one string per digest seen on this thread.
+    private static string LowerCase(ReadOnlySpan<char> digest)
+    {
+        if (digest.Length > Utf16ValueCache.MaxChars) return string.Create(digest.Length, digest, static (dst, src) => src.ToLowerInvariant(dst));
+        Span<char> lower = stackalloc char[Utf16ValueCache.MaxChars];
+        var n = digest.ToLowerInvariant(lower);
+        return Utf16ValueCache.Current.Get(lower[..n]);
     }
 
     private static string? KnownAlgorithm(ReadOnlySpan<char> name) =>

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
+using Sysmon.Ingest.Reading;
 
 namespace Sysmon.Ingest.Evtx;
 

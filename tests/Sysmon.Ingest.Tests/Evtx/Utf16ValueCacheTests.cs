@@ -1,6 +1,7 @@
 using System.Text;
 using FluentAssertions;
 using Sysmon.Ingest.Evtx;
+using Sysmon.Ingest.Reading;
 using Xunit;
 
 namespace Sysmon.Ingest.Tests.Evtx;

@@ -1,16 +1,15 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Sysmon.Ingest.Reading;
 
-namespace Sysmon.Ingest.Evtx;
+namespace Sysmon.Ingest.Reading;
 
 /// <summary>
-/// Hands out one string instance for a short EVTX value seen again (image and DLL paths, signatures, company names,
-/// users, "-", a process' GUID, SIDs): an image-load log repeats most of its values, and each one decoded was a new string, the
-/// largest share of what EVTX ingest allocated. Direct-mapped and fixed in size, like the JSON reader's
-/// <c>Utf8ValueCache</c>: a value whose slot holds another replaces it, so values that never repeat (GUIDs, times)
-/// cost a lookup. One per thread, because chunks are decoded on several threads at once; each holds at most 4,096
-/// strings of up to 128 chars (1 MB), whatever the input.
+/// Hands out one string instance for a short value seen again: EVTX string values (image and DLL paths, signatures,
+/// company names, users, "-"), a process' GUID, SIDs, and the mapper's hash digests. An image-load log repeats most of
+/// its values, and each one decoded was a new string, the largest share of what EVTX ingest allocated. Direct-mapped
+/// and fixed in size, like the JSON reader's <c>Utf8ValueCache</c>: a value whose slot holds another replaces it, so
+/// values that never repeat (times, record ids) cost a lookup. One per thread, because chunks are decoded and events
+/// mapped on several threads at once; each holds at most 4,096 strings of up to 128 chars (1 MB), whatever the input.
 /// </summary>
 internal sealed class Utf16ValueCache
 {
