@@ -11,8 +11,9 @@ namespace Sysmon.Ingest.Json;
 /// </summary>
 internal sealed class Utf8ValueCache
 {
-    /// <summary>Longer values are rarely repeated byte for byte (command lines) and are simply allocated.</summary>
-    public const int MaxLength = 128;
+    /// <summary>Longer values (most command lines) rarely repeat byte for byte and are simply allocated. 256 takes in
+    /// Sysmon's Hashes value (~200 bytes with four algorithms), which comes back with every run of the same binary.</summary>
+    public const int MaxLength = 256;
 
     private const int Slots = 4096; // a power of two
     private readonly string?[] _slots = new string?[Slots];

@@ -9,12 +9,13 @@ namespace Sysmon.Ingest.Reading;
 /// its values, and each one decoded was a new string, the largest share of what EVTX ingest allocated. Direct-mapped
 /// and fixed in size, like the JSON reader's <c>Utf8ValueCache</c>: a value whose slot holds another replaces it, so
 /// values that never repeat (times, record ids) cost a lookup. One per thread, because chunks are decoded and events
-/// mapped on several threads at once; each holds at most 4,096 strings of up to 128 chars (1 MB), whatever the input.
+/// mapped on several threads at once; each holds at most 4,096 strings of up to 256 chars (2 MB), whatever the input.
 /// </summary>
 internal sealed class Utf16ValueCache
 {
-    /// <summary>Longer values (command lines) rarely repeat exactly and are simply decoded.</summary>
-    public const int MaxChars = 128;
+    /// <summary>Longer values (most command lines) rarely repeat exactly and are simply decoded. 256 takes in Sysmon's
+    /// Hashes value (~200 chars with four algorithms), which comes back with every load of the same DLL.</summary>
+    public const int MaxChars = 256;
 
     private const int Slots = 4096; // a power of two
 

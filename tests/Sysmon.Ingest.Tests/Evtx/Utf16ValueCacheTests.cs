@@ -20,6 +20,11 @@ public sealed class Utf16ValueCacheTests
 
         first.Should().Be("C:\\Windows\\System32\\kernel32.dll");
         again.Should().BeSameAs(first, "an image-load log repeats its paths: one string each");
+
+        var hashes = Bytes("SHA1=6CBCE4A295C163791B60FC23D285E6D84F28EE4C,MD5=7353F60B1739074EB17C5F4DDDEFE239," +
+            "SHA256=DE96A6E69944335375DC1AC238336066889D9FFC7D73628EF4FE1B1B160AB32C,IMPHASH=741776AACCFC5B71FF59832DCDCACE0F\0");
+        BinXmlValue.Render(BinXmlValue.String, hashes).Should().BeSameAs(BinXmlValue.Render(BinXmlValue.String, hashes.ToArray()),
+            "a DLL's Hashes value comes back with each of its loads");
     }
 
     [Fact]

@@ -22,6 +22,16 @@ public sealed class Utf8ValueCacheTests
     }
 
     [Fact]
+    public void A_hashes_value_with_four_algorithms_is_short_enough_to_come_back_as_the_same_instance()
+    {
+        const string hashes = "SHA1=6CBCE4A295C163791B60FC23D285E6D84F28EE4C,MD5=7353F60B1739074EB17C5F4DDDEFE239," +
+            "SHA256=DE96A6E69944335375DC1AC238336066889D9FFC7D73628EF4FE1B1B160AB32C,IMPHASH=741776AACCFC5B71FF59832DCDCACE0F";
+        var cache = new Utf8ValueCache();
+        var first = cache.Get(Utf8(hashes));
+        cache.Get(Utf8(hashes)).Should().BeSameAs(first, "a binary's Hashes come back with each of its runs");
+    }
+
+    [Fact]
     public void Non_ascii_bytes_are_decoded_and_never_mistaken_for_the_latin1_reading_of_the_same_bytes()
     {
         var cache = new Utf8ValueCache();
