@@ -99,7 +99,7 @@ internal static class BinXmlValue
         text[0] = '{';
         new System.Guid(v).TryFormat(text[1..], out _, "D");
         text[37] = '}';
-        for (var i = 1; i < 37; i++) text[i] = char.ToUpperInvariant(text[i]);
+        Ascii.ToUpperInPlace(text, out _);
         return Utf16ValueCache.Current.Get(text);
     }
 
@@ -112,8 +112,7 @@ internal static class BinXmlValue
         for (var i = 2; i < 8; i++) authority = (authority << 8) | v[i];
         // "S-", the revision, "-", the authority (up to 15 digits), then "-" and up to 10 digits per sub-authority
         // (Windows allows 15): formatted on the stack, one string per SID seen.
-        var longest = 2 + 3 + 1 + 20 + count * 11;
-        Span<char> text = count <= 15 ? stackalloc char[2 + 3 + 1 + 20 + 15 * 11] : new char[longest];
+        Span<char> text = count <= 15 ? stackalloc char[2 + 3 + 1 + 20 + 15 * 11] : new char[2 + 3 + 1 + 20 + count * 11];
         "S-".CopyTo(text);
         var n = 2;
         v[0].TryFormat(text[n..], out var w, default, CultureInfo.InvariantCulture);
