@@ -43,6 +43,30 @@ public sealed class IngestCommandTests
     }
 
     [Fact]
+    public async Task A_folder_with_a_link_to_itself_a_named_pipe_and_a_link_to_a_device_is_ingested_once_and_ends()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Skip("named pipes and /dev/zero as on Linux");
+        var dir = CliRunner.TempDir();
+        var logs = Directory.CreateDirectory(Path.Combine(dir, "logs")).FullName;
+        var hosts = await CliRunner.GenerateFleetAsync(logs, 2, 200, 1);
+        var lines = hosts.Sum(f => File.ReadLines(f).Count());
+        Directory.CreateSymbolicLink(Path.Combine(logs, "again"), logs);
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [Path.Combine(logs, "pipe.ndjson")]))
+        {
+            await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+        File.CreateSymbolicLink(Path.Combine(logs, "zeros.evtx"), "/dev/zero");
+
+        var run = await CliRunner.RunAsync(dir, null, "ingest", "logs", "--store", "duckdb:s.duckdb");
+
+        run.ExitCode.Should().Be(0, "nothing in the folder is a bad record\n" + run.Stderr);
+        run.Stderr.Should().Contain($"ingested {lines:N0} events from {hosts.Length} file(s)")
+            .And.Contain("2 empty file(s) skipped").And.Contain("again: a linked directory, not followed");
+        using var store = DuckDbStore.Open(Path.Combine(dir, "s.duckdb"));
+        store.Count().Should().Be(lines);
+    }
+
+    [Fact]
     public async Task Alerts_are_printed_up_to_twenty_then_counted_with_a_query_that_lists_them_and_a_second_run_raises_none()
     {
         var dir = CliRunner.TempDir();

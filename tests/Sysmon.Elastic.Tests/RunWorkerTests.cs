@@ -1261,6 +1261,38 @@ public sealed class RunWorkerTests
     }
 
     [Fact]
+    public async Task A_named_pipe_and_a_link_to_the_spool_itself_neither_block_nor_repeat_the_scan()
+    {
+        if (!OperatingSystem.IsLinux()) Assert.Skip("named pipes as on Linux");
+        var dir = CliRunner.TempDir();
+        var spool = Directory.CreateDirectory(Path.Combine(dir, "spool")).FullName;
+        // Named to come first in the scan: opening a pipe that nobody writes to waits for a writer.
+        using (var mkfifo = Process.Start("mkfifo", [Path.Combine(spool, "a-pipe.evtx")])) await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
+        Directory.CreateSymbolicLink(Path.Combine(spool, "loop"), spool);
+        await File.WriteAllTextAsync(Path.Combine(spool, "good.ndjson"), Lines(1, 20));
+
+        string log;
+        using (var worker = new WorkerProcess(dir).Capture())
+        {
+            await WaitForCheckpointAsync(dir, "good.ndjson", new FileInfo(Path.Combine(spool, "good.ndjson")).Length);
+            await Task.Delay(1500); // past the pipe's settle time: a scan that opened it would wait there for good
+            await File.AppendAllTextAsync(Path.Combine(spool, "good.ndjson"), Lines(21, 10));
+            await WaitForCheckpointAsync(dir, "good.ndjson", new FileInfo(Path.Combine(spool, "good.ndjson")).Length);
+            worker.Terminate();
+            log = worker.Log;
+        }
+        using (var store = DuckDbStore.Open(Path.Combine(dir, "store.duckdb")))
+        {
+            store.Count().Should().Be(30);
+        }
+        log.Should().Contain("loop: a linked directory in the spool, not followed");
+        System.Text.RegularExpressions.Regex.Count(log, "not followed").Should().Be(1, "said once, not at every scan");
+        System.Text.RegularExpressions.Regex.Count(log, "good.ndjson").Should().BeLessThan(3, "the file is not found again through the link:\n" + log);
+        var dead = Path.Combine(dir, "dead.ndjson");
+        (File.Exists(dead) ? await File.ReadAllTextAsync(dead) : "").Should().BeEmpty("a pipe holds no bad record");
+    }
+
+    [Fact]
     public async Task Compressed_files_and_archives_dropped_into_the_spool_are_stored_once_and_damage_is_a_dead_letter()
     {
         var dir = CliRunner.TempDir();

@@ -57,9 +57,9 @@ public sealed class ReadingOptions
     }
 
     /// <summary>The inputs named on the command line; a missing one is a usage error naming it.</summary>
-    public List<Ingest.Pipeline.InputFile> ExpandInputs(ParseResult result, out int skippedUnknown)
+    public List<Ingest.Pipeline.InputFile> ExpandInputs(ParseResult result, out Ingest.Pipeline.InputSkips skipped)
     {
-        var files = Ingest.Pipeline.InputFiles.Expand(result.GetValue(Paths) ?? [], out var missing, out skippedUnknown);
+        var files = Ingest.Pipeline.InputFiles.Expand(result.GetValue(Paths) ?? [], out var missing, out skipped);
         // A misspelt option (--to for --format) lands among the paths: named as an option, not as a missing file.
         if (missing.Count > 0) throw new UsageException(string.Join("; ", missing.Select(m => m.StartsWith('-')
             ? $"'{m}' is not an option of {result.CommandResult.Command.Name} (see {result.CommandResult.Command.Name} --help)"
@@ -67,12 +67,18 @@ public sealed class ReadingOptions
         return files;
     }
 
-    /// <summary>What the summary says about the inputs found: files of unknown extensions skipped in directories, and
-    /// none found at all (a directory named by mistake ended in "0 events from 0 file(s)" and nothing else).</summary>
-    public static IEnumerable<string> InputWarnings(IReadOnlyCollection<Ingest.Pipeline.InputFile> files, int skippedUnknown)
+    /// <summary>What the summary says about the inputs found: files of unknown extensions, empty files and linked
+    /// directories skipped in directories, and none found at all (a directory named by mistake ended in "0 events from
+    /// 0 file(s)" and nothing else).</summary>
+    public static IEnumerable<string> InputWarnings(IReadOnlyCollection<Ingest.Pipeline.InputFile> files, Ingest.Pipeline.InputSkips skipped)
     {
-        if (skippedUnknown > 0) yield return $"{skippedUnknown} file(s) with unknown extensions skipped in directories";
-        if (files.Count == 0)
+        if (skipped.UnknownExtension > 0) yield return $"{skipped.UnknownExtension} file(s) with unknown extensions skipped in directories";
+        if (skipped.Empty > 0) yield return $"{skipped.Empty} empty file(s) skipped in directories (or pipes or devices: they show no length)";
+        foreach (var link in skipped.LinkedDirectories)
+        {
+            yield return $"{link}: a linked directory, not followed (name its target to read it)";
+        }
+        if (files.Count == 0 && skipped.Empty == 0)
             yield return $"no input found: the directories named hold no file of the extensions read ({Ingest.Pipeline.InputFiles.KnownExtensionList})";
     }
 

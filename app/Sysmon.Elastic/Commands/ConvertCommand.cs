@@ -29,7 +29,7 @@ public static class ConvertCommand
     private static Task<int> RunAsync(ParseResult result, ReadingOptions reading, Option<string> outputOption, CancellationToken ct) =>
         CommandErrors.RunAsync(async stderr =>
         {
-            var files = reading.ExpandInputs(result, out var skippedUnknown);
+            var files = reading.ExpandInputs(result, out var skipped);
             var source = reading.CreateSource(result);
             var mapper = reading.CreateMapper(result, stderr);
             var output = result.GetValue(outputOption) ?? "-";
@@ -71,7 +71,7 @@ public static class ConvertCommand
                 await stderr.WriteLineAsync("stopped: the reader of standard output went away; the rest was not converted").ConfigureAwait(false);
                 return ExitCodes.OutputReaderGone;
             }
-            summary.Warnings.AddRange(ReadingOptions.InputWarnings(files, skippedUnknown));
+            summary.Warnings.AddRange(ReadingOptions.InputWarnings(files, skipped));
             await stderr.WriteAsync(summary.Format("converted")).ConfigureAwait(false);
             return summary.ExitCode;
         });

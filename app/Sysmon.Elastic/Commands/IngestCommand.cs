@@ -33,7 +33,7 @@ public static class IngestCommand
         CommandErrors.RunAsync(async stderr =>
         {
             var location = StoreLocation.Parse(result.GetValue(storeOption));
-            var files = reading.ExpandInputs(result, out var skippedUnknown);
+            var files = reading.ExpandInputs(result, out var skipped);
             var source = reading.CreateSource(result);
             var mapper = reading.CreateMapper(result, stderr);
             var deadLetterPath = result.GetValue(reading.DeadLetter) ?? DefaultDeadLetterName;
@@ -49,7 +49,7 @@ public static class IngestCommand
                 await stderr.WriteLineAsync(ex.Message).ConfigureAwait(false);
                 return ExitCodes.Interrupted;
             }
-            summary.Warnings.AddRange(ReadingOptions.InputWarnings(files, skippedUnknown));
+            summary.Warnings.AddRange(ReadingOptions.InputWarnings(files, skipped));
             await stderr.WriteAsync(summary.Format("ingested")).ConfigureAwait(false);
             return summary.ExitCode;
         });

@@ -50,6 +50,10 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
     // The write time of each tailed file when it was last found read to its end (its head checked then).
     private readonly Dictionary<string, long> _readToEnd = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reportedUnsupported = new(StringComparer.Ordinal);
+
+    // Linked directories in a spool, said once each: they are not entered (a link to a parent listed every file again
+    // at each depth, until the system's limit on nested links).
+    private readonly HashSet<string> _reportedLinks = new(StringComparer.Ordinal);
     private IEventSink? _sink;
     private Func<IEventSink>? _createSink;
     private DeadLetterWriter? _deadLetters;
@@ -319,7 +323,12 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         string[] files;
         try
         {
-            files = [.. Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)];
+            var linked = new List<string>();
+            files = [.. DirectoryWalk.Files(directory, linked)];
+            foreach (var link in linked)
+            {
+                if (_reportedLinks.Add(link)) LogLinkNotFollowed(link);
+            }
         }
         catch (Exception ex) when (IsRetryLater(ex))
         {
@@ -378,6 +387,9 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
         var checkpoint = _checkpoints!.For(file);
         var ticks = info.LastWriteTimeUtc.Ticks;
         if (checkpoint.Done && checkpoint.Length == info.Length && checkpoint.LastWriteTicks == ticks) return;
+        // Nothing to read yet. A named pipe or a device shows no length either, and opening a pipe with no writer
+        // blocked the worker's scan for good (and with it every other file, and its stop).
+        if (info.Length == 0) return;
         // A file still being copied in is left alone until it has stopped changing for SettleTime.
         if (!_settling.TryGetValue(file, out var seen) || seen.Length != info.Length || seen.Ticks != ticks)
         {
@@ -786,6 +798,9 @@ public sealed partial class SpoolWorker(IOptions<WorkerOptions> options, IHostAp
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{File}: reading {Megabytes:0.#} MB of saved search responses in one stream; its checkpoint moves at their end")]
     private partial void LogReadingResponses(string file, double megabytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Directory}: a linked directory in the spool, not followed (add its target to Worker:SpoolDirectories to watch it)")]
+    private partial void LogLinkNotFollowed(string directory);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{File}: {Events} event(s) read and stored")]
     private partial void LogRead(string file, long events);

@@ -22,12 +22,13 @@ public static class InputFiles
     /// <summary>True when a directory walk (or an archive's listing) reads a file of this name.</summary>
     public static bool IsKnown(string path) => KnownExtensions.Contains(System.IO.Path.GetExtension(path));
 
-    /// <summary>Expands <paramref name="paths"/>; paths that do not exist are returned in <paramref name="missing"/>.</summary>
-    public static List<InputFile> Expand(IEnumerable<string> paths, out List<string> missing, out int skippedUnknown)
+    /// <summary>Expands <paramref name="paths"/>; paths that do not exist are returned in <paramref name="missing"/>,
+    /// what a directory walk left out in <paramref name="skipped"/>.</summary>
+    public static List<InputFile> Expand(IEnumerable<string> paths, out List<string> missing, out InputSkips skipped)
     {
         var files = new List<InputFile>();
         missing = [];
-        skippedUnknown = 0;
+        skipped = new InputSkips();
         foreach (var path in paths)
         {
             if (path == "-")
@@ -36,15 +37,23 @@ public static class InputFiles
             }
             else if (Directory.Exists(path))
             {
-                foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+                foreach (var file in DirectoryWalk.Files(path, skipped.LinkedDirectories))
                 {
-                    if (IsKnown(file)) files.Add(new InputFile(file, new FileInfo(file).Length));
-                    else skippedUnknown++;
+                    if (!IsKnown(file))
+                    {
+                        skipped.UnknownExtension++;
+                        continue;
+                    }
+                    var length = LengthOf(file);
+                    // Nothing to read; and a named pipe or a device (length 0 too) would block the open, or never end.
+                    // Named on the command line, such a file is read: `ingest <(zcat log.gz)` is a pipe.
+                    if (length == 0) skipped.Empty++;
+                    else files.Add(new InputFile(file, length));
                 }
             }
             else if (File.Exists(path))
             {
-                files.Add(new InputFile(path, new FileInfo(path).Length));
+                files.Add(new InputFile(path, LengthOf(path)));
             }
             else
             {
@@ -53,4 +62,26 @@ public static class InputFiles
         }
         return files;
     }
+
+    // A symbolic link's own FileInfo gives the link's size (its target's name): a link to /dev/zero showed 9 bytes and
+    // was read for ever, and progress counted linked logs by their names' lengths. The target's size is the one meant.
+    // A dangling link keeps its own, and its open then says it is unreadable.
+    private static long LengthOf(string path)
+    {
+        var info = new FileInfo(path);
+        return info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo { Exists: true } target
+            ? target.Length
+            : info.Length;
+    }
+}
+
+/// <summary>What a directory walk left out: files of other extensions, empty files (or pipes and devices, which show
+/// no length), and linked directories, which are not entered (see <see cref="DirectoryWalk"/>).</summary>
+public sealed class InputSkips
+{
+    public int UnknownExtension { get; set; }
+
+    public int Empty { get; set; }
+
+    public List<string> LinkedDirectories { get; } = [];
 }
