@@ -1,3 +1,5 @@
+using System.IO.Enumeration;
+
 namespace Sysmon.Ingest.Pipeline;
 
 /// <summary>
@@ -24,11 +26,16 @@ public static class DirectoryWalk
         pending.Push(root);
         while (pending.TryPop(out var directory))
         {
-            foreach (var entry in new DirectoryInfo(directory).EnumerateFileSystemInfos("*", OneLevel))
+            // Paths and two flags, no FileInfo per file: the worker lists its spools several times a second. Only a
+            // directory's attributes are asked for (a file's would cost a stat each on Unix).
+            var entries = new FileSystemEnumerable<(string Path, bool IsDirectory, bool IsReparsePoint)>(directory,
+                static (ref FileSystemEntry e) => (e.ToSpecifiedFullPath(), e.IsDirectory, e.IsDirectory && (e.Attributes & FileAttributes.ReparsePoint) != 0),
+                OneLevel);
+            foreach (var (path, isDirectory, isReparsePoint) in entries)
             {
-                var path = Path.Join(directory, entry.Name);
-                if (entry is not DirectoryInfo) files.Add(path);
-                else if (entry.LinkTarget is not null) notFollowed?.Add(path);
+                if (!isDirectory) files.Add(path);
+                // A reparse point that is no link (a cloud-synced folder on Windows) is entered like any directory.
+                else if (isReparsePoint && new DirectoryInfo(path).LinkTarget is not null) notFollowed?.Add(path);
                 else pending.Push(path);
             }
         }
