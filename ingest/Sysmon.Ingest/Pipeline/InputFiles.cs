@@ -69,9 +69,8 @@ public static class InputFiles
     private static long LengthOf(string path)
     {
         var info = new FileInfo(path);
-        return info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo { Exists: true } target
-            ? target.Length
-            : info.Length;
+        // Null when the path is no link: one readlink either way.
+        return info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo { Exists: true } target ? target.Length : info.Length;
     }
 }
 
